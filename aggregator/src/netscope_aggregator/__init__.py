@@ -1,0 +1,1 @@
+"""netscope aggregator: the MCP server that fans tool calls out to the services."""

@@ -1,0 +1,1 @@
+"""netscope scenario: one deterministic simulated network rendered for every backend."""

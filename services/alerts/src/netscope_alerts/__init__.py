@@ -1,0 +1,1 @@
+"""netscope alerts service: ntopng alert tables, exclusions and policies."""

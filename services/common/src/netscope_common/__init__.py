@@ -1,0 +1,1 @@
+"""netscope service kit: settings, gRPC server bootstrap, interceptors, clients and the CLI."""

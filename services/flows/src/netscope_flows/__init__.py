@@ -1,0 +1,1 @@
+"""netscope flows service: historical flows in ClickHouse/chdb and Elasticsearch."""

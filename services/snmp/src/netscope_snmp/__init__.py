@@ -1,0 +1,1 @@
+"""netscope snmp service: device polling with pysnmp."""
