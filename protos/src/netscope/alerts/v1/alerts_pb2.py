@@ -22,31 +22,126 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from netscope.common.v1 import common_pb2 as netscope_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fnetscope/alerts/v1/alerts.proto\x12\x12netscope.alerts.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fnetscope/common/v1/common.proto\"\x82\x01\n\x11\x41lertStatsRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\r\n\x05top_n\x18\x03 \x01(\r\"(\n\nCountEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x04\"\xbc\x01\n\x12\x41lertStatsResponse\x12\r\n\x05total\x18\x01 \x01(\x04\x12/\n\x07\x62y_type\x18\x02 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\x12\x33\n\x0b\x62y_severity\x18\x03 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\x12\x31\n\tby_entity\x18\x04 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\"\xce\x01\n\x11ListAlertsRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x03 \x01(\t\x12\x14\n\x0cmin_severity\x18\x04 \x01(\t\x12-\n\x04page\x18\x05 \x01(\x0b\x32\x1f.netscope.common.v1.PageRequest\"\xf5\x01\n\x05\x41lert\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x03 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x04 \x01(\r\x12\x12\n\nalert_name\x18\x05 \x01(\t\x12\x10\n\x08severity\x18\x06 \x01(\t\x12\r\n\x05score\x18\x07 \x01(\r\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\n \x01(\t\"g\n\x12ListAlertsResponse\x12)\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x19.netscope.alerts.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x04*\x8c\x02\n\nEntityKind\x12\x1b\n\x17\x45NTITY_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45NTITY_KIND_INTERFACE\x10\x01\x12\x14\n\x10\x45NTITY_KIND_HOST\x10\x02\x12\x17\n\x13\x45NTITY_KIND_NETWORK\x10\x03\x12\x1b\n\x17\x45NTITY_KIND_SNMP_DEVICE\x10\x04\x12\x14\n\x10\x45NTITY_KIND_FLOW\x10\x05\x12\x13\n\x0f\x45NTITY_KIND_MAC\x10\x06\x12\x14\n\x10\x45NTITY_KIND_USER\x10\x08\x12!\n\x1d\x45NTITY_KIND_ACTIVE_MONITORING\x10\t\x12\x16\n\x12\x45NTITY_KIND_SYSTEM\x10\n2\xc9\x01\n\rAlertsService\x12[\n\nAlertStats\x12%.netscope.alerts.v1.AlertStatsRequest\x1a&.netscope.alerts.v1.AlertStatsResponse\x12[\n\nListAlerts\x12%.netscope.alerts.v1.ListAlertsRequest\x1a&.netscope.alerts.v1.ListAlertsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fnetscope/alerts/v1/alerts.proto\x12\x12netscope.alerts.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fnetscope/common/v1/common.proto\"\xf7\x01\n\x11\x41lertStatsRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\r\n\x05top_n\x18\x03 \x01(\r\x12\x12\n\nalert_type\x18\x04 \x01(\t\x12\x14\n\x0cmin_severity\x18\x05 \x01(\t\x12\x33\n\x0c\x61\x63knowledged\x18\x06 \x01(\x0e\x32\x1d.netscope.alerts.v1.AckFilter\x12\x14\n\x0c\x65ntity_value\x18\x07 \x01(\t\"X\n\nCountEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x04\x12.\n\x06\x65ntity\x18\x03 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\"\x8d\x02\n\x12\x41lertStatsResponse\x12\r\n\x05total\x18\x01 \x01(\x04\x12/\n\x07\x62y_type\x18\x02 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\x12\x33\n\x0b\x62y_severity\x18\x03 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\x12\x31\n\tby_entity\x18\x04 \x03(\x0b\x32\x1e.netscope.alerts.v1.CountEntry\x12.\n\x06window\x18\x05 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12\x1f\n\x17\x66low_alerts_unavailable\x18\x06 \x01(\x08\"\xc4\x02\n\x11ListAlertsRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x03 \x01(\t\x12\x14\n\x0cmin_severity\x18\x04 \x01(\t\x12-\n\x04page\x18\x05 \x01(\x0b\x32\x1f.netscope.common.v1.PageRequest\x12\x12\n\nalert_type\x18\x06 \x01(\t\x12\x33\n\x0c\x61\x63knowledged\x18\x07 \x01(\x0e\x32\x1d.netscope.alerts.v1.AckFilter\x12+\n\x04sort\x18\x08 \x01(\x0e\x32\x1d.netscope.alerts.v1.SortOrder\"\x97\x03\n\x05\x41lert\x12\n\n\x02id\x18\x01 \x01(\t\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x03 \x01(\t\x12\x10\n\x08\x61lert_id\x18\x04 \x01(\r\x12\x12\n\nalert_name\x18\x05 \x01(\t\x12\x10\n\x08severity\x18\x06 \x01(\t\x12\r\n\x05score\x18\x07 \x01(\r\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\n \x01(\t\x12\x14\n\x0c\x61\x63knowledged\x18\x0b \x01(\x08\x12\x0e\n\x06status\x18\x0c \x01(\t\x12\r\n\x05\x63ount\x18\r \x01(\r\x12,\n\x08\x65nd_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x07\x64\x65tails\x18\x0f \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x13\n\x0b\x65ntity_name\x18\x10 \x01(\t\"\x88\x01\n\x12ListAlertsResponse\x12)\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x19.netscope.alerts.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\r\n\x05total\x18\x03 \x01(\x04\x12\x1f\n\x17\x66low_alerts_unavailable\x18\x04 \x01(\x08\"\x17\n\x15ListAlertTypesRequest\"5\n\tAlertType\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\r\x12\x0e\n\x06\x66\x61mily\x18\x03 \x01(\t\"Z\n\x16ListAlertTypesResponse\x12,\n\x05types\x18\x01 \x03(\x0b\x32\x1d.netscope.alerts.v1.AlertType\x12\x12\n\nseverities\x18\x02 \x03(\t\"\xf6\x01\n\x11RaiseAlertRequest\x12.\n\x06\x65ntity\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x02 \x01(\t\x12\x12\n\nalert_type\x18\x03 \x01(\t\x12\x10\n\x08severity\x18\x04 \x01(\t\x12\r\n\x05score\x18\x05 \x01(\r\x12\x13\n\x0b\x64\x65scription\x18\x06 \x01(\t\x12\x14\n\x0c\x64\x65tails_json\x18\x07 \x01(\t\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tsnmp_port\x18\t \x01(\r\"T\n\x12RaiseAlertResponse\x12(\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x19.netscope.alerts.v1.Alert\x12\x14\n\x0c\x64\x65\x64uplicated\x18\x02 \x01(\x08\"6\n\x17\x41\x63knowledgeAlertRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63omment\x18\x02 \x01(\t\"U\n\x18\x41\x63knowledgeAlertResponse\x12(\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x19.netscope.alerts.v1.Alert\x12\x0f\n\x07\x63hanged\x18\x02 \x01(\x08\"\xb4\x01\n\tExclusion\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.netscope.alerts.v1.ExclusionKind\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nalert_type\x18\x03 \x01(\t\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x06 \x01(\t\"z\n\x13\x41\x64\x64\x45xclusionRequest\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.netscope.alerts.v1.ExclusionKind\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nalert_type\x18\x03 \x01(\t\x12\x0f\n\x07\x63omment\x18\x04 \x01(\t\"p\n\x14\x41\x64\x64\x45xclusionResponse\x12\x30\n\texclusion\x18\x01 \x01(\x0b\x32\x1d.netscope.alerts.v1.Exclusion\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\x12\x15\n\rntopng_result\x18\x03 \x01(\t\"l\n\x16RemoveExclusionRequest\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.netscope.alerts.v1.ExclusionKind\x12\r\n\x05value\x18\x02 \x01(\t\x12\x12\n\nalert_type\x18\x03 \x01(\t\"A\n\x17RemoveExclusionResponse\x12\x0f\n\x07removed\x18\x01 \x01(\x08\x12\x15\n\rntopng_result\x18\x02 \x01(\t\"H\n\x15ListExclusionsRequest\x12/\n\x04kind\x18\x01 \x01(\x0e\x32!.netscope.alerts.v1.ExclusionKind\"K\n\x16ListExclusionsResponse\x12\x31\n\nexclusions\x18\x01 \x03(\x0b\x32\x1d.netscope.alerts.v1.Exclusion\"K\n\x0fHostCountryRule\x12\x12\n\nhost_cidrs\x18\x01 \x03(\t\x12\x11\n\tcountries\x18\x02 \x03(\t\x12\x11\n\tmin_flows\x18\x03 \x01(\x04\"q\n\x10UploadVolumeRule\x12\x12\n\nhost_cidrs\x18\x01 \x03(\t\x12\x11\n\tmin_bytes\x18\x02 \x01(\x04\x12\x1b\n\x13\x62usiness_start_hour\x18\x03 \x01(\r\x12\x19\n\x11\x62usiness_end_hour\x18\x04 \x01(\r\"g\n\x0e\x41lertCountRule\x12\x12\n\nalert_type\x18\x01 \x01(\t\x12.\n\x06\x65ntity\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x11\n\tmin_count\x18\x03 \x01(\x04\"\x9a\x02\n\nPolicySpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x10\n\x08severity\x18\x03 \x01(\t\x12\x18\n\x10lookback_seconds\x18\x04 \x01(\r\x12;\n\x0chost_country\x18\n \x01(\x0b\x32#.netscope.alerts.v1.HostCountryRuleH\x00\x12=\n\rupload_volume\x18\x0b \x01(\x0b\x32$.netscope.alerts.v1.UploadVolumeRuleH\x00\x12\x39\n\x0b\x61lert_count\x18\x0c \x01(\x0b\x32\".netscope.alerts.v1.AlertCountRuleH\x00\x42\x06\n\x04rule\"\xce\x01\n\x06Policy\x12,\n\x04spec\x18\x01 \x01(\x0b\x32\x1e.netscope.alerts.v1.PolicySpec\x12\x0f\n\x07\x65nabled\x18\x02 \x01(\x08\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x04 \x01(\t\x12,\n\x08last_run\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0blast_result\x18\x06 \x01(\t\"T\n\x13\x43reatePolicyRequest\x12,\n\x04spec\x18\x01 \x01(\x0b\x32\x1e.netscope.alerts.v1.PolicySpec\x12\x0f\n\x07\x65nabled\x18\x02 \x01(\x08\"S\n\x14\x43reatePolicyResponse\x12*\n\x06policy\x18\x01 \x01(\x0b\x32\x1a.netscope.alerts.v1.Policy\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"8\n\x17SetPolicyEnabledRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x02 \x01(\x08\"F\n\x18SetPolicyEnabledResponse\x12*\n\x06policy\x18\x01 \x01(\x0b\x32\x1a.netscope.alerts.v1.Policy\"#\n\x13\x44\x65letePolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\'\n\x14\x44\x65letePolicyResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x08\"\x15\n\x13ListPoliciesRequest\"D\n\x14ListPoliciesResponse\x12,\n\x08policies\x18\x01 \x03(\x0b\x32\x1a.netscope.alerts.v1.Policy\"\x90\x01\n\x13\x44ryRunPolicyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12,\n\x04spec\x18\x02 \x01(\x0b\x32\x1e.netscope.alerts.v1.PolicySpec\x12.\n\x06window\x18\x03 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12\r\n\x05limit\x18\x04 \x01(\r\"\x91\x02\n\rPolicyFinding\x12.\n\x06\x65ntity\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.EntityKind\x12\x14\n\x0c\x65ntity_value\x18\x02 \x01(\t\x12\x12\n\nalert_type\x18\x03 \x01(\t\x12\x10\n\x08severity\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\r\n\x05value\x18\x06 \x01(\x01\x12\x11\n\tthreshold\x18\x07 \x01(\x01\x12.\n\nfirst_seen\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8e\x01\n\x14\x44ryRunPolicyResponse\x12\x33\n\x08\x66indings\x18\x01 \x03(\x0b\x32!.netscope.alerts.v1.PolicyFinding\x12\x11\n\ttruncated\x18\x02 \x01(\x08\x12.\n\x06window\x18\x03 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\"\xa4\x01\n\x0e\x45xpectedServer\x12,\n\x04role\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ncreated_by\x18\x05 \x01(\t\"j\n\x18\x41\x64\x64\x45xpectedServerRequest\x12,\n\x04role\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"`\n\x19\x41\x64\x64\x45xpectedServerResponse\x12\x32\n\x06server\x18\x01 \x01(\x0b\x32\".netscope.alerts.v1.ExpectedServer\x12\x0f\n\x07\x63reated\x18\x02 \x01(\x08\"\\\n\x1bRemoveExpectedServerRequest\x12,\n\x04role\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\"/\n\x1cRemoveExpectedServerResponse\x12\x0f\n\x07removed\x18\x01 \x01(\x08\"J\n\x1aListExpectedServersRequest\x12,\n\x04role\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\"R\n\x1bListExpectedServersResponse\x12\x33\n\x07servers\x18\x01 \x03(\x0b\x32\".netscope.alerts.v1.ExpectedServer\"\xa2\x01\n\x1d\x43heckUnexpectedServersRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12,\n\x04role\x18\x02 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\r\n\x05limit\x18\x03 \x01(\r\x12\x14\n\x0craise_alerts\x18\x04 \x01(\x08\"\xf6\x01\n\x10UnexpectedServer\x12,\n\x04role\x18\x01 \x01(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x0e\n\x06server\x18\x02 \x01(\t\x12\r\n\x05\x66lows\x18\x03 \x01(\x04\x12\x0f\n\x07\x63lients\x18\x04 \x01(\x04\x12\r\n\x05\x62ytes\x18\x05 \x01(\x04\x12.\n\nfirst_seen\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\tlast_seen\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0esample_clients\x18\x08 \x03(\t\"\xef\x01\n\x1e\x43heckUnexpectedServersResponse\x12\x35\n\x07servers\x18\x01 \x03(\x0b\x32$.netscope.alerts.v1.UnexpectedServer\x12\x11\n\ttruncated\x18\x02 \x01(\x08\x12\x35\n\rchecked_roles\x18\x03 \x03(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x35\n\rskipped_roles\x18\x04 \x03(\x0e\x32\x1e.netscope.alerts.v1.ServerRole\x12\x15\n\ralerts_raised\x18\x05 \x01(\r\"~\n\nAuditEntry\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tprincipal\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\x13\n\x0btarget_json\x18\x04 \x01(\t\x12\x0e\n\x06result\x18\x05 \x01(\t\"{\n\x17ListAuditEntriesRequest\x12.\n\x06window\x18\x01 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12\x11\n\tprincipal\x18\x02 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\r\"^\n\x18ListAuditEntriesResponse\x12/\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\x1e.netscope.alerts.v1.AuditEntry\x12\x11\n\ttruncated\x18\x02 \x01(\x08*\x8c\x02\n\nEntityKind\x12\x1b\n\x17\x45NTITY_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45NTITY_KIND_INTERFACE\x10\x01\x12\x14\n\x10\x45NTITY_KIND_HOST\x10\x02\x12\x17\n\x13\x45NTITY_KIND_NETWORK\x10\x03\x12\x1b\n\x17\x45NTITY_KIND_SNMP_DEVICE\x10\x04\x12\x14\n\x10\x45NTITY_KIND_FLOW\x10\x05\x12\x13\n\x0f\x45NTITY_KIND_MAC\x10\x06\x12\x14\n\x10\x45NTITY_KIND_USER\x10\x08\x12!\n\x1d\x45NTITY_KIND_ACTIVE_MONITORING\x10\t\x12\x16\n\x12\x45NTITY_KIND_SYSTEM\x10\n*c\n\tAckFilter\x12\x1a\n\x16\x41\x43K_FILTER_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41\x43K_FILTER_UNACKNOWLEDGED\x10\x01\x12\x1b\n\x17\x41\x43K_FILTER_ACKNOWLEDGED\x10\x02*\x84\x01\n\tSortOrder\x12\x1a\n\x16SORT_ORDER_UNSPECIFIED\x10\x00\x12\x15\n\x11SORT_ORDER_NEWEST\x10\x01\x12\x15\n\x11SORT_ORDER_OLDEST\x10\x02\x12\x17\n\x13SORT_ORDER_SEVERITY\x10\x03\x12\x14\n\x10SORT_ORDER_SCORE\x10\x04*\x83\x01\n\rExclusionKind\x12\x1e\n\x1a\x45XCLUSION_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45XCLUSION_KIND_HOST\x10\x01\x12\x19\n\x15\x45XCLUSION_KIND_DOMAIN\x10\x02\x12\x1e\n\x1a\x45XCLUSION_KIND_CERTIFICATE\x10\x03*\x98\x01\n\nServerRole\x12\x1b\n\x17SERVER_ROLE_UNSPECIFIED\x10\x00\x12\x13\n\x0fSERVER_ROLE_DNS\x10\x01\x12\x13\n\x0fSERVER_ROLE_NTP\x10\x02\x12\x14\n\x10SERVER_ROLE_DHCP\x10\x03\x12\x14\n\x10SERVER_ROLE_SMTP\x10\x04\x12\x17\n\x13SERVER_ROLE_GATEWAY\x10\x05\x32\x86\x0f\n\rAlertsService\x12[\n\nAlertStats\x12%.netscope.alerts.v1.AlertStatsRequest\x1a&.netscope.alerts.v1.AlertStatsResponse\x12[\n\nListAlerts\x12%.netscope.alerts.v1.ListAlertsRequest\x1a&.netscope.alerts.v1.ListAlertsResponse\x12g\n\x0eListAlertTypes\x12).netscope.alerts.v1.ListAlertTypesRequest\x1a*.netscope.alerts.v1.ListAlertTypesResponse\x12[\n\nRaiseAlert\x12%.netscope.alerts.v1.RaiseAlertRequest\x1a&.netscope.alerts.v1.RaiseAlertResponse\x12m\n\x10\x41\x63knowledgeAlert\x12+.netscope.alerts.v1.AcknowledgeAlertRequest\x1a,.netscope.alerts.v1.AcknowledgeAlertResponse\x12\x61\n\x0c\x41\x64\x64\x45xclusion\x12\'.netscope.alerts.v1.AddExclusionRequest\x1a(.netscope.alerts.v1.AddExclusionResponse\x12j\n\x0fRemoveExclusion\x12*.netscope.alerts.v1.RemoveExclusionRequest\x1a+.netscope.alerts.v1.RemoveExclusionResponse\x12g\n\x0eListExclusions\x12).netscope.alerts.v1.ListExclusionsRequest\x1a*.netscope.alerts.v1.ListExclusionsResponse\x12\x61\n\x0c\x43reatePolicy\x12\'.netscope.alerts.v1.CreatePolicyRequest\x1a(.netscope.alerts.v1.CreatePolicyResponse\x12m\n\x10SetPolicyEnabled\x12+.netscope.alerts.v1.SetPolicyEnabledRequest\x1a,.netscope.alerts.v1.SetPolicyEnabledResponse\x12\x61\n\x0c\x44\x65letePolicy\x12\'.netscope.alerts.v1.DeletePolicyRequest\x1a(.netscope.alerts.v1.DeletePolicyResponse\x12\x61\n\x0cListPolicies\x12\'.netscope.alerts.v1.ListPoliciesRequest\x1a(.netscope.alerts.v1.ListPoliciesResponse\x12\x61\n\x0c\x44ryRunPolicy\x12\'.netscope.alerts.v1.DryRunPolicyRequest\x1a(.netscope.alerts.v1.DryRunPolicyResponse\x12p\n\x11\x41\x64\x64\x45xpectedServer\x12,.netscope.alerts.v1.AddExpectedServerRequest\x1a-.netscope.alerts.v1.AddExpectedServerResponse\x12y\n\x14RemoveExpectedServer\x12/.netscope.alerts.v1.RemoveExpectedServerRequest\x1a\x30.netscope.alerts.v1.RemoveExpectedServerResponse\x12v\n\x13ListExpectedServers\x12..netscope.alerts.v1.ListExpectedServersRequest\x1a/.netscope.alerts.v1.ListExpectedServersResponse\x12\x7f\n\x16\x43heckUnexpectedServers\x12\x31.netscope.alerts.v1.CheckUnexpectedServersRequest\x1a\x32.netscope.alerts.v1.CheckUnexpectedServersResponse\x12m\n\x10ListAuditEntries\x12+.netscope.alerts.v1.ListAuditEntriesRequest\x1a,.netscope.alerts.v1.ListAuditEntriesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'netscope.alerts.v1.alerts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ENTITYKIND']._serialized_start=1050
-  _globals['_ENTITYKIND']._serialized_end=1318
-  _globals['_ALERTSTATSREQUEST']._serialized_start=122
-  _globals['_ALERTSTATSREQUEST']._serialized_end=252
-  _globals['_COUNTENTRY']._serialized_start=254
-  _globals['_COUNTENTRY']._serialized_end=294
-  _globals['_ALERTSTATSRESPONSE']._serialized_start=297
-  _globals['_ALERTSTATSRESPONSE']._serialized_end=485
-  _globals['_LISTALERTSREQUEST']._serialized_start=488
-  _globals['_LISTALERTSREQUEST']._serialized_end=694
-  _globals['_ALERT']._serialized_start=697
-  _globals['_ALERT']._serialized_end=942
-  _globals['_LISTALERTSRESPONSE']._serialized_start=944
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1047
-  _globals['_ALERTSSERVICE']._serialized_start=1321
-  _globals['_ALERTSSERVICE']._serialized_end=1522
+  _globals['_ENTITYKIND']._serialized_start=6551
+  _globals['_ENTITYKIND']._serialized_end=6819
+  _globals['_ACKFILTER']._serialized_start=6821
+  _globals['_ACKFILTER']._serialized_end=6920
+  _globals['_SORTORDER']._serialized_start=6923
+  _globals['_SORTORDER']._serialized_end=7055
+  _globals['_EXCLUSIONKIND']._serialized_start=7058
+  _globals['_EXCLUSIONKIND']._serialized_end=7189
+  _globals['_SERVERROLE']._serialized_start=7192
+  _globals['_SERVERROLE']._serialized_end=7344
+  _globals['_ALERTSTATSREQUEST']._serialized_start=152
+  _globals['_ALERTSTATSREQUEST']._serialized_end=399
+  _globals['_COUNTENTRY']._serialized_start=401
+  _globals['_COUNTENTRY']._serialized_end=489
+  _globals['_ALERTSTATSRESPONSE']._serialized_start=492
+  _globals['_ALERTSTATSRESPONSE']._serialized_end=761
+  _globals['_LISTALERTSREQUEST']._serialized_start=764
+  _globals['_LISTALERTSREQUEST']._serialized_end=1088
+  _globals['_ALERT']._serialized_start=1091
+  _globals['_ALERT']._serialized_end=1498
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1501
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1637
+  _globals['_LISTALERTTYPESREQUEST']._serialized_start=1639
+  _globals['_LISTALERTTYPESREQUEST']._serialized_end=1662
+  _globals['_ALERTTYPE']._serialized_start=1664
+  _globals['_ALERTTYPE']._serialized_end=1717
+  _globals['_LISTALERTTYPESRESPONSE']._serialized_start=1719
+  _globals['_LISTALERTTYPESRESPONSE']._serialized_end=1809
+  _globals['_RAISEALERTREQUEST']._serialized_start=1812
+  _globals['_RAISEALERTREQUEST']._serialized_end=2058
+  _globals['_RAISEALERTRESPONSE']._serialized_start=2060
+  _globals['_RAISEALERTRESPONSE']._serialized_end=2144
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_start=2146
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_end=2200
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_start=2202
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_end=2287
+  _globals['_EXCLUSION']._serialized_start=2290
+  _globals['_EXCLUSION']._serialized_end=2470
+  _globals['_ADDEXCLUSIONREQUEST']._serialized_start=2472
+  _globals['_ADDEXCLUSIONREQUEST']._serialized_end=2594
+  _globals['_ADDEXCLUSIONRESPONSE']._serialized_start=2596
+  _globals['_ADDEXCLUSIONRESPONSE']._serialized_end=2708
+  _globals['_REMOVEEXCLUSIONREQUEST']._serialized_start=2710
+  _globals['_REMOVEEXCLUSIONREQUEST']._serialized_end=2818
+  _globals['_REMOVEEXCLUSIONRESPONSE']._serialized_start=2820
+  _globals['_REMOVEEXCLUSIONRESPONSE']._serialized_end=2885
+  _globals['_LISTEXCLUSIONSREQUEST']._serialized_start=2887
+  _globals['_LISTEXCLUSIONSREQUEST']._serialized_end=2959
+  _globals['_LISTEXCLUSIONSRESPONSE']._serialized_start=2961
+  _globals['_LISTEXCLUSIONSRESPONSE']._serialized_end=3036
+  _globals['_HOSTCOUNTRYRULE']._serialized_start=3038
+  _globals['_HOSTCOUNTRYRULE']._serialized_end=3113
+  _globals['_UPLOADVOLUMERULE']._serialized_start=3115
+  _globals['_UPLOADVOLUMERULE']._serialized_end=3228
+  _globals['_ALERTCOUNTRULE']._serialized_start=3230
+  _globals['_ALERTCOUNTRULE']._serialized_end=3333
+  _globals['_POLICYSPEC']._serialized_start=3336
+  _globals['_POLICYSPEC']._serialized_end=3618
+  _globals['_POLICY']._serialized_start=3621
+  _globals['_POLICY']._serialized_end=3827
+  _globals['_CREATEPOLICYREQUEST']._serialized_start=3829
+  _globals['_CREATEPOLICYREQUEST']._serialized_end=3913
+  _globals['_CREATEPOLICYRESPONSE']._serialized_start=3915
+  _globals['_CREATEPOLICYRESPONSE']._serialized_end=3998
+  _globals['_SETPOLICYENABLEDREQUEST']._serialized_start=4000
+  _globals['_SETPOLICYENABLEDREQUEST']._serialized_end=4056
+  _globals['_SETPOLICYENABLEDRESPONSE']._serialized_start=4058
+  _globals['_SETPOLICYENABLEDRESPONSE']._serialized_end=4128
+  _globals['_DELETEPOLICYREQUEST']._serialized_start=4130
+  _globals['_DELETEPOLICYREQUEST']._serialized_end=4165
+  _globals['_DELETEPOLICYRESPONSE']._serialized_start=4167
+  _globals['_DELETEPOLICYRESPONSE']._serialized_end=4206
+  _globals['_LISTPOLICIESREQUEST']._serialized_start=4208
+  _globals['_LISTPOLICIESREQUEST']._serialized_end=4229
+  _globals['_LISTPOLICIESRESPONSE']._serialized_start=4231
+  _globals['_LISTPOLICIESRESPONSE']._serialized_end=4299
+  _globals['_DRYRUNPOLICYREQUEST']._serialized_start=4302
+  _globals['_DRYRUNPOLICYREQUEST']._serialized_end=4446
+  _globals['_POLICYFINDING']._serialized_start=4449
+  _globals['_POLICYFINDING']._serialized_end=4722
+  _globals['_DRYRUNPOLICYRESPONSE']._serialized_start=4725
+  _globals['_DRYRUNPOLICYRESPONSE']._serialized_end=4867
+  _globals['_EXPECTEDSERVER']._serialized_start=4870
+  _globals['_EXPECTEDSERVER']._serialized_end=5034
+  _globals['_ADDEXPECTEDSERVERREQUEST']._serialized_start=5036
+  _globals['_ADDEXPECTEDSERVERREQUEST']._serialized_end=5142
+  _globals['_ADDEXPECTEDSERVERRESPONSE']._serialized_start=5144
+  _globals['_ADDEXPECTEDSERVERRESPONSE']._serialized_end=5240
+  _globals['_REMOVEEXPECTEDSERVERREQUEST']._serialized_start=5242
+  _globals['_REMOVEEXPECTEDSERVERREQUEST']._serialized_end=5334
+  _globals['_REMOVEEXPECTEDSERVERRESPONSE']._serialized_start=5336
+  _globals['_REMOVEEXPECTEDSERVERRESPONSE']._serialized_end=5383
+  _globals['_LISTEXPECTEDSERVERSREQUEST']._serialized_start=5385
+  _globals['_LISTEXPECTEDSERVERSREQUEST']._serialized_end=5459
+  _globals['_LISTEXPECTEDSERVERSRESPONSE']._serialized_start=5461
+  _globals['_LISTEXPECTEDSERVERSRESPONSE']._serialized_end=5543
+  _globals['_CHECKUNEXPECTEDSERVERSREQUEST']._serialized_start=5546
+  _globals['_CHECKUNEXPECTEDSERVERSREQUEST']._serialized_end=5708
+  _globals['_UNEXPECTEDSERVER']._serialized_start=5711
+  _globals['_UNEXPECTEDSERVER']._serialized_end=5957
+  _globals['_CHECKUNEXPECTEDSERVERSRESPONSE']._serialized_start=5960
+  _globals['_CHECKUNEXPECTEDSERVERSRESPONSE']._serialized_end=6199
+  _globals['_AUDITENTRY']._serialized_start=6201
+  _globals['_AUDITENTRY']._serialized_end=6327
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=6329
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=6452
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=6454
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=6548
+  _globals['_ALERTSSERVICE']._serialized_start=7347
+  _globals['_ALERTSSERVICE']._serialized_end=9273
 # @@protoc_insertion_point(module_scope)

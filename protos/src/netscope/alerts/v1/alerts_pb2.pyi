@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -55,6 +56,101 @@ ENTITY_KIND_ACTIVE_MONITORING: EntityKind.ValueType  # 9
 ENTITY_KIND_SYSTEM: EntityKind.ValueType  # 10
 Global___EntityKind: _TypeAlias = EntityKind  # noqa: Y015
 
+class _AckFilter:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AckFilterEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AckFilter.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ACK_FILTER_UNSPECIFIED: _AckFilter.ValueType  # 0
+    """all"""
+    ACK_FILTER_UNACKNOWLEDGED: _AckFilter.ValueType  # 1
+    ACK_FILTER_ACKNOWLEDGED: _AckFilter.ValueType  # 2
+
+class AckFilter(_AckFilter, metaclass=_AckFilterEnumTypeWrapper):
+    """Which alerts by acknowledgement state."""
+
+ACK_FILTER_UNSPECIFIED: AckFilter.ValueType  # 0
+"""all"""
+ACK_FILTER_UNACKNOWLEDGED: AckFilter.ValueType  # 1
+ACK_FILTER_ACKNOWLEDGED: AckFilter.ValueType  # 2
+Global___AckFilter: _TypeAlias = AckFilter  # noqa: Y015
+
+class _SortOrder:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _SortOrderEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_SortOrder.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SORT_ORDER_UNSPECIFIED: _SortOrder.ValueType  # 0
+    """newest first"""
+    SORT_ORDER_NEWEST: _SortOrder.ValueType  # 1
+    SORT_ORDER_OLDEST: _SortOrder.ValueType  # 2
+    SORT_ORDER_SEVERITY: _SortOrder.ValueType  # 3
+    """most severe first, then newest"""
+    SORT_ORDER_SCORE: _SortOrder.ValueType  # 4
+    """highest score first, then newest"""
+
+class SortOrder(_SortOrder, metaclass=_SortOrderEnumTypeWrapper): ...
+
+SORT_ORDER_UNSPECIFIED: SortOrder.ValueType  # 0
+"""newest first"""
+SORT_ORDER_NEWEST: SortOrder.ValueType  # 1
+SORT_ORDER_OLDEST: SortOrder.ValueType  # 2
+SORT_ORDER_SEVERITY: SortOrder.ValueType  # 3
+"""most severe first, then newest"""
+SORT_ORDER_SCORE: SortOrder.ValueType  # 4
+"""highest score first, then newest"""
+Global___SortOrder: _TypeAlias = SortOrder  # noqa: Y015
+
+class _ExclusionKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ExclusionKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ExclusionKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    EXCLUSION_KIND_UNSPECIFIED: _ExclusionKind.ValueType  # 0
+    EXCLUSION_KIND_HOST: _ExclusionKind.ValueType  # 1
+    """value: an IP address or CIDR"""
+    EXCLUSION_KIND_DOMAIN: _ExclusionKind.ValueType  # 2
+    """value: a domain name (matches it and its sub-domains)"""
+    EXCLUSION_KIND_CERTIFICATE: _ExclusionKind.ValueType  # 3
+    """value: a TLS certificate issuer/subject text"""
+
+class ExclusionKind(_ExclusionKind, metaclass=_ExclusionKindEnumTypeWrapper): ...
+
+EXCLUSION_KIND_UNSPECIFIED: ExclusionKind.ValueType  # 0
+EXCLUSION_KIND_HOST: ExclusionKind.ValueType  # 1
+"""value: an IP address or CIDR"""
+EXCLUSION_KIND_DOMAIN: ExclusionKind.ValueType  # 2
+"""value: a domain name (matches it and its sub-domains)"""
+EXCLUSION_KIND_CERTIFICATE: ExclusionKind.ValueType  # 3
+"""value: a TLS certificate issuer/subject text"""
+Global___ExclusionKind: _TypeAlias = ExclusionKind  # noqa: Y015
+
+class _ServerRole:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ServerRoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ServerRole.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    SERVER_ROLE_UNSPECIFIED: _ServerRole.ValueType  # 0
+    SERVER_ROLE_DNS: _ServerRole.ValueType  # 1
+    SERVER_ROLE_NTP: _ServerRole.ValueType  # 2
+    SERVER_ROLE_DHCP: _ServerRole.ValueType  # 3
+    SERVER_ROLE_SMTP: _ServerRole.ValueType  # 4
+    SERVER_ROLE_GATEWAY: _ServerRole.ValueType  # 5
+
+class ServerRole(_ServerRole, metaclass=_ServerRoleEnumTypeWrapper): ...
+
+SERVER_ROLE_UNSPECIFIED: ServerRole.ValueType  # 0
+SERVER_ROLE_DNS: ServerRole.ValueType  # 1
+SERVER_ROLE_NTP: ServerRole.ValueType  # 2
+SERVER_ROLE_DHCP: ServerRole.ValueType  # 3
+SERVER_ROLE_SMTP: ServerRole.ValueType  # 4
+SERVER_ROLE_GATEWAY: ServerRole.ValueType  # 5
+Global___ServerRole: _TypeAlias = ServerRole  # noqa: Y015
+
 @_typing.final
 class AlertStatsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -62,8 +158,18 @@ class AlertStatsRequest(_message.Message):
     WINDOW_FIELD_NUMBER: _builtins.int
     ENTITY_FIELD_NUMBER: _builtins.int
     TOP_N_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    MIN_SEVERITY_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
+    ENTITY_VALUE_FIELD_NUMBER: _builtins.int
     entity: Global___EntityKind.ValueType
     top_n: _builtins.int
+    """Entries per breakdown, 1..1000 (default 10)."""
+    alert_type: _builtins.str
+    """Optional filters, as in ListAlertsRequest."""
+    min_severity: _builtins.str
+    acknowledged: Global___AckFilter.ValueType
+    entity_value: _builtins.str
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow: ...
     def __init__(
@@ -72,10 +178,14 @@ class AlertStatsRequest(_message.Message):
         window: _common_pb2.TimeWindow | None = ...,
         entity: Global___EntityKind.ValueType = ...,
         top_n: _builtins.int = ...,
+        alert_type: _builtins.str = ...,
+        min_severity: _builtins.str = ...,
+        acknowledged: Global___AckFilter.ValueType = ...,
+        entity_value: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entity", b"entity", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "min_severity", b"min_severity", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -87,17 +197,21 @@ class CountEntry(_message.Message):
 
     KEY_FIELD_NUMBER: _builtins.int
     COUNT_FIELD_NUMBER: _builtins.int
+    ENTITY_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     count: _builtins.int
+    entity: Global___EntityKind.ValueType
+    """Set on by_entity entries: the kind of the entity named by key."""
     def __init__(
         self,
         *,
         key: _builtins.str = ...,
         count: _builtins.int = ...,
+        entity: Global___EntityKind.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "key", b"key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["count", b"count", "entity", b"entity", "key", b"key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -111,13 +225,19 @@ class AlertStatsResponse(_message.Message):
     BY_TYPE_FIELD_NUMBER: _builtins.int
     BY_SEVERITY_FIELD_NUMBER: _builtins.int
     BY_ENTITY_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    FLOW_ALERTS_UNAVAILABLE_FIELD_NUMBER: _builtins.int
     total: _builtins.int
+    flow_alerts_unavailable: _builtins.bool
+    """True when flow alerts were not counted because no flows table is reachable."""
     @_builtins.property
     def by_type(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountEntry]: ...
     @_builtins.property
     def by_severity(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountEntry]: ...
     @_builtins.property
     def by_entity(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountEntry]: ...
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
     def __init__(
         self,
         *,
@@ -125,10 +245,12 @@ class AlertStatsResponse(_message.Message):
         by_type: _abc.Iterable[Global___CountEntry] | None = ...,
         by_severity: _abc.Iterable[Global___CountEntry] | None = ...,
         by_entity: _abc.Iterable[Global___CountEntry] | None = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+        flow_alerts_unavailable: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["by_entity", b"by_entity", "by_severity", b"by_severity", "by_type", b"by_type", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["by_entity", b"by_entity", "by_severity", b"by_severity", "by_type", b"by_type", "flow_alerts_unavailable", b"flow_alerts_unavailable", "total", b"total", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -143,15 +265,26 @@ class ListAlertsRequest(_message.Message):
     ENTITY_VALUE_FIELD_NUMBER: _builtins.int
     MIN_SEVERITY_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
+    SORT_FIELD_NUMBER: _builtins.int
     entity: Global___EntityKind.ValueType
     entity_value: _builtins.str
-    """Entity value such as a host IP, a device IP or an interface name."""
+    """Entity value such as a host IP, a device IP, an interface or user name (exact match; for flow
+    alerts the client or server IP).
+    """
     min_severity: _builtins.str
-    """Minimum severity name (info, notice, warning, error, critical, emergency)."""
+    """Minimum severity name (debug, info, notice, warning, error, critical, emergency)."""
+    alert_type: _builtins.str
+    """Alert type name as ntopng spells it, e.g. host_alert_dns_flood (see ListAlertTypes)."""
+    acknowledged: Global___AckFilter.ValueType
+    sort: Global___SortOrder.ValueType
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow: ...
     @_builtins.property
-    def page(self) -> _common_pb2.PageRequest: ...
+    def page(self) -> _common_pb2.PageRequest:
+        """page_size 1..1000 (default 50)."""
+
     def __init__(
         self,
         *,
@@ -160,10 +293,13 @@ class ListAlertsRequest(_message.Message):
         entity_value: _builtins.str = ...,
         min_severity: _builtins.str = ...,
         page: _common_pb2.PageRequest | None = ...,
+        alert_type: _builtins.str = ...,
+        acknowledged: Global___AckFilter.ValueType = ...,
+        sort: Global___SortOrder.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["entity", b"entity", "entity_value", b"entity_value", "min_severity", b"min_severity", "page", b"page", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "min_severity", b"min_severity", "page", b"page", "sort", b"sort", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -183,7 +319,14 @@ class Alert(_message.Message):
     TIME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     DETAILS_JSON_FIELD_NUMBER: _builtins.int
+    ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    COUNT_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    DETAILS_FIELD_NUMBER: _builtins.int
+    ENTITY_NAME_FIELD_NUMBER: _builtins.int
     id: _builtins.str
+    """Opaque id "<entity>:<rowid>", used by AcknowledgeAlert."""
     entity: Global___EntityKind.ValueType
     entity_value: _builtins.str
     alert_id: _builtins.int
@@ -192,9 +335,21 @@ class Alert(_message.Message):
     score: _builtins.int
     description: _builtins.str
     details_json: _builtins.str
-    """Decoded JSON details as ntopng stores them."""
+    """Decoded JSON details as ntopng stores them ("{}" when none)."""
+    acknowledged: _builtins.bool
+    status: _builtins.str
+    """historical, acknowledged or engaged."""
+    count: _builtins.int
+    entity_name: _builtins.str
+    """A readable name of the entity when ntopng stores one (host name, device name, ...)."""
     @_builtins.property
     def time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def details(self) -> _struct_pb2.Struct:
+        """The details as a structure (absent when the stored JSON is not an object)."""
+
     def __init__(
         self,
         *,
@@ -208,10 +363,16 @@ class Alert(_message.Message):
         time: _timestamp_pb2.Timestamp | None = ...,
         description: _builtins.str = ...,
         details_json: _builtins.str = ...,
+        acknowledged: _builtins.bool = ...,
+        status: _builtins.str = ...,
+        count: _builtins.int = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        details: _struct_pb2.Struct | None = ...,
+        entity_name: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["details", b"details", "end_time", b"end_time", "time", b"time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_id", b"alert_id", "alert_name", b"alert_name", "description", b"description", "details_json", b"details_json", "entity", b"entity", "entity_value", b"entity_value", "id", b"id", "score", b"score", "severity", b"severity", "time", b"time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged", b"acknowledged", "alert_id", b"alert_id", "alert_name", b"alert_name", "count", b"count", "description", b"description", "details", b"details", "details_json", b"details_json", "end_time", b"end_time", "entity", b"entity", "entity_name", b"entity_name", "entity_value", b"entity_value", "id", b"id", "score", b"score", "severity", b"severity", "status", b"status", "time", b"time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -224,8 +385,10 @@ class ListAlertsResponse(_message.Message):
     ALERTS_FIELD_NUMBER: _builtins.int
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     TOTAL_FIELD_NUMBER: _builtins.int
+    FLOW_ALERTS_UNAVAILABLE_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     total: _builtins.int
+    flow_alerts_unavailable: _builtins.bool
     @_builtins.property
     def alerts(self) -> _containers.RepeatedCompositeFieldContainer[Global___Alert]: ...
     def __init__(
@@ -234,11 +397,1186 @@ class ListAlertsResponse(_message.Message):
         alerts: _abc.Iterable[Global___Alert] | None = ...,
         next_page_token: _builtins.str = ...,
         total: _builtins.int = ...,
+        flow_alerts_unavailable: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts", "next_page_token", b"next_page_token", "total", b"total"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts", "flow_alerts_unavailable", b"flow_alerts_unavailable", "next_page_token", b"next_page_token", "total", b"total"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListAlertsResponse: _TypeAlias = ListAlertsResponse  # noqa: Y015
+
+@_typing.final
+class ListAlertTypesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlertTypesRequest: _TypeAlias = ListAlertTypesRequest  # noqa: Y015
+
+@_typing.final
+class AlertType(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ID_FIELD_NUMBER: _builtins.int
+    FAMILY_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    id: _builtins.int
+    family: _builtins.str
+    """host, flow or other (ntopng's key families; "other" covers every other entity)."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        id: _builtins.int = ...,
+        family: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["family", b"family", "id", b"id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AlertType: _TypeAlias = AlertType  # noqa: Y015
+
+@_typing.final
+class ListAlertTypesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPES_FIELD_NUMBER: _builtins.int
+    SEVERITIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def types(self) -> _containers.RepeatedCompositeFieldContainer[Global___AlertType]: ...
+    @_builtins.property
+    def severities(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Severity names, least severe first."""
+
+    def __init__(
+        self,
+        *,
+        types: _abc.Iterable[Global___AlertType] | None = ...,
+        severities: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["severities", b"severities", "types", b"types"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAlertTypesResponse: _TypeAlias = ListAlertTypesResponse  # noqa: Y015
+
+@_typing.final
+class RaiseAlertRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTITY_FIELD_NUMBER: _builtins.int
+    ENTITY_VALUE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    DETAILS_JSON_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    SNMP_PORT_FIELD_NUMBER: _builtins.int
+    entity: Global___EntityKind.ValueType
+    """Any kind except FLOW (flow alerts belong to the flows table)."""
+    entity_value: _builtins.str
+    """Host IP, device IP, interface/network/user/system name, MAC address, ..."""
+    alert_type: _builtins.str
+    severity: _builtins.str
+    score: _builtins.int
+    description: _builtins.str
+    details_json: _builtins.str
+    """Details as a JSON object text."""
+    snmp_port: _builtins.int
+    """For SNMP alerts: the interface index the alert concerns."""
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp:
+        """Optional event time (default now)."""
+
+    def __init__(
+        self,
+        *,
+        entity: Global___EntityKind.ValueType = ...,
+        entity_value: _builtins.str = ...,
+        alert_type: _builtins.str = ...,
+        severity: _builtins.str = ...,
+        score: _builtins.int = ...,
+        description: _builtins.str = ...,
+        details_json: _builtins.str = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        snmp_port: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "description", b"description", "details_json", b"details_json", "entity", b"entity", "entity_value", b"entity_value", "score", b"score", "severity", b"severity", "snmp_port", b"snmp_port", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RaiseAlertRequest: _TypeAlias = RaiseAlertRequest  # noqa: Y015
+
+@_typing.final
+class RaiseAlertResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERT_FIELD_NUMBER: _builtins.int
+    DEDUPLICATED_FIELD_NUMBER: _builtins.int
+    deduplicated: _builtins.bool
+    """True when an engaged alert of the same type and entity was re-used (its count incremented)."""
+    @_builtins.property
+    def alert(self) -> Global___Alert: ...
+    def __init__(
+        self,
+        *,
+        alert: Global___Alert | None = ...,
+        deduplicated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "deduplicated", b"deduplicated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RaiseAlertResponse: _TypeAlias = RaiseAlertResponse  # noqa: Y015
+
+@_typing.final
+class AcknowledgeAlertRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    comment: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["comment", b"comment", "id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeAlertRequest: _TypeAlias = AcknowledgeAlertRequest  # noqa: Y015
+
+@_typing.final
+class AcknowledgeAlertResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERT_FIELD_NUMBER: _builtins.int
+    CHANGED_FIELD_NUMBER: _builtins.int
+    changed: _builtins.bool
+    """False when the alert was acknowledged already."""
+    @_builtins.property
+    def alert(self) -> Global___Alert: ...
+    def __init__(
+        self,
+        *,
+        alert: Global___Alert | None = ...,
+        changed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert", b"alert", "changed", b"changed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AcknowledgeAlertResponse: _TypeAlias = AcknowledgeAlertResponse  # noqa: Y015
+
+@_typing.final
+class Exclusion(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    kind: Global___ExclusionKind.ValueType
+    value: _builtins.str
+    """Normalised value (CIDR for hosts, lower-case for domains)."""
+    alert_type: _builtins.str
+    """Optional: only this alert type is excluded (empty = every type)."""
+    comment: _builtins.str
+    created_by: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        kind: Global___ExclusionKind.ValueType = ...,
+        value: _builtins.str = ...,
+        alert_type: _builtins.str = ...,
+        comment: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        created_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "created_at", b"created_at", "created_by", b"created_by", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Exclusion: _TypeAlias = Exclusion  # noqa: Y015
+
+@_typing.final
+class AddExclusionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    kind: Global___ExclusionKind.ValueType
+    value: _builtins.str
+    alert_type: _builtins.str
+    comment: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: Global___ExclusionKind.ValueType = ...,
+        value: _builtins.str = ...,
+        alert_type: _builtins.str = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExclusionRequest: _TypeAlias = AddExclusionRequest  # noqa: Y015
+
+@_typing.final
+class AddExclusionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXCLUSION_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    NTOPNG_RESULT_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    """False when the same exclusion existed already."""
+    ntopng_result: _builtins.str
+    """Set when a real ntopng is configured: "applied", or the error it answered."""
+    @_builtins.property
+    def exclusion(self) -> Global___Exclusion: ...
+    def __init__(
+        self,
+        *,
+        exclusion: Global___Exclusion | None = ...,
+        created: _builtins.bool = ...,
+        ntopng_result: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["exclusion", b"exclusion"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "exclusion", b"exclusion", "ntopng_result", b"ntopng_result"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExclusionResponse: _TypeAlias = AddExclusionResponse  # noqa: Y015
+
+@_typing.final
+class RemoveExclusionRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    kind: Global___ExclusionKind.ValueType
+    value: _builtins.str
+    alert_type: _builtins.str
+    def __init__(
+        self,
+        *,
+        kind: Global___ExclusionKind.ValueType = ...,
+        value: _builtins.str = ...,
+        alert_type: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveExclusionRequest: _TypeAlias = RemoveExclusionRequest  # noqa: Y015
+
+@_typing.final
+class RemoveExclusionResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REMOVED_FIELD_NUMBER: _builtins.int
+    NTOPNG_RESULT_FIELD_NUMBER: _builtins.int
+    removed: _builtins.bool
+    """False when no such exclusion existed."""
+    ntopng_result: _builtins.str
+    def __init__(
+        self,
+        *,
+        removed: _builtins.bool = ...,
+        ntopng_result: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ntopng_result", b"ntopng_result", "removed", b"removed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveExclusionResponse: _TypeAlias = RemoveExclusionResponse  # noqa: Y015
+
+@_typing.final
+class ListExclusionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    kind: Global___ExclusionKind.ValueType
+    """Optional filter by kind."""
+    def __init__(
+        self,
+        *,
+        kind: Global___ExclusionKind.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListExclusionsRequest: _TypeAlias = ListExclusionsRequest  # noqa: Y015
+
+@_typing.final
+class ListExclusionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXCLUSIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def exclusions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Exclusion]: ...
+    def __init__(
+        self,
+        *,
+        exclusions: _abc.Iterable[Global___Exclusion] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exclusions", b"exclusions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListExclusionsResponse: _TypeAlias = ListExclusionsResponse  # noqa: Y015
+
+@_typing.final
+class HostCountryRule(_message.Message):
+    """Flows whose client is in host_cidrs and whose server is located in one of countries."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOST_CIDRS_FIELD_NUMBER: _builtins.int
+    COUNTRIES_FIELD_NUMBER: _builtins.int
+    MIN_FLOWS_FIELD_NUMBER: _builtins.int
+    min_flows: _builtins.int
+    """Raise only from this many flows on (default 1)."""
+    @_builtins.property
+    def host_cidrs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def countries(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """ISO 3166-1 alpha-2 codes, e.g. "RU"."""
+
+    def __init__(
+        self,
+        *,
+        host_cidrs: _abc.Iterable[_builtins.str] | None = ...,
+        countries: _abc.Iterable[_builtins.str] | None = ...,
+        min_flows: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries", "host_cidrs", b"host_cidrs", "min_flows", b"min_flows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HostCountryRule: _TypeAlias = HostCountryRule  # noqa: Y015
+
+@_typing.final
+class UploadVolumeRule(_message.Message):
+    """A client in host_cidrs that uploads more than min_bytes outside business hours."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOST_CIDRS_FIELD_NUMBER: _builtins.int
+    MIN_BYTES_FIELD_NUMBER: _builtins.int
+    BUSINESS_START_HOUR_FIELD_NUMBER: _builtins.int
+    BUSINESS_END_HOUR_FIELD_NUMBER: _builtins.int
+    min_bytes: _builtins.int
+    business_start_hour: _builtins.int
+    """Business hours [start, end) in UTC hours 0..24; uploads outside them count. Both 0 = all hours."""
+    business_end_hour: _builtins.int
+    @_builtins.property
+    def host_cidrs(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        host_cidrs: _abc.Iterable[_builtins.str] | None = ...,
+        min_bytes: _builtins.int = ...,
+        business_start_hour: _builtins.int = ...,
+        business_end_hour: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["business_end_hour", b"business_end_hour", "business_start_hour", b"business_start_hour", "host_cidrs", b"host_cidrs", "min_bytes", b"min_bytes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UploadVolumeRule: _TypeAlias = UploadVolumeRule  # noqa: Y015
+
+@_typing.final
+class AlertCountRule(_message.Message):
+    """More than min_count alerts of alert_type for one entity within the evaluation window."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    ENTITY_FIELD_NUMBER: _builtins.int
+    MIN_COUNT_FIELD_NUMBER: _builtins.int
+    alert_type: _builtins.str
+    entity: Global___EntityKind.ValueType
+    """Optional: only alerts of this entity kind."""
+    min_count: _builtins.int
+    def __init__(
+        self,
+        *,
+        alert_type: _builtins.str = ...,
+        entity: Global___EntityKind.ValueType = ...,
+        min_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "entity", b"entity", "min_count", b"min_count"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AlertCountRule: _TypeAlias = AlertCountRule  # noqa: Y015
+
+@_typing.final
+class PolicySpec(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    LOOKBACK_SECONDS_FIELD_NUMBER: _builtins.int
+    HOST_COUNTRY_FIELD_NUMBER: _builtins.int
+    UPLOAD_VOLUME_FIELD_NUMBER: _builtins.int
+    ALERT_COUNT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """Lower-case name: letters, digits, '-' and '_' (1..64)."""
+    description: _builtins.str
+    severity: _builtins.str
+    """Severity of the alerts the policy raises (default warning)."""
+    lookback_seconds: _builtins.int
+    """Window evaluated on every run, in seconds (60..604800; default 3600)."""
+    @_builtins.property
+    def host_country(self) -> Global___HostCountryRule: ...
+    @_builtins.property
+    def upload_volume(self) -> Global___UploadVolumeRule: ...
+    @_builtins.property
+    def alert_count(self) -> Global___AlertCountRule: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+        severity: _builtins.str = ...,
+        lookback_seconds: _builtins.int = ...,
+        host_country: Global___HostCountryRule | None = ...,
+        upload_volume: Global___UploadVolumeRule | None = ...,
+        alert_count: Global___AlertCountRule | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["alert_count", b"alert_count", "host_country", b"host_country", "rule", b"rule", "upload_volume", b"upload_volume"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_count", b"alert_count", "description", b"description", "host_country", b"host_country", "lookback_seconds", b"lookback_seconds", "name", b"name", "rule", b"rule", "severity", b"severity", "upload_volume", b"upload_volume"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_rule: _TypeAlias = _typing.Literal["host_country", "upload_volume", "alert_count"]  # noqa: Y015
+    _WhichOneofArgType_rule: _TypeAlias = _typing.Literal["rule", b"rule"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_rule) -> _WhichOneofReturnType_rule | None: ...
+
+Global___PolicySpec: _TypeAlias = PolicySpec  # noqa: Y015
+
+@_typing.final
+class Policy(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SPEC_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    LAST_RUN_FIELD_NUMBER: _builtins.int
+    LAST_RESULT_FIELD_NUMBER: _builtins.int
+    enabled: _builtins.bool
+    created_by: _builtins.str
+    last_result: _builtins.str
+    @_builtins.property
+    def spec(self) -> Global___PolicySpec: ...
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_run(self) -> _timestamp_pb2.Timestamp:
+        """The last periodic evaluation (absent before the first)."""
+
+    def __init__(
+        self,
+        *,
+        spec: Global___PolicySpec | None = ...,
+        enabled: _builtins.bool = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        created_by: _builtins.str = ...,
+        last_run: _timestamp_pb2.Timestamp | None = ...,
+        last_result: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "last_run", b"last_run", "spec", b"spec"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "created_by", b"created_by", "enabled", b"enabled", "last_result", b"last_result", "last_run", b"last_run", "spec", b"spec"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Policy: _TypeAlias = Policy  # noqa: Y015
+
+@_typing.final
+class CreatePolicyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SPEC_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    enabled: _builtins.bool
+    """Policies start disabled unless enabled is set (dry-run first)."""
+    @_builtins.property
+    def spec(self) -> Global___PolicySpec: ...
+    def __init__(
+        self,
+        *,
+        spec: Global___PolicySpec | None = ...,
+        enabled: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["spec", b"spec"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["enabled", b"enabled", "spec", b"spec"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreatePolicyRequest: _TypeAlias = CreatePolicyRequest  # noqa: Y015
+
+@_typing.final
+class CreatePolicyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    """False when an identical policy with that name existed already."""
+    @_builtins.property
+    def policy(self) -> Global___Policy: ...
+    def __init__(
+        self,
+        *,
+        policy: Global___Policy | None = ...,
+        created: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CreatePolicyResponse: _TypeAlias = CreatePolicyResponse  # noqa: Y015
+
+@_typing.final
+class SetPolicyEnabledRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ENABLED_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    enabled: _builtins.bool
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        enabled: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["enabled", b"enabled", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetPolicyEnabledRequest: _TypeAlias = SetPolicyEnabledRequest  # noqa: Y015
+
+@_typing.final
+class SetPolicyEnabledResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICY_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policy(self) -> Global___Policy: ...
+    def __init__(
+        self,
+        *,
+        policy: Global___Policy | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policy", b"policy"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SetPolicyEnabledResponse: _TypeAlias = SetPolicyEnabledResponse  # noqa: Y015
+
+@_typing.final
+class DeletePolicyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeletePolicyRequest: _TypeAlias = DeletePolicyRequest  # noqa: Y015
+
+@_typing.final
+class DeletePolicyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELETED_FIELD_NUMBER: _builtins.int
+    deleted: _builtins.bool
+    def __init__(
+        self,
+        *,
+        deleted: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted", b"deleted"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeletePolicyResponse: _TypeAlias = DeletePolicyResponse  # noqa: Y015
+
+@_typing.final
+class ListPoliciesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPoliciesRequest: _TypeAlias = ListPoliciesRequest  # noqa: Y015
+
+@_typing.final
+class ListPoliciesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    POLICIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def policies(self) -> _containers.RepeatedCompositeFieldContainer[Global___Policy]: ...
+    def __init__(
+        self,
+        *,
+        policies: _abc.Iterable[Global___Policy] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["policies", b"policies"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListPoliciesResponse: _TypeAlias = ListPoliciesResponse  # noqa: Y015
+
+@_typing.final
+class DryRunPolicyRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    SPEC_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """A stored policy's name, or an inline spec."""
+    limit: _builtins.int
+    """Findings returned, 1..1000 (default 100)."""
+    @_builtins.property
+    def spec(self) -> Global___PolicySpec: ...
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        spec: Global___PolicySpec | None = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["spec", b"spec", "window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "name", b"name", "spec", b"spec", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DryRunPolicyRequest: _TypeAlias = DryRunPolicyRequest  # noqa: Y015
+
+@_typing.final
+class PolicyFinding(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTITY_FIELD_NUMBER: _builtins.int
+    ENTITY_VALUE_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    THRESHOLD_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    entity: Global___EntityKind.ValueType
+    entity_value: _builtins.str
+    alert_type: _builtins.str
+    severity: _builtins.str
+    description: _builtins.str
+    value: _builtins.float
+    """The measured value (flows, bytes or alert count) and the threshold it crossed."""
+    threshold: _builtins.float
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        entity: Global___EntityKind.ValueType = ...,
+        entity_value: _builtins.str = ...,
+        alert_type: _builtins.str = ...,
+        severity: _builtins.str = ...,
+        description: _builtins.str = ...,
+        value: _builtins.float = ...,
+        threshold: _builtins.float = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "description", b"description", "entity", b"entity", "entity_value", b"entity_value", "first_seen", b"first_seen", "last_seen", b"last_seen", "severity", b"severity", "threshold", b"threshold", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PolicyFinding: _TypeAlias = PolicyFinding  # noqa: Y015
+
+@_typing.final
+class DryRunPolicyResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___PolicyFinding]: ...
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
+    def __init__(
+        self,
+        *,
+        findings: _abc.Iterable[Global___PolicyFinding] | None = ...,
+        truncated: _builtins.bool = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["findings", b"findings", "truncated", b"truncated", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DryRunPolicyResponse: _TypeAlias = DryRunPolicyResponse  # noqa: Y015
+
+@_typing.final
+class ExpectedServer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    CREATED_BY_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    address: _builtins.str
+    """IP address or CIDR (normalised)."""
+    comment: _builtins.str
+    created_by: _builtins.str
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        role: Global___ServerRole.ValueType = ...,
+        address: _builtins.str = ...,
+        comment: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        created_by: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "comment", b"comment", "created_at", b"created_at", "created_by", b"created_by", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExpectedServer: _TypeAlias = ExpectedServer  # noqa: Y015
+
+@_typing.final
+class AddExpectedServerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    COMMENT_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    address: _builtins.str
+    comment: _builtins.str
+    def __init__(
+        self,
+        *,
+        role: Global___ServerRole.ValueType = ...,
+        address: _builtins.str = ...,
+        comment: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "comment", b"comment", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpectedServerRequest: _TypeAlias = AddExpectedServerRequest  # noqa: Y015
+
+@_typing.final
+class AddExpectedServerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVER_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    @_builtins.property
+    def server(self) -> Global___ExpectedServer: ...
+    def __init__(
+        self,
+        *,
+        server: Global___ExpectedServer | None = ...,
+        created: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["server", b"server"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "server", b"server"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddExpectedServerResponse: _TypeAlias = AddExpectedServerResponse  # noqa: Y015
+
+@_typing.final
+class RemoveExpectedServerRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    address: _builtins.str
+    def __init__(
+        self,
+        *,
+        role: Global___ServerRole.ValueType = ...,
+        address: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveExpectedServerRequest: _TypeAlias = RemoveExpectedServerRequest  # noqa: Y015
+
+@_typing.final
+class RemoveExpectedServerResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REMOVED_FIELD_NUMBER: _builtins.int
+    removed: _builtins.bool
+    def __init__(
+        self,
+        *,
+        removed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["removed", b"removed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveExpectedServerResponse: _TypeAlias = RemoveExpectedServerResponse  # noqa: Y015
+
+@_typing.final
+class ListExpectedServersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    def __init__(
+        self,
+        *,
+        role: Global___ServerRole.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["role", b"role"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListExpectedServersRequest: _TypeAlias = ListExpectedServersRequest  # noqa: Y015
+
+@_typing.final
+class ListExpectedServersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def servers(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExpectedServer]: ...
+    def __init__(
+        self,
+        *,
+        servers: _abc.Iterable[Global___ExpectedServer] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["servers", b"servers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListExpectedServersResponse: _TypeAlias = ListExpectedServersResponse  # noqa: Y015
+
+@_typing.final
+class CheckUnexpectedServersRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WINDOW_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    RAISE_ALERTS_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    """Optional: one role (default every role that has expected servers configured, except gateways)."""
+    limit: _builtins.int
+    """Servers returned, 1..1000 (default 100)."""
+    raise_alerts: _builtins.bool
+    """Raise a host alert for each client of an unexpected server (deduplicated while engaged)."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
+    def __init__(
+        self,
+        *,
+        window: _common_pb2.TimeWindow | None = ...,
+        role: Global___ServerRole.ValueType = ...,
+        limit: _builtins.int = ...,
+        raise_alerts: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "raise_alerts", b"raise_alerts", "role", b"role", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckUnexpectedServersRequest: _TypeAlias = CheckUnexpectedServersRequest  # noqa: Y015
+
+@_typing.final
+class UnexpectedServer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ROLE_FIELD_NUMBER: _builtins.int
+    SERVER_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    CLIENTS_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    SAMPLE_CLIENTS_FIELD_NUMBER: _builtins.int
+    role: Global___ServerRole.ValueType
+    server: _builtins.str
+    flows: _builtins.int
+    clients: _builtins.int
+    bytes: _builtins.int
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def sample_clients(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Up to 10 client addresses."""
+
+    def __init__(
+        self,
+        *,
+        role: Global___ServerRole.ValueType = ...,
+        server: _builtins.str = ...,
+        flows: _builtins.int = ...,
+        clients: _builtins.int = ...,
+        bytes: _builtins.int = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        sample_clients: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "clients", b"clients", "first_seen", b"first_seen", "flows", b"flows", "last_seen", b"last_seen", "role", b"role", "sample_clients", b"sample_clients", "server", b"server"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnexpectedServer: _TypeAlias = UnexpectedServer  # noqa: Y015
+
+@_typing.final
+class CheckUnexpectedServersResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERVERS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    CHECKED_ROLES_FIELD_NUMBER: _builtins.int
+    SKIPPED_ROLES_FIELD_NUMBER: _builtins.int
+    ALERTS_RAISED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    alerts_raised: _builtins.int
+    @_builtins.property
+    def servers(self) -> _containers.RepeatedCompositeFieldContainer[Global___UnexpectedServer]: ...
+    @_builtins.property
+    def checked_roles(self) -> _containers.RepeatedScalarFieldContainer[Global___ServerRole.ValueType]:
+        """Roles checked (roles without expected servers are skipped and listed in skipped_roles)."""
+
+    @_builtins.property
+    def skipped_roles(self) -> _containers.RepeatedScalarFieldContainer[Global___ServerRole.ValueType]: ...
+    def __init__(
+        self,
+        *,
+        servers: _abc.Iterable[Global___UnexpectedServer] | None = ...,
+        truncated: _builtins.bool = ...,
+        checked_roles: _abc.Iterable[Global___ServerRole.ValueType] | None = ...,
+        skipped_roles: _abc.Iterable[Global___ServerRole.ValueType] | None = ...,
+        alerts_raised: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts_raised", b"alerts_raised", "checked_roles", b"checked_roles", "servers", b"servers", "skipped_roles", b"skipped_roles", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckUnexpectedServersResponse: _TypeAlias = CheckUnexpectedServersResponse  # noqa: Y015
+
+@_typing.final
+class AuditEntry(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    TARGET_JSON_FIELD_NUMBER: _builtins.int
+    RESULT_FIELD_NUMBER: _builtins.int
+    principal: _builtins.str
+    action: _builtins.str
+    target_json: _builtins.str
+    """The request, as JSON."""
+    result: _builtins.str
+    """"ok" or "error: <message>"."""
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        principal: _builtins.str = ...,
+        action: _builtins.str = ...,
+        target_json: _builtins.str = ...,
+        result: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "principal", b"principal", "result", b"result", "target_json", b"target_json", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AuditEntry: _TypeAlias = AuditEntry  # noqa: Y015
+
+@_typing.final
+class ListAuditEntriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WINDOW_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    principal: _builtins.str
+    """Optional filters."""
+    action: _builtins.str
+    limit: _builtins.int
+    """1..1000 (default 100)."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
+    def __init__(
+        self,
+        *,
+        window: _common_pb2.TimeWindow | None = ...,
+        principal: _builtins.str = ...,
+        action: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "limit", b"limit", "principal", b"principal", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEntriesRequest: _TypeAlias = ListAuditEntriesRequest  # noqa: Y015
+
+@_typing.final
+class ListAuditEntriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ENTRIES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def entries(self) -> _containers.RepeatedCompositeFieldContainer[Global___AuditEntry]: ...
+    def __init__(
+        self,
+        *,
+        entries: _abc.Iterable[Global___AuditEntry] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["entries", b"entries", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEntriesResponse: _TypeAlias = ListAuditEntriesResponse  # noqa: Y015

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class AlertsServiceStub:
-    """ntopng alerts: statistics and lists over the alert tables.
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
     """
 
     def __init__(self, channel):
@@ -45,21 +47,207 @@ class AlertsServiceStub:
                 request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsRequest.SerializeToString,
                 response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsResponse.FromString,
                 _registered_method=True)
+        self.ListAlertTypes = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/ListAlertTypes',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesResponse.FromString,
+                _registered_method=True)
+        self.RaiseAlert = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/RaiseAlert',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertResponse.FromString,
+                _registered_method=True)
+        self.AcknowledgeAlert = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/AcknowledgeAlert',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertResponse.FromString,
+                _registered_method=True)
+        self.AddExclusion = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/AddExclusion',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionResponse.FromString,
+                _registered_method=True)
+        self.RemoveExclusion = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/RemoveExclusion',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionResponse.FromString,
+                _registered_method=True)
+        self.ListExclusions = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/ListExclusions',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsResponse.FromString,
+                _registered_method=True)
+        self.CreatePolicy = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/CreatePolicy',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyResponse.FromString,
+                _registered_method=True)
+        self.SetPolicyEnabled = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/SetPolicyEnabled',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledResponse.FromString,
+                _registered_method=True)
+        self.DeletePolicy = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/DeletePolicy',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyResponse.FromString,
+                _registered_method=True)
+        self.ListPolicies = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/ListPolicies',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesResponse.FromString,
+                _registered_method=True)
+        self.DryRunPolicy = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/DryRunPolicy',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyResponse.FromString,
+                _registered_method=True)
+        self.AddExpectedServer = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/AddExpectedServer',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerResponse.FromString,
+                _registered_method=True)
+        self.RemoveExpectedServer = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/RemoveExpectedServer',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerResponse.FromString,
+                _registered_method=True)
+        self.ListExpectedServers = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/ListExpectedServers',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersResponse.FromString,
+                _registered_method=True)
+        self.CheckUnexpectedServers = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/CheckUnexpectedServers',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersResponse.FromString,
+                _registered_method=True)
+        self.ListAuditEntries = channel.unary_unary(
+                '/netscope.alerts.v1.AlertsService/ListAuditEntries',
+                request_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesRequest.SerializeToString,
+                response_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesResponse.FromString,
+                _registered_method=True)
 
 
 class AlertsServiceServicer:
-    """ntopng alerts: statistics and lists over the alert tables.
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
     """
 
     def AlertStats(self, request, context):
-        """Count alerts of one entity kind by type, severity and entity over a window (top-N).
+        """Count alerts of one entity kind (or all) by type, severity and entity over a window (top-N).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListAlerts(self, request, context):
-        """List alerts with filters, newest first, paginated.
+        """List alerts with filters, sorted, paginated with an opaque page token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlertTypes(self, request, context):
+        """The alert type and severity names the filters accept.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RaiseAlert(self, request, context):
+        """Raise an alert (for other services). An engaged alert of the same type and entity is re-used.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcknowledgeAlert(self, request, context):
+        """Mark an alert acknowledged (it stops being engaged).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddExclusion(self, request, context):
+        """Alert exclusions: excluded alerts disappear from lists and stats. Idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveExclusion(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExclusions(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePolicy(self, request, context):
+        """Policies: named structured rules over flows or alerts, evaluated periodically when enabled.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPolicyEnabled(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePolicy(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPolicies(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DryRunPolicy(self, request, context):
+        """Evaluate a policy (stored by name, or given inline) over a past window without raising anything.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddExpectedServer(self, request, context):
+        """Expected servers (DNS, NTP, DHCP, SMTP, gateways) as configuration, and the check over flows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveExpectedServer(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExpectedServers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckUnexpectedServers(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEntries(self, request, context):
+        """The audit trail of writes, newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +266,86 @@ def add_AlertsServiceServicer_to_server(servicer, server):
                     request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsRequest.FromString,
                     response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsResponse.SerializeToString,
             ),
+            'ListAlertTypes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlertTypes,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesResponse.SerializeToString,
+            ),
+            'RaiseAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.RaiseAlert,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertResponse.SerializeToString,
+            ),
+            'AcknowledgeAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcknowledgeAlert,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertResponse.SerializeToString,
+            ),
+            'AddExclusion': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddExclusion,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionResponse.SerializeToString,
+            ),
+            'RemoveExclusion': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveExclusion,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionResponse.SerializeToString,
+            ),
+            'ListExclusions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExclusions,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsResponse.SerializeToString,
+            ),
+            'CreatePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePolicy,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyResponse.SerializeToString,
+            ),
+            'SetPolicyEnabled': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPolicyEnabled,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledResponse.SerializeToString,
+            ),
+            'DeletePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePolicy,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyResponse.SerializeToString,
+            ),
+            'ListPolicies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPolicies,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesResponse.SerializeToString,
+            ),
+            'DryRunPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunPolicy,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyResponse.SerializeToString,
+            ),
+            'AddExpectedServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddExpectedServer,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerResponse.SerializeToString,
+            ),
+            'RemoveExpectedServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveExpectedServer,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerResponse.SerializeToString,
+            ),
+            'ListExpectedServers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExpectedServers,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersResponse.SerializeToString,
+            ),
+            'CheckUnexpectedServers': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckUnexpectedServers,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersResponse.SerializeToString,
+            ),
+            'ListAuditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEntries,
+                    request_deserializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesRequest.FromString,
+                    response_serializer=netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'netscope.alerts.v1.AlertsService', rpc_method_handlers)
@@ -87,7 +355,9 @@ def add_AlertsServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AlertsService:
-    """ntopng alerts: statistics and lists over the alert tables.
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
     """
 
     @staticmethod
@@ -134,6 +404,438 @@ class AlertsService:
             '/netscope.alerts.v1.AlertsService/ListAlerts',
             netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsRequest.SerializeToString,
             netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlertTypes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/ListAlertTypes',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAlertTypesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RaiseAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/RaiseAlert',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RaiseAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcknowledgeAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/AcknowledgeAlert',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AcknowledgeAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddExclusion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/AddExclusion',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExclusionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveExclusion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/RemoveExclusion',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExclusionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExclusions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/ListExclusions',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExclusionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/CreatePolicy',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.CreatePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPolicyEnabled(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/SetPolicyEnabled',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.SetPolicyEnabledResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/DeletePolicy',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.DeletePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPolicies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/ListPolicies',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListPoliciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DryRunPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/DryRunPolicy',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.DryRunPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddExpectedServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/AddExpectedServer',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.AddExpectedServerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveExpectedServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/RemoveExpectedServer',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.RemoveExpectedServerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExpectedServers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/ListExpectedServers',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListExpectedServersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckUnexpectedServers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/CheckUnexpectedServers',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.CheckUnexpectedServersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.alerts.v1.AlertsService/ListAuditEntries',
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesRequest.SerializeToString,
+            netscope_dot_alerts_dot_v1_dot_alerts__pb2.ListAuditEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

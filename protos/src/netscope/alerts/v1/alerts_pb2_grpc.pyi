@@ -27,29 +27,86 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AlertsServiceStub:
-    """ntopng alerts: statistics and lists over the alert tables."""
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AlertsServiceAsyncStub: ...
     AlertStats: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.AlertStatsRequest, _alerts_pb2.AlertStatsResponse]
-    """Count alerts of one entity kind by type, severity and entity over a window (top-N)."""
+    """Count alerts of one entity kind (or all) by type, severity and entity over a window (top-N)."""
     ListAlerts: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListAlertsRequest, _alerts_pb2.ListAlertsResponse]
-    """List alerts with filters, newest first, paginated."""
+    """List alerts with filters, sorted, paginated with an opaque page token."""
+    ListAlertTypes: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListAlertTypesRequest, _alerts_pb2.ListAlertTypesResponse]
+    """The alert type and severity names the filters accept."""
+    RaiseAlert: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.RaiseAlertRequest, _alerts_pb2.RaiseAlertResponse]
+    """Raise an alert (for other services). An engaged alert of the same type and entity is re-used."""
+    AcknowledgeAlert: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.AcknowledgeAlertRequest, _alerts_pb2.AcknowledgeAlertResponse]
+    """Mark an alert acknowledged (it stops being engaged)."""
+    AddExclusion: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.AddExclusionRequest, _alerts_pb2.AddExclusionResponse]
+    """Alert exclusions: excluded alerts disappear from lists and stats. Idempotent."""
+    RemoveExclusion: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.RemoveExclusionRequest, _alerts_pb2.RemoveExclusionResponse]
+    ListExclusions: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListExclusionsRequest, _alerts_pb2.ListExclusionsResponse]
+    CreatePolicy: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.CreatePolicyRequest, _alerts_pb2.CreatePolicyResponse]
+    """Policies: named structured rules over flows or alerts, evaluated periodically when enabled."""
+    SetPolicyEnabled: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.SetPolicyEnabledRequest, _alerts_pb2.SetPolicyEnabledResponse]
+    DeletePolicy: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.DeletePolicyRequest, _alerts_pb2.DeletePolicyResponse]
+    ListPolicies: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListPoliciesRequest, _alerts_pb2.ListPoliciesResponse]
+    DryRunPolicy: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.DryRunPolicyRequest, _alerts_pb2.DryRunPolicyResponse]
+    """Evaluate a policy (stored by name, or given inline) over a past window without raising anything."""
+    AddExpectedServer: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.AddExpectedServerRequest, _alerts_pb2.AddExpectedServerResponse]
+    """Expected servers (DNS, NTP, DHCP, SMTP, gateways) as configuration, and the check over flows."""
+    RemoveExpectedServer: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.RemoveExpectedServerRequest, _alerts_pb2.RemoveExpectedServerResponse]
+    ListExpectedServers: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListExpectedServersRequest, _alerts_pb2.ListExpectedServersResponse]
+    CheckUnexpectedServers: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.CheckUnexpectedServersRequest, _alerts_pb2.CheckUnexpectedServersResponse]
+    ListAuditEntries: _grpc.UnaryUnaryMultiCallable[_alerts_pb2.ListAuditEntriesRequest, _alerts_pb2.ListAuditEntriesResponse]
+    """The audit trail of writes, newest first."""
 
 @_typing.type_check_only
 class AlertsServiceAsyncStub(AlertsServiceStub):
-    """ntopng alerts: statistics and lists over the alert tables."""
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     AlertStats: _aio.UnaryUnaryMultiCallable[_alerts_pb2.AlertStatsRequest, _alerts_pb2.AlertStatsResponse]  # type: ignore[assignment]
-    """Count alerts of one entity kind by type, severity and entity over a window (top-N)."""
+    """Count alerts of one entity kind (or all) by type, severity and entity over a window (top-N)."""
     ListAlerts: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListAlertsRequest, _alerts_pb2.ListAlertsResponse]  # type: ignore[assignment]
-    """List alerts with filters, newest first, paginated."""
+    """List alerts with filters, sorted, paginated with an opaque page token."""
+    ListAlertTypes: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListAlertTypesRequest, _alerts_pb2.ListAlertTypesResponse]  # type: ignore[assignment]
+    """The alert type and severity names the filters accept."""
+    RaiseAlert: _aio.UnaryUnaryMultiCallable[_alerts_pb2.RaiseAlertRequest, _alerts_pb2.RaiseAlertResponse]  # type: ignore[assignment]
+    """Raise an alert (for other services). An engaged alert of the same type and entity is re-used."""
+    AcknowledgeAlert: _aio.UnaryUnaryMultiCallable[_alerts_pb2.AcknowledgeAlertRequest, _alerts_pb2.AcknowledgeAlertResponse]  # type: ignore[assignment]
+    """Mark an alert acknowledged (it stops being engaged)."""
+    AddExclusion: _aio.UnaryUnaryMultiCallable[_alerts_pb2.AddExclusionRequest, _alerts_pb2.AddExclusionResponse]  # type: ignore[assignment]
+    """Alert exclusions: excluded alerts disappear from lists and stats. Idempotent."""
+    RemoveExclusion: _aio.UnaryUnaryMultiCallable[_alerts_pb2.RemoveExclusionRequest, _alerts_pb2.RemoveExclusionResponse]  # type: ignore[assignment]
+    ListExclusions: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListExclusionsRequest, _alerts_pb2.ListExclusionsResponse]  # type: ignore[assignment]
+    CreatePolicy: _aio.UnaryUnaryMultiCallable[_alerts_pb2.CreatePolicyRequest, _alerts_pb2.CreatePolicyResponse]  # type: ignore[assignment]
+    """Policies: named structured rules over flows or alerts, evaluated periodically when enabled."""
+    SetPolicyEnabled: _aio.UnaryUnaryMultiCallable[_alerts_pb2.SetPolicyEnabledRequest, _alerts_pb2.SetPolicyEnabledResponse]  # type: ignore[assignment]
+    DeletePolicy: _aio.UnaryUnaryMultiCallable[_alerts_pb2.DeletePolicyRequest, _alerts_pb2.DeletePolicyResponse]  # type: ignore[assignment]
+    ListPolicies: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListPoliciesRequest, _alerts_pb2.ListPoliciesResponse]  # type: ignore[assignment]
+    DryRunPolicy: _aio.UnaryUnaryMultiCallable[_alerts_pb2.DryRunPolicyRequest, _alerts_pb2.DryRunPolicyResponse]  # type: ignore[assignment]
+    """Evaluate a policy (stored by name, or given inline) over a past window without raising anything."""
+    AddExpectedServer: _aio.UnaryUnaryMultiCallable[_alerts_pb2.AddExpectedServerRequest, _alerts_pb2.AddExpectedServerResponse]  # type: ignore[assignment]
+    """Expected servers (DNS, NTP, DHCP, SMTP, gateways) as configuration, and the check over flows."""
+    RemoveExpectedServer: _aio.UnaryUnaryMultiCallable[_alerts_pb2.RemoveExpectedServerRequest, _alerts_pb2.RemoveExpectedServerResponse]  # type: ignore[assignment]
+    ListExpectedServers: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListExpectedServersRequest, _alerts_pb2.ListExpectedServersResponse]  # type: ignore[assignment]
+    CheckUnexpectedServers: _aio.UnaryUnaryMultiCallable[_alerts_pb2.CheckUnexpectedServersRequest, _alerts_pb2.CheckUnexpectedServersResponse]  # type: ignore[assignment]
+    ListAuditEntries: _aio.UnaryUnaryMultiCallable[_alerts_pb2.ListAuditEntriesRequest, _alerts_pb2.ListAuditEntriesResponse]  # type: ignore[assignment]
+    """The audit trail of writes, newest first."""
 
 class AlertsServiceServicer(metaclass=_abc_1.ABCMeta):
-    """ntopng alerts: statistics and lists over the alert tables."""
+    """ntopng alerts: statistics and lists over the alert tables, alert raising and acknowledgement,
+    exclusions, policies, expected servers and the audit trail of every write.
+    Writes read the caller from the gRPC metadata key `x-netscope-principal` (default "anonymous").
+    """
 
     @_abc_1.abstractmethod
     def AlertStats(
@@ -57,7 +114,7 @@ class AlertsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _alerts_pb2.AlertStatsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_alerts_pb2.AlertStatsResponse, _abc.Awaitable[_alerts_pb2.AlertStatsResponse]]:
-        """Count alerts of one entity kind by type, severity and entity over a window (top-N)."""
+        """Count alerts of one entity kind (or all) by type, severity and entity over a window (top-N)."""
 
     @_abc_1.abstractmethod
     def ListAlerts(
@@ -65,6 +122,126 @@ class AlertsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _alerts_pb2.ListAlertsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_alerts_pb2.ListAlertsResponse, _abc.Awaitable[_alerts_pb2.ListAlertsResponse]]:
-        """List alerts with filters, newest first, paginated."""
+        """List alerts with filters, sorted, paginated with an opaque page token."""
+
+    @_abc_1.abstractmethod
+    def ListAlertTypes(
+        self,
+        request: _alerts_pb2.ListAlertTypesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.ListAlertTypesResponse, _abc.Awaitable[_alerts_pb2.ListAlertTypesResponse]]:
+        """The alert type and severity names the filters accept."""
+
+    @_abc_1.abstractmethod
+    def RaiseAlert(
+        self,
+        request: _alerts_pb2.RaiseAlertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.RaiseAlertResponse, _abc.Awaitable[_alerts_pb2.RaiseAlertResponse]]:
+        """Raise an alert (for other services). An engaged alert of the same type and entity is re-used."""
+
+    @_abc_1.abstractmethod
+    def AcknowledgeAlert(
+        self,
+        request: _alerts_pb2.AcknowledgeAlertRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.AcknowledgeAlertResponse, _abc.Awaitable[_alerts_pb2.AcknowledgeAlertResponse]]:
+        """Mark an alert acknowledged (it stops being engaged)."""
+
+    @_abc_1.abstractmethod
+    def AddExclusion(
+        self,
+        request: _alerts_pb2.AddExclusionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.AddExclusionResponse, _abc.Awaitable[_alerts_pb2.AddExclusionResponse]]:
+        """Alert exclusions: excluded alerts disappear from lists and stats. Idempotent."""
+
+    @_abc_1.abstractmethod
+    def RemoveExclusion(
+        self,
+        request: _alerts_pb2.RemoveExclusionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.RemoveExclusionResponse, _abc.Awaitable[_alerts_pb2.RemoveExclusionResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListExclusions(
+        self,
+        request: _alerts_pb2.ListExclusionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.ListExclusionsResponse, _abc.Awaitable[_alerts_pb2.ListExclusionsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CreatePolicy(
+        self,
+        request: _alerts_pb2.CreatePolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.CreatePolicyResponse, _abc.Awaitable[_alerts_pb2.CreatePolicyResponse]]:
+        """Policies: named structured rules over flows or alerts, evaluated periodically when enabled."""
+
+    @_abc_1.abstractmethod
+    def SetPolicyEnabled(
+        self,
+        request: _alerts_pb2.SetPolicyEnabledRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.SetPolicyEnabledResponse, _abc.Awaitable[_alerts_pb2.SetPolicyEnabledResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DeletePolicy(
+        self,
+        request: _alerts_pb2.DeletePolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.DeletePolicyResponse, _abc.Awaitable[_alerts_pb2.DeletePolicyResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListPolicies(
+        self,
+        request: _alerts_pb2.ListPoliciesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.ListPoliciesResponse, _abc.Awaitable[_alerts_pb2.ListPoliciesResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def DryRunPolicy(
+        self,
+        request: _alerts_pb2.DryRunPolicyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.DryRunPolicyResponse, _abc.Awaitable[_alerts_pb2.DryRunPolicyResponse]]:
+        """Evaluate a policy (stored by name, or given inline) over a past window without raising anything."""
+
+    @_abc_1.abstractmethod
+    def AddExpectedServer(
+        self,
+        request: _alerts_pb2.AddExpectedServerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.AddExpectedServerResponse, _abc.Awaitable[_alerts_pb2.AddExpectedServerResponse]]:
+        """Expected servers (DNS, NTP, DHCP, SMTP, gateways) as configuration, and the check over flows."""
+
+    @_abc_1.abstractmethod
+    def RemoveExpectedServer(
+        self,
+        request: _alerts_pb2.RemoveExpectedServerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.RemoveExpectedServerResponse, _abc.Awaitable[_alerts_pb2.RemoveExpectedServerResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListExpectedServers(
+        self,
+        request: _alerts_pb2.ListExpectedServersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.ListExpectedServersResponse, _abc.Awaitable[_alerts_pb2.ListExpectedServersResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CheckUnexpectedServers(
+        self,
+        request: _alerts_pb2.CheckUnexpectedServersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.CheckUnexpectedServersResponse, _abc.Awaitable[_alerts_pb2.CheckUnexpectedServersResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def ListAuditEntries(
+        self,
+        request: _alerts_pb2.ListAuditEntriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_alerts_pb2.ListAuditEntriesResponse, _abc.Awaitable[_alerts_pb2.ListAuditEntriesResponse]]:
+        """The audit trail of writes, newest first."""
 
 def add_AlertsServiceServicer_to_server(servicer: AlertsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
