@@ -1,0 +1,116 @@
+"""Alert exclusions (host, domain, certificate): validation, storage and the SQL hiding excluded alerts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from netscope_common.errors import InvalidArgument
+
+from netscope_alerts import catalog
+from netscope_alerts.entities import type_condition
+from netscope_alerts.store import Store
+from netscope_alerts.validation import network_text, parse_certificate, parse_domain, parse_network
+
+KINDS = ("host", "domain", "certificate")
+_COLUMNS = ["kind", "value", "alert_type", "comment", "created_at", "created_by", "version", "deleted"]
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One exclusion. value is normalised; alert_type empty means every type."""
+
+    kind: str
+    value: str
+    alert_type: str = ""
+    comment: str = ""
+    created_at: datetime | None = None
+    created_by: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.value, self.alert_type)
+
+
+def normalise(kind: str, value: str, alert_type: str = "", comment: str = "") -> Exclusion:
+    """Validate and normalise an exclusion; raises InvalidArgument with what is allowed."""
+    if kind not in KINDS:
+        raise InvalidArgument(f"exclusion kind must be one of {', '.join(KINDS)}", field="kind")
+    if kind == "host":
+        clean = network_text(parse_network(value, "value"))
+    elif kind == "domain":
+        clean = parse_domain(value, "value")
+    else:
+        clean = parse_certificate(value, "value")
+    type_name = catalog.parse_alert_type(alert_type).name if alert_type.strip() else ""
+    if len(comment) > 1024:
+        raise InvalidArgument("comment longer than 1024 characters", field="comment")
+    return Exclusion(kind, clean, type_name, comment)
+
+
+def exclusion_sql(exclusions: list[Exclusion], params: dict[str, Any]) -> str:
+    """A predicate over the alert union that is true for alerts no exclusion hides ('1' when none)."""
+    clauses = []
+    for i, ex in enumerate(exclusions):
+        name = f"ex{i}"
+        if ex.kind == "host":
+            params[name] = ex.value if "/" in ex.value else f"{ex.value}/{128 if ':' in ex.value else 32}"
+            cond = (
+                "arrayExists(x -> (isIPv4String(x) OR isIPv6String(x))"
+                f" AND isIPAddressInRange(x, {{{name}:String}}), ips)"
+            )
+        elif ex.kind == "domain":
+            params[name] = ex.value
+            params[f"{name}s"] = "." + ex.value
+            cond = f"(lower(domain) = {{{name}:String}} OR endsWith(lower(domain), {{{name}s:String}}))"
+        else:
+            params[name] = ex.value
+            cond = f"position(json, {{{name}:String}}) > 0"
+        if ex.alert_type:
+            cond = f"({cond} AND {type_condition(ex.alert_type)})"
+        clauses.append(f"NOT {cond}")
+    return " AND ".join(clauses) if clauses else "1"
+
+
+class ExclusionStore:
+    """Persists exclusions in netscope_alert_exclusions."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def list(self, kind: str = "") -> list[Exclusion]:
+        """Current exclusions, optionally of one kind."""
+        where = "deleted = 0" + (" AND kind = {kind:String}" if kind else "")
+        rows = await self._store.rows(
+            "SELECT kind, value, alert_type, comment, toUnixTimestamp64Milli(created_at), created_by"
+            f" FROM netscope_alert_exclusions FINAL WHERE {where} ORDER BY kind, value, alert_type",
+            {"kind": kind},
+        )
+        return [
+            Exclusion(k, v, t, c, datetime.fromtimestamp(ms / 1000, UTC), by) for k, v, t, c, ms, by in rows
+        ]
+
+    async def find(self, ex: Exclusion) -> Exclusion | None:
+        """The stored exclusion with the same kind, value and type, if any."""
+        return next((e for e in await self.list(ex.kind) if e.key == ex.key), None)
+
+    async def add(self, ex: Exclusion, principal: str) -> tuple[Exclusion, bool]:
+        """Store ex unless it exists; returns the stored exclusion and whether it was created."""
+        existing = await self.find(ex)
+        if existing is not None:
+            return existing, False
+        now = datetime.now(UTC)
+        row = [ex.kind, ex.value, ex.alert_type, ex.comment, now, principal, time.time_ns(), 0]
+        await self._store.insert("netscope_alert_exclusions", [row], _COLUMNS)
+        return Exclusion(ex.kind, ex.value, ex.alert_type, ex.comment, now, principal), True
+
+    async def remove(self, ex: Exclusion) -> bool:
+        """Delete ex; False when it did not exist."""
+        existing = await self.find(ex)
+        if existing is None:
+            return False
+        row = [ex.kind, ex.value, ex.alert_type, "", datetime.now(UTC), "", time.time_ns(), 1]
+        await self._store.insert("netscope_alert_exclusions", [row], _COLUMNS)
+        return True

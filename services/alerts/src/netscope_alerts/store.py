@@ -1,0 +1,104 @@
+"""The alert store: a clickhouse-connect client (embedded chdb or a ClickHouse server) in a thread pool.
+
+chdb has no async client and allows one data directory per process, so one Store per process holds the
+client and runs every call in a small thread pool, keeping the grpc.aio event loop free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+from netscope_common.errors import DeadlineExceeded, ResourceExhausted, ServiceError, Unavailable
+
+_CODE = re.compile(r"Code: (\d+)")
+
+
+def _open(dsn: str) -> Client:
+    if dsn.startswith("chdb://") and dsn != "chdb://memory":
+        Path(dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
+    return clickhouse_connect.get_client(dsn=dsn)
+
+
+class Store:
+    """Async facade over one clickhouse-connect client."""
+
+    def __init__(self, dsn: str, *, workers: int = 4, query_timeout_seconds: float = 30.0) -> None:
+        self.dsn = dsn
+        self.embedded = dsn.startswith("chdb://")
+        self._timeout = query_timeout_seconds
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alerts-store")
+        self._client: Client | None = None
+
+    async def open(self) -> None:
+        """Connect (or open the embedded data directory)."""
+        if self._client is None:
+            self._client = await asyncio.get_running_loop().run_in_executor(self._pool, _open, self.dsn)
+
+    async def close(self) -> None:
+        """Close the client and the thread pool."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await asyncio.get_running_loop().run_in_executor(self._pool, client.close)
+        self._pool.shutdown(wait=False)
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            raise Unavailable("the alert store is not open yet")
+        return self._client
+
+    async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+        except Exception as exc:
+            raise _translate(exc) from exc
+
+    async def rows(self, sql: str, parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a SELECT and return its rows."""
+        settings = {"max_execution_time": self._timeout}
+        result = await self._run(self.client.query, sql, parameters=parameters or {}, settings=settings)
+        return list(result.result_rows)
+
+    async def command(self, sql: str, parameters: dict[str, Any] | None = None) -> None:
+        """Run DDL or a mutation (never with per-call settings: chdb would keep them)."""
+        await self._run(self.client.command, sql, parameters=parameters or {})
+
+    async def insert(self, table: str, rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> None:
+        """Insert rows into a table."""
+        await self._run(self.client.insert, table, list(rows), column_names=list(columns))
+
+    async def has_table(self, name: str) -> bool:
+        """True when the current database holds a table or view with that name."""
+        rows = await self.rows(
+            "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = {n:String}",
+            {"n": name},
+        )
+        return bool(rows[0][0])
+
+    async def ping(self) -> None:
+        """Raise Unavailable when the store does not answer."""
+        await self.rows("SELECT 1")
+
+
+def _translate(exc: Exception) -> Exception:
+    """Map store errors to service errors with a clear message."""
+    if isinstance(exc, ServiceError):
+        return exc
+    text = str(exc)
+    match = _CODE.search(text)
+    code = int(match.group(1)) if match else None
+    if code == 159:
+        return DeadlineExceeded("the alert query ran past its time limit; narrow the window or filters")
+    if code in (241, 158):
+        return ResourceExhausted(
+            "the alert query hit a store memory or row limit; narrow the window or filters"
+        )
+    return exc
