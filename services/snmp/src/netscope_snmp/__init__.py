@@ -1,1 +1,1 @@
-"""netscope snmp service: device polling with pysnmp."""
+"""netscope SNMP service: inventory, asyncio poller (pysnmp 7), derived rates, events and the gRPC API."""

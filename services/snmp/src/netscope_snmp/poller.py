@@ -1,0 +1,252 @@
+"""Polls devices: one multi-column GETBULK walk per device, vendor-profile fallback, outcome classes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pysnmp.proto import rfc1902
+
+from netscope_snmp import oids
+from netscope_snmp.inventory import DeviceConfig
+from netscope_snmp.profiles import find_profile
+from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
+from netscope_snmp.transport import MISSING_TYPES, Oid, SnmpClient, SnmpFailure, Timing, WalkResult
+
+_WALK_COLUMNS: dict[str, str] = {
+    **{f"if.{k}": v for k, v in oids.INTERFACE_COLUMNS.items()},
+    "hr.cpu": oids.HR_PROCESSOR_LOAD,
+    **{f"st.{k}": v for k, v in oids.STORAGE_COLUMNS.items()},
+}
+_NUMERIC = (
+    rfc1902.Integer32,
+    rfc1902.Integer,
+    rfc1902.Counter32,
+    rfc1902.Counter64,
+    rfc1902.Gauge32,
+    rfc1902.TimeTicks,
+)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, rfc1902.OctetString):
+        raw = bytes(value)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+    return value.prettyPrint() if value is not None else ""
+
+
+def _number(value: Any, what: str, notes: list[str]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, _NUMERIC):
+        return int(value)
+    kind = "missing" if isinstance(value, MISSING_TYPES) else f"not a number ({type(value).__name__})"
+    notes.append(f"{what} is {kind}")
+    return None
+
+
+def _index(suffix: Oid) -> int | None:
+    return suffix[0] if len(suffix) == 1 else None
+
+
+class _Parser:
+    """Turns a WalkResult into samples, collecting notes about malformed values."""
+
+    def __init__(self, walk: WalkResult) -> None:
+        self.walk = walk
+        self.notes: list[str] = []
+
+    def col(self, name: str) -> dict[Oid, Any]:
+        return self.walk.columns.get(name, {})
+
+    def interfaces(self) -> list[InterfaceSample]:
+        indexes: set[int] = set()
+        for name in oids.INTERFACE_COLUMNS:
+            indexes.update(i for i in map(_index, self.col(f"if.{name}")) if i is not None)
+        if not indexes:
+            self.notes.append("IF-MIB ifTable/ifXTable returned no interfaces")
+            return []
+        return [self._interface(i) for i in sorted(indexes)]
+
+    def _interface(self, index: int) -> InterfaceSample:
+        key = (index,)
+
+        def raw(name: str) -> Any:
+            return self.col(f"if.{name}").get(key)
+
+        def num(name: str) -> int | None:
+            return _number(raw(name), f"ifIndex {index} {name}", self.notes)
+
+        status = {
+            name: oids.IF_STATUS_NAMES.get(num(name) or 0, "unknown")
+            for name in ("admin_status", "oper_status")
+        }
+        hc_in, hc_out = num("hc_in_octets"), num("hc_out_octets")
+        bits = 64 if hc_in is not None and hc_out is not None else 32
+        high_speed = num("high_speed")
+        speed = high_speed * 1_000_000 if high_speed else num("speed")
+        return InterfaceSample(
+            index=index,
+            name=_text(raw("name")) or _text(raw("descr")),
+            descr=_text(raw("descr")),
+            alias=_text(raw("alias")),
+            if_type=num("type"),
+            speed_bps=speed,
+            admin_status=status["admin_status"],
+            oper_status=status["oper_status"],
+            in_octets=hc_in if bits == 64 else num("in_octets"),
+            out_octets=hc_out if bits == 64 else num("out_octets"),
+            counter_bits=bits,
+            in_errors=num("in_errors"),
+            out_errors=num("out_errors"),
+            in_discards=num("in_discards"),
+            out_discards=num("out_discards"),
+        )
+
+    def cpu(self) -> float | None:
+        loads = [
+            n
+            for s, v in self.col("hr.cpu").items()
+            if (n := _number(v, f"hrProcessorLoad.{'.'.join(map(str, s))}", self.notes)) is not None
+        ]
+        return sum(loads) / len(loads) if loads else None
+
+    def storage(self) -> list[StorageSample]:
+        out = []
+        for suffix, descr in self.col("st.descr").items():
+            where = f"hrStorage {'.'.join(map(str, suffix))}"
+            units = _number(self.col("st.allocation_units").get(suffix), f"{where} units", self.notes)
+            size = _number(self.col("st.size").get(suffix), f"{where} size", self.notes)
+            used = _number(self.col("st.used").get(suffix), f"{where} used", self.notes)
+            kind_oid = self.col("st.type").get(suffix)
+            kind_text = kind_oid.prettyPrint() if kind_oid is not None else ""
+            kind = {oids.HR_STORAGE_RAM: "ram", oids.HR_STORAGE_FIXED_DISK: "disk"}.get(kind_text, "other")
+            if units is None or size is None or used is None or _index(suffix) is None:
+                continue
+            out.append(StorageSample(_index(suffix) or 0, _text(descr), kind, size * units, used * units))
+        return out
+
+
+def memory_percent(storage: Iterable[StorageSample]) -> float | None:
+    """Used physical memory (hrStorageRam entries) in percent."""
+    ram = [s for s in storage if s.kind == "ram" and s.size_bytes > 0]
+    if not ram:
+        return None
+    return 100.0 * sum(s.used_bytes for s in ram) / sum(s.size_bytes for s in ram)
+
+
+class Poller:
+    """Polls devices with a global concurrency limit and per-device timeout and retries."""
+
+    def __init__(
+        self,
+        client: SnmpClient,
+        concurrency: int = 64,
+        timeout_seconds: float = 2.0,
+        retries: int = 1,
+    ) -> None:
+        self.client = client
+        self.timeout_seconds = timeout_seconds
+        self.retries = retries
+        self._limit = asyncio.Semaphore(concurrency)
+
+    async def poll_many(self, devices: Iterable[DeviceConfig]) -> list[PollResult]:
+        """Poll devices concurrently; results in the same order."""
+        return list(await asyncio.gather(*(self.poll(d) for d in devices)))
+
+    async def poll(self, device: DeviceConfig) -> PollResult:
+        """Poll one device; never raises for SNMP problems (they become the result's status)."""
+        async with self._limit:
+            started, clock = time.time(), time.perf_counter()
+            result = await self._poll(device)
+            result.started_at = started
+            result.duration_seconds = time.perf_counter() - clock
+            return result
+
+    async def _poll(self, device: DeviceConfig) -> PollResult:
+        timing = Timing(
+            device.timeout_seconds or self.timeout_seconds,
+            self.retries if device.retries is None else device.retries,
+        )
+        try:
+            walk = await self.client.walk(device, oids.SYSTEM_SCALARS, _WALK_COLUMNS, timing)
+        except SnmpFailure as failure:
+            return PollResult(device.id, *_failure_status(device, failure, timing))
+        result = self._build(device, walk)
+        if result.cpu_percent is None or result.memory_percent is None:
+            await self._apply_profile(device, result, timing)
+        return result
+
+    @staticmethod
+    def _build(device: DeviceConfig, walk: WalkResult) -> PollResult:
+        parser = _Parser(walk)
+        s = walk.scalars
+        result = PollResult(device.id, Reachability.UP, requests=walk.requests)
+        result.sys_descr = _text(s.get("sys_descr"))
+        result.sys_object_id = s["sys_object_id"].prettyPrint() if "sys_object_id" in s else ""
+        result.sys_name = _text(s.get("sys_name"))
+        result.sys_contact = _text(s.get("sys_contact"))
+        result.sys_location = _text(s.get("sys_location"))
+        result.uptime_ticks = _number(s.get("sys_uptime"), "sysUpTime", parser.notes)
+        result.interfaces = parser.interfaces()
+        result.cpu_percent = parser.cpu()
+        result.storage = parser.storage()
+        result.memory_percent = memory_percent(result.storage)
+        result.notes = walk.notes + parser.notes
+        return result
+
+    async def _apply_profile(self, device: DeviceConfig, result: PollResult, timing: Timing) -> None:
+        profile = find_profile(device.profile, result.sys_object_id)
+        missing = [
+            n for n, v in (("CPU", result.cpu_percent), ("memory", result.memory_percent)) if v is None
+        ]
+        if profile is None:
+            if device.profile:
+                result.notes.append(f"vendor profile {device.profile!r} is not registered")
+            result.notes.append(
+                f"no HOST-RESOURCES {' or '.join(missing)} data and no vendor profile matches"
+            )
+            return
+        result.profile = profile.name
+        try:
+            answer = await self.client.get(device, list(profile.oids.values()), timing)
+        except SnmpFailure as failure:
+            result.notes.append(f"vendor profile {profile.name}: {failure.detail}")
+            return
+        values = _profile_values(profile.oids, answer, profile.name, result.notes)
+        if result.cpu_percent is None:
+            result.cpu_percent = profile.cpu(values)
+        if result.memory_percent is None:
+            result.memory_percent = profile.memory(values)
+        still = [n for n, v in (("CPU", result.cpu_percent), ("memory", result.memory_percent)) if v is None]
+        if still:
+            result.notes.append(
+                f"{' and '.join(still)} unknown: neither HOST-RESOURCES nor profile {profile.name}"
+            )
+
+
+def _profile_values(
+    names: Mapping[str, str], answer: Mapping[str, Any], profile: str, notes: list[str]
+) -> dict:
+    values: dict[str, int] = {}
+    for name, oid in names.items():
+        number = _number(answer.get(oid), f"{profile} {name} ({oid})", notes)
+        if number is not None:
+            values[name] = number
+    return values
+
+
+def _failure_status(device: DeviceConfig, failure: SnmpFailure, timing: Timing) -> tuple[Reachability, str]:
+    waited = timing.describe()
+    if failure.kind == "timeout":
+        if device.version == "v2c":
+            return Reachability.UNREACHABLE, f"no answer ({waited}): unreachable or wrong community"
+        return Reachability.UNREACHABLE, f"no answer ({waited}): unreachable"
+    if failure.kind == "auth":
+        return Reachability.AUTH_FAILURE, f"SNMPv3 authentication failed: {failure.detail}"
+    return Reachability.ERROR, failure.detail

@@ -1,0 +1,332 @@
+"""SNMP requests over pysnmp 7: multi-column GETBULK walks and GETs with numeric OIDs only.
+
+Uses pysnmp's command generators directly (the same calls `bulk_cmd`/`get_cmd` make) with raw numeric
+varbinds, so no MIB lookup happens on requests or responses. One shared `SnmpEngine` serves every v2c
+device and the first key set of each v3 user name; a second key set for the same v3 user name (USM keys
+its users by name) gets an engine of its own so devices never overwrite each other's keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pysnmp.entity.rfc3413 import cmdgen
+from pysnmp.hlapi.v3arch.asyncio import (
+    CommunityData,
+    ContextData,
+    SnmpEngine,
+    UdpTransportTarget,
+    UsmUserData,
+    usm3DESEDEPrivProtocol,
+    usmAesCfb128Protocol,
+    usmAesCfb192Protocol,
+    usmAesCfb256Protocol,
+    usmDESPrivProtocol,
+    usmHMAC128SHA224AuthProtocol,
+    usmHMAC192SHA256AuthProtocol,
+    usmHMAC256SHA384AuthProtocol,
+    usmHMAC384SHA512AuthProtocol,
+    usmHMACMD5AuthProtocol,
+    usmHMACSHAAuthProtocol,
+)
+from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
+from pysnmp.proto import errind, rfc1902, rfc1905
+
+from netscope_snmp.inventory import DeviceConfig
+
+Oid = tuple[int, ...]
+FailureKind = Literal["timeout", "auth", "error"]
+
+_AUTH = {
+    "MD5": usmHMACMD5AuthProtocol,
+    "SHA": usmHMACSHAAuthProtocol,
+    "SHA224": usmHMAC128SHA224AuthProtocol,
+    "SHA256": usmHMAC192SHA256AuthProtocol,
+    "SHA384": usmHMAC256SHA384AuthProtocol,
+    "SHA512": usmHMAC384SHA512AuthProtocol,
+}
+_PRIV = {
+    "DES": usmDESPrivProtocol,
+    "3DES": usm3DESEDEPrivProtocol,
+    "AES": usmAesCfb128Protocol,
+    "AES128": usmAesCfb128Protocol,
+    "AES192": usmAesCfb192Protocol,
+    "AES256": usmAesCfb256Protocol,
+}
+# Error indications that mean "the agent answered but refused our credentials or context".
+_AUTH_FAILURES = (
+    errind.WrongDigest,
+    errind.UnknownUserName,
+    errind.UnknownSecurityName,
+    errind.UnsupportedSecurityLevel,
+    errind.AuthenticationFailure,
+    errind.AuthenticationError,
+    errind.DecryptionError,
+    errind.UnknownCommunityName,
+    errind.NoSuchContext,
+    errind.NoAccessEntry,
+    errind.NotInView,
+    errind.NotInTimeWindow,
+)
+_NULL = rfc1902.Null("")
+MISSING_TYPES = (rfc1905.NoSuchObject, rfc1905.NoSuchInstance, rfc1905.EndOfMibView)
+
+
+class SnmpFailure(Exception):
+    """A request that produced no usable answer: timeout, refused credentials or an agent error."""
+
+    def __init__(self, kind: FailureKind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def to_oid(dotted: str) -> Oid:
+    """'1.3.6.1' -> (1, 3, 6, 1)."""
+    return tuple(int(p) for p in dotted.split("."))
+
+
+def oid_str(oid: Oid) -> str:
+    """(1, 3, 6, 1) -> '1.3.6.1'."""
+    return ".".join(map(str, oid))
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Per-request SNMP timeout (seconds) and retry count; the total wait is timeout x (retries + 1)."""
+
+    timeout_s: float
+    retries: int
+
+    @property
+    def deadline_s(self) -> float:
+        """A safety net a little above the longest time pysnmp itself waits."""
+        return self.timeout_s * (self.retries + 1) + 1.0
+
+    def describe(self) -> str:
+        """E.g. '2s x 2 attempts'."""
+        return f"{self.timeout_s:g}s x {self.retries + 1} attempts"
+
+
+@dataclass
+class WalkResult:
+    """Answer of a multi-column walk: scalar values and column rows keyed by index suffix."""
+
+    scalars: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, dict[Oid, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class _Session:
+    engine: SnmpEngine
+    auth: CommunityData | UsmUserData
+    context: ContextData
+    target: UdpTransportTarget
+
+
+class SnmpClient:
+    """Sends GETBULK/GET requests to devices; one instance per process, shared by all polls."""
+
+    def __init__(self, max_repetitions: int = 25, max_rows: int = 5000, max_rounds: int = 200) -> None:
+        self.max_repetitions = max_repetitions
+        self.max_rows = max_rows
+        self.max_rounds = max_rounds
+        self._engines: list[SnmpEngine] = [SnmpEngine()]
+        self._v3_keys: dict[str, list[tuple[str, ...]]] = {}
+        self._targets: dict[tuple[str, int, float, int], UdpTransportTarget] = {}
+
+    def close(self) -> None:
+        """Release the engines' sockets."""
+        for engine in self._engines:
+            engine.close_dispatcher()
+        self._engines = []
+
+    def _engine_for(self, device: DeviceConfig) -> SnmpEngine:
+        if device.version == "v2c" or device.user is None:
+            return self._engines[0]
+        fingerprint = (
+            device.auth_protocol,
+            device.auth_key.get_secret_value() if device.auth_key else "",
+            device.priv_protocol,
+            device.priv_key.get_secret_value() if device.priv_key else "",
+        )
+        key_sets = self._v3_keys.setdefault(device.user, [])
+        if fingerprint not in key_sets:
+            key_sets.append(fingerprint)
+        slot = key_sets.index(fingerprint)
+        while len(self._engines) <= slot:
+            self._engines.append(SnmpEngine())
+        return self._engines[slot]
+
+    @staticmethod
+    def _auth(device: DeviceConfig) -> CommunityData | UsmUserData:
+        if device.version == "v2c":
+            assert device.community is not None  # guaranteed by DeviceConfig validation
+            return CommunityData(device.community.get_secret_value(), mpModel=1)  # noqa: S508 (v2c is a supported inventory version)
+        assert device.user is not None and device.auth_key is not None
+        if device.priv_key is None:
+            return UsmUserData(
+                device.user,
+                authKey=device.auth_key.get_secret_value(),
+                authProtocol=_AUTH[device.auth_protocol],
+            )
+        return UsmUserData(
+            device.user,
+            authKey=device.auth_key.get_secret_value(),
+            privKey=device.priv_key.get_secret_value(),
+            authProtocol=_AUTH[device.auth_protocol],
+            privProtocol=_PRIV[device.priv_protocol],
+        )
+
+    async def _session(self, device: DeviceConfig, timing: Timing) -> _Session:
+        key = (device.address, device.port, timing.timeout_s, timing.retries)
+        target = self._targets.get(key)
+        if target is None:
+            try:
+                target = await UdpTransportTarget.create(
+                    (device.address, device.port), timeout=timing.timeout_s, retries=timing.retries
+                )
+            except Exception as exc:  # pysnmp wraps resolver failures in PySnmpError
+                raise SnmpFailure("error", f"cannot resolve address {device.address!r}: {exc}") from None
+            self._targets[key] = target
+        context = ContextData(contextName=device.context.encode()) if device.context else ContextData()
+        return _Session(self._engine_for(device), self._auth(device), context, target)
+
+    async def _send(
+        self,
+        session: _Session,
+        generator: cmdgen.CommandGeneratorSingleRun,
+        args: tuple[Any, ...],
+        deadline: float,
+    ) -> Sequence[tuple[Any, Any]]:
+        addr_name, _ = LCD.configure(
+            session.engine, session.auth, session.target, session.context.contextName
+        )
+        future: asyncio.Future[tuple[Any, Any, Any, Any]] = asyncio.get_running_loop().create_future()
+
+        def done(_engine: Any, _handle: Any, ind: Any, status: Any, index: Any, vbs: Any, _ctx: Any) -> None:
+            if not future.done():
+                future.set_result((ind, status, index, vbs))
+
+        generator.send_varbinds(
+            session.engine,
+            addr_name,
+            session.context.contextEngineId,
+            session.context.contextName,
+            *args,
+            done,
+        )
+        try:
+            err_ind, err_status, _err_index, var_binds = await asyncio.wait_for(future, deadline)
+        except TimeoutError:
+            raise SnmpFailure("timeout", "no SNMP response before the deadline") from None
+        if err_ind:
+            raise SnmpFailure(classify_indication(err_ind), str(err_ind))
+        if err_status:
+            raise SnmpFailure("error", f"agent answered with error status {err_status.prettyPrint()}")
+        return list(var_binds)
+
+    async def get(self, device: DeviceConfig, oids: Sequence[str], timing: Timing) -> dict[str, Any]:
+        """GET of the given OIDs; missing objects come back as NoSuchObject/NoSuchInstance values."""
+        session = await self._session(device, timing)
+        var_binds = [(rfc1902.ObjectName(o), _NULL) for o in oids]
+        answer = await self._send(session, cmdgen.GetCommandGenerator(), (var_binds,), timing.deadline_s)
+        return {str(name): value for name, value in answer}
+
+    async def walk(
+        self,
+        device: DeviceConfig,
+        scalars: Mapping[str, str],
+        columns: Mapping[str, str],
+        timing: Timing,
+    ) -> WalkResult:
+        """Read `scalars` (GETNEXT as non-repeaters) and walk all `columns` together with GETBULK.
+
+        Each round asks only for the columns still inside their subtree; a column ends when the agent
+        returns an OID outside it or endOfMibView, or when it stops increasing (noted).
+        """
+        session = await self._session(device, timing)
+        deadline = timing.deadline_s
+        roots = {name: to_oid(oid) for name, oid in columns.items()}
+        cursor: dict[str, Oid] = dict(roots)
+        result = WalkResult(columns={name: {} for name in columns})
+        scalar_items = [(name, to_oid(oid)) for name, oid in scalars.items()]
+        max_rep = self.max_repetitions
+        while cursor or scalar_items:
+            if result.requests >= self.max_rounds:
+                result.notes.append(f"walk stopped after {self.max_rounds} requests: {', '.join(cursor)}")
+                break
+            names = list(cursor)
+            request = [(rfc1902.ObjectName(oid), _NULL) for _, oid in scalar_items]
+            request += [(rfc1902.ObjectName(cursor[n]), _NULL) for n in names]
+            try:
+                answer = await self._send(
+                    session,
+                    cmdgen.BulkCommandGenerator(),
+                    (len(scalar_items), max_rep if names else 0, request),
+                    deadline,
+                )
+            except SnmpFailure as failure:
+                if failure.detail.endswith("tooBig") and max_rep > 1:
+                    max_rep = max(1, max_rep // 2)
+                    continue
+                raise
+            result.requests += 1
+            for (name, oid), (got, value) in zip(scalar_items, answer, strict=False):
+                if tuple(got) == (*oid, 0) and not isinstance(value, MISSING_TYPES):
+                    result.scalars[name] = value
+                else:
+                    result.notes.append(f"{name} ({oid_str(oid)}.0) is missing on the agent")
+            progressed = self._take_rows(answer[len(scalar_items) :], names, roots, cursor, result)
+            scalar_items = []
+            if names and not progressed and cursor:
+                result.notes.append("agent returned no rows for a GETBULK request; walk stopped")
+                break
+        return result
+
+    def _take_rows(
+        self,
+        rows: Sequence[tuple[Any, Any]],
+        names: list[str],
+        roots: Mapping[str, Oid],
+        cursor: dict[str, Oid],
+        result: WalkResult,
+    ) -> bool:
+        """Distribute one GETBULK answer over its columns; return whether any column advanced."""
+        progressed = False
+        width = len(names)
+        for position, (got, value) in enumerate(rows):
+            name = names[position % width]
+            if name not in cursor:
+                continue
+            oid = tuple(got)
+            root = roots[name]
+            if isinstance(value, rfc1905.EndOfMibView) or oid[: len(root)] != root:
+                del cursor[name]
+                continue
+            if oid <= cursor[name]:
+                result.notes.append(f"{name}: agent returned a non-increasing OID {oid_str(oid)}; column cut")
+                del cursor[name]
+                continue
+            table = result.columns[name]
+            table[oid[len(root) :]] = value
+            cursor[name] = oid
+            progressed = True
+            if len(table) >= self.max_rows:
+                result.notes.append(f"{name}: more than {self.max_rows} rows; the rest was not read")
+                del cursor[name]
+        return progressed
+
+
+def classify_indication(indication: Any) -> FailureKind:
+    """Map a pysnmp error indication to timeout / auth / error."""
+    if isinstance(indication, errind.RequestTimedOut):
+        return "timeout"
+    if isinstance(indication, _AUTH_FAILURES):
+        return "auth"
+    return "error"

@@ -1,0 +1,144 @@
+"""Polling real agents: Debian snmpd (v2c, v3 authPriv) and snmpsim recordings; failure classes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from netscope_snmp.inventory import parse_device
+from netscope_snmp.lab import LabAgent
+from netscope_snmp.poller import Poller
+from netscope_snmp.sample import Reachability
+from netscope_snmp.transport import SnmpClient
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+def device(device_id: str, port: int, **fields: object) -> dict[str, object]:
+    """Inventory mapping of a loopback device."""
+    return {"id": device_id, "address": "127.0.0.1", "port": port, **fields}
+
+
+V3 = {"version": "v3", "user": "netops", "auth_key": "authpass123", "priv_key": "privpass123"}
+
+
+@pytest.fixture
+async def poller() -> AsyncIterator[Poller]:
+    client = SnmpClient()
+    yield Poller(client, concurrency=16, timeout_seconds=2.0, retries=1)
+    client.close()
+
+
+async def test_snmpd_v2c_full_poll(poller: Poller, snmpd_agent: LabAgent) -> None:
+    result = await poller.poll(parse_device(device("lab", snmpd_agent.port, community="public")))
+    assert result.status is Reachability.UP, result.detail
+    assert result.sys_name == "netscope-lab"
+    assert result.uptime_ticks is not None and result.uptime_ticks > 0
+    lo = next(i for i in result.interfaces if i.name == "lo")
+    assert lo.counter_bits == 64 and lo.in_octets is not None and lo.in_octets > 0
+    assert lo.oper_status == "up" and lo.admin_status == "up"
+    assert any(s.kind == "ram" for s in result.storage)
+    assert result.memory_percent is not None and 0 < result.memory_percent < 100
+    # hrProcessorLoad appears about a minute after snmpd starts; the net-snmp profile covers the gap.
+    assert result.cpu_percent is not None or result.profile == "net-snmp"
+
+
+async def test_snmpd_v3_auth_priv(poller: Poller, snmpd_agent: LabAgent) -> None:
+    result = await poller.poll(parse_device(device("lab-v3", snmpd_agent.port, **V3)))
+    assert result.status is Reachability.UP, result.detail
+    assert result.sys_name == "netscope-lab" and result.interfaces
+
+
+async def test_wrong_v3_key_is_auth_failure_not_down(poller: Poller, snmpd_agent: LabAgent) -> None:
+    bad = parse_device(device("bad-key", snmpd_agent.port, **{**V3, "auth_key": "s3cret-wrong-key"}))
+    good = parse_device(device("good-key", snmpd_agent.port, **V3))
+    bad_result, good_result = await poller.poll_many([bad, good])
+    assert bad_result.status is Reachability.AUTH_FAILURE
+    assert bad_result.detail == "SNMPv3 authentication failed: Wrong SNMP PDU digest"
+    assert "s3cret" not in repr(bad_result) and "s3cret" not in repr(bad)
+    # Same user name with the right keys, polled at the same time, still works.
+    assert good_result.status is Reachability.UP, good_result.detail
+
+
+async def test_unknown_v3_user_is_auth_failure(poller: Poller, snmpd_agent: LabAgent) -> None:
+    result = await poller.poll(parse_device(device("nouser", snmpd_agent.port, **{**V3, "user": "intruder"})))
+    assert result.status is Reachability.AUTH_FAILURE
+    assert "Unknown USM user" in result.detail
+
+
+async def test_wrong_community_says_unreachable_or_wrong_community(snmpd_agent: LabAgent) -> None:
+    client = SnmpClient()
+    try:
+        poller = Poller(client, timeout_seconds=0.5, retries=0)
+        result = await poller.poll(parse_device(device("badcomm", snmpd_agent.port, community="letmein")))
+    finally:
+        client.close()
+    assert result.status is Reachability.UNREACHABLE
+    assert result.detail == "no answer (0.5s x 1 attempts): unreachable or wrong community"
+    assert "letmein" not in result.detail
+
+
+async def test_dead_device_is_unreachable_within_timeout_and_does_not_delay_others(
+    snmpd_agent: LabAgent, closed_port: int
+) -> None:
+    client = SnmpClient()
+    poller = Poller(client, concurrency=8, timeout_seconds=1.0, retries=1)
+    dead = parse_device(device("dead", closed_port, **V3))
+    good = [parse_device(device(f"good-{i}", snmpd_agent.port, community="public")) for i in range(3)]
+    try:
+        started = time.perf_counter()
+        results = await poller.poll_many([dead, *good])
+        total = time.perf_counter() - started
+    finally:
+        client.close()
+    assert results[0].status is Reachability.UNREACHABLE
+    assert results[0].detail == "no answer (1s x 2 attempts): unreachable"
+    assert total < 1.0 * 2 + 1.0  # bounded by timeout x attempts (+ scheduling slack)
+    assert all(r.status is Reachability.UP for r in results[1:])
+    assert all(r.duration_seconds < 1.0 for r in results[1:]), [r.duration_seconds for r in results[1:]]
+
+
+async def test_snmpsim_linux_recording_v2c_and_v3(poller: Poller, snmpsim_agent: LabAgent) -> None:
+    name = "recorded/linux-full-walk"
+    v2c = parse_device(device("sim", snmpsim_agent.port, community=name))
+    v3 = parse_device(device("sim-v3", snmpsim_agent.port, context=name, **V3))
+    r2, r3 = await asyncio.gather(poller.poll(v2c), poller.poll(v3))
+    for result in (r2, r3):
+        assert result.status is Reachability.UP, result.detail
+        assert result.sys_name == "tt" and result.uptime_ticks == 233425120
+        eth0 = next(i for i in result.interfaces if i.name == "eth0")
+        assert eth0.counter_bits == 64 and eth0.in_octets == 24167091249
+        assert result.cpu_percent == pytest.approx(11.0)  # hrProcessorLoad 13 and 9
+        assert result.memory_percent is not None
+
+
+async def test_snmpsim_without_ifxtable_uses_32bit_counters(poller: Poller, snmpsim_agent: LabAgent) -> None:
+    result = await poller.poll(
+        parse_device(device("xp", snmpsim_agent.port, community="recorded/winxp-full-walk"))
+    )
+    assert result.status is Reachability.UP, result.detail
+    assert result.interfaces and all(i.counter_bits == 32 for i in result.interfaces)
+
+
+async def test_garbage_values_give_partial_data_with_notes(poller: Poller, snmpsim_agent: LabAgent) -> None:
+    result = await poller.poll(parse_device(device("junk", snmpsim_agent.port, community="garbage")))
+    assert result.status is Reachability.UP and result.partial
+    assert "ifIndex 1 hc_in_octets is not a number (OctetString)" in result.notes
+    assert "ifIndex 1 oper_status is not a number (OctetString)" in result.notes
+    eth0 = result.interfaces[0]
+    assert eth0.name == "eth0" and eth0.oper_status == "unknown"
+
+
+async def test_no_such_object_gives_partial_data_with_note(poller: Poller, snmpsim_agent: LabAgent) -> None:
+    # A system-only agent: no IF-MIB, no HOST-RESOURCES; the forced net-snmp profile GETs objects the
+    # agent does not have and receives noSuchObject values.
+    bare = parse_device(device("bare", snmpsim_agent.port, community="system-only", profile="net-snmp"))
+    result = await poller.poll(bare)
+    assert result.status is Reachability.UP and result.partial
+    assert result.sys_name == "bare"
+    assert "IF-MIB ifTable/ifXTable returned no interfaces" in result.notes
+    assert "net-snmp ss_cpu_idle (1.3.6.1.4.1.2021.11.11.0) is missing" in result.notes
+    assert "CPU and memory unknown: neither HOST-RESOURCES nor profile net-snmp" in result.notes
+    assert "sys_object_id (1.3.6.1.2.1.1.2.0) is missing on the agent" in result.notes
