@@ -23,9 +23,10 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from netscope.common.v1 import common_pb2 as netscope_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bnetscope/snmp/v1/snmp.proto\x12\x10netscope.snmp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb5\x01\n\x12ListDevicesRequest\x12@\n\x06labels\x18\x01 \x03(\x0b\x32\x30.netscope.snmp.v1.ListDevicesRequest.LabelsEntry\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.netscope.snmp.v1.DeviceStatus\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x84\x02\n\tInterface\x12\x10\n\x08if_index\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61lias\x18\x03 \x01(\t\x12\x11\n\tspeed_bps\x18\x04 \x01(\x04\x12\x13\n\x0boper_status\x18\x05 \x01(\t\x12\x14\n\x0c\x61\x64min_status\x18\x06 \x01(\t\x12\x0e\n\x06in_bps\x18\x07 \x01(\x01\x12\x0f\n\x07out_bps\x18\x08 \x01(\x01\x12\x1b\n\x13utilization_percent\x18\t \x01(\x01\x12\x11\n\tin_octets\x18\n \x01(\x04\x12\x12\n\nout_octets\x18\x0b \x01(\x04\x12\x11\n\tin_errors\x18\x0c \x01(\x04\x12\x12\n\nout_errors\x18\r \x01(\x04\"\x87\x04\n\x06\x44\x65vice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\r\x12\x34\n\x06labels\x18\x04 \x03(\x0b\x32$.netscope.snmp.v1.Device.LabelsEntry\x12.\n\x06status\x18\x05 \x01(\x0e\x32\x1e.netscope.snmp.v1.DeviceStatus\x12\x15\n\rstatus_detail\x18\x06 \x01(\t\x12\x10\n\x08sys_name\x18\x07 \x01(\t\x12\x11\n\tsys_descr\x18\x08 \x01(\t\x12\x16\n\x0euptime_seconds\x18\t \x01(\x04\x12\x18\n\x0b\x63pu_percent\x18\n \x01(\x01H\x00\x88\x01\x01\x12\x1b\n\x0ememory_percent\x18\x0b \x01(\x01H\x01\x88\x01\x01\x12/\n\ninterfaces\x18\x0c \x03(\x0b\x32\x1b.netscope.snmp.v1.Interface\x12-\n\tlast_seen\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0blast_polled\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0e\n\x0c_cpu_percentB\x11\n\x0f_memory_percent\"@\n\x13ListDevicesResponse\x12)\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x18.netscope.snmp.v1.Device\"\"\n\x10GetDeviceRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t*\xa0\x01\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45VICE_STATUS_UP\x10\x01\x12\x1d\n\x19\x44\x45VICE_STATUS_UNREACHABLE\x10\x02\x12\x1e\n\x1a\x44\x45VICE_STATUS_AUTH_FAILURE\x10\x03\x12\x1c\n\x18\x44\x45VICE_STATUS_NOT_POLLED\x10\x04\x32\xb4\x01\n\x0bSnmpService\x12Z\n\x0bListDevices\x12$.netscope.snmp.v1.ListDevicesRequest\x1a%.netscope.snmp.v1.ListDevicesResponse\x12I\n\tGetDevice\x12\".netscope.snmp.v1.GetDeviceRequest\x1a\x18.netscope.snmp.v1.Deviceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bnetscope/snmp/v1/snmp.proto\x12\x10netscope.snmp.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1fnetscope/common/v1/common.proto\"\xfe\x01\n\x12ListDevicesRequest\x12@\n\x06labels\x18\x01 \x03(\x0b\x32\x30.netscope.snmp.v1.ListDevicesRequest.LabelsEntry\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.netscope.snmp.v1.DeviceStatus\x12\x1c\n\x14not_seen_for_seconds\x18\x03 \x01(\r\x12\r\n\x05limit\x18\x04 \x01(\r\x12\x1a\n\x12include_interfaces\x18\x05 \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd4\x06\n\tInterface\x12\x10\n\x08if_index\x18\x01 \x01(\r\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x61lias\x18\x03 \x01(\t\x12\x11\n\tspeed_bps\x18\x04 \x01(\x04\x12\x13\n\x0boper_status\x18\x05 \x01(\t\x12\x14\n\x0c\x61\x64min_status\x18\x06 \x01(\t\x12\x13\n\x06in_bps\x18\x07 \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07out_bps\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12 \n\x13utilization_percent\x18\t \x01(\x01H\x02\x88\x01\x01\x12\x11\n\tin_octets\x18\n \x01(\x04\x12\x12\n\nout_octets\x18\x0b \x01(\x04\x12\x11\n\tin_errors\x18\x0c \x01(\x04\x12\x12\n\nout_errors\x18\r \x01(\x04\x12#\n\x16in_utilization_percent\x18\x0e \x01(\x01H\x03\x88\x01\x01\x12$\n\x17out_utilization_percent\x18\x0f \x01(\x01H\x04\x88\x01\x01\x12!\n\x14in_errors_per_second\x18\x10 \x01(\x01H\x05\x88\x01\x01\x12\"\n\x15out_errors_per_second\x18\x11 \x01(\x01H\x06\x88\x01\x01\x12#\n\x16in_discards_per_second\x18\x12 \x01(\x01H\x07\x88\x01\x01\x12$\n\x17out_discards_per_second\x18\x13 \x01(\x01H\x08\x88\x01\x01\x12\x13\n\x0bin_discards\x18\x14 \x01(\x04\x12\x14\n\x0cout_discards\x18\x15 \x01(\x04\x12\x14\n\x0c\x63ounter_bits\x18\x16 \x01(\r\x12/\n\x0blast_change\x18\x17 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tdevice_id\x18\x18 \x01(\t\x12\r\n\x05\x64\x65scr\x18\x19 \x01(\tB\t\n\x07_in_bpsB\n\n\x08_out_bpsB\x16\n\x14_utilization_percentB\x19\n\x17_in_utilization_percentB\x1a\n\x18_out_utilization_percentB\x17\n\x15_in_errors_per_secondB\x18\n\x16_out_errors_per_secondB\x19\n\x17_in_discards_per_secondB\x1a\n\x18_out_discards_per_second\"]\n\x07Storage\x12\r\n\x05index\x18\x01 \x01(\r\x12\r\n\x05\x64\x65scr\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x04\x12\x12\n\nused_bytes\x18\x05 \x01(\x04\"\xb1\x06\n\x06\x44\x65vice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\r\x12\x34\n\x06labels\x18\x04 \x03(\x0b\x32$.netscope.snmp.v1.Device.LabelsEntry\x12.\n\x06status\x18\x05 \x01(\x0e\x32\x1e.netscope.snmp.v1.DeviceStatus\x12\x15\n\rstatus_detail\x18\x06 \x01(\t\x12\x10\n\x08sys_name\x18\x07 \x01(\t\x12\x11\n\tsys_descr\x18\x08 \x01(\t\x12\x16\n\x0euptime_seconds\x18\t \x01(\x04\x12\x18\n\x0b\x63pu_percent\x18\n \x01(\x01H\x00\x88\x01\x01\x12\x1b\n\x0ememory_percent\x18\x0b \x01(\x01H\x01\x88\x01\x01\x12/\n\ninterfaces\x18\x0c \x03(\x0b\x32\x1b.netscope.snmp.v1.Interface\x12-\n\tlast_seen\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0blast_polled\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07partial\x18\x0f \x01(\x08\x12\r\n\x05notes\x18\x10 \x03(\t\x12\x15\n\rsys_object_id\x18\x11 \x01(\t\x12\x13\n\x0bsys_contact\x18\x12 \x01(\t\x12\x14\n\x0csys_location\x18\x13 \x01(\t\x12\x0f\n\x07profile\x18\x14 \x01(\t\x12*\n\x07storage\x18\x15 \x03(\x0b\x32\x19.netscope.snmp.v1.Storage\x12\x0f\n\x07version\x18\x16 \x01(\t\x12\x1d\n\x15poll_interval_seconds\x18\x17 \x01(\x01\x12\"\n\x1alast_poll_duration_seconds\x18\x18 \x01(\x01\x12\x17\n\x0finterface_count\x18\x19 \x01(\r\x12\x1c\n\x14interfaces_truncated\x18\x1a \x01(\x08\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x0e\n\x0c_cpu_percentB\x11\n\x0f_memory_percent\"g\n\tShardInfo\x12\x13\n\x0bshard_index\x18\x01 \x01(\r\x12\x13\n\x0bshard_count\x18\x02 \x01(\r\x12\x19\n\x11inventory_devices\x18\x03 \x01(\r\x12\x15\n\rshard_devices\x18\x04 \x01(\r\"\x8e\x01\n\x13ListDevicesResponse\x12)\n\x07\x64\x65vices\x18\x01 \x03(\x0b\x32\x18.netscope.snmp.v1.Device\x12\x11\n\ttruncated\x18\x02 \x01(\x08\x12\r\n\x05total\x18\x03 \x01(\r\x12*\n\x05shard\x18\x04 \x01(\x0b\x32\x1b.netscope.snmp.v1.ShardInfo\":\n\x10GetDeviceRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12\x16\n\x0emax_interfaces\x18\x02 \x01(\r\"\xd6\x02\n\x15ListInterfacesRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12\x43\n\x06labels\x18\x02 \x03(\x0b\x32\x33.netscope.snmp.v1.ListInterfacesRequest.LabelsEntry\x12$\n\x17min_utilization_percent\x18\x03 \x01(\x01H\x00\x88\x01\x01\x12\x13\n\x0boper_status\x18\x04 \x01(\t\x12\"\n\x15min_errors_per_second\x18\x05 \x01(\x01H\x01\x88\x01\x01\x12\x15\n\rname_contains\x18\x06 \x01(\t\x12\r\n\x05limit\x18\x07 \x01(\r\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x1a\n\x18_min_utilization_percentB\x18\n\x16_min_errors_per_second\"k\n\x16ListInterfacesResponse\x12/\n\ninterfaces\x18\x01 \x03(\x0b\x32\x1b.netscope.snmp.v1.Interface\x12\x11\n\ttruncated\x18\x02 \x01(\x08\x12\r\n\x05total\x18\x03 \x01(\r\"{\n\x17InterfaceHistoryRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12\x11\n\tinterface\x18\x02 \x01(\t\x12.\n\x06window\x18\x03 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12\r\n\x05limit\x18\x04 \x01(\r\"\xc3\x02\n\x0cHistoryPoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x06in_bps\x18\x02 \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07out_bps\x18\x03 \x01(\x01H\x01\x88\x01\x01\x12 \n\x13utilization_percent\x18\x04 \x01(\x01H\x02\x88\x01\x01\x12!\n\x14in_errors_per_second\x18\x05 \x01(\x01H\x03\x88\x01\x01\x12\"\n\x15out_errors_per_second\x18\x06 \x01(\x01H\x04\x88\x01\x01\x12\x13\n\x0boper_status\x18\x07 \x01(\tB\t\n\x07_in_bpsB\n\n\x08_out_bpsB\x16\n\x14_utilization_percentB\x17\n\x15_in_errors_per_secondB\x18\n\x16_out_errors_per_second\"\xab\x01\n\x18InterfaceHistoryResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12\x10\n\x08if_index\x18\x02 \x01(\r\x12\x0c\n\x04name\x18\x03 \x01(\t\x12.\n\x06points\x18\x04 \x03(\x0b\x32\x1e.netscope.snmp.v1.HistoryPoint\x12\x11\n\ttruncated\x18\x05 \x01(\x08\x12\x19\n\x11retention_seconds\x18\x06 \x01(\x01\"!\n\x0ePollNowRequest\x12\x0f\n\x07\x64\x65vices\x18\x01 \x03(\t\"\xba\x01\n\x0bPollOutcome\x12\x11\n\tdevice_id\x18\x01 \x01(\t\x12.\n\x06status\x18\x02 \x01(\x0e\x32\x1e.netscope.snmp.v1.DeviceStatus\x12\x15\n\rstatus_detail\x18\x03 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x04 \x01(\x01\x12\x0f\n\x07partial\x18\x05 \x01(\x08\x12\r\n\x05notes\x18\x06 \x03(\t\x12\x17\n\x0finterface_count\x18\x07 \x01(\r\"q\n\x0fPollNowResponse\x12/\n\x08outcomes\x18\x01 \x03(\x0b\x32\x1d.netscope.snmp.v1.PollOutcome\x12\x14\n\x0cnot_in_shard\x18\x02 \x03(\t\x12\x17\n\x0f\x65lapsed_seconds\x18\x03 \x01(\x01\"\xb9\x03\n\nDeviceSpec\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x0c\n\x04port\x18\x03 \x01(\r\x12\x0f\n\x07version\x18\x04 \x01(\t\x12\x11\n\tcommunity\x18\x05 \x01(\t\x12\x0c\n\x04user\x18\x06 \x01(\t\x12\x15\n\rauth_protocol\x18\x07 \x01(\t\x12\x10\n\x08\x61uth_key\x18\x08 \x01(\t\x12\x15\n\rpriv_protocol\x18\t \x01(\t\x12\x10\n\x08priv_key\x18\n \x01(\t\x12\x0f\n\x07\x63ontext\x18\x0b \x01(\t\x12\x38\n\x06labels\x18\x0c \x03(\x0b\x32(.netscope.snmp.v1.DeviceSpec.LabelsEntry\x12\x1d\n\x15poll_interval_seconds\x18\r \x01(\x01\x12\x1c\n\x0ftimeout_seconds\x18\x0e \x01(\x01H\x00\x88\x01\x01\x12\x14\n\x07retries\x18\x0f \x01(\rH\x01\x88\x01\x01\x12\x0f\n\x07profile\x18\x10 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\x12\n\x10_timeout_secondsB\n\n\x08_retries\"R\n\x10\x41\x64\x64\x44\x65viceRequest\x12,\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x1c.netscope.snmp.v1.DeviceSpec\x12\x10\n\x08poll_now\x18\x02 \x01(\x08\"O\n\x11\x41\x64\x64\x44\x65viceResponse\x12(\n\x06\x64\x65vice\x18\x01 \x01(\x0b\x32\x18.netscope.snmp.v1.Device\x12\x10\n\x08in_shard\x18\x02 \x01(\x08\"%\n\x13RemoveDeviceRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\")\n\x14RemoveDeviceResponse\x12\x11\n\tdevice_id\x18\x01 \x01(\t\"d\n\x13\x44\x65viceAlertsRequest\x12\x0e\n\x06\x64\x65vice\x18\x01 \x01(\t\x12.\n\x06window\x18\x02 \x01(\x0b\x32\x1e.netscope.common.v1.TimeWindow\x12\r\n\x05limit\x18\x03 \x01(\r\"\xb5\x02\n\x0b\x44\x65viceAlert\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tdevice_id\x18\x02 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x03 \x01(\t\x12\x10\n\x08severity\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12(\n\x04time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\x08if_index\x18\x07 \x01(\rH\x00\x88\x01\x01\x12\x0f\n\x07if_name\x18\x08 \x01(\t\x12\x12\n\x05value\x18\t \x01(\x01H\x01\x88\x01\x01\x12\x16\n\tthreshold\x18\n \x01(\x01H\x02\x88\x01\x01\x12\x15\n\ralert_type_id\x18\x0b \x01(\r\x12\x17\n\x0f\x61lert_type_name\x18\x0c \x01(\tB\x0b\n\t_if_indexB\x08\n\x06_valueB\x0c\n\n_threshold\"X\n\x14\x44\x65viceAlertsResponse\x12-\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1d.netscope.snmp.v1.DeviceAlert\x12\x11\n\ttruncated\x18\x02 \x01(\x08*\xb9\x01\n\x0c\x44\x65viceStatus\x12\x1d\n\x19\x44\x45VICE_STATUS_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45VICE_STATUS_UP\x10\x01\x12\x1d\n\x19\x44\x45VICE_STATUS_UNREACHABLE\x10\x02\x12\x1e\n\x1a\x44\x45VICE_STATUS_AUTH_FAILURE\x10\x03\x12\x1c\n\x18\x44\x45VICE_STATUS_NOT_POLLED\x10\x04\x12\x17\n\x13\x44\x45VICE_STATUS_ERROR\x10\x05\x32\xe8\x05\n\x0bSnmpService\x12Z\n\x0bListDevices\x12$.netscope.snmp.v1.ListDevicesRequest\x1a%.netscope.snmp.v1.ListDevicesResponse\x12I\n\tGetDevice\x12\".netscope.snmp.v1.GetDeviceRequest\x1a\x18.netscope.snmp.v1.Device\x12\x63\n\x0eListInterfaces\x12\'.netscope.snmp.v1.ListInterfacesRequest\x1a(.netscope.snmp.v1.ListInterfacesResponse\x12i\n\x10InterfaceHistory\x12).netscope.snmp.v1.InterfaceHistoryRequest\x1a*.netscope.snmp.v1.InterfaceHistoryResponse\x12N\n\x07PollNow\x12 .netscope.snmp.v1.PollNowRequest\x1a!.netscope.snmp.v1.PollNowResponse\x12T\n\tAddDevice\x12\".netscope.snmp.v1.AddDeviceRequest\x1a#.netscope.snmp.v1.AddDeviceResponse\x12]\n\x0cRemoveDevice\x12%.netscope.snmp.v1.RemoveDeviceRequest\x1a&.netscope.snmp.v1.RemoveDeviceResponse\x12]\n\x0c\x44\x65viceAlerts\x12%.netscope.snmp.v1.DeviceAlertsRequest\x1a&.netscope.snmp.v1.DeviceAlertsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,22 +37,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTDEVICESREQUEST_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_DEVICE_LABELSENTRY']._loaded_options = None
   _globals['_DEVICE_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_DEVICESTATUS']._serialized_start=1154
-  _globals['_DEVICESTATUS']._serialized_end=1314
-  _globals['_LISTDEVICESREQUEST']._serialized_start=83
-  _globals['_LISTDEVICESREQUEST']._serialized_end=264
-  _globals['_LISTDEVICESREQUEST_LABELSENTRY']._serialized_start=219
-  _globals['_LISTDEVICESREQUEST_LABELSENTRY']._serialized_end=264
-  _globals['_INTERFACE']._serialized_start=267
-  _globals['_INTERFACE']._serialized_end=527
-  _globals['_DEVICE']._serialized_start=530
-  _globals['_DEVICE']._serialized_end=1049
-  _globals['_DEVICE_LABELSENTRY']._serialized_start=219
-  _globals['_DEVICE_LABELSENTRY']._serialized_end=264
-  _globals['_LISTDEVICESRESPONSE']._serialized_start=1051
-  _globals['_LISTDEVICESRESPONSE']._serialized_end=1115
-  _globals['_GETDEVICEREQUEST']._serialized_start=1117
-  _globals['_GETDEVICEREQUEST']._serialized_end=1151
-  _globals['_SNMPSERVICE']._serialized_start=1317
-  _globals['_SNMPSERVICE']._serialized_end=1497
+  _globals['_LISTINTERFACESREQUEST_LABELSENTRY']._loaded_options = None
+  _globals['_LISTINTERFACESREQUEST_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_DEVICESPEC_LABELSENTRY']._loaded_options = None
+  _globals['_DEVICESPEC_LABELSENTRY']._serialized_options = b'8\001'
+  _globals['_DEVICESTATUS']._serialized_start=5066
+  _globals['_DEVICESTATUS']._serialized_end=5251
+  _globals['_LISTDEVICESREQUEST']._serialized_start=116
+  _globals['_LISTDEVICESREQUEST']._serialized_end=370
+  _globals['_LISTDEVICESREQUEST_LABELSENTRY']._serialized_start=325
+  _globals['_LISTDEVICESREQUEST_LABELSENTRY']._serialized_end=370
+  _globals['_INTERFACE']._serialized_start=373
+  _globals['_INTERFACE']._serialized_end=1225
+  _globals['_STORAGE']._serialized_start=1227
+  _globals['_STORAGE']._serialized_end=1320
+  _globals['_DEVICE']._serialized_start=1323
+  _globals['_DEVICE']._serialized_end=2140
+  _globals['_DEVICE_LABELSENTRY']._serialized_start=325
+  _globals['_DEVICE_LABELSENTRY']._serialized_end=370
+  _globals['_SHARDINFO']._serialized_start=2142
+  _globals['_SHARDINFO']._serialized_end=2245
+  _globals['_LISTDEVICESRESPONSE']._serialized_start=2248
+  _globals['_LISTDEVICESRESPONSE']._serialized_end=2390
+  _globals['_GETDEVICEREQUEST']._serialized_start=2392
+  _globals['_GETDEVICEREQUEST']._serialized_end=2450
+  _globals['_LISTINTERFACESREQUEST']._serialized_start=2453
+  _globals['_LISTINTERFACESREQUEST']._serialized_end=2795
+  _globals['_LISTINTERFACESREQUEST_LABELSENTRY']._serialized_start=325
+  _globals['_LISTINTERFACESREQUEST_LABELSENTRY']._serialized_end=370
+  _globals['_LISTINTERFACESRESPONSE']._serialized_start=2797
+  _globals['_LISTINTERFACESRESPONSE']._serialized_end=2904
+  _globals['_INTERFACEHISTORYREQUEST']._serialized_start=2906
+  _globals['_INTERFACEHISTORYREQUEST']._serialized_end=3029
+  _globals['_HISTORYPOINT']._serialized_start=3032
+  _globals['_HISTORYPOINT']._serialized_end=3355
+  _globals['_INTERFACEHISTORYRESPONSE']._serialized_start=3358
+  _globals['_INTERFACEHISTORYRESPONSE']._serialized_end=3529
+  _globals['_POLLNOWREQUEST']._serialized_start=3531
+  _globals['_POLLNOWREQUEST']._serialized_end=3564
+  _globals['_POLLOUTCOME']._serialized_start=3567
+  _globals['_POLLOUTCOME']._serialized_end=3753
+  _globals['_POLLNOWRESPONSE']._serialized_start=3755
+  _globals['_POLLNOWRESPONSE']._serialized_end=3868
+  _globals['_DEVICESPEC']._serialized_start=3871
+  _globals['_DEVICESPEC']._serialized_end=4312
+  _globals['_DEVICESPEC_LABELSENTRY']._serialized_start=325
+  _globals['_DEVICESPEC_LABELSENTRY']._serialized_end=370
+  _globals['_ADDDEVICEREQUEST']._serialized_start=4314
+  _globals['_ADDDEVICEREQUEST']._serialized_end=4396
+  _globals['_ADDDEVICERESPONSE']._serialized_start=4398
+  _globals['_ADDDEVICERESPONSE']._serialized_end=4477
+  _globals['_REMOVEDEVICEREQUEST']._serialized_start=4479
+  _globals['_REMOVEDEVICEREQUEST']._serialized_end=4516
+  _globals['_REMOVEDEVICERESPONSE']._serialized_start=4518
+  _globals['_REMOVEDEVICERESPONSE']._serialized_end=4559
+  _globals['_DEVICEALERTSREQUEST']._serialized_start=4561
+  _globals['_DEVICEALERTSREQUEST']._serialized_end=4661
+  _globals['_DEVICEALERT']._serialized_start=4664
+  _globals['_DEVICEALERT']._serialized_end=4973
+  _globals['_DEVICEALERTSRESPONSE']._serialized_start=4975
+  _globals['_DEVICEALERTSRESPONSE']._serialized_end=5063
+  _globals['_SNMPSERVICE']._serialized_start=5254
+  _globals['_SNMPSERVICE']._serialized_end=5998
 # @@protoc_insertion_point(module_scope)

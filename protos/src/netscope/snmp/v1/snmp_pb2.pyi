@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from netscope.common.v1 import common_pb2 as _common_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -29,16 +30,24 @@ class _DeviceStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_DeviceSt
     DEVICE_STATUS_UNSPECIFIED: _DeviceStatus.ValueType  # 0
     DEVICE_STATUS_UP: _DeviceStatus.ValueType  # 1
     DEVICE_STATUS_UNREACHABLE: _DeviceStatus.ValueType  # 2
+    """No answer within timeout x attempts. For v2c this also covers a wrong community (agents drop those)."""
     DEVICE_STATUS_AUTH_FAILURE: _DeviceStatus.ValueType  # 3
+    """The agent answered but refused the SNMPv3 credentials or context."""
     DEVICE_STATUS_NOT_POLLED: _DeviceStatus.ValueType  # 4
+    DEVICE_STATUS_ERROR: _DeviceStatus.ValueType  # 5
+    """The agent answered with an error, or the address could not be resolved."""
 
 class DeviceStatus(_DeviceStatus, metaclass=_DeviceStatusEnumTypeWrapper): ...
 
 DEVICE_STATUS_UNSPECIFIED: DeviceStatus.ValueType  # 0
 DEVICE_STATUS_UP: DeviceStatus.ValueType  # 1
 DEVICE_STATUS_UNREACHABLE: DeviceStatus.ValueType  # 2
+"""No answer within timeout x attempts. For v2c this also covers a wrong community (agents drop those)."""
 DEVICE_STATUS_AUTH_FAILURE: DeviceStatus.ValueType  # 3
+"""The agent answered but refused the SNMPv3 credentials or context."""
 DEVICE_STATUS_NOT_POLLED: DeviceStatus.ValueType  # 4
+DEVICE_STATUS_ERROR: DeviceStatus.ValueType  # 5
+"""The agent answered with an error, or the address could not be resolved."""
 Global___DeviceStatus: _TypeAlias = DeviceStatus  # noqa: Y015
 
 @_typing.final
@@ -67,7 +76,16 @@ class ListDevicesRequest(_message.Message):
 
     LABELS_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    NOT_SEEN_FOR_SECONDS_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    INCLUDE_INTERFACES_FIELD_NUMBER: _builtins.int
     status: Global___DeviceStatus.ValueType
+    not_seen_for_seconds: _builtins.int
+    """Only devices not seen (no successful poll) for at least this many seconds, or never seen. 0 = no filter."""
+    limit: _builtins.int
+    """At most this many devices (default 100, at most 1000); truncated tells when more matched."""
+    include_interfaces: _builtins.bool
+    """Include each device's interfaces (default false: summaries only)."""
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
         """Label filter as key=value pairs (all must match)."""
@@ -77,10 +95,13 @@ class ListDevicesRequest(_message.Message):
         *,
         labels: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         status: Global___DeviceStatus.ValueType = ...,
+        not_seen_for_seconds: _builtins.int = ...,
+        limit: _builtins.int = ...,
+        include_interfaces: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["labels", b"labels", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_interfaces", b"include_interfaces", "labels", b"labels", "limit", b"limit", "not_seen_for_seconds", b"not_seen_for_seconds", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -103,6 +124,18 @@ class Interface(_message.Message):
     OUT_OCTETS_FIELD_NUMBER: _builtins.int
     IN_ERRORS_FIELD_NUMBER: _builtins.int
     OUT_ERRORS_FIELD_NUMBER: _builtins.int
+    IN_UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
+    OUT_UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
+    IN_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    OUT_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    IN_DISCARDS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    OUT_DISCARDS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    IN_DISCARDS_FIELD_NUMBER: _builtins.int
+    OUT_DISCARDS_FIELD_NUMBER: _builtins.int
+    COUNTER_BITS_FIELD_NUMBER: _builtins.int
+    LAST_CHANGE_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    DESCR_FIELD_NUMBER: _builtins.int
     if_index: _builtins.int
     name: _builtins.str
     alias: _builtins.str
@@ -110,12 +143,31 @@ class Interface(_message.Message):
     oper_status: _builtins.str
     admin_status: _builtins.str
     in_bps: _builtins.float
+    """Rates are unset until two polls exist, and after a counter reset or agent reboot."""
     out_bps: _builtins.float
     utilization_percent: _builtins.float
+    """The busier direction's utilisation (full duplex), percent of speed."""
     in_octets: _builtins.int
     out_octets: _builtins.int
     in_errors: _builtins.int
     out_errors: _builtins.int
+    in_utilization_percent: _builtins.float
+    out_utilization_percent: _builtins.float
+    in_errors_per_second: _builtins.float
+    out_errors_per_second: _builtins.float
+    in_discards_per_second: _builtins.float
+    out_discards_per_second: _builtins.float
+    in_discards: _builtins.int
+    out_discards: _builtins.int
+    counter_bits: _builtins.int
+    """64 when the HC (ifXTable) counters are used, 32 for ifInOctets/ifOutOctets."""
+    device_id: _builtins.str
+    """Device of this interface (set in ListInterfaces answers)."""
+    descr: _builtins.str
+    @_builtins.property
+    def last_change(self) -> _timestamp_pb2.Timestamp:
+        """When the oper status last changed while polled (unset if never seen changing)."""
+
     def __init__(
         self,
         *,
@@ -125,21 +177,100 @@ class Interface(_message.Message):
         speed_bps: _builtins.int = ...,
         oper_status: _builtins.str = ...,
         admin_status: _builtins.str = ...,
-        in_bps: _builtins.float = ...,
-        out_bps: _builtins.float = ...,
-        utilization_percent: _builtins.float = ...,
+        in_bps: _builtins.float | None = ...,
+        out_bps: _builtins.float | None = ...,
+        utilization_percent: _builtins.float | None = ...,
         in_octets: _builtins.int = ...,
         out_octets: _builtins.int = ...,
         in_errors: _builtins.int = ...,
         out_errors: _builtins.int = ...,
+        in_utilization_percent: _builtins.float | None = ...,
+        out_utilization_percent: _builtins.float | None = ...,
+        in_errors_per_second: _builtins.float | None = ...,
+        out_errors_per_second: _builtins.float | None = ...,
+        in_discards_per_second: _builtins.float | None = ...,
+        out_discards_per_second: _builtins.float | None = ...,
+        in_discards: _builtins.int = ...,
+        out_discards: _builtins.int = ...,
+        counter_bits: _builtins.int = ...,
+        last_change: _timestamp_pb2.Timestamp | None = ...,
+        device_id: _builtins.str = ...,
+        descr: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_discards_per_second", b"_in_discards_per_second", "_in_errors_per_second", b"_in_errors_per_second", "_in_utilization_percent", b"_in_utilization_percent", "_out_bps", b"_out_bps", "_out_discards_per_second", b"_out_discards_per_second", "_out_errors_per_second", b"_out_errors_per_second", "_out_utilization_percent", b"_out_utilization_percent", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_discards_per_second", b"in_discards_per_second", "in_errors_per_second", b"in_errors_per_second", "in_utilization_percent", b"in_utilization_percent", "last_change", b"last_change", "out_bps", b"out_bps", "out_discards_per_second", b"out_discards_per_second", "out_errors_per_second", b"out_errors_per_second", "out_utilization_percent", b"out_utilization_percent", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_discards_per_second", b"_in_discards_per_second", "_in_errors_per_second", b"_in_errors_per_second", "_in_utilization_percent", b"_in_utilization_percent", "_out_bps", b"_out_bps", "_out_discards_per_second", b"_out_discards_per_second", "_out_errors_per_second", b"_out_errors_per_second", "_out_utilization_percent", b"_out_utilization_percent", "_utilization_percent", b"_utilization_percent", "admin_status", b"admin_status", "alias", b"alias", "counter_bits", b"counter_bits", "descr", b"descr", "device_id", b"device_id", "if_index", b"if_index", "in_bps", b"in_bps", "in_discards", b"in_discards", "in_discards_per_second", b"in_discards_per_second", "in_errors", b"in_errors", "in_errors_per_second", b"in_errors_per_second", "in_octets", b"in_octets", "in_utilization_percent", b"in_utilization_percent", "last_change", b"last_change", "name", b"name", "oper_status", b"oper_status", "out_bps", b"out_bps", "out_discards", b"out_discards", "out_discards_per_second", b"out_discards_per_second", "out_errors", b"out_errors", "out_errors_per_second", b"out_errors_per_second", "out_octets", b"out_octets", "out_utilization_percent", b"out_utilization_percent", "speed_bps", b"speed_bps", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__in_bps: _TypeAlias = _typing.Literal["in_bps"]  # noqa: Y015
+    _WhichOneofArgType__in_bps: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps"]  # noqa: Y015
+    _WhichOneofReturnType__in_discards_per_second: _TypeAlias = _typing.Literal["in_discards_per_second"]  # noqa: Y015
+    _WhichOneofArgType__in_discards_per_second: _TypeAlias = _typing.Literal["_in_discards_per_second", b"_in_discards_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__in_errors_per_second: _TypeAlias = _typing.Literal["in_errors_per_second"]  # noqa: Y015
+    _WhichOneofArgType__in_errors_per_second: _TypeAlias = _typing.Literal["_in_errors_per_second", b"_in_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__in_utilization_percent: _TypeAlias = _typing.Literal["in_utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__in_utilization_percent: _TypeAlias = _typing.Literal["_in_utilization_percent", b"_in_utilization_percent"]  # noqa: Y015
+    _WhichOneofReturnType__out_bps: _TypeAlias = _typing.Literal["out_bps"]  # noqa: Y015
+    _WhichOneofArgType__out_bps: _TypeAlias = _typing.Literal["_out_bps", b"_out_bps"]  # noqa: Y015
+    _WhichOneofReturnType__out_discards_per_second: _TypeAlias = _typing.Literal["out_discards_per_second"]  # noqa: Y015
+    _WhichOneofArgType__out_discards_per_second: _TypeAlias = _typing.Literal["_out_discards_per_second", b"_out_discards_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__out_errors_per_second: _TypeAlias = _typing.Literal["out_errors_per_second"]  # noqa: Y015
+    _WhichOneofArgType__out_errors_per_second: _TypeAlias = _typing.Literal["_out_errors_per_second", b"_out_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__out_utilization_percent: _TypeAlias = _typing.Literal["out_utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__out_utilization_percent: _TypeAlias = _typing.Literal["_out_utilization_percent", b"_out_utilization_percent"]  # noqa: Y015
+    _WhichOneofReturnType__utilization_percent: _TypeAlias = _typing.Literal["utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__utilization_percent: _TypeAlias = _typing.Literal["_utilization_percent", b"_utilization_percent"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_bps) -> _WhichOneofReturnType__in_bps | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_discards_per_second) -> _WhichOneofReturnType__in_discards_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_errors_per_second) -> _WhichOneofReturnType__in_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_utilization_percent) -> _WhichOneofReturnType__in_utilization_percent | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_bps) -> _WhichOneofReturnType__out_bps | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_discards_per_second) -> _WhichOneofReturnType__out_discards_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_errors_per_second) -> _WhichOneofReturnType__out_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_utilization_percent) -> _WhichOneofReturnType__out_utilization_percent | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__utilization_percent) -> _WhichOneofReturnType__utilization_percent | None: ...
+
+Global___Interface: _TypeAlias = Interface  # noqa: Y015
+
+@_typing.final
+class Storage(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INDEX_FIELD_NUMBER: _builtins.int
+    DESCR_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    SIZE_BYTES_FIELD_NUMBER: _builtins.int
+    USED_BYTES_FIELD_NUMBER: _builtins.int
+    index: _builtins.int
+    descr: _builtins.str
+    kind: _builtins.str
+    """ram, disk or other (hrStorageType)."""
+    size_bytes: _builtins.int
+    used_bytes: _builtins.int
+    def __init__(
+        self,
+        *,
+        index: _builtins.int = ...,
+        descr: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        size_bytes: _builtins.int = ...,
+        used_bytes: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["admin_status", b"admin_status", "alias", b"alias", "if_index", b"if_index", "in_bps", b"in_bps", "in_errors", b"in_errors", "in_octets", b"in_octets", "name", b"name", "oper_status", b"oper_status", "out_bps", b"out_bps", "out_errors", b"out_errors", "out_octets", b"out_octets", "speed_bps", b"speed_bps", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["descr", b"descr", "index", b"index", "kind", b"kind", "size_bytes", b"size_bytes", "used_bytes", b"used_bytes"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___Interface: _TypeAlias = Interface  # noqa: Y015
+Global___Storage: _TypeAlias = Storage  # noqa: Y015
 
 @_typing.final
 class Device(_message.Message):
@@ -179,6 +310,18 @@ class Device(_message.Message):
     INTERFACES_FIELD_NUMBER: _builtins.int
     LAST_SEEN_FIELD_NUMBER: _builtins.int
     LAST_POLLED_FIELD_NUMBER: _builtins.int
+    PARTIAL_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    SYS_OBJECT_ID_FIELD_NUMBER: _builtins.int
+    SYS_CONTACT_FIELD_NUMBER: _builtins.int
+    SYS_LOCATION_FIELD_NUMBER: _builtins.int
+    PROFILE_FIELD_NUMBER: _builtins.int
+    STORAGE_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    POLL_INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    LAST_POLL_DURATION_SECONDS_FIELD_NUMBER: _builtins.int
+    INTERFACE_COUNT_FIELD_NUMBER: _builtins.int
+    INTERFACES_TRUNCATED_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     address: _builtins.str
     port: _builtins.int
@@ -189,6 +332,19 @@ class Device(_message.Message):
     uptime_seconds: _builtins.int
     cpu_percent: _builtins.float
     memory_percent: _builtins.float
+    partial: _builtins.bool
+    """The device answered but some data was missing or malformed; notes say what."""
+    sys_object_id: _builtins.str
+    sys_contact: _builtins.str
+    sys_location: _builtins.str
+    profile: _builtins.str
+    """Vendor profile used for CPU/memory when HOST-RESOURCES had none."""
+    version: _builtins.str
+    """v2c or v3 (credentials are never returned)."""
+    poll_interval_seconds: _builtins.float
+    last_poll_duration_seconds: _builtins.float
+    interface_count: _builtins.int
+    interfaces_truncated: _builtins.bool
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
     @_builtins.property
@@ -197,6 +353,10 @@ class Device(_message.Message):
     def last_seen(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def last_polled(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def storage(self) -> _containers.RepeatedCompositeFieldContainer[Global___Storage]: ...
     def __init__(
         self,
         *,
@@ -214,10 +374,22 @@ class Device(_message.Message):
         interfaces: _abc.Iterable[Global___Interface] | None = ...,
         last_seen: _timestamp_pb2.Timestamp | None = ...,
         last_polled: _timestamp_pb2.Timestamp | None = ...,
+        partial: _builtins.bool = ...,
+        notes: _abc.Iterable[_builtins.str] | None = ...,
+        sys_object_id: _builtins.str = ...,
+        sys_contact: _builtins.str = ...,
+        sys_location: _builtins.str = ...,
+        profile: _builtins.str = ...,
+        storage: _abc.Iterable[Global___Storage] | None = ...,
+        version: _builtins.str = ...,
+        poll_interval_seconds: _builtins.float = ...,
+        last_poll_duration_seconds: _builtins.float = ...,
+        interface_count: _builtins.int = ...,
+        interfaces_truncated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "cpu_percent", b"cpu_percent", "last_polled", b"last_polled", "last_seen", b"last_seen", "memory_percent", b"memory_percent"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "address", b"address", "cpu_percent", b"cpu_percent", "id", b"id", "interfaces", b"interfaces", "labels", b"labels", "last_polled", b"last_polled", "last_seen", b"last_seen", "memory_percent", b"memory_percent", "port", b"port", "status", b"status", "status_detail", b"status_detail", "sys_descr", b"sys_descr", "sys_name", b"sys_name", "uptime_seconds", b"uptime_seconds"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "address", b"address", "cpu_percent", b"cpu_percent", "id", b"id", "interface_count", b"interface_count", "interfaces", b"interfaces", "interfaces_truncated", b"interfaces_truncated", "labels", b"labels", "last_poll_duration_seconds", b"last_poll_duration_seconds", "last_polled", b"last_polled", "last_seen", b"last_seen", "memory_percent", b"memory_percent", "notes", b"notes", "partial", b"partial", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "profile", b"profile", "status", b"status", "status_detail", b"status_detail", "storage", b"storage", "sys_contact", b"sys_contact", "sys_descr", b"sys_descr", "sys_location", b"sys_location", "sys_name", b"sys_name", "sys_object_id", b"sys_object_id", "uptime_seconds", b"uptime_seconds", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__cpu_percent: _TypeAlias = _typing.Literal["cpu_percent"]  # noqa: Y015
     _WhichOneofArgType__cpu_percent: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent"]  # noqa: Y015
@@ -231,20 +403,59 @@ class Device(_message.Message):
 Global___Device: _TypeAlias = Device  # noqa: Y015
 
 @_typing.final
+class ShardInfo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHARD_INDEX_FIELD_NUMBER: _builtins.int
+    SHARD_COUNT_FIELD_NUMBER: _builtins.int
+    INVENTORY_DEVICES_FIELD_NUMBER: _builtins.int
+    SHARD_DEVICES_FIELD_NUMBER: _builtins.int
+    shard_index: _builtins.int
+    shard_count: _builtins.int
+    inventory_devices: _builtins.int
+    """Devices in the whole inventory and in this replica's shard."""
+    shard_devices: _builtins.int
+    def __init__(
+        self,
+        *,
+        shard_index: _builtins.int = ...,
+        shard_count: _builtins.int = ...,
+        inventory_devices: _builtins.int = ...,
+        shard_devices: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inventory_devices", b"inventory_devices", "shard_count", b"shard_count", "shard_devices", b"shard_devices", "shard_index", b"shard_index"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShardInfo: _TypeAlias = ShardInfo  # noqa: Y015
+
+@_typing.final
 class ListDevicesResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DEVICES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    SHARD_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    total: _builtins.int
     @_builtins.property
     def devices(self) -> _containers.RepeatedCompositeFieldContainer[Global___Device]: ...
+    @_builtins.property
+    def shard(self) -> Global___ShardInfo: ...
     def __init__(
         self,
         *,
         devices: _abc.Iterable[Global___Device] | None = ...,
+        truncated: _builtins.bool = ...,
+        total: _builtins.int = ...,
+        shard: Global___ShardInfo | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["shard", b"shard"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["devices", b"devices"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["devices", b"devices", "shard", b"shard", "total", b"total", "truncated", b"truncated"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -255,8 +466,488 @@ class GetDeviceRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     DEVICE_FIELD_NUMBER: _builtins.int
+    MAX_INTERFACES_FIELD_NUMBER: _builtins.int
     device: _builtins.str
     """Device id or address."""
+    max_interfaces: _builtins.int
+    """At most this many interfaces (default 500, at most 5000)."""
+    def __init__(
+        self,
+        *,
+        device: _builtins.str = ...,
+        max_interfaces: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device", b"device", "max_interfaces", b"max_interfaces"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetDeviceRequest: _TypeAlias = GetDeviceRequest  # noqa: Y015
+
+@_typing.final
+class ListInterfacesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class LabelsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    LABELS_FIELD_NUMBER: _builtins.int
+    MIN_UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
+    OPER_STATUS_FIELD_NUMBER: _builtins.int
+    MIN_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    NAME_CONTAINS_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    device: _builtins.str
+    """Device id or address; empty = every device of this replica's shard."""
+    min_utilization_percent: _builtins.float
+    """Only interfaces whose utilisation is at least this (percent)."""
+    oper_status: _builtins.str
+    """Only this oper status (up, down, dormant, ...); empty = any."""
+    min_errors_per_second: _builtins.float
+    """Only interfaces with at least this many errors per second (in + out)."""
+    name_contains: _builtins.str
+    """Case-insensitive substring of name, description or alias."""
+    limit: _builtins.int
+    """At most this many interfaces (default 100, at most 1000), busiest first."""
+    @_builtins.property
+    def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        device: _builtins.str = ...,
+        labels: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        min_utilization_percent: _builtins.float | None = ...,
+        oper_status: _builtins.str = ...,
+        min_errors_per_second: _builtins.float | None = ...,
+        name_contains: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_min_errors_per_second", b"_min_errors_per_second", "_min_utilization_percent", b"_min_utilization_percent", "min_errors_per_second", b"min_errors_per_second", "min_utilization_percent", b"min_utilization_percent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_min_errors_per_second", b"_min_errors_per_second", "_min_utilization_percent", b"_min_utilization_percent", "device", b"device", "labels", b"labels", "limit", b"limit", "min_errors_per_second", b"min_errors_per_second", "min_utilization_percent", b"min_utilization_percent", "name_contains", b"name_contains", "oper_status", b"oper_status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__min_errors_per_second: _TypeAlias = _typing.Literal["min_errors_per_second"]  # noqa: Y015
+    _WhichOneofArgType__min_errors_per_second: _TypeAlias = _typing.Literal["_min_errors_per_second", b"_min_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__min_utilization_percent: _TypeAlias = _typing.Literal["min_utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__min_utilization_percent: _TypeAlias = _typing.Literal["_min_utilization_percent", b"_min_utilization_percent"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_errors_per_second) -> _WhichOneofReturnType__min_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__min_utilization_percent) -> _WhichOneofReturnType__min_utilization_percent | None: ...
+
+Global___ListInterfacesRequest: _TypeAlias = ListInterfacesRequest  # noqa: Y015
+
+@_typing.final
+class ListInterfacesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    INTERFACES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    TOTAL_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    total: _builtins.int
+    @_builtins.property
+    def interfaces(self) -> _containers.RepeatedCompositeFieldContainer[Global___Interface]: ...
+    def __init__(
+        self,
+        *,
+        interfaces: _abc.Iterable[Global___Interface] | None = ...,
+        truncated: _builtins.bool = ...,
+        total: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interfaces", b"interfaces", "total", b"total", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListInterfacesResponse: _TypeAlias = ListInterfacesResponse  # noqa: Y015
+
+@_typing.final
+class InterfaceHistoryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    INTERFACE_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    device: _builtins.str
+    interface: _builtins.str
+    """Interface name or ifIndex."""
+    limit: _builtins.int
+    """At most this many points (default 360, at most 5000), newest kept."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow:
+        """Time window; unset bounds default to the last hour."""
+
+    def __init__(
+        self,
+        *,
+        device: _builtins.str = ...,
+        interface: _builtins.str = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device", b"device", "interface", b"interface", "limit", b"limit", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceHistoryRequest: _TypeAlias = InterfaceHistoryRequest  # noqa: Y015
+
+@_typing.final
+class HistoryPoint(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_FIELD_NUMBER: _builtins.int
+    IN_BPS_FIELD_NUMBER: _builtins.int
+    OUT_BPS_FIELD_NUMBER: _builtins.int
+    UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
+    IN_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    OUT_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
+    OPER_STATUS_FIELD_NUMBER: _builtins.int
+    in_bps: _builtins.float
+    out_bps: _builtins.float
+    utilization_percent: _builtins.float
+    in_errors_per_second: _builtins.float
+    out_errors_per_second: _builtins.float
+    oper_status: _builtins.str
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        in_bps: _builtins.float | None = ...,
+        out_bps: _builtins.float | None = ...,
+        utilization_percent: _builtins.float | None = ...,
+        in_errors_per_second: _builtins.float | None = ...,
+        out_errors_per_second: _builtins.float | None = ...,
+        oper_status: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "oper_status", b"oper_status", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__in_bps: _TypeAlias = _typing.Literal["in_bps"]  # noqa: Y015
+    _WhichOneofArgType__in_bps: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps"]  # noqa: Y015
+    _WhichOneofReturnType__in_errors_per_second: _TypeAlias = _typing.Literal["in_errors_per_second"]  # noqa: Y015
+    _WhichOneofArgType__in_errors_per_second: _TypeAlias = _typing.Literal["_in_errors_per_second", b"_in_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__out_bps: _TypeAlias = _typing.Literal["out_bps"]  # noqa: Y015
+    _WhichOneofArgType__out_bps: _TypeAlias = _typing.Literal["_out_bps", b"_out_bps"]  # noqa: Y015
+    _WhichOneofReturnType__out_errors_per_second: _TypeAlias = _typing.Literal["out_errors_per_second"]  # noqa: Y015
+    _WhichOneofArgType__out_errors_per_second: _TypeAlias = _typing.Literal["_out_errors_per_second", b"_out_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__utilization_percent: _TypeAlias = _typing.Literal["utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__utilization_percent: _TypeAlias = _typing.Literal["_utilization_percent", b"_utilization_percent"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_bps) -> _WhichOneofReturnType__in_bps | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_errors_per_second) -> _WhichOneofReturnType__in_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_bps) -> _WhichOneofReturnType__out_bps | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_errors_per_second) -> _WhichOneofReturnType__out_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__utilization_percent) -> _WhichOneofReturnType__utilization_percent | None: ...
+
+Global___HistoryPoint: _TypeAlias = HistoryPoint  # noqa: Y015
+
+@_typing.final
+class InterfaceHistoryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    POINTS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    RETENTION_SECONDS_FIELD_NUMBER: _builtins.int
+    device_id: _builtins.str
+    if_index: _builtins.int
+    name: _builtins.str
+    truncated: _builtins.bool
+    retention_seconds: _builtins.float
+    """Seconds of history kept per interface at the device's poll interval."""
+    @_builtins.property
+    def points(self) -> _containers.RepeatedCompositeFieldContainer[Global___HistoryPoint]: ...
+    def __init__(
+        self,
+        *,
+        device_id: _builtins.str = ...,
+        if_index: _builtins.int = ...,
+        name: _builtins.str = ...,
+        points: _abc.Iterable[Global___HistoryPoint] | None = ...,
+        truncated: _builtins.bool = ...,
+        retention_seconds: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "if_index", b"if_index", "name", b"name", "points", b"points", "retention_seconds", b"retention_seconds", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceHistoryResponse: _TypeAlias = InterfaceHistoryResponse  # noqa: Y015
+
+@_typing.final
+class PollNowRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def devices(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Device ids or addresses; empty = every device of this replica's shard (at most 1000 listed)."""
+
+    def __init__(
+        self,
+        *,
+        devices: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["devices", b"devices"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PollNowRequest: _TypeAlias = PollNowRequest  # noqa: Y015
+
+@_typing.final
+class PollOutcome(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    STATUS_DETAIL_FIELD_NUMBER: _builtins.int
+    DURATION_SECONDS_FIELD_NUMBER: _builtins.int
+    PARTIAL_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    INTERFACE_COUNT_FIELD_NUMBER: _builtins.int
+    device_id: _builtins.str
+    status: Global___DeviceStatus.ValueType
+    status_detail: _builtins.str
+    duration_seconds: _builtins.float
+    partial: _builtins.bool
+    interface_count: _builtins.int
+    @_builtins.property
+    def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        device_id: _builtins.str = ...,
+        status: Global___DeviceStatus.ValueType = ...,
+        status_detail: _builtins.str = ...,
+        duration_seconds: _builtins.float = ...,
+        partial: _builtins.bool = ...,
+        notes: _abc.Iterable[_builtins.str] | None = ...,
+        interface_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id", "duration_seconds", b"duration_seconds", "interface_count", b"interface_count", "notes", b"notes", "partial", b"partial", "status", b"status", "status_detail", b"status_detail"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PollOutcome: _TypeAlias = PollOutcome  # noqa: Y015
+
+@_typing.final
+class PollNowResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    NOT_IN_SHARD_FIELD_NUMBER: _builtins.int
+    ELAPSED_SECONDS_FIELD_NUMBER: _builtins.int
+    elapsed_seconds: _builtins.float
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___PollOutcome]: ...
+    @_builtins.property
+    def not_in_shard(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Requested devices another replica polls (not polled here)."""
+
+    def __init__(
+        self,
+        *,
+        outcomes: _abc.Iterable[Global___PollOutcome] | None = ...,
+        not_in_shard: _abc.Iterable[_builtins.str] | None = ...,
+        elapsed_seconds: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["elapsed_seconds", b"elapsed_seconds", "not_in_shard", b"not_in_shard", "outcomes", b"outcomes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PollNowResponse: _TypeAlias = PollNowResponse  # noqa: Y015
+
+@_typing.final
+class DeviceSpec(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class LabelsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ID_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    VERSION_FIELD_NUMBER: _builtins.int
+    COMMUNITY_FIELD_NUMBER: _builtins.int
+    USER_FIELD_NUMBER: _builtins.int
+    AUTH_PROTOCOL_FIELD_NUMBER: _builtins.int
+    AUTH_KEY_FIELD_NUMBER: _builtins.int
+    PRIV_PROTOCOL_FIELD_NUMBER: _builtins.int
+    PRIV_KEY_FIELD_NUMBER: _builtins.int
+    CONTEXT_FIELD_NUMBER: _builtins.int
+    LABELS_FIELD_NUMBER: _builtins.int
+    POLL_INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
+    RETRIES_FIELD_NUMBER: _builtins.int
+    PROFILE_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    address: _builtins.str
+    port: _builtins.int
+    """Default 161."""
+    version: _builtins.str
+    """v2c (default) or v3."""
+    community: _builtins.str
+    user: _builtins.str
+    auth_protocol: _builtins.str
+    """MD5, SHA (default), SHA224, SHA256, SHA384, SHA512."""
+    auth_key: _builtins.str
+    priv_protocol: _builtins.str
+    """DES, 3DES, AES (default), AES128, AES192, AES256."""
+    priv_key: _builtins.str
+    context: _builtins.str
+    poll_interval_seconds: _builtins.float
+    """Default 60."""
+    timeout_seconds: _builtins.float
+    retries: _builtins.int
+    profile: _builtins.str
+    @_builtins.property
+    def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        address: _builtins.str = ...,
+        port: _builtins.int = ...,
+        version: _builtins.str = ...,
+        community: _builtins.str = ...,
+        user: _builtins.str = ...,
+        auth_protocol: _builtins.str = ...,
+        auth_key: _builtins.str = ...,
+        priv_protocol: _builtins.str = ...,
+        priv_key: _builtins.str = ...,
+        context: _builtins.str = ...,
+        labels: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        poll_interval_seconds: _builtins.float = ...,
+        timeout_seconds: _builtins.float | None = ...,
+        retries: _builtins.int | None = ...,
+        profile: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_retries", b"_retries", "_timeout_seconds", b"_timeout_seconds", "retries", b"retries", "timeout_seconds", b"timeout_seconds"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_retries", b"_retries", "_timeout_seconds", b"_timeout_seconds", "address", b"address", "auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "id", b"id", "labels", b"labels", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profile", b"profile", "retries", b"retries", "timeout_seconds", b"timeout_seconds", "user", b"user", "version", b"version"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__retries: _TypeAlias = _typing.Literal["retries"]  # noqa: Y015
+    _WhichOneofArgType__retries: _TypeAlias = _typing.Literal["_retries", b"_retries"]  # noqa: Y015
+    _WhichOneofReturnType__timeout_seconds: _TypeAlias = _typing.Literal["timeout_seconds"]  # noqa: Y015
+    _WhichOneofArgType__timeout_seconds: _TypeAlias = _typing.Literal["_timeout_seconds", b"_timeout_seconds"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__retries) -> _WhichOneofReturnType__retries | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__timeout_seconds) -> _WhichOneofReturnType__timeout_seconds | None: ...
+
+Global___DeviceSpec: _TypeAlias = DeviceSpec  # noqa: Y015
+
+@_typing.final
+class AddDeviceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    POLL_NOW_FIELD_NUMBER: _builtins.int
+    poll_now: _builtins.bool
+    """Poll it right away and include the result."""
+    @_builtins.property
+    def device(self) -> Global___DeviceSpec: ...
+    def __init__(
+        self,
+        *,
+        device: Global___DeviceSpec | None = ...,
+        poll_now: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["device", b"device"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device", b"device", "poll_now", b"poll_now"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddDeviceRequest: _TypeAlias = AddDeviceRequest  # noqa: Y015
+
+@_typing.final
+class AddDeviceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    IN_SHARD_FIELD_NUMBER: _builtins.int
+    in_shard: _builtins.bool
+    """False when another replica's shard owns the device (it is stored here but polled there)."""
+    @_builtins.property
+    def device(self) -> Global___Device: ...
+    def __init__(
+        self,
+        *,
+        device: Global___Device | None = ...,
+        in_shard: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["device", b"device"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device", b"device", "in_shard", b"in_shard"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddDeviceResponse: _TypeAlias = AddDeviceResponse  # noqa: Y015
+
+@_typing.final
+class RemoveDeviceRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    device: _builtins.str
     def __init__(
         self,
         *,
@@ -268,4 +959,144 @@ class GetDeviceRequest(_message.Message):
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
-Global___GetDeviceRequest: _TypeAlias = GetDeviceRequest  # noqa: Y015
+Global___RemoveDeviceRequest: _TypeAlias = RemoveDeviceRequest  # noqa: Y015
+
+@_typing.final
+class RemoveDeviceResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    device_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        device_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device_id", b"device_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveDeviceResponse: _TypeAlias = RemoveDeviceResponse  # noqa: Y015
+
+@_typing.final
+class DeviceAlertsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DEVICE_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    device: _builtins.str
+    """Device id or address; empty = all devices."""
+    limit: _builtins.int
+    """At most this many events (default 100, at most 1000), newest first."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow:
+        """Time window; unset bounds default to the last 24 hours."""
+
+    def __init__(
+        self,
+        *,
+        device: _builtins.str = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["device", b"device", "limit", b"limit", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeviceAlertsRequest: _TypeAlias = DeviceAlertsRequest  # noqa: Y015
+
+@_typing.final
+class DeviceAlert(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    DEVICE_ID_FIELD_NUMBER: _builtins.int
+    ADDRESS_FIELD_NUMBER: _builtins.int
+    SEVERITY_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    TIME_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    IF_NAME_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    THRESHOLD_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_ID_FIELD_NUMBER: _builtins.int
+    ALERT_TYPE_NAME_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """device_unreachable, device_auth_failure, device_recovered, device_rebooted, interface_down,
+    interface_up, interface_utilization_high, interface_errors_high, cpu_high, memory_high.
+    """
+    device_id: _builtins.str
+    address: _builtins.str
+    severity: _builtins.str
+    message: _builtins.str
+    if_index: _builtins.int
+    if_name: _builtins.str
+    value: _builtins.float
+    threshold: _builtins.float
+    alert_type_id: _builtins.int
+    """ntopng alert type of this event (e.g. 4191 alert_snmp_device_polling_error)."""
+    alert_type_name: _builtins.str
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        device_id: _builtins.str = ...,
+        address: _builtins.str = ...,
+        severity: _builtins.str = ...,
+        message: _builtins.str = ...,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        if_index: _builtins.int | None = ...,
+        if_name: _builtins.str = ...,
+        value: _builtins.float | None = ...,
+        threshold: _builtins.float | None = ...,
+        alert_type_id: _builtins.int = ...,
+        alert_type_name: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_if_index", b"_if_index", "_threshold", b"_threshold", "_value", b"_value", "if_index", b"if_index", "threshold", b"threshold", "time", b"time", "value", b"value"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_if_index", b"_if_index", "_threshold", b"_threshold", "_value", b"_value", "address", b"address", "alert_type_id", b"alert_type_id", "alert_type_name", b"alert_type_name", "device_id", b"device_id", "if_index", b"if_index", "if_name", b"if_name", "kind", b"kind", "message", b"message", "severity", b"severity", "threshold", b"threshold", "time", b"time", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__if_index: _TypeAlias = _typing.Literal["if_index"]  # noqa: Y015
+    _WhichOneofArgType__if_index: _TypeAlias = _typing.Literal["_if_index", b"_if_index"]  # noqa: Y015
+    _WhichOneofReturnType__threshold: _TypeAlias = _typing.Literal["threshold"]  # noqa: Y015
+    _WhichOneofArgType__threshold: _TypeAlias = _typing.Literal["_threshold", b"_threshold"]  # noqa: Y015
+    _WhichOneofReturnType__value: _TypeAlias = _typing.Literal["value"]  # noqa: Y015
+    _WhichOneofArgType__value: _TypeAlias = _typing.Literal["_value", b"_value"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__if_index) -> _WhichOneofReturnType__if_index | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__threshold) -> _WhichOneofReturnType__threshold | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__value) -> _WhichOneofReturnType__value | None: ...
+
+Global___DeviceAlert: _TypeAlias = DeviceAlert  # noqa: Y015
+
+@_typing.final
+class DeviceAlertsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ALERTS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def alerts(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeviceAlert]: ...
+    def __init__(
+        self,
+        *,
+        alerts: _abc.Iterable[Global___DeviceAlert] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerts", b"alerts", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeviceAlertsResponse: _TypeAlias = DeviceAlertsResponse  # noqa: Y015

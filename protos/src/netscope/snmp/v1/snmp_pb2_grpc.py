@@ -27,6 +27,7 @@ if _version_not_supported:
 
 class SnmpServiceStub:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
     """
 
     def __init__(self, channel):
@@ -45,10 +46,41 @@ class SnmpServiceStub:
                 request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.GetDeviceRequest.SerializeToString,
                 response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.Device.FromString,
                 _registered_method=True)
+        self.ListInterfaces = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/ListInterfaces',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesResponse.FromString,
+                _registered_method=True)
+        self.InterfaceHistory = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/InterfaceHistory',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryResponse.FromString,
+                _registered_method=True)
+        self.PollNow = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/PollNow',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowResponse.FromString,
+                _registered_method=True)
+        self.AddDevice = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/AddDevice',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceResponse.FromString,
+                _registered_method=True)
+        self.RemoveDevice = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/RemoveDevice',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceResponse.FromString,
+                _registered_method=True)
+        self.DeviceAlerts = channel.unary_unary(
+                '/netscope.snmp.v1.SnmpService/DeviceAlerts',
+                request_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsRequest.SerializeToString,
+                response_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsResponse.FromString,
+                _registered_method=True)
 
 
 class SnmpServiceServicer:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
     """
 
     def ListDevices(self, request, context):
@@ -60,6 +92,48 @@ class SnmpServiceServicer:
 
     def GetDevice(self, request, context):
         """One device: system info, uptime, CPU, memory and interfaces with rates.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInterfaces(self, request, context):
+        """Interfaces across devices, filtered (utilisation, status, errors), busiest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InterfaceHistory(self, request, context):
+        """Rates of one interface over a time window, from the in-memory history (bounded per interface).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PollNow(self, request, context):
+        """Poll devices now and wait for the results.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddDevice(self, request, context):
+        """Add a device to the inventory (write operation, admin role); persisted across restarts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveDevice(self, request, context):
+        """Remove a device from the inventory (write operation, admin role); persisted across restarts.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeviceAlerts(self, request, context):
+        """Events raised by polling (unreachable/recovered, interface down/up, thresholds), newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +152,36 @@ def add_SnmpServiceServicer_to_server(servicer, server):
                     request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.GetDeviceRequest.FromString,
                     response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.Device.SerializeToString,
             ),
+            'ListInterfaces': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInterfaces,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesResponse.SerializeToString,
+            ),
+            'InterfaceHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.InterfaceHistory,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryResponse.SerializeToString,
+            ),
+            'PollNow': grpc.unary_unary_rpc_method_handler(
+                    servicer.PollNow,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowResponse.SerializeToString,
+            ),
+            'AddDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDevice,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceResponse.SerializeToString,
+            ),
+            'RemoveDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveDevice,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceResponse.SerializeToString,
+            ),
+            'DeviceAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeviceAlerts,
+                    request_deserializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsRequest.FromString,
+                    response_serializer=netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'netscope.snmp.v1.SnmpService', rpc_method_handlers)
@@ -88,6 +192,7 @@ def add_SnmpServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class SnmpService:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
     """
 
     @staticmethod
@@ -134,6 +239,168 @@ class SnmpService:
             '/netscope.snmp.v1.SnmpService/GetDevice',
             netscope_dot_snmp_dot_v1_dot_snmp__pb2.GetDeviceRequest.SerializeToString,
             netscope_dot_snmp_dot_v1_dot_snmp__pb2.Device.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInterfaces(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/ListInterfaces',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.ListInterfacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InterfaceHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/InterfaceHistory',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.InterfaceHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PollNow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/PollNow',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.PollNowResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/AddDevice',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.AddDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/RemoveDevice',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.RemoveDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeviceAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.snmp.v1.SnmpService/DeviceAlerts',
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsRequest.SerializeToString,
+            netscope_dot_snmp_dot_v1_dot_snmp__pb2.DeviceAlertsResponse.FromString,
             options,
             channel_credentials,
             insecure,

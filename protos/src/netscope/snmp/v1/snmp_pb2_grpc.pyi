@@ -27,7 +27,9 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class SnmpServiceStub:
-    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability."""
+    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -37,19 +39,47 @@ class SnmpServiceStub:
     """List the devices of the inventory with their reachability status."""
     GetDevice: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.GetDeviceRequest, _snmp_pb2.Device]
     """One device: system info, uptime, CPU, memory and interfaces with rates."""
+    ListInterfaces: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.ListInterfacesRequest, _snmp_pb2.ListInterfacesResponse]
+    """Interfaces across devices, filtered (utilisation, status, errors), busiest first."""
+    InterfaceHistory: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.InterfaceHistoryRequest, _snmp_pb2.InterfaceHistoryResponse]
+    """Rates of one interface over a time window, from the in-memory history (bounded per interface)."""
+    PollNow: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.PollNowRequest, _snmp_pb2.PollNowResponse]
+    """Poll devices now and wait for the results."""
+    AddDevice: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.AddDeviceRequest, _snmp_pb2.AddDeviceResponse]
+    """Add a device to the inventory (write operation, admin role); persisted across restarts."""
+    RemoveDevice: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.RemoveDeviceRequest, _snmp_pb2.RemoveDeviceResponse]
+    """Remove a device from the inventory (write operation, admin role); persisted across restarts."""
+    DeviceAlerts: _grpc.UnaryUnaryMultiCallable[_snmp_pb2.DeviceAlertsRequest, _snmp_pb2.DeviceAlertsResponse]
+    """Events raised by polling (unreachable/recovered, interface down/up, thresholds), newest first."""
 
 @_typing.type_check_only
 class SnmpServiceAsyncStub(SnmpServiceStub):
-    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability."""
+    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListDevices: _aio.UnaryUnaryMultiCallable[_snmp_pb2.ListDevicesRequest, _snmp_pb2.ListDevicesResponse]  # type: ignore[assignment]
     """List the devices of the inventory with their reachability status."""
     GetDevice: _aio.UnaryUnaryMultiCallable[_snmp_pb2.GetDeviceRequest, _snmp_pb2.Device]  # type: ignore[assignment]
     """One device: system info, uptime, CPU, memory and interfaces with rates."""
+    ListInterfaces: _aio.UnaryUnaryMultiCallable[_snmp_pb2.ListInterfacesRequest, _snmp_pb2.ListInterfacesResponse]  # type: ignore[assignment]
+    """Interfaces across devices, filtered (utilisation, status, errors), busiest first."""
+    InterfaceHistory: _aio.UnaryUnaryMultiCallable[_snmp_pb2.InterfaceHistoryRequest, _snmp_pb2.InterfaceHistoryResponse]  # type: ignore[assignment]
+    """Rates of one interface over a time window, from the in-memory history (bounded per interface)."""
+    PollNow: _aio.UnaryUnaryMultiCallable[_snmp_pb2.PollNowRequest, _snmp_pb2.PollNowResponse]  # type: ignore[assignment]
+    """Poll devices now and wait for the results."""
+    AddDevice: _aio.UnaryUnaryMultiCallable[_snmp_pb2.AddDeviceRequest, _snmp_pb2.AddDeviceResponse]  # type: ignore[assignment]
+    """Add a device to the inventory (write operation, admin role); persisted across restarts."""
+    RemoveDevice: _aio.UnaryUnaryMultiCallable[_snmp_pb2.RemoveDeviceRequest, _snmp_pb2.RemoveDeviceResponse]  # type: ignore[assignment]
+    """Remove a device from the inventory (write operation, admin role); persisted across restarts."""
+    DeviceAlerts: _aio.UnaryUnaryMultiCallable[_snmp_pb2.DeviceAlertsRequest, _snmp_pb2.DeviceAlertsResponse]  # type: ignore[assignment]
+    """Events raised by polling (unreachable/recovered, interface down/up, thresholds), newest first."""
 
 class SnmpServiceServicer(metaclass=_abc_1.ABCMeta):
-    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability."""
+    """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
+    A replica answers for the devices of its shard (consistent hashing on the device id).
+    """
 
     @_abc_1.abstractmethod
     def ListDevices(
@@ -66,5 +96,53 @@ class SnmpServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_snmp_pb2.Device, _abc.Awaitable[_snmp_pb2.Device]]:
         """One device: system info, uptime, CPU, memory and interfaces with rates."""
+
+    @_abc_1.abstractmethod
+    def ListInterfaces(
+        self,
+        request: _snmp_pb2.ListInterfacesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.ListInterfacesResponse, _abc.Awaitable[_snmp_pb2.ListInterfacesResponse]]:
+        """Interfaces across devices, filtered (utilisation, status, errors), busiest first."""
+
+    @_abc_1.abstractmethod
+    def InterfaceHistory(
+        self,
+        request: _snmp_pb2.InterfaceHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.InterfaceHistoryResponse, _abc.Awaitable[_snmp_pb2.InterfaceHistoryResponse]]:
+        """Rates of one interface over a time window, from the in-memory history (bounded per interface)."""
+
+    @_abc_1.abstractmethod
+    def PollNow(
+        self,
+        request: _snmp_pb2.PollNowRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.PollNowResponse, _abc.Awaitable[_snmp_pb2.PollNowResponse]]:
+        """Poll devices now and wait for the results."""
+
+    @_abc_1.abstractmethod
+    def AddDevice(
+        self,
+        request: _snmp_pb2.AddDeviceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.AddDeviceResponse, _abc.Awaitable[_snmp_pb2.AddDeviceResponse]]:
+        """Add a device to the inventory (write operation, admin role); persisted across restarts."""
+
+    @_abc_1.abstractmethod
+    def RemoveDevice(
+        self,
+        request: _snmp_pb2.RemoveDeviceRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.RemoveDeviceResponse, _abc.Awaitable[_snmp_pb2.RemoveDeviceResponse]]:
+        """Remove a device from the inventory (write operation, admin role); persisted across restarts."""
+
+    @_abc_1.abstractmethod
+    def DeviceAlerts(
+        self,
+        request: _snmp_pb2.DeviceAlertsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_snmp_pb2.DeviceAlertsResponse, _abc.Awaitable[_snmp_pb2.DeviceAlertsResponse]]:
+        """Events raised by polling (unreachable/recovered, interface down/up, thresholds), newest first."""
 
 def add_SnmpServiceServicer_to_server(servicer: SnmpServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

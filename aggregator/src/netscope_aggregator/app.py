@@ -1,0 +1,99 @@
+"""The aggregator's HTTP application: MCP at /mcp, health, readiness and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, PlainTextResponse
+from mcp.server.transport_security import TransportSecuritySettings
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from netscope_aggregator.auth import Principal, Role, TokenRegistry
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP
+from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
+from netscope_aggregator.settings import AggregatorSettings
+from netscope_aggregator.tools import flows
+
+INSTRUCTIONS = (
+    "netscope answers questions about a network from historical flows (ClickHouse/ntopng schema), alerts, "
+    "SNMP devices and live traffic. Start with list_tables_ntopng_database / describe_table before writing SQL; "
+    "prefer the purpose-built tools to raw SQL. Write tools ask for confirmation."
+)
+
+
+def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
+    """The MCP server with every tool module registered."""
+    mcp = NetscopeMCP(
+        name="netscope",
+        instructions=INSTRUCTIONS,
+        version=version("netscope-aggregator"),
+        toolsets=settings.toolsets,
+        read_only=settings.read_only,
+        stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
+    )
+    for module in (flows,):
+        module.register(mcp, backends)
+    return mcp
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
+    """FastAPI app: /mcp (streamable HTTP, token auth), /healthz, /readyz, /metrics."""
+    settings = settings or AggregatorSettings()
+    registry = TokenRegistry.from_settings(settings)
+    backends = Backends(settings)
+    mcp = build_mcp(settings, backends)
+    hosts = _split(settings.allowed_hosts)
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection="*" not in hosts,
+        allowed_hosts=hosts,
+        allowed_origins=_split(settings.allowed_origins),
+    )
+    mcp_app = mcp.streamable_http_app(
+        streamable_http_path="/",
+        transport_security=security,
+        max_request_body_size=settings.max_body_bytes,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.session_manager.run():
+            yield
+        await backends.close()
+
+    app = FastAPI(title="netscope aggregator", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.mcp = mcp
+    app.state.backends = backends
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        names = list(backends.targets)
+        results = await asyncio.gather(*(backends.health(name) for name in names))
+        services = {
+            name: {"serving": ok, "target": backends.targets[name], **({"reason": why} if why else {})}
+            for name, (ok, why) in zip(names, results, strict=True)
+        }
+        ready = all(ok for ok, _ in results)
+        return JSONResponse({"ready": ready, "services": services}, status_code=200 if ready else 503)
+
+    @app.get("/metrics")
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    app.mount("/mcp", mcp_app)
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    guarded = McpHttpGuard(app, registry, prefix="/mcp", max_body_bytes=settings.max_body_bytes, limiter=limiter)
+    app.state.guarded = guarded
+    return app

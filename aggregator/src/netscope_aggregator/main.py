@@ -1,0 +1,33 @@
+"""Entry points: the aggregator over streamable HTTP (`netscope serve aggregator`) or stdio."""
+
+from __future__ import annotations
+
+import anyio
+import uvicorn
+
+from netscope_aggregator.app import build_app, build_mcp
+from netscope_aggregator.auth import TokenRegistry
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.settings import AggregatorSettings
+from netscope_common.logs import configure_logging, get_logger
+
+log = get_logger("netscope.aggregator")
+
+
+def main() -> None:
+    """Serve MCP over streamable HTTP at http://HOST:PORT/mcp/."""
+    settings = AggregatorSettings()
+    configure_logging(settings.log_level, settings.log_format)
+    if not len(TokenRegistry.from_settings(settings)):
+        log.warning("no_tokens", hint="set NETSCOPE_AGGREGATOR_TOKENS=name:role:token; every /mcp call gets 401")
+    app = build_app(settings)
+    log.info("aggregator", url=f"http://{settings.host}:{settings.port}/mcp/", services=app.state.backends.targets)
+    uvicorn.run(app.state.guarded, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+
+
+def stdio() -> None:
+    """Serve MCP over stdio for desktop clients (logs go to stderr)."""
+    settings = AggregatorSettings()
+    configure_logging(settings.log_level, settings.log_format)
+    mcp = build_mcp(settings, Backends(settings))
+    anyio.run(mcp.run_stdio_async)

@@ -1,0 +1,40 @@
+"""Aggregator settings (`NETSCOPE_AGGREGATOR_*`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AggregatorSettings(BaseSettings):
+    """Where the services are, who may call, and the limits of the HTTP transport."""
+
+    model_config = SettingsConfigDict(env_prefix="NETSCOPE_AGGREGATOR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    flows_target: str = "127.0.0.1:50051"
+    alerts_target: str = "127.0.0.1:50052"
+    snmp_target: str = "127.0.0.1:50053"
+    live_target: str = "127.0.0.1:50054"
+    tokens: SecretStr = Field(
+        SecretStr(""),
+        description="comma-separated name:role:token triples, e.g. 'alice:read:s3cret,ops:admin:t0ken'",
+        validation_alias=AliasChoices("NETSCOPE_AGGREGATOR_TOKENS", "NETSCOPE_TOKENS"),
+    )
+    tokens_file: Path | None = Field(None, description="YAML/JSON file (a mounted secret) of {name, role, token}")
+    stdio_role: str = Field("read", description="role of the local user on the stdio transport")
+    toolsets: str = Field("all", description="comma-separated toolsets to serve, or 'all'")
+    read_only: bool = Field(False, description="serve read-only tools only, whatever the token's role")
+    call_timeout_seconds: float = Field(30.0, gt=0, le=600, description="deadline of one service call")
+    allowed_hosts: str = Field(
+        "127.0.0.1:*,localhost:*,[::1]:*",
+        description="Host header patterns accepted on HTTP (DNS-rebinding protection); '*' disables the check",
+    )
+    allowed_origins: str = Field("", description="Origin patterns accepted on HTTP; empty = no browser origins")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest accepted HTTP request body")
+    rate_limit_per_minute: int = Field(600, ge=1, description="tool calls per token per minute")
+    log_level: str = "INFO"
+    log_format: str = "json"

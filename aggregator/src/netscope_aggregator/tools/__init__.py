@@ -1,0 +1,1 @@
+"""Tool modules; each has `register(mcp, backends)` adding its tools to the catalog."""

@@ -1,0 +1,152 @@
+"""Historical flow tools: guarded SQL, table listing and description (mcp-ntopng and ntopng names)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from google.protobuf.json_format import MessageToDict
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from netscope.flows.v1 import flows_pb2
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP, principal_of
+
+MaxRows = Annotated[int, Field(ge=1, le=10_000, description="row cap for the answer (default 200)")]
+
+
+class QueryAnswer(BaseModel):
+    """Rows of one read-only SQL statement."""
+
+    columns: list[str]
+    types: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    truncated: bool
+    truncated_reason: str = ""
+    executed_sql: str
+    elapsed_ms: float
+
+
+class TableSummary(BaseModel):
+    """One table of the flow database."""
+
+    name: str
+    engine: str
+    total_rows: int
+    comment: str = ""
+
+
+class TablesAnswer(BaseModel):
+    """The tables of the flow database."""
+
+    database: str
+    tables: list[TableSummary]
+
+
+class ColumnInfo(BaseModel):
+    """One column of a table."""
+
+    name: str
+    type: str
+    comment: str = ""
+
+
+class TableDescription(BaseModel):
+    """The columns of one table."""
+
+    table: str
+    columns: list[ColumnInfo]
+
+
+def register(mcp: NetscopeMCP, backends: Backends) -> None:
+    """Add the flow database tools."""
+
+    async def run_query(sql: str, max_rows: int, ctx: Context) -> QueryAnswer:
+        reply = await backends.call(
+            "flows",
+            backends.stubs.flows.Query,
+            flows_pb2.QueryRequest(sql=sql, max_rows=max_rows),
+            principal=principal_of(ctx).name,
+        )
+        table = reply.table
+        return QueryAnswer(
+            columns=[c.name for c in table.columns],
+            types=[c.type for c in table.columns],
+            rows=[[_plain(v) for v in r.values] for r in table.rows],
+            row_count=len(table.rows),
+            truncated=table.truncated,
+            truncated_reason=table.truncated_reason,
+            executed_sql=reply.executed_sql,
+            elapsed_ms=round(table.elapsed_seconds * 1000, 2),
+        )
+
+    async def query_ntopng_database(query: str, ctx: Context, max_rows: MaxRows = 200) -> QueryAnswer:
+        return await run_query(query, max_rows, ctx)
+
+    async def query(content: str, ctx: Context, max_rows: MaxRows = 200) -> QueryAnswer:
+        return await run_query(content, max_rows, ctx)
+
+    async def list_tables_ntopng_database(ctx: Context) -> TablesAnswer:
+        reply = await backends.call(
+            "flows", backends.stubs.flows.ListTables, flows_pb2.ListTablesRequest(), principal=principal_of(ctx).name
+        )
+        return TablesAnswer(
+            database=reply.database,
+            tables=[TableSummary(name=t.name, engine=t.engine, total_rows=t.total_rows, comment=t.comment) for t in reply.tables],
+        )
+
+    async def describe_table(table: str, ctx: Context) -> TableDescription:
+        reply = await backends.call(
+            "flows",
+            backends.stubs.flows.DescribeTable,
+            flows_pb2.DescribeTableRequest(table=table),
+            principal=principal_of(ctx).name,
+        )
+        return TableDescription(
+            table=reply.table, columns=[ColumnInfo(name=c.name, type=c.type, comment=c.comment) for c in reply.columns]
+        )
+
+    sql_help = (
+        " Only one SELECT / WITH / SHOW / DESCRIBE / EXPLAIN statement; no table functions that reach files or"
+        " networks, no SETTINGS. IPv4 columns are numbers: use IPv4NumToString(IPV4_SRC_ADDR) and"
+        " IPv4StringToNum('10.1.2.42'). Answers are capped (truncated=true says so)."
+    )
+    mcp.register(
+        query_ntopng_database,
+        name="query_ntopng_database",
+        description="Run a read-only ClickHouse SQL query on the ntopng flow database (tables: flows, ...)." + sql_help,
+        toolsets=("flows", "ntopng-compat"),
+    )
+    mcp.register(
+        query,
+        name="query",
+        description="Execute a read-only ClickHouse SQL query (argument `content` is the SQL)." + sql_help,
+        toolsets=("flows",),
+    )
+    mcp.register(
+        list_tables_ntopng_database,
+        name="list_tables_ntopng_database",
+        description="List the tables of the ntopng flow database with their row counts.",
+        toolsets=("flows", "ntopng-compat"),
+    )
+    mcp.register(
+        describe_table,
+        name="describe_table",
+        description="Describe one table of the flow database: columns, ClickHouse types and what each column means.",
+        toolsets=("flows",),
+    )
+
+
+def _plain(value: Any) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "null_value" or kind is None:
+        return None
+    if kind == "struct_value":
+        return MessageToDict(value.struct_value)
+    if kind == "list_value":
+        return [_plain(v) for v in value.list_value.values]
+    number = value.number_value
+    if kind == "number_value":
+        return int(number) if number.is_integer() else number
+    return getattr(value, kind)

@@ -1,0 +1,1 @@
+"""Renderings of the world for each backend (ntopng ClickHouse, ECS, NetFlow, snmpsim, ground truth)."""

@@ -1,0 +1,118 @@
+"""gRPC server bootstrap: health, reflection, interceptors, metrics and graceful shutdown in one call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from netscope_common.interceptors import ServerInterceptor
+from netscope_common.logs import configure_logging, get_logger
+from netscope_common.metrics import start_metrics_server
+from netscope_common.settings import ServiceSettings
+
+log = get_logger("netscope.server")
+
+HealthCheck = Callable[[], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
+Registration = tuple[Callable[[Any, grpc.aio.Server], None], Any, str]
+
+
+@dataclass
+class ServiceSpec:
+    """Everything the kit needs to run one service.
+
+    servicers: (add_XServicer_to_server, servicer instance, full service name) triples.
+    health_check: raises when the backend cannot serve; the service is SERVING only while it passes.
+    """
+
+    name: str
+    settings: ServiceSettings
+    servicers: Sequence[Registration]
+    health_check: HealthCheck
+    startup: Hook | None = None
+    shutdown: Hook | None = None
+    default_deadline_seconds: float = 60.0
+    options: list[tuple[str, Any]] = field(default_factory=list)
+
+
+async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, stop: asyncio.Event) -> None:
+    """Keep the health status in step with the backend until stop is set."""
+    names = ["", *(name for _, _, name in spec.servicers)]
+    last: int | None = None
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(max(1.0, spec.settings.health_interval_seconds)):
+                await spec.health_check()
+            status, error = health_pb2.HealthCheckResponse.SERVING, ""
+        except Exception as exc:
+            status, error = health_pb2.HealthCheckResponse.NOT_SERVING, str(exc) or type(exc).__name__
+        if status != last:
+            log.info("health", service=spec.name, serving=status == health_pb2.HealthCheckResponse.SERVING, error=error)
+            for name in names:
+                await servicer.set(name, status)
+            last = status
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), spec.settings.health_interval_seconds)
+
+
+async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
+    """Run the service until SIGTERM/SIGINT (or until `stop` is set), then shut down gracefully."""
+    settings = spec.settings
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    server = grpc.aio.server(
+        interceptors=[ServerInterceptor(spec.name, spec.default_deadline_seconds)],
+        options=[
+            ("grpc.max_receive_message_length", settings.max_message_bytes),
+            ("grpc.max_send_message_length", settings.max_message_bytes),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_recv_ping_interval_without_data_ms", 10_000),
+            *spec.options,
+        ],
+    )
+    for add, servicer, _ in spec.servicers:
+        add(servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        [name for _, _, name in spec.servicers] + [health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if spec.startup:
+        try:
+            await spec.startup()
+        except Exception as exc:  # the health watcher keeps retrying; the service starts NOT_SERVING
+            log.warning("startup_failed", service=spec.name, error=str(exc) or type(exc).__name__)
+    start_metrics_server(settings.metrics_port, settings.host)
+    await server.start()
+    log.info("serving", service=spec.name, address=f"{settings.host}:{port}", metrics_port=settings.metrics_port)
+    watcher = asyncio.create_task(_watch_health(spec, health_servicer, stop))
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping", service=spec.name, grace_seconds=settings.grace_seconds)
+        await health_servicer.enter_graceful_shutdown()
+        await server.stop(settings.grace_seconds)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        if spec.shutdown:
+            await spec.shutdown()
+        log.info("stopped", service=spec.name)
+
+
+def run(spec: ServiceSpec) -> None:
+    """Configure logging and run the service in a fresh event loop (blocks until shutdown)."""
+    configure_logging(spec.settings.log_level, spec.settings.log_format)
+    asyncio.run(serve(spec))

@@ -1,0 +1,29 @@
+"""Entry point: `netscope serve flows`."""
+
+from __future__ import annotations
+
+from netscope.flows.v1 import flows_pb2_grpc
+from netscope_common.server import ServiceSpec, run
+from netscope_flows.servicer import FlowsServicer
+from netscope_flows.settings import FlowsSettings
+from netscope_flows.store import ClickHouseStore
+
+SERVICE_NAME = "netscope.flows.v1.FlowsService"
+
+
+def build_spec(settings: FlowsSettings) -> ServiceSpec:
+    """Wire the store and the servicer into a runnable service."""
+    store = ClickHouseStore(settings)
+    return ServiceSpec(
+        name="flows",
+        settings=settings,
+        servicers=[(flows_pb2_grpc.add_FlowsServiceServicer_to_server, FlowsServicer(store, settings), SERVICE_NAME)],
+        health_check=store.ping,
+        startup=store.open,
+        shutdown=store.close,
+    )
+
+
+def main() -> None:
+    """Run the flows service with settings from the environment."""
+    run(build_spec(FlowsSettings()))

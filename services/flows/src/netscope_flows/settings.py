@@ -1,0 +1,59 @@
+"""Flows service settings (`NETSCOPE_FLOWS_*`, plus mcp-ntopng's `NTOPNG_*` ClickHouse variables)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from netscope_common.settings import ServiceSettings
+
+
+def _env(name: str, *aliases: str) -> AliasChoices:
+    return AliasChoices(f"NETSCOPE_FLOWS_{name}", *aliases)
+
+
+class FlowsSettings(ServiceSettings):
+    """Where the flows live and the limits put on assistant queries."""
+
+    model_config = SettingsConfigDict(env_prefix="NETSCOPE_FLOWS_", extra="ignore", populate_by_name=True)
+
+    port: int = Field(50051, ge=0, le=65535)
+    backend: Literal["clickhouse", "elasticsearch"] = "clickhouse"
+    dsn: str = Field(
+        "chdb:///var/lib/netscope/flows",
+        description="chdb:///DIR for the embedded store; empty to use the ClickHouse server settings below",
+        validation_alias=_env("DSN"),
+    )
+    ch_host: str = Field("localhost", validation_alias=_env("CH_HOST", "NTOPNG_HOST"))
+    ch_port: int | None = Field(None, validation_alias=_env("CH_PORT", "NTOPNG_DBPORT"))
+    ch_user: str = Field("default", validation_alias=_env("CH_USER", "NTOPNG_DBUSER"))
+    ch_password: SecretStr = Field(SecretStr(""), validation_alias=_env("CH_PASSWORD", "NTOPNG_DBPASSWORD"))
+    ch_database: str = Field("ntopng", validation_alias=_env("CH_DATABASE", "NTOPNG_DBNAME"))
+    ch_secure: bool = Field(False, validation_alias=_env("CH_SECURE", "NTOPNG_SECURE"))
+    ch_verify: bool = Field(True, validation_alias=_env("CH_VERIFY", "NTOPNG_VERIFY"))
+    ch_connect_timeout: float = Field(30, gt=0, validation_alias=_env("CH_CONNECT_TIMEOUT", "NTOPNG_CONNECT_TIMEOUT"))
+    ch_send_receive_timeout: float = Field(
+        300, gt=0, validation_alias=_env("CH_SEND_RECEIVE_TIMEOUT", "NTOPNG_SEND_RECEIVE_TIMEOUT")
+    )
+    create_schema: bool = Field(True, description="create ntopng's tables when missing (embedded store)")
+    query_timeout_seconds: float = Field(
+        30, gt=0, le=600, validation_alias=_env("QUERY_TIMEOUT_SECONDS", "SELECT_QUERY_TIMEOUT_SECS")
+    )
+    default_max_rows: int = Field(200, ge=1, description="rows returned when a query does not ask for a cap")
+    max_rows: int = Field(10_000, ge=1, description="largest row cap a query may ask for")
+    max_result_bytes: int = Field(64 * 1024 * 1024, ge=1024)
+    max_memory_bytes: int = Field(2 * 1024**3, ge=64 * 1024**2)
+    max_rows_to_read: int = Field(0, ge=0, description="engine cap on rows scanned per query; 0 = no cap")
+    query_workers: int = Field(4, ge=1, le=64, description="threads running engine calls")
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when the store is chdb inside this process."""
+        return self.dsn.startswith("chdb:")
+
+    @property
+    def database(self) -> str:
+        """The database assistant SQL may read."""
+        return "default" if self.is_embedded else self.ch_database

@@ -1,0 +1,177 @@
+"""ClickHouse access (server or embedded chdb through clickhouse-connect), off the event loop.
+
+Two clients: a reader for untrusted SQL and a writer for schema and ingest. On chdb the reader's session
+gets the limits and then `readonly=1` (which also refuses file()/url(), and any later attempt to change
+a setting); on a ClickHouse server, where settings travel per request, each query carries `readonly=2`
+and the limits. Either way the SQL guard has already refused anything but a single read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
+
+from netscope_common.errors import DeadlineExceeded, InvalidArgument, ResourceExhausted, ServiceError, Unavailable
+from netscope_common.ntopng import schema
+from netscope_flows.settings import FlowsSettings
+
+_CODE = re.compile(r"Code: (\d+)")
+_INVALID_CODES = {
+    6, 27, 36, 41, 42, 43, 44, 46, 47, 48, 53, 60, 62, 70, 81, 113, 179, 184, 215, 352, 386, 396, 403, 497,
+}
+_LIMIT_CODES = {158: "it reads more rows than allowed", 241: "it needs more memory than allowed", 307: "too many bytes"}
+
+
+@dataclass
+class QueryResult:
+    """Rows of one query with what the engine reported."""
+
+    column_names: Sequence[str]
+    column_types: Sequence[str]
+    rows: list[Sequence[Any]]
+    rows_read: int
+    elapsed_seconds: float
+
+
+def map_engine_error(exc: Exception, timeout_seconds: float) -> ServiceError:
+    """Turn a ClickHouse/chdb error into a domain error with the engine's explanation."""
+    message = str(exc).strip()
+    first_line = message.splitlines()[0] if message else type(exc).__name__
+    first_line = re.sub(r"^(?:\w+Error: )+", "", first_line)
+    found = _CODE.search(message)
+    code = int(found.group(1)) if found else 0
+    if code == 159:
+        return DeadlineExceeded(f"query cut at its time limit of {timeout_seconds:g} s; narrow the time window or add LIMIT")
+    if code in _LIMIT_CODES:
+        return ResourceExhausted(f"query refused: {_LIMIT_CODES[code]}; narrow the time window or aggregate more")
+    if code == 164:
+        return InvalidArgument("query refused by the read-only engine session: only reads are allowed", field="sql")
+    if code in _INVALID_CODES or isinstance(exc, DatabaseError) and code:
+        return InvalidArgument(f"the database rejected the query: {first_line[:500]}", field="sql")
+    if isinstance(exc, OperationalError) or not code:
+        return Unavailable(f"the flow database is not reachable: {first_line[:200]}")
+    return InvalidArgument(f"the database rejected the query: {first_line[:500]}", field="sql")
+
+
+def _make_client(settings: FlowsSettings) -> Client:
+    if settings.is_embedded:
+        path = settings.dsn.removeprefix("chdb://")
+        if path not in ("memory", "") and path.startswith("/"):
+            Path(path).mkdir(parents=True, exist_ok=True)
+        return clickhouse_connect.get_client(dsn=settings.dsn)
+    return clickhouse_connect.get_client(**server_client_kwargs(settings))
+
+
+def server_client_kwargs(settings: FlowsSettings) -> dict[str, Any]:
+    """clickhouse-connect arguments for a ClickHouse server, mirroring mcp-ntopng's settings."""
+    port = settings.ch_port or (8443 if settings.ch_secure else 8123)
+    return {
+        "host": settings.ch_host,
+        "port": port,
+        "username": settings.ch_user,
+        "password": settings.ch_password.get_secret_value(),
+        "database": settings.ch_database,
+        "secure": settings.ch_secure,
+        "verify": settings.ch_verify,
+        "connect_timeout": settings.ch_connect_timeout,
+        "send_receive_timeout": settings.ch_send_receive_timeout,
+    }
+
+
+class ClickHouseStore:
+    """The flow database behind one process: a read-only reader and a writer, both off the event loop."""
+
+    def __init__(self, settings: FlowsSettings) -> None:
+        self._settings = settings
+        self._executor = ThreadPoolExecutor(max_workers=settings.query_workers, thread_name_prefix="clickhouse")
+        self._reader: Client | None = None
+        self._writer: Client | None = None
+        self._limits: dict[str, Any] = {
+            "max_execution_time": settings.query_timeout_seconds,
+            "max_result_rows": settings.max_rows + 1,
+            "max_result_bytes": settings.max_result_bytes,
+            "result_overflow_mode": "break",
+            "max_memory_usage": settings.max_memory_bytes,
+        }
+        if settings.max_rows_to_read:
+            self._limits["max_rows_to_read"] = settings.max_rows_to_read
+
+    @property
+    def database(self) -> str:
+        """The database assistant SQL may read."""
+        return self._settings.database
+
+    async def _call(self, fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def _open(self) -> None:
+        if self._writer is not None:
+            return
+        writer = _make_client(self._settings)
+        if self._settings.is_embedded and self._settings.create_schema:
+            writer.command(schema.flows_ddl())
+            writer.command(schema.FLOW_ALERTS_VIEW_DDL)
+        reader = _make_client(self._settings)
+        if self._settings.is_embedded:
+            for name, value in self._limits.items():
+                quoted = f"'{value}'" if isinstance(value, str) else value
+                reader.command(f"SET {name} = {quoted}")
+            reader.command("SET readonly = 1")
+        self._reader, self._writer = reader, writer
+
+    async def open(self) -> None:
+        """Connect (and create ntopng's tables in an embedded store)."""
+        try:
+            await self._call(self._open)
+        except ClickHouseError as exc:
+            raise Unavailable(f"cannot open the flow database: {str(exc).splitlines()[0][:200]}") from exc
+
+    async def ping(self) -> None:
+        """Raise when the database does not answer a trivial query."""
+        await self.open()
+        await self.read("SELECT 1")
+
+    def _read(self, sql: str, parameters: Mapping[str, Any] | None) -> QueryResult:
+        assert self._reader is not None
+        per_query = None if self._settings.is_embedded else {"readonly": 2, **self._limits}
+        started = time.perf_counter()
+        result = self._reader.query(sql, parameters=parameters, settings=per_query)
+        summary = result.summary or {}
+        return QueryResult(
+            column_names=result.column_names,
+            column_types=[t.name for t in result.column_types],
+            rows=list(result.result_rows),
+            rows_read=int(summary.get("read_rows", 0) or 0),
+            elapsed_seconds=time.perf_counter() - started,
+        )
+
+    async def read(self, sql: str, parameters: Mapping[str, Any] | None = None) -> QueryResult:
+        """Run one read on the read-only session; engine errors become domain errors."""
+        await self.open()
+        try:
+            return await asyncio.wait_for(
+                self._call(self._read, sql, parameters), self._settings.query_timeout_seconds + 5
+            )
+        except TimeoutError:
+            raise DeadlineExceeded(
+                f"query cut at its time limit of {self._settings.query_timeout_seconds:g} s"
+            ) from None
+        except ClickHouseError as exc:
+            raise map_engine_error(exc, self._settings.query_timeout_seconds) from None
+
+    async def close(self) -> None:
+        """Release the clients and the worker threads."""
+        for client in (self._reader, self._writer):
+            if client is not None:
+                await self._call(client.close)
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,156 @@
+"""Hand-off of completed flows to an ingest sink in batches through a bounded queue.
+
+The collector never waits for the sink: when the queue is full the flow is dropped and counted.
+The flows service's IngestFlows RPC is one sink; `MemorySink` keeps batches for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from netscope_common.logs import get_logger
+
+from netscope_live.entries import FlowEntry
+
+log = get_logger("netscope.live.ingest")
+
+
+@dataclass(frozen=True, slots=True)
+class CompletedFlow:
+    """A flow segment handed to ingest: bytes/packets since the previous hand-off of the same flow."""
+
+    exporter: str
+    vlan: int
+    protocol: int
+    client_ip: str
+    client_port: int
+    server_ip: str
+    server_port: int
+    application: str
+    first_seen: float
+    last_seen: float
+    bytes: int
+    packets: int
+    bytes_c2s_total: int
+    bytes_s2c_total: int
+    tcp_flags: int
+    input_if: int
+    output_if: int
+    client_mac: str
+    final: bool
+
+
+class IngestSink(Protocol):
+    """Where completed flows go (the flows service's IngestFlows, or memory in tests)."""
+
+    async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
+        """Store one batch; raise when it could not be stored."""
+
+
+class MemorySink:
+    """A sink that keeps every batch (tests and the embedded demo without a flows service)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[CompletedFlow]] = []
+
+    async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
+        """Keep the batch."""
+        self.batches.append(list(batch))
+
+    @property
+    def flows(self) -> list[CompletedFlow]:
+        """All flows received, in order."""
+        return [flow for batch in self.batches for flow in batch]
+
+
+@dataclass(slots=True)
+class IngestCounters:
+    """What happened to completed flows."""
+
+    queued: int = 0
+    sent: int = 0
+    dropped_queue_full: int = 0
+    failed: int = 0
+    batches: int = 0
+
+
+class IngestExporter:
+    """Bounded queue + background task sending batches of `batch_size` (or every `flush_seconds`)."""
+
+    def __init__(self, sink: IngestSink, *, queue_size: int = 100_000, batch_size: int = 1000,
+                 flush_seconds: float = 1.0) -> None:  # fmt: skip
+        self.sink = sink
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.queue: asyncio.Queue[CompletedFlow] = asyncio.Queue(maxsize=queue_size)
+        self.counters = IngestCounters()
+        self._task: asyncio.Task[None] | None = None
+
+    def offer(self, flow: FlowEntry, delta_bytes: int, delta_packets: int, final: bool) -> None:
+        """Queue a flow segment without blocking; drop and count it when the queue is full."""
+        item = CompletedFlow(
+            exporter=flow.exporter, vlan=flow.vlan, protocol=flow.protocol, client_ip=flow.client_ip,
+            client_port=flow.client_port, server_ip=flow.server_ip, server_port=flow.server_port,
+            application=flow.application, first_seen=flow.first_seen, last_seen=flow.last_seen,
+            bytes=delta_bytes, packets=delta_packets, bytes_c2s_total=flow.bytes_c2s,
+            bytes_s2c_total=flow.bytes_s2c, tcp_flags=flow.tcp_flags, input_if=flow.input_if,
+            output_if=flow.output_if, client_mac=flow.client_mac, final=final,
+        )  # fmt: skip
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.counters.dropped_queue_full += 1
+            return
+        self.counters.queued += 1
+
+    def start(self) -> None:
+        """Start the sending task (inside a running event loop)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="live-ingest")
+
+    async def stop(self) -> None:
+        """Send what is queued, then stop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._drain()
+
+    async def _drain(self) -> None:
+        while not self.queue.empty():
+            await self._send([self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))])
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.flush_seconds
+            while len(batch) < self.batch_size:
+                if not self.queue.empty():
+                    batch.append(self.queue.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+                except TimeoutError:
+                    break
+            await self._send(batch)
+
+    async def _send(self, batch: list[CompletedFlow]) -> None:
+        if not batch:
+            return
+        try:
+            await self.sink.ingest(batch)
+        except Exception as exc:  # a sink failure must not stop the collector
+            self.counters.failed += len(batch)
+            log.warning("ingest batch failed", flows=len(batch), error=str(exc) or type(exc).__name__)
+            return
+        self.counters.sent += len(batch)
+        self.counters.batches += 1
