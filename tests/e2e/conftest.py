@@ -37,8 +37,12 @@ def stack(run_dir: Path) -> Iterator[Stack]:
     dsn = f"chdb://{run_dir / 'flows'}"
     subprocess.run([sys.executable, "-m", "tests.support.seed_flows", dsn], check=True, timeout=120)
     flows_port, http_port = free_port(), free_port()
-    flows_env = {"NETSCOPE_FLOWS_DSN": dsn, "NETSCOPE_FLOWS_PORT": str(flows_port), "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "5",
-                 "NETSCOPE_FLOWS_HEALTH_INTERVAL_SECONDS": "1"}
+    flows_env = {
+        "NETSCOPE_FLOWS_DSN": dsn,
+        "NETSCOPE_FLOWS_PORT": str(flows_port),
+        "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "5",
+        "NETSCOPE_FLOWS_HEALTH_INTERVAL_SECONDS": "1",
+    }
     agg_env = {
         "NETSCOPE_AGGREGATOR_PORT": str(http_port),
         "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
@@ -61,7 +65,10 @@ def stack(run_dir: Path) -> Iterator[Stack]:
 async def mcp_session(url: str, token: str = READ_TOKEN, scheme: str = "Token") -> AsyncIterator[ClientSession]:
     """An initialized MCP client session over streamable HTTP (opened and closed in the caller's task)."""
     http = httpx2.AsyncClient(headers={"Authorization": f"{scheme} {token}"}, timeout=30)
-    async with http, streamable_http_client(url, http_client=http) as (read, write):
-        async with ClientSession(read, write) as client:
-            await client.initialize()
-            yield client
+    async with (
+        http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as client,
+    ):
+        await client.initialize()
+        yield client

@@ -38,7 +38,9 @@ async def test_query_returns_rows_from_chdb(stack: Stack) -> None:
 
 async def test_row_cap_says_truncated(stack: Stack) -> None:
     async with mcp_session(stack.mcp_url) as session:
-        result = await session.call_tool("query_ntopng_database", {"query": "SELECT FLOW_ID FROM flows", "max_rows": 10})
+        result = await session.call_tool(
+            "query_ntopng_database", {"query": "SELECT FLOW_ID FROM flows", "max_rows": 10}
+        )
         assert result.structured_content["row_count"] == 10
         assert result.structured_content["truncated"] is True
 
@@ -71,9 +73,7 @@ async def test_list_and_describe_tables(stack: Stack) -> None:
         ("SELECT 1 SETTINGS readonly = 0", "SETTINGS and FORMAT clauses are not allowed"),
     ],
 )
-async def test_hostile_sql_is_a_clear_tool_error_and_changes_nothing(
-    stack: Stack, sql: str, expected: str
-) -> None:
+async def test_hostile_sql_is_a_clear_tool_error_and_changes_nothing(stack: Stack, sql: str, expected: str) -> None:
     async with mcp_session(stack.mcp_url) as session:
         result = await session.call_tool("query_ntopng_database", {"query": sql})
         assert result.is_error
@@ -94,7 +94,8 @@ async def test_engine_error_is_actionable(stack: Stack) -> None:
 async def test_slow_query_is_cut_at_its_time_limit(stack: Stack) -> None:
     async with mcp_session(stack.mcp_url) as session:
         result = await session.call_tool(
-            "query_ntopng_database", {"query": "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 1"}
+            "query_ntopng_database",
+            {"query": "SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 1"},
         )
         assert result.is_error
         assert "time limit" in result.content[0].text

@@ -64,7 +64,7 @@ class TokenRegistry:
         entries: list[tuple[str, Role, str]] = []
         raw = settings.tokens.get_secret_value().strip()
         for item in filter(None, (part.strip() for part in raw.split(","))):
-            name, role, token = (item.split(":", 2) + ["", ""])[:3]
+            name, role, token = [*item.split(":", 2), "", ""][:3]
             if not (name and role and token):
                 raise ValueError("NETSCOPE_AGGREGATOR_TOKENS entries must look like name:role:token")
             entries.append((name, Role.parse(role), token))

@@ -49,7 +49,10 @@ def describe_failure(service: str, error: grpc.aio.AioRpcError, timeout: float) 
     elif code == grpc.StatusCode.DEADLINE_EXCEEDED and details and details != "Deadline Exceeded":
         text = details  # the service cut the work itself and said why
     elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        text = f"the {service} service did not answer within {timeout:g} s; narrow the request (shorter window, lower limit)"
+        text = (
+            f"the {service} service did not answer within {timeout:g} s; "
+            "narrow the request (shorter window, lower limit)"
+        )
     elif code in (
         grpc.StatusCode.INVALID_ARGUMENT,
         grpc.StatusCode.NOT_FOUND,
@@ -121,9 +124,7 @@ class Backends:
         """Call one RPC with a deadline; failures raise ServiceCallError with an actionable message."""
         deadline = timeout or self._timeout
         try:
-            return await method(
-                request, timeout=deadline, metadata=call_metadata(uuid.uuid4().hex[:16], principal)
-            )
+            return await method(request, timeout=deadline, metadata=call_metadata(uuid.uuid4().hex[:16], principal))
         except grpc.aio.AioRpcError as error:
             raise describe_failure(service, error, deadline) from None
 

@@ -79,7 +79,12 @@ class McpHttpGuard:
             await _reply(send, 413, f"request body larger than {self._max_body} bytes")
             return
         if scope["method"] == "POST" and not self._limiter.allow(principal.name):
-            await _reply(send, 429, "rate limit reached for this token; retry in a few seconds", [(b"retry-after", b"5")])
+            await _reply(
+                send,
+                429,
+                "rate limit reached for this token; retry in a few seconds",
+                [(b"retry-after", b"5")],
+            )
             return
         scope.setdefault("state", {})["principal"] = principal
         await self._app(scope, self._bounded(receive), send)

@@ -89,11 +89,17 @@ def register(mcp: NetscopeMCP, backends: Backends) -> None:
 
     async def list_tables_ntopng_database(ctx: Context) -> TablesAnswer:
         reply = await backends.call(
-            "flows", backends.stubs.flows.ListTables, flows_pb2.ListTablesRequest(), principal=principal_of(ctx).name
+            "flows",
+            backends.stubs.flows.ListTables,
+            flows_pb2.ListTablesRequest(),
+            principal=principal_of(ctx).name,
         )
         return TablesAnswer(
             database=reply.database,
-            tables=[TableSummary(name=t.name, engine=t.engine, total_rows=t.total_rows, comment=t.comment) for t in reply.tables],
+            tables=[
+                TableSummary(name=t.name, engine=t.engine, total_rows=t.total_rows, comment=t.comment)
+                for t in reply.tables
+            ],
         )
 
     async def describe_table(table: str, ctx: Context) -> TableDescription:
@@ -104,7 +110,8 @@ def register(mcp: NetscopeMCP, backends: Backends) -> None:
             principal=principal_of(ctx).name,
         )
         return TableDescription(
-            table=reply.table, columns=[ColumnInfo(name=c.name, type=c.type, comment=c.comment) for c in reply.columns]
+            table=reply.table,
+            columns=[ColumnInfo(name=c.name, type=c.type, comment=c.comment) for c in reply.columns],
         )
 
     sql_help = (

@@ -37,8 +37,16 @@ def aggregator() -> None:
 @app.command(name="version")
 def show_version() -> None:
     """Print the installed netscope packages and their versions."""
-    for dist in ("netscope-common", "netscope-flows", "netscope-alerts", "netscope-snmp", "netscope-live",
-                 "netscope-aggregator", "netscope-scenario", "netscope-protos"):
+    for dist in (
+        "netscope-common",
+        "netscope-flows",
+        "netscope-alerts",
+        "netscope-snmp",
+        "netscope-live",
+        "netscope-aggregator",
+        "netscope-scenario",
+        "netscope-protos",
+    ):
         try:
             typer.echo(f"{dist} {version(dist)}")
         except Exception:  # noqa: S112 - a package that is not installed is simply not listed

@@ -30,7 +30,9 @@ def _status_details(error: ServiceError) -> tuple[tuple[str, bytes], ...]:
         detail = any_pb2.Any()
         detail.Pack(
             error_details_pb2.BadRequest(
-                field_violations=[error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)]
+                field_violations=[
+                    error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)
+                ]
             )
         )
         status.details.append(detail)

@@ -55,7 +55,12 @@ async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, 
         except Exception as exc:
             status, error = health_pb2.HealthCheckResponse.NOT_SERVING, str(exc) or type(exc).__name__
         if status != last:
-            log.info("health", service=spec.name, serving=status == health_pb2.HealthCheckResponse.SERVING, error=error)
+            log.info(
+                "health",
+                service=spec.name,
+                serving=status == health_pb2.HealthCheckResponse.SERVING,
+                error=error,
+            )
             for name in names:
                 await servicer.set(name, status)
             last = status

@@ -44,7 +44,9 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         max_rows = request.max_rows or self._settings.default_max_rows
         truncated = len(result.rows) > max_rows
         table = common_pb2.Table(
-            columns=[common_pb2.Column(name=n, type=t) for n, t in zip(result.column_names, result.column_types, strict=True)],
+            columns=[
+                common_pb2.Column(name=n, type=t) for n, t in zip(result.column_names, result.column_types, strict=True)
+            ],
             rows=[to_row(r) for r in result.rows[:max_rows]],
             truncated=truncated,
             truncated_reason=f"more than {max_rows} rows; add LIMIT or aggregate" if truncated else "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -24,14 +25,63 @@ ALLOWED_FORMS = "exactly one SELECT, WITH ... SELECT, SHOW, DESCRIBE or EXPLAIN 
 SAFE_TABLE_FUNCTIONS = frozenset({"numbers", "numbers_mt", "zeros", "zeros_mt", "generate_series", "generateseries"})
 DENIED_FUNCTIONS = frozenset(
     {
-        "file", "url", "urlcluster", "s3", "s3cluster", "gcs", "azureblobstorage", "azureblobstoragecluster",
-        "hdfs", "hdfscluster", "remote", "remotesecure", "cluster", "clusterallreplicas", "mysql",
-        "postgresql", "mongodb", "redis", "sqlite", "jdbc", "odbc", "executable", "executablepool", "input",
-        "dictionary", "merge", "mergetreeindex", "iceberg", "icebergs3", "deltalake", "hudi", "fuzzjson",
-        "fuzzquery", "view", "viewifpermitted", "loop", "format", "dictget", "dictgetordefault",
-        "dictgetornull", "dicthas", "dictgethierarchy", "dictisin", "dictgetchildren", "dictgetdescendants",
-        "joinget", "joingetornull", "filesystemavailable", "filesystemcapacity", "filesystemunreserved",
-        "getserverport", "sleep", "sleepeachrow", "throwif", "addresstoline", "addresstosymbol", "demangle",
+        "file",
+        "url",
+        "urlcluster",
+        "s3",
+        "s3cluster",
+        "gcs",
+        "azureblobstorage",
+        "azureblobstoragecluster",
+        "hdfs",
+        "hdfscluster",
+        "remote",
+        "remotesecure",
+        "cluster",
+        "clusterallreplicas",
+        "mysql",
+        "postgresql",
+        "mongodb",
+        "redis",
+        "sqlite",
+        "jdbc",
+        "odbc",
+        "executable",
+        "executablepool",
+        "input",
+        "dictionary",
+        "merge",
+        "mergetreeindex",
+        "iceberg",
+        "icebergs3",
+        "deltalake",
+        "hudi",
+        "fuzzjson",
+        "fuzzquery",
+        "view",
+        "viewifpermitted",
+        "loop",
+        "format",
+        "dictget",
+        "dictgetordefault",
+        "dictgetornull",
+        "dicthas",
+        "dictgethierarchy",
+        "dictisin",
+        "dictgetchildren",
+        "dictgetdescendants",
+        "joinget",
+        "joingetornull",
+        "filesystemavailable",
+        "filesystemcapacity",
+        "filesystemunreserved",
+        "getserverport",
+        "sleep",
+        "sleepeachrow",
+        "throwif",
+        "addresstoline",
+        "addresstosymbol",
+        "demangle",
     }
 )
 ALLOWED_SYSTEM_TABLES = frozenset({"tables", "columns", "one", "numbers", "functions", "data_type_families"})
@@ -54,7 +104,7 @@ def _refuse(reason: str) -> InvalidArgument:
     return InvalidArgument(f"SQL refused: {reason}. Allowed: {ALLOWED_FORMS} over the flow tables.", field="sql")
 
 
-def _function_name(node: exp.Expression) -> str:
+def _function_name(node: Any) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
     if isinstance(node, exp.Func):
@@ -87,7 +137,8 @@ class SqlGuard:
             statements = [s for s in sqlglot.parse(text, read="clickhouse") if s is not None]
         except (ParseError, TokenError) as exc:
             raise InvalidArgument(
-                f"SQL could not be parsed: {str(exc).splitlines()[0][:300]}. Allowed: {ALLOWED_FORMS}.", field="sql"
+                f"SQL could not be parsed: {str(exc).splitlines()[0][:300]}. Allowed: {ALLOWED_FORMS}.",
+                field="sql",
             ) from None
         if len(statements) != 1:
             raise _refuse(f"found {len(statements)} statements; multi-statement SQL is not allowed")
@@ -109,7 +160,7 @@ class SqlGuard:
             return CheckedSql(normalized, "show")
         raise _refuse(f"'{keyword}' is not a permitted statement")
 
-    def _check_query(self, query: exp.Expression) -> None:
+    def _check_query(self, query: Any) -> None:
         ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
         for node in query.walk():
             if isinstance(node, exp.Query) and (node.args.get("settings") or node.args.get("format")):
@@ -120,7 +171,7 @@ class SqlGuard:
                 raise _refuse(f"function {_function_name(node)}() reaches files, networks, dictionaries or servers")
         self._check_tables(query, ctes)
 
-    def _check_tables(self, root: exp.Expression, ctes: set[str]) -> None:
+    def _check_tables(self, root: Any, ctes: set[str]) -> None:
         for table in root.find_all(exp.Table):
             source = table.this
             if isinstance(source, (exp.Anonymous, exp.Func)):

@@ -21,15 +21,48 @@ import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
-from netscope_common.errors import DeadlineExceeded, InvalidArgument, ResourceExhausted, ServiceError, Unavailable
+from netscope_common.errors import (
+    DeadlineExceeded,
+    InvalidArgument,
+    ResourceExhausted,
+    ServiceError,
+    Unavailable,
+)
 from netscope_common.ntopng import schema
 from netscope_flows.settings import FlowsSettings
 
 _CODE = re.compile(r"Code: (\d+)")
 _INVALID_CODES = {
-    6, 27, 36, 41, 42, 43, 44, 46, 47, 48, 53, 60, 62, 70, 81, 113, 179, 184, 215, 352, 386, 396, 403, 497,
+    6,
+    27,
+    36,
+    41,
+    42,
+    43,
+    44,
+    46,
+    47,
+    48,
+    53,
+    60,
+    62,
+    70,
+    81,
+    113,
+    179,
+    184,
+    215,
+    352,
+    386,
+    396,
+    403,
+    497,
 }
-_LIMIT_CODES = {158: "it reads more rows than allowed", 241: "it needs more memory than allowed", 307: "too many bytes"}
+_LIMIT_CODES = {
+    158: "it reads more rows than allowed",
+    241: "it needs more memory than allowed",
+    307: "too many bytes",
+}
 
 
 @dataclass
@@ -51,12 +84,14 @@ def map_engine_error(exc: Exception, timeout_seconds: float) -> ServiceError:
     found = _CODE.search(message)
     code = int(found.group(1)) if found else 0
     if code == 159:
-        return DeadlineExceeded(f"query cut at its time limit of {timeout_seconds:g} s; narrow the time window or add LIMIT")
+        return DeadlineExceeded(
+            f"query cut at its time limit of {timeout_seconds:g} s; narrow the time window or add LIMIT"
+        )
     if code in _LIMIT_CODES:
         return ResourceExhausted(f"query refused: {_LIMIT_CODES[code]}; narrow the time window or aggregate more")
     if code == 164:
         return InvalidArgument("query refused by the read-only engine session: only reads are allowed", field="sql")
-    if code in _INVALID_CODES or isinstance(exc, DatabaseError) and code:
+    if code in _INVALID_CODES or (isinstance(exc, DatabaseError) and code):
         return InvalidArgument(f"the database rejected the query: {first_line[:500]}", field="sql")
     if isinstance(exc, OperationalError) or not code:
         return Unavailable(f"the flow database is not reachable: {first_line[:200]}")
@@ -145,7 +180,7 @@ class ClickHouseStore:
         assert self._reader is not None
         per_query = None if self._settings.is_embedded else {"readonly": 2, **self._limits}
         started = time.perf_counter()
-        result = self._reader.query(sql, parameters=parameters, settings=per_query)
+        result = self._reader.query(sql, parameters=dict(parameters) if parameters else None, settings=per_query)
         summary = result.summary or {}
         return QueryResult(
             column_names=result.column_names,

@@ -46,7 +46,10 @@ def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetim
     order = _METRIC_COLUMNS.get(request.metric)
     if order is None:
         raise InvalidArgument(f"unknown metric {request.metric}", field="metric")
-    conditions = [f"FIRST_SEEN >= toDateTime({int(start.timestamp())})", f"FIRST_SEEN < toDateTime({int(end.timestamp())})"]
+    conditions = [
+        f"FIRST_SEEN >= toDateTime({int(start.timestamp())})",
+        f"FIRST_SEEN < toDateTime({int(end.timestamp())})",
+    ]
     if request.HasField("interface_id"):
         conditions.append(f"INTERFACE_ID = {int(request.interface_id)}")
     join = ""

@@ -97,7 +97,10 @@ ALERT_COMMON_COLUMNS: tuple[tuple[str, str], ...] = (
 
 # Entity-specific columns per alert table, and ntopng's entity id for the all_alerts_view.
 ALERT_TABLES: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {
-    "interface_alerts": (0, (("ifid", "UInt16"), ("subtype", "String"), ("name", "String"), ("alias", "String"))),
+    "interface_alerts": (
+        0,
+        (("ifid", "UInt16"), ("subtype", "String"), ("name", "String"), ("alias", "String")),
+    ),
     "host_alerts": (
         1,
         (

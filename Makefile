@@ -1,0 +1,30 @@
+# netscope — the two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: setup demo test test-fast lint typecheck protos check-protos check bench
+
+setup:            ## install apt packages, uv and the Python workspace
+	@scripts/setup.sh
+
+demo: setup       ## run the whole system on embedded defaults (Ctrl-C stops it)
+	uv run netscope demo
+
+test: setup       ## run the test suite (unit, integration with real servers, e2e)
+	uv run pytest -q
+
+lint: setup
+	uv run ruff check .
+	uv run ruff format --check .
+
+typecheck: setup
+	uv run mypy services/common/src services/flows/src services/alerts/src services/snmp/src \
+	  services/live/src aggregator/src scenario/src
+
+protos:           ## regenerate protos/src from protos/netscope/**/*.proto
+	scripts/gen_protos.sh
+
+check-protos: setup
+	scripts/gen_protos.sh --check
+
+check: lint typecheck check-protos test   ## what CI runs
