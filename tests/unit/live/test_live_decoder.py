@@ -8,7 +8,6 @@ import netflow
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from netscope_live.netflow import NetflowDecoder
 from netscope_live.netflow.encode import ExportFlow, IpfixEncoder, V9Encoder, encode_v5
 
@@ -22,8 +21,22 @@ def flows(n: int = 5, *, v6: bool = False) -> list[ExportFlow]:
         src = f"2001:db8::{i + 1}" if v6 else f"10.0.0.{i + 1}"
         dst = "2001:4860:4860::8888" if v6 else "8.8.8.8"
         out.append(
-            ExportFlow(src, dst, 40000 + i, 443, 6, 1000 * (i + 1), i + 2, NOW - 30, NOW - 2, tcp_flags=0x18,
-                       src_mac="00:1b:63:84:45:e6", dst_mac="3c:22:fb:00:00:01", vlan=7, l7_proto=91)  # fmt: skip
+            ExportFlow(
+                src,
+                dst,
+                40000 + i,
+                443,
+                6,
+                1000 * (i + 1),
+                i + 2,
+                NOW - 30,
+                NOW - 2,
+                tcp_flags=0x18,
+                src_mac="00:1b:63:84:45:e6",
+                dst_mac="3c:22:fb:00:00:01",
+                vlan=7,
+                l7_proto=91,
+            )
         )
     return out
 
@@ -32,9 +45,9 @@ def test_v5_values_and_times() -> None:
     decoder = NetflowDecoder()
     sent = flows(3)
     records = decoder.decode(encode_v5(sent, sequence=0, export_time=NOW), EXPORTER)
-    assert [(r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.protocol, r.bytes, r.packets) for r in records] == [
-        (f.src_ip, f.dst_ip, f.src_port, f.dst_port, f.protocol, f.bytes, f.packets) for f in sent
-    ]
+    assert [
+        (r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.protocol, r.bytes, r.packets) for r in records
+    ] == [(f.src_ip, f.dst_ip, f.src_port, f.dst_port, f.protocol, f.bytes, f.packets) for f in sent]
     assert records[0].first_seen == pytest.approx(NOW - 30, abs=0.01)
     assert records[0].last_seen == pytest.approx(NOW - 2, abs=0.01)
     assert records[0].tcp_flags == 0x18 and records[0].version == 5
@@ -53,7 +66,11 @@ def test_v9_values_match_the_netflow_package(v6: bool) -> None:
         d = ref.data
         src_key, dst_key = ("IPV6_SRC_ADDR", "IPV6_DST_ADDR") if v6 else ("IPV4_SRC_ADDR", "IPV4_DST_ADDR")
         assert (mine.src_ip, mine.dst_ip) == (d[src_key], d[dst_key])
-        assert (mine.src_port, mine.dst_port, mine.protocol) == (d["L4_SRC_PORT"], d["L4_DST_PORT"], d["PROTOCOL"])
+        assert (mine.src_port, mine.dst_port, mine.protocol) == (
+            d["L4_SRC_PORT"],
+            d["L4_DST_PORT"],
+            d["PROTOCOL"],
+        )
         assert (mine.bytes, mine.packets, mine.vlan) == (d["IN_BYTES"], d["IN_PKTS"], d["SRC_VLAN"])
         assert mine.src_mac == "00:1b:63:84:45:e6" and d["IN_SRC_MAC"] == 0x001B638445E6
         assert mine.l7_proto == 91
@@ -120,11 +137,14 @@ def test_data_before_template_in_the_same_packet() -> None:
 def test_v9_options_template_sets_the_sampling_rate() -> None:
     decoder = NetflowDecoder()
     enc = V9Encoder()
-    records = decoder.decode(enc.packet(enc.template_set() + enc.options_sets(100) + enc.data_sets(flows(1), NOW),
-                                        NOW), EXPORTER)  # fmt: skip
+    records = decoder.decode(
+        enc.packet(enc.template_set() + enc.options_sets(100) + enc.data_sets(flows(1), NOW), NOW), EXPORTER
+    )
     stats = decoder.stats[EXPORTER]
     assert stats.options_templates == 1 and stats.options_records == 1 and stats.sampling_rate == 100
-    assert records[0].bytes == 1000 * 100 and records[0].packets == 2 * 100 and records[0].sampling_rate == 100
+    assert (
+        records[0].bytes == 1000 * 100 and records[0].packets == 2 * 100 and records[0].sampling_rate == 100
+    )
 
 
 def test_ipfix_options_sampling_and_v5_header_sampling() -> None:
@@ -201,7 +221,9 @@ def mutated_packets(draw: st.DrawFn) -> bytes:
         packet = bytearray(encode_v5(sent, sequence=0, export_time=NOW))
     elif kind == "v9":
         enc = V9Encoder()
-        packet = bytearray(enc.packet(enc.template_set() + enc.options_sets(4) + enc.data_sets(sent, NOW), NOW))
+        packet = bytearray(
+            enc.packet(enc.template_set() + enc.options_sets(4) + enc.data_sets(sent, NOW), NOW)
+        )
     else:
         ipfix = IpfixEncoder()
         sets, n = ipfix.data_sets(sent)
@@ -227,4 +249,6 @@ def test_fuzz_mutated_packets_never_raise_and_decoder_survives(first: bytes, sec
         for record in decoder.decode(packet, EXPORTER):
             assert record.bytes >= 0 and 0 <= record.src_port <= 0xFFFF
     enc = V9Encoder(source_id=99)
-    assert len(decoder.decode(enc.packet(enc.template_set() + enc.data_sets(flows(2), NOW), NOW), EXPORTER)) == 2
+    assert (
+        len(decoder.decode(enc.packet(enc.template_set() + enc.data_sets(flows(2), NOW), NOW), EXPORTER)) == 2
+    )

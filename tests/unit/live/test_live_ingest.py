@@ -3,16 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from netscope_live.entries import FlowEntry
 from netscope_live.ingest import CompletedFlow, IngestExporter, MemorySink
 
 
+async def eventually(predicate: Callable[[], bool]) -> None:
+    """Poll for up to 5 s."""
+    for _ in range(500):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    assert predicate(), "condition not reached within 5 s"
+
+
 def entry(port: int) -> FlowEntry:
-    return FlowEntry(key=("e", 0, 6, "10.0.0.1", port, "10.0.0.2", 80), exporter="e", vlan=0, protocol=6,
-                     client_ip="10.0.0.1", client_port=port, server_ip="10.0.0.2", server_port=80,
-                     application="HTTP", first_seen=1.0, last_seen=2.0, updated=0, created=0, bytes_c2s=10)  # fmt: skip
+    return FlowEntry(
+        key=("e", 0, 6, "10.0.0.1", port, "10.0.0.2", 80),
+        exporter="e",
+        vlan=0,
+        protocol=6,
+        client_ip="10.0.0.1",
+        client_port=port,
+        server_ip="10.0.0.2",
+        server_port=80,
+        application="HTTP",
+        first_seen=1.0,
+        last_seen=2.0,
+        updated=0,
+        created=0,
+        bytes_c2s=10,
+    )
 
 
 async def test_batches_flush_on_size_and_time() -> None:
@@ -21,9 +43,7 @@ async def test_batches_flush_on_size_and_time() -> None:
     exporter.start()
     for port in range(6):
         exporter.offer(entry(port), 10, 1, True)
-    async with asyncio.timeout(5):
-        while exporter.counters.sent < 6:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: exporter.counters.sent == 6)
     await exporter.stop()
     assert [len(b) for b in sink.batches] == [4, 2]
     assert [f.client_port for f in sink.flows] == list(range(6))
@@ -51,8 +71,6 @@ async def test_failing_sink_is_counted_and_exporter_keeps_going() -> None:
     exporter.start()
     for port in range(4):
         exporter.offer(entry(port), 10, 1, True)
-    async with asyncio.timeout(5):
-        while exporter.counters.failed < 4:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: exporter.counters.failed == 4)
     await exporter.stop()
     assert Broken.calls == 2 and exporter.counters.sent == 0

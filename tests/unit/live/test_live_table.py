@@ -9,13 +9,38 @@ from netscope_live.table import FlowTable, TableConfig
 T0 = 1_795_422_000.0
 
 
-def rec(src: str, dst: str, sport: int, dport: int, nbytes: int, *, proto: int = 6, rev: int = 0,
-        src_mac: str = "", l7: int = -1, input_if: int = 1) -> FlowRecord:  # fmt: skip
+def rec(
+    src: str,
+    dst: str,
+    sport: int,
+    dport: int,
+    nbytes: int,
+    *,
+    proto: int = 6,
+    rev: int = 0,
+    src_mac: str = "",
+    l7: int = -1,
+    input_if: int = 1,
+) -> FlowRecord:
     return FlowRecord(
-        exporter="127.0.0.1", domain=0, version=9, src_ip=src, dst_ip=dst, src_port=sport, dst_port=dport,
-        protocol=proto, bytes=nbytes, packets=max(1, nbytes // 100), rev_bytes=rev, first_seen=T0 - 5,
-        last_seen=T0, src_mac=src_mac, l7_proto=l7, input_if=input_if, output_if=2,
-    )  # fmt: skip
+        exporter="127.0.0.1",
+        domain=0,
+        version=9,
+        src_ip=src,
+        dst_ip=dst,
+        src_port=sport,
+        dst_port=dport,
+        protocol=proto,
+        bytes=nbytes,
+        packets=max(1, nbytes // 100),
+        rev_bytes=rev,
+        first_seen=T0 - 5,
+        last_seen=T0,
+        src_mac=src_mac,
+        l7_proto=l7,
+        input_if=input_if,
+        output_if=2,
+    )
 
 
 class Clock:
@@ -41,9 +66,19 @@ def test_a_flow_is_counted_once_across_records_and_directions() -> None:
     assert len(table.flows) == 1
     flow = next(iter(table.flows.values()))
     assert (flow.client_ip, flow.server_ip, flow.bytes_c2s, flow.bytes_s2c, flow.records) == (
-        "10.0.0.1", "8.8.8.8", 1500, 4000, 3)  # fmt: skip
+        "10.0.0.1",
+        "8.8.8.8",
+        1500,
+        4000,
+        3,
+    )
     client, server = table.hosts["10.0.0.1"], table.hosts["8.8.8.8"]
-    assert (client.flows_as_client, client.active_flows, client.bytes_sent, client.bytes_rcvd) == (1, 1, 1500, 4000)
+    assert (client.flows_as_client, client.active_flows, client.bytes_sent, client.bytes_rcvd) == (
+        1,
+        1,
+        1500,
+        4000,
+    )
     assert (server.flows_as_server, server.bytes_sent, server.bytes_rcvd) == (1, 4000, 1500)
     assert table.counters.flows_created == 1 and table.counters.records == 3
 
@@ -76,7 +111,10 @@ def test_idle_and_active_timeouts_hand_off_deltas() -> None:
         clock.now = T0 + 10 * step
         table.add([rec("10.0.0.1", "10.0.0.2", 1, 80, 100)], clock.now)
         table.expire()
-    assert [(e[0].client_ip, e[1], e[3]) for e in exported] == [("10.0.0.3", 10, True), ("10.0.0.1", 1600, False)]
+    assert [(e[0].client_ip, e[1], e[3]) for e in exported] == [
+        ("10.0.0.3", 10, True),
+        ("10.0.0.1", 1600, False),
+    ]
     assert len(table.flows) == 1 and table.counters.flows_expired == 1
     assert table.hosts["10.0.0.3"].active_flows == 0
     clock.now += 200

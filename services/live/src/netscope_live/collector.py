@@ -72,7 +72,9 @@ class Collector:
             sock.bind((host, port))
         except OSError as exc:
             sock.close()
-            raise OSError(f"cannot bind the NetFlow/IPFIX collector to UDP {host}:{port}: {exc.strerror}") from exc
+            raise OSError(
+                f"cannot bind the NetFlow/IPFIX collector to UDP {host}:{port}: {exc.strerror}"
+            ) from exc
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
             lambda: CollectorProtocol(self.decoder, self.table, self.counters), sock=sock

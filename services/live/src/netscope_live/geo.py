@@ -8,8 +8,16 @@ from functools import cached_property
 
 from geoip2fast import GeoIP2Fast
 
-DEFAULT_LOCAL_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16",
-                          "fc00::/7", "fe80::/10", "::1/128")  # fmt: skip
+DEFAULT_LOCAL_NETWORKS = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "fc00::/7",
+    "fe80::/10",
+    "::1/128",
+)
 
 
 class GeoLocator:

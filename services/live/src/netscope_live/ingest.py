@@ -81,8 +81,14 @@ class IngestCounters:
 class IngestExporter:
     """Bounded queue + background task sending batches of `batch_size` (or every `flush_seconds`)."""
 
-    def __init__(self, sink: IngestSink, *, queue_size: int = 100_000, batch_size: int = 1000,
-                 flush_seconds: float = 1.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        sink: IngestSink,
+        *,
+        queue_size: int = 100_000,
+        batch_size: int = 1000,
+        flush_seconds: float = 1.0,
+    ) -> None:
         self.sink = sink
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -93,13 +99,26 @@ class IngestExporter:
     def offer(self, flow: FlowEntry, delta_bytes: int, delta_packets: int, final: bool) -> None:
         """Queue a flow segment without blocking; drop and count it when the queue is full."""
         item = CompletedFlow(
-            exporter=flow.exporter, vlan=flow.vlan, protocol=flow.protocol, client_ip=flow.client_ip,
-            client_port=flow.client_port, server_ip=flow.server_ip, server_port=flow.server_port,
-            application=flow.application, first_seen=flow.first_seen, last_seen=flow.last_seen,
-            bytes=delta_bytes, packets=delta_packets, bytes_c2s_total=flow.bytes_c2s,
-            bytes_s2c_total=flow.bytes_s2c, tcp_flags=flow.tcp_flags, input_if=flow.input_if,
-            output_if=flow.output_if, client_mac=flow.client_mac, final=final,
-        )  # fmt: skip
+            exporter=flow.exporter,
+            vlan=flow.vlan,
+            protocol=flow.protocol,
+            client_ip=flow.client_ip,
+            client_port=flow.client_port,
+            server_ip=flow.server_ip,
+            server_port=flow.server_port,
+            application=flow.application,
+            first_seen=flow.first_seen,
+            last_seen=flow.last_seen,
+            bytes=delta_bytes,
+            packets=delta_packets,
+            bytes_c2s_total=flow.bytes_c2s,
+            bytes_s2c_total=flow.bytes_s2c,
+            tcp_flags=flow.tcp_flags,
+            input_if=flow.input_if,
+            output_if=flow.output_if,
+            client_mac=flow.client_mac,
+            final=final,
+        )
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
@@ -123,7 +142,9 @@ class IngestExporter:
 
     async def _drain(self) -> None:
         while not self.queue.empty():
-            await self._send([self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))])
+            await self._send(
+                [self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))]
+            )
 
     async def _run(self) -> None:
         while True:

@@ -118,11 +118,22 @@ class FlowTable:
             return None
         app = classify(r.l7_proto, r.l7_name, r.protocol, r.src_port, r.dst_port)
         flow = FlowEntry(
-            key=key, exporter=r.exporter, vlan=r.vlan, protocol=r.protocol, client_ip=r.src_ip,
-            client_port=r.src_port, server_ip=r.dst_ip, server_port=r.dst_port, application=app,
-            first_seen=r.first_seen, last_seen=r.last_seen, updated=now, created=now,
-            input_if=r.input_if, output_if=r.output_if,
-        )  # fmt: skip
+            key=key,
+            exporter=r.exporter,
+            vlan=r.vlan,
+            protocol=r.protocol,
+            client_ip=r.src_ip,
+            client_port=r.src_port,
+            server_ip=r.dst_ip,
+            server_port=r.dst_port,
+            application=app,
+            first_seen=r.first_seen,
+            last_seen=r.last_seen,
+            updated=now,
+            created=now,
+            input_if=r.input_if,
+            output_if=r.output_if,
+        )
         self.flows[key] = flow
         self.counters.flows_created += 1
         client = self._host(r.src_ip, r.first_seen, now)
@@ -167,8 +178,12 @@ class FlowTable:
         self.total_rate.add(slot, total)
         src = self.hosts.get(r.src_ip) or self._host(r.src_ip, r.first_seen, now)
         dst = self.hosts.get(r.dst_ip) or self._host(r.dst_ip, r.first_seen, now)
-        self._account(src, dst.ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, slot, flow.application)
-        self._account(dst, src.ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, slot, flow.application)
+        self._account(
+            src, dst.ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, slot, flow.application
+        )
+        self._account(
+            dst, src.ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, slot, flow.application
+        )
         if r.src_mac not in NO_MAC:
             src.mac = r.src_mac
             self._mac(r.src_mac, r.src_ip, sent, rcvd, now)
@@ -198,9 +213,18 @@ class FlowTable:
             iface.rate_out.add(slot, sent)
 
     def _account(
-        self, host: HostEntry, peer: str, sent: int, rcvd: int, psent: int, prcvd: int, seen: float, now: float,
-        slot: int, app: str,
-    ) -> None:  # fmt: skip
+        self,
+        host: HostEntry,
+        peer: str,
+        sent: int,
+        rcvd: int,
+        psent: int,
+        prcvd: int,
+        seen: float,
+        now: float,
+        slot: int,
+        app: str,
+    ) -> None:
         host.bytes_sent += sent
         host.bytes_rcvd += rcvd
         host.packets_sent += psent
@@ -274,7 +298,9 @@ class FlowTable:
             if now - flow.created >= cfg.active_timeout:
                 self._hand_off(flow, final=False)
                 flow.created = now
-        stale = [h for h in self.hosts.values() if h.active_flows == 0 and now - h.updated >= cfg.host_idle_timeout]
+        stale = [
+            h for h in self.hosts.values() if h.active_flows == 0 and now - h.updated >= cfg.host_idle_timeout
+        ]
         for host in stale:
             del self.hosts[host.ip]
             if host.country and host.country in self.countries:

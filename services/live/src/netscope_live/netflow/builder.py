@@ -16,8 +16,20 @@ from netscope_live.netflow.records import FlowRecord
 
 Builder = Callable[[tuple[Any, ...], PacketContext], FlowRecord | None]
 
-_DIRECT = ("src_port", "dst_port", "protocol", "tcp_flags", "tos", "input_if", "output_if", "vlan", "src_as",
-           "dst_as", "l7_proto", "l7_name")  # fmt: skip
+_DIRECT = (
+    "src_port",
+    "dst_port",
+    "protocol",
+    "tcp_flags",
+    "tos",
+    "input_if",
+    "output_if",
+    "vlan",
+    "src_as",
+    "dst_as",
+    "l7_proto",
+    "l7_name",
+)
 _SCALED = (("bytes", "bytes_total"), ("packets", "packets_total"), ("rev_bytes",), ("rev_packets",))
 
 
@@ -63,7 +75,12 @@ def make_builder(template: Template, version: int) -> Builder:
     else:
         lines.append("    rate = ctx.sampling_rate")
     first, last = _times(index, version)
-    args = [f"src_ip={index['src_ip']}", f"dst_ip={index['dst_ip']}", f"first_seen={first}", f"last_seen={last}"]
+    args = [
+        f"src_ip={index['src_ip']}",
+        f"dst_ip={index['dst_ip']}",
+        f"first_seen={first}",
+        f"last_seen={last}",
+    ]
     args += [f"{name}={index[name]}" for name in _DIRECT if name in index]
     for options in _SCALED:
         found = next((index[o] for o in options if o in index), None)
@@ -75,7 +92,9 @@ def make_builder(template: Template, version: int) -> Builder:
             args.append(f"{attr}={' or '.join(found_macs)}")
     args.append("sampling_rate=rate")
     lines.append(
-        "    return FlowRecord(exporter=ctx.exporter, domain=ctx.domain, version=ctx.version, " + ", ".join(args) + ")"
+        "    return FlowRecord(exporter=ctx.exporter, domain=ctx.domain, version=ctx.version, "
+        + ", ".join(args)
+        + ")"
     )
     exec("\n".join(lines), env)  # noqa: S102 - source built from the fixed names above, not from packet data
     builder: Builder = env["build"]

@@ -63,16 +63,39 @@ def encode_v5(
     secs = int(export_time)
     boot = export_time - uptime_ms / 1000.0
     header = struct.pack(
-        "!HHIIIIBBH", 5, len(flows), uptime_ms, secs, int((export_time - secs) * 1e9), sequence, 0, engine_id,
+        "!HHIIIIBBH",
+        5,
+        len(flows),
+        uptime_ms,
+        secs,
+        int((export_time - secs) * 1e9),
+        sequence,
+        0,
+        engine_id,
         (1 << 14 | sampling_interval) if sampling_interval > 1 else 0,
-    )  # fmt: skip
+    )
     body = b"".join(
         struct.pack(
             "!4s4s4sHHIIIIHHxBBBHHBB2x",
-            ipaddress.IPv4Address(f.src_ip).packed, ipaddress.IPv4Address(f.dst_ip).packed, b"\0" * 4,
-            f.input_if, f.output_if, f.packets, f.bytes, int((f.first_seen - boot) * 1000),
-            int((f.last_seen - boot) * 1000), f.src_port, f.dst_port, f.tcp_flags, f.protocol, 0, 0, 0, 24, 24,
-        )  # fmt: skip
+            ipaddress.IPv4Address(f.src_ip).packed,
+            ipaddress.IPv4Address(f.dst_ip).packed,
+            b"\0" * 4,
+            f.input_if,
+            f.output_if,
+            f.packets,
+            f.bytes,
+            int((f.first_seen - boot) * 1000),
+            int((f.last_seen - boot) * 1000),
+            f.src_port,
+            f.dst_port,
+            f.tcp_flags,
+            f.protocol,
+            0,
+            0,
+            0,
+            24,
+            24,
+        )
         for f in flows
     )
     return header + body
@@ -86,8 +109,24 @@ def _set(set_id: int, body: bytes) -> bytes:
 class V9Encoder:
     """NetFlow v9 packets for one source id; `sequence` counts export packets."""
 
-    FIELDS_V4 = ((8, 4), (12, 4), (7, 2), (11, 2), (4, 1), (1, 4), (2, 4), (22, 4), (21, 4), (6, 1), (10, 2),
-                 (14, 2), (56, 6), (80, 6), (58, 2), (57590, 2))  # fmt: skip
+    FIELDS_V4 = (
+        (8, 4),
+        (12, 4),
+        (7, 2),
+        (11, 2),
+        (4, 1),
+        (1, 4),
+        (2, 4),
+        (22, 4),
+        (21, 4),
+        (6, 1),
+        (10, 2),
+        (14, 2),
+        (56, 6),
+        (80, 6),
+        (58, 2),
+        (57590, 2),
+    )
     FIELDS_V6 = ((27, 16), (28, 16), *FIELDS_V4[2:])
 
     def __init__(self, source_id: int = 0, uptime_ms: int = 3_600_000) -> None:
@@ -116,19 +155,34 @@ class V9Encoder:
             v6 = _is_v6(f)
             record = struct.pack(
                 "!16s16s" if v6 else "!4s4s",
-                ipaddress.ip_address(f.src_ip).packed, ipaddress.ip_address(f.dst_ip).packed,
+                ipaddress.ip_address(f.src_ip).packed,
+                ipaddress.ip_address(f.dst_ip).packed,
             ) + struct.pack(
-                "!HHBIIIIBHH6s6sHH", f.src_port, f.dst_port, f.protocol, f.bytes, f.packets,
-                int((f.first_seen - boot) * 1000), int((f.last_seen - boot) * 1000), f.tcp_flags, f.input_if,
-                f.output_if, _mac(f.src_mac), _mac(f.dst_mac), f.vlan, f.l7_proto,
-            )  # fmt: skip
+                "!HHBIIIIBHH6s6sHH",
+                f.src_port,
+                f.dst_port,
+                f.protocol,
+                f.bytes,
+                f.packets,
+                int((f.first_seen - boot) * 1000),
+                int((f.last_seen - boot) * 1000),
+                f.tcp_flags,
+                f.input_if,
+                f.output_if,
+                _mac(f.src_mac),
+                _mac(f.dst_mac),
+                f.vlan,
+                f.l7_proto,
+            )
             tid = V6_TEMPLATE_ID if v6 else V4_TEMPLATE_ID
             by_tid[tid] = by_tid.get(tid, b"") + record
         return b"".join(_set(tid, body) for tid, body in by_tid.items())
 
     def packet(self, sets: bytes, export_time: float, count: int = 0) -> bytes:
         """Wrap sets in a v9 header and advance the packet sequence."""
-        header = struct.pack("!HHIIII", 9, count, self.uptime_ms, int(export_time), self.sequence, self.source_id)
+        header = struct.pack(
+            "!HHIIII", 9, count, self.uptime_ms, int(export_time), self.sequence, self.source_id
+        )
         self.sequence += 1
         return header + sets
 
@@ -136,9 +190,24 @@ class V9Encoder:
 class IpfixEncoder:
     """IPFIX messages for one observation domain; `sequence` counts data records."""
 
-    FIELDS_V4 = ((8, 4, 0), (12, 4, 0), (7, 2, 0), (11, 2, 0), (4, 1, 0), (1, 8, 0), (2, 8, 0), (152, 8, 0),
-                 (153, 8, 0), (6, 1, 0), (10, 4, 0), (14, 4, 0), (56, 6, 0), (80, 6, 0), (58, 2, 0),
-                 (118, 2, NTOP_PEN))  # fmt: skip
+    FIELDS_V4 = (
+        (8, 4, 0),
+        (12, 4, 0),
+        (7, 2, 0),
+        (11, 2, 0),
+        (4, 1, 0),
+        (1, 8, 0),
+        (2, 8, 0),
+        (152, 8, 0),
+        (153, 8, 0),
+        (6, 1, 0),
+        (10, 4, 0),
+        (14, 4, 0),
+        (56, 6, 0),
+        (80, 6, 0),
+        (58, 2, 0),
+        (118, 2, NTOP_PEN),
+    )
     FIELDS_V6 = ((27, 16, 0), (28, 16, 0), *FIELDS_V4[2:])
 
     def __init__(self, domain: int = 0, *, ntop_l7: bool = True) -> None:
@@ -175,14 +244,30 @@ class IpfixEncoder:
         by_tid: dict[int, bytes] = {}
         for f in flows:
             v6 = _is_v6(f)
-            record = struct.pack(
-                "!16s16s" if v6 else "!4s4s",
-                ipaddress.ip_address(f.src_ip).packed, ipaddress.ip_address(f.dst_ip).packed,
-            ) + struct.pack(
-                "!HHBQQQQBII6s6sH", f.src_port, f.dst_port, f.protocol, f.bytes, f.packets,
-                int(f.first_seen * 1000), int(f.last_seen * 1000), f.tcp_flags, f.input_if, f.output_if,
-                _mac(f.src_mac), _mac(f.dst_mac), f.vlan,
-            ) + (struct.pack("!H", f.l7_proto) if self.ntop_l7 else b"")  # fmt: skip
+            record = (
+                struct.pack(
+                    "!16s16s" if v6 else "!4s4s",
+                    ipaddress.ip_address(f.src_ip).packed,
+                    ipaddress.ip_address(f.dst_ip).packed,
+                )
+                + struct.pack(
+                    "!HHBQQQQBII6s6sH",
+                    f.src_port,
+                    f.dst_port,
+                    f.protocol,
+                    f.bytes,
+                    f.packets,
+                    int(f.first_seen * 1000),
+                    int(f.last_seen * 1000),
+                    f.tcp_flags,
+                    f.input_if,
+                    f.output_if,
+                    _mac(f.src_mac),
+                    _mac(f.dst_mac),
+                    f.vlan,
+                )
+                + (struct.pack("!H", f.l7_proto) if self.ntop_l7 else b"")
+            )
             tid = V6_TEMPLATE_ID if v6 else V4_TEMPLATE_ID
             by_tid[tid] = by_tid.get(tid, b"") + record
         return b"".join(_set(tid, body) for tid, body in by_tid.items()), len(flows)

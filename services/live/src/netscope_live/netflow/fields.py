@@ -69,6 +69,7 @@ KEPT: dict[tuple[int, int], tuple[str, Kind]] = {
     (NTOP_PEN, 119): ("l7_name", Kind.TEXT),
 }
 
+
 def variable_kept(spec: FieldSpec) -> tuple[str, Kind] | None:
     """(name, kind) when the decoder keeps this variable-length field (text only), else None."""
     kept = KEPT.get((spec.pen, spec.element))
