@@ -8,7 +8,6 @@ import socket
 from dataclasses import dataclass
 
 from netscope_common.logs import get_logger
-
 from netscope_live.netflow.decoder import NetflowDecoder
 from netscope_live.table import FlowTable
 
@@ -72,9 +71,7 @@ class Collector:
             sock.bind((host, port))
         except OSError as exc:
             sock.close()
-            raise OSError(
-                f"cannot bind the NetFlow/IPFIX collector to UDP {host}:{port}: {exc.strerror}"
-            ) from exc
+            raise OSError(f"cannot bind the NetFlow/IPFIX collector to UDP {host}:{port}: {exc.strerror}") from exc
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_datagram_endpoint(
             lambda: CollectorProtocol(self.decoder, self.table, self.counters), sock=sock

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from netscope_common.logs import get_logger
-
 from netscope_live.entries import FlowEntry
 
 log = get_logger("netscope.live.ingest")
@@ -142,9 +141,7 @@ class IngestExporter:
 
     async def _drain(self) -> None:
         while not self.queue.empty():
-            await self._send(
-                [self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))]
-            )
+            await self._send([self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))])
 
     async def _run(self) -> None:
         while True:

@@ -1,4 +1,4 @@
-"""nDPI application ids and names (the table ntopng serves), plus a well-known-port fallback.
+"""nDPI application names for flows: exporter-provided ids/names, else a well-known-port guess.
 
 Collector records carry an nDPI id only when the exporter is nDPI-aware (nProbe's L7_PROTO); for
 the others the application is guessed from the server port, like ntopng does for NetFlow input.
@@ -6,9 +6,7 @@ the others the application is guessed from the server port, like ntopng does for
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from importlib import resources
+from netscope_common.ntopng.ndpi import L7_CATEGORIES, L7_PROTOCOL_IDS, l7_category, l7_name
 
 UNKNOWN = "Unknown"
 
@@ -53,35 +51,19 @@ _PORT_GUESS: dict[tuple[int, int], str] = {
 _ICMP = {1: "ICMP", 58: "ICMPV6"}
 
 
-@cache
-def _table() -> tuple[dict[int, tuple[str, int]], dict[int, str]]:
-    raw = json.loads(resources.files("netscope_live").joinpath("data/ndpi.json").read_text())
-    apps = {int(k): (v[0], int(v[1])) for k, v in raw["applications"].items()}
-    categories = {int(k): v for k, v in raw["categories"].items()}
-    return apps, categories
-
-
 def application_name(app_id: int) -> str:
     """The nDPI name of an application id ('Unknown' when the id is not in the table)."""
-    entry = _table()[0].get(app_id)
-    return entry[0] if entry else UNKNOWN
-
-
-def category_name(app_name: str) -> str:
-    """The nDPI category of an application name ('Unspecified' when unknown)."""
-    categories = _table()[1]
-    cat = _by_name().get(app_name, (0, 0))[1]
-    return categories.get(cat, "Unspecified")
+    return l7_name(app_id)
 
 
 def application_id(app_name: str) -> int:
     """The nDPI id of an application name (0, Unknown, when it is not in the table)."""
-    return _by_name().get(app_name, (0, 0))[0]
+    return L7_PROTOCOL_IDS.get(app_name, 0)
 
 
-@cache
-def _by_name() -> dict[str, tuple[int, int]]:
-    return {name: (app_id, cat) for app_id, (name, cat) in _table()[0].items()}
+def category_name(app_name: str) -> str:
+    """The nDPI category of an application name ('Unspecified' when unknown)."""
+    return L7_CATEGORIES.get(l7_category(application_id(app_name)), "Unspecified")
 
 
 def classify(l7_id: int, l7_name: str, protocol: int, src_port: int, dst_port: int) -> str:

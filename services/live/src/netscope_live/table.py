@@ -178,12 +178,8 @@ class FlowTable:
         self.total_rate.add(slot, total)
         src = self.hosts.get(r.src_ip) or self._host(r.src_ip, r.first_seen, now)
         dst = self.hosts.get(r.dst_ip) or self._host(r.dst_ip, r.first_seen, now)
-        self._account(
-            src, dst.ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, slot, flow.application
-        )
-        self._account(
-            dst, src.ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, slot, flow.application
-        )
+        self._account(src, dst.ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, slot, flow.application)
+        self._account(dst, src.ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, slot, flow.application)
         if r.src_mac not in NO_MAC:
             src.mac = r.src_mac
             self._mac(r.src_mac, r.src_ip, sent, rcvd, now)
@@ -298,9 +294,7 @@ class FlowTable:
             if now - flow.created >= cfg.active_timeout:
                 self._hand_off(flow, final=False)
                 flow.created = now
-        stale = [
-            h for h in self.hosts.values() if h.active_flows == 0 and now - h.updated >= cfg.host_idle_timeout
-        ]
+        stale = [h for h in self.hosts.values() if h.active_flows == 0 and now - h.updated >= cfg.host_idle_timeout]
         for host in stale:
             del self.hosts[host.ip]
             if host.country and host.country in self.countries:

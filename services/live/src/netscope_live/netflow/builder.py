@@ -92,9 +92,7 @@ def make_builder(template: Template, version: int) -> Builder:
             args.append(f"{attr}={' or '.join(found_macs)}")
     args.append("sampling_rate=rate")
     lines.append(
-        "    return FlowRecord(exporter=ctx.exporter, domain=ctx.domain, version=ctx.version, "
-        + ", ".join(args)
-        + ")"
+        "    return FlowRecord(exporter=ctx.exporter, domain=ctx.domain, version=ctx.version, " + ", ".join(args) + ")"
     )
     exec("\n".join(lines), env)  # noqa: S102 - source built from the fixed names above, not from packet data
     builder: Builder = env["build"]

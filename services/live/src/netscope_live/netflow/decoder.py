@@ -63,9 +63,7 @@ class _Plan:
         self.build = None if template.is_options or template.variable else make_builder(template, version)
         self.names = tuple(name for name, _, _ in template.kept)
         self.convert: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
-            (i, CONVERTERS[kind])
-            for i, (_, kind, raw) in enumerate(template.kept)
-            if raw or kind is not Kind.UINT
+            (i, CONVERTERS[kind]) for i, (_, kind, raw) in enumerate(template.kept) if raw or kind is not Kind.UINT
         )
 
 
@@ -124,9 +122,7 @@ class NetflowDecoder:
                 stats = self.stats[exporter] = ExporterStats(exporter)
         return stats
 
-    def _sequence(
-        self, stats: ExporterStats, key: tuple[str, int, int], seq: int, advance: int | None
-    ) -> None:
+    def _sequence(self, stats: ExporterStats, key: tuple[str, int, int], seq: int, advance: int | None) -> None:
         expected = self._expected.get(key)
         if expected is not None:
             gap = (seq - expected) & 0xFFFFFFFF
@@ -208,9 +204,7 @@ class NetflowDecoder:
         if len(data) < V9_HEADER.size:
             raise Truncated
         _, _, uptime, secs, seq, source_id = V9_HEADER.unpack_from(data)
-        ctx = PacketContext(
-            exporter, source_id, 9, float(secs), uptime, self._sampling.get((exporter, source_id), 1)
-        )
+        ctx = PacketContext(exporter, source_id, 9, float(secs), uptime, self._sampling.get((exporter, source_id), 1))
         self._walk_sets(data, V9_HEADER.size, len(data), ctx, stats, out, template_set=0, options_set=1)
         self._sequence(stats, (exporter, 9, source_id), seq, 1)
 
@@ -223,12 +217,8 @@ class NetflowDecoder:
             raise Malformed
         if length > len(data):
             raise Truncated
-        ctx = PacketContext(
-            exporter, domain, 10, float(export_time), None, self._sampling.get((exporter, domain), 1)
-        )
-        data_records = self._walk_sets(
-            data, IPFIX_HEADER.size, length, ctx, stats, out, template_set=2, options_set=3
-        )
+        ctx = PacketContext(exporter, domain, 10, float(export_time), None, self._sampling.get((exporter, domain), 1))
+        data_records = self._walk_sets(data, IPFIX_HEADER.size, length, ctx, stats, out, template_set=2, options_set=3)
         self._sequence(stats, (exporter, 10, domain), seq, data_records)
 
     # -- sets ---------------------------------------------------------------------------------------
@@ -329,9 +319,7 @@ class NetflowDecoder:
                 fields.append(spec)
             self._store(ctx, stats, compile_template(template_id, tuple(fields)))
 
-    def _options_templates(
-        self, data: bytes, pos: int, stop: int, ctx: PacketContext, stats: ExporterStats
-    ) -> None:
+    def _options_templates(self, data: bytes, pos: int, stop: int, ctx: PacketContext, stats: ExporterStats) -> None:
         ipfix = ctx.version == 10
         while stop - pos >= 6:
             if ipfix:
@@ -345,12 +333,7 @@ class NetflowDecoder:
             else:
                 template_id, scope_bytes, option_bytes = struct.unpack_from("!HHH", data, pos)
                 pos += 6
-                if (
-                    template_id < 256
-                    or scope_bytes % 4
-                    or option_bytes % 4
-                    or scope_bytes + option_bytes == 0
-                ):
+                if template_id < 256 or scope_bytes % 4 or option_bytes % 4 or scope_bytes + option_bytes == 0:
                     raise Malformed
                 scope_count, count = scope_bytes // 4, (scope_bytes + option_bytes) // 4
             fields = []
@@ -378,9 +361,7 @@ class NetflowDecoder:
             count = (stop - start) // template.record_length
             build = plan.build
             before = len(out)
-            for values in template.layout.iter_unpack(
-                memoryview(data)[start : start + count * template.record_length]
-            ):
+            for values in template.layout.iter_unpack(memoryview(data)[start : start + count * template.record_length]):
                 record = build(values, ctx)
                 if record is not None:
                     out.append(record)

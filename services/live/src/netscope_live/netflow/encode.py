@@ -180,9 +180,7 @@ class V9Encoder:
 
     def packet(self, sets: bytes, export_time: float, count: int = 0) -> bytes:
         """Wrap sets in a v9 header and advance the packet sequence."""
-        header = struct.pack(
-            "!HHIIII", 9, count, self.uptime_ms, int(export_time), self.sequence, self.source_id
-        )
+        header = struct.pack("!HHIIII", 9, count, self.uptime_ms, int(export_time), self.sequence, self.source_id)
         self.sequence += 1
         return header + sets
 
