@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
-from netscope.alerts.v1 import alerts_pb2 as pb
-from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from netscope_common.timeutil import to_timestamp
 
+from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope_alerts import catalog, paging
 from netscope_alerts.entities import BY_ENTITY_ID, BY_KIND, BY_NAME, SOURCES, EntitySource, type_condition
 from netscope_alerts.exclusions import ExclusionStore, exclusion_sql
 from netscope_alerts.store import Store
+from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
+from netscope_common.timeutil import to_timestamp
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
@@ -121,7 +121,7 @@ class AlertRepository:
             conds.append(f"alert_status = {catalog.STATUS_ACKNOWLEDGED}")
         elif flt.acknowledged == pb.ACK_FILTER_UNACKNOWLEDGED:
             conds.append(f"alert_status != {catalog.STATUS_ACKNOWLEDGED}")
-        conds.append(exclusion_sql(await self._exclusions.list(), params))
+        conds.append(exclusion_sql(await self._exclusions.all(), params))
         return " AND ".join(conds)
 
     async def union(self, flt: AlertFilter, params: dict[str, Any]) -> tuple[str, bool]:
@@ -131,7 +131,7 @@ class AlertRepository:
         branches = [f"SELECT * FROM ({s.branch()}) WHERE {where}" for s in sources]
         return "(" + " UNION ALL ".join(branches) + ")", flows_missing
 
-    async def list(
+    async def list_alerts(
         self, flt: AlertFilter, *, sort: int, page_size: int, page_token: str
     ) -> tuple[list[pb.Alert], str, int, bool]:
         """One page of alerts, the next page token ('' at the end), the total and the flows flag."""
@@ -139,9 +139,7 @@ class AlertRepository:
         if sort not in _SORTS and sort != pb.SORT_ORDER_UNSPECIFIED:
             raise InvalidArgument(f"unknown sort order {sort}", field="sort")
         if page_size > MAX_PAGE:
-            raise InvalidArgument(
-                f"page_size {page_size} is above the maximum {MAX_PAGE}", field="page.page_size"
-            )
+            raise InvalidArgument(f"page_size {page_size} is above the maximum {MAX_PAGE}", field="page.page_size")
         size = page_size or DEFAULT_PAGE
         columns, direction = _SORTS[sort or pb.SORT_ORDER_NEWEST]
         fp = paging.fingerprint(
@@ -162,13 +160,9 @@ class AlertRepository:
             rhs = ", ".join(f"{{k{i}:{t}}}" for i, t in enumerate(types))
             cursor = f" WHERE ({lhs}) {op} ({rhs})"
         order = ", ".join(f"{c} {direction}" for c in columns)
-        page_sql = (
-            f"SELECT {_SELECT}, {', '.join(columns)} FROM {source}{cursor} ORDER BY {order} LIMIT {size + 1}"
-        )
+        page_sql = f"SELECT {_SELECT}, {', '.join(columns)} FROM {source}{cursor} ORDER BY {order} LIMIT {size + 1}"
         count_sql = f"SELECT count() FROM {source}"
-        rows, count = await asyncio.gather(
-            self._store.rows(page_sql, params), self._store.rows(count_sql, params)
-        )
+        rows, count = await asyncio.gather(self._store.rows(page_sql, params), self._store.rows(count_sql, params))
         more = len(rows) > size
         rows = rows[:size]
         alerts = [to_alert(r[:13]) for r in rows]
@@ -184,9 +178,7 @@ class AlertRepository:
         params: dict[str, Any] = {}
         source, flows_missing = await self.union(flt, params)
         by_type_rows, by_sev_rows, by_ent_rows = await asyncio.gather(
-            self._store.rows(
-                f"SELECT entity_id, alert_id, count() FROM {source} GROUP BY entity_id, alert_id", params
-            ),
+            self._store.rows(f"SELECT entity_id, alert_id, count() FROM {source} GROUP BY entity_id, alert_id", params),
             self._store.rows(f"SELECT severity, count() FROM {source} GROUP BY severity", params),
             self._store.rows(
                 f"SELECT entity_id, entity_value, count() AS c FROM {source} GROUP BY entity_id, entity_value"
@@ -234,9 +226,7 @@ class AlertRepository:
             )
             if rows:
                 rowid = rows[0][0]
-                params.update(
-                    {"rid": rowid, "end": int(when.timestamp()), "sev": severity, "score": req.score}
-                )
+                params.update({"rid": rowid, "end": int(when.timestamp()), "sev": severity, "score": req.score})
                 params.update({"desc": req.description, "json": details})
                 await self._store.command(
                     f"ALTER TABLE {source.table} UPDATE counter = counter + 1,"
@@ -318,9 +308,7 @@ def parse_alert_id(alert_id: str) -> tuple[EntitySource, str]:
 def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, catalog.AlertType, int, str]:
     """Check a RaiseAlertRequest; returns source, entity value, type, severity id and details JSON."""
     if req.entity == pb.ENTITY_KIND_FLOW:
-        raise InvalidArgument(
-            "flow alerts cannot be raised here: they are rows of the flows table", field="entity"
-        )
+        raise InvalidArgument("flow alerts cannot be raised here: they are rows of the flows table", field="entity")
     source = BY_KIND.get(req.entity)
     if source is None:
         kinds = ", ".join(pb.EntityKind.Name(s.kind) for s in SOURCES if s.kind != pb.ENTITY_KIND_FLOW)
@@ -332,9 +320,7 @@ def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, catalo
         try:
             value = str(ipaddress.ip_address(value))
         except ValueError:
-            raise InvalidArgument(
-                f"entity_value {value!r} is not an IP address", field="entity_value"
-            ) from None
+            raise InvalidArgument(f"entity_value {value!r} is not an IP address", field="entity_value") from None
     if source.kind == pb.ENTITY_KIND_MAC:
         value = value.lower().replace("-", ":")
         if not _MAC.match(value):

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from netscope_common.errors import ServiceError
-
 from netscope_alerts.store import Store
+from netscope_common.errors import ServiceError
 
 
 @dataclass(frozen=True)
@@ -34,9 +33,7 @@ class AuditLog:
     async def record(self, principal: str, action: str, target: dict[str, Any], result: str) -> None:
         """Append one entry."""
         row = [datetime.now(UTC), principal, action, json.dumps(target, sort_keys=True, default=str), result]
-        await self._store.insert(
-            "netscope_audit", [row], ["time", "principal", "action", "target_json", "result"]
-        )
+        await self._store.insert("netscope_audit", [row], ["time", "principal", "action", "target_json", "result"])
 
     @asynccontextmanager
     async def audited(self, principal: str, action: str, target: dict[str, Any]) -> AsyncIterator[None]:
@@ -51,7 +48,7 @@ class AuditLog:
             raise
         await self.record(principal, action, target, "ok")
 
-    async def list(
+    async def entries(
         self, start: datetime, end: datetime, *, principal: str = "", action: str = "", limit: int = 100
     ) -> tuple[list[AuditEntry], bool]:
         """Entries in [start, end), newest first, at most limit (and whether more exist)."""
@@ -68,7 +65,5 @@ class AuditLog:
             f" WHERE {' AND '.join(where)} ORDER BY time DESC LIMIT {{limit:UInt32}}",
             params,
         )
-        entries = [
-            AuditEntry(datetime.fromtimestamp(ms / 1000, UTC), p, a, t, r) for ms, p, a, t, r in rows[:limit]
-        ]
+        entries = [AuditEntry(datetime.fromtimestamp(ms / 1000, UTC), p, a, t, r) for ms, p, a, t, r in rows[:limit]]
         return entries, len(rows) > limit

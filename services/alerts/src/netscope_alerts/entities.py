@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from netscope.alerts.v1 import alerts_pb2 as pb
-
 from netscope_alerts import catalog
 
 BRANCH_COLUMNS = (
@@ -35,7 +34,7 @@ BRANCH_COLUMNS = (
 class EntitySource:
     """One alert entity kind: its ntopng entity id, table and entity expressions."""
 
-    kind: int  # pb.EntityKind value
+    kind: pb.EntityKind.ValueType
     name: str  # short name used in alert ids: host, flow, snmp, ...
     entity_id: int  # ntopng entity id (all_alerts_view)
     table: str
@@ -114,11 +113,6 @@ SOURCES: tuple[EntitySource, ...] = (
 BY_KIND = {s.kind: s for s in SOURCES}
 BY_ENTITY_ID = {s.entity_id: s for s in SOURCES}
 BY_NAME = {s.name: s for s in SOURCES}
-
-
-def kind_label(kind: int) -> str:
-    """Readable label of an EntityKind value (e.g. 'host')."""
-    return BY_KIND[kind].name if kind in BY_KIND else "all"
 
 
 def type_condition(alert_type: str) -> str:

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from netscope_common.errors import InvalidArgument
-
 from netscope_alerts import catalog
 from netscope_alerts.entities import type_condition
 from netscope_alerts.store import Store
 from netscope_alerts.validation import network_text, parse_certificate, parse_domain, parse_network
+from netscope_common.errors import InvalidArgument
 
 KINDS = ("host", "domain", "certificate")
 _COLUMNS = ["kind", "value", "alert_type", "comment", "created_at", "created_by", "version", "deleted"]
@@ -80,7 +79,7 @@ class ExclusionStore:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def list(self, kind: str = "") -> list[Exclusion]:
+    async def all(self, kind: str = "") -> list[Exclusion]:
         """Current exclusions, optionally of one kind."""
         where = "deleted = 0" + (" AND kind = {kind:String}" if kind else "")
         rows = await self._store.rows(
@@ -88,13 +87,11 @@ class ExclusionStore:
             f" FROM netscope_alert_exclusions FINAL WHERE {where} ORDER BY kind, value, alert_type",
             {"kind": kind},
         )
-        return [
-            Exclusion(k, v, t, c, datetime.fromtimestamp(ms / 1000, UTC), by) for k, v, t, c, ms, by in rows
-        ]
+        return [Exclusion(k, v, t, c, datetime.fromtimestamp(ms / 1000, UTC), by) for k, v, t, c, ms, by in rows]
 
     async def find(self, ex: Exclusion) -> Exclusion | None:
         """The stored exclusion with the same kind, value and type, if any."""
-        return next((e for e in await self.list(ex.kind) if e.key == ex.key), None)
+        return next((e for e in await self.all(ex.kind) if e.key == ex.key), None)
 
     async def add(self, ex: Exclusion, principal: str) -> tuple[Exclusion, bool]:
         """Store ex unless it exists; returns the stored exclusion and whether it was created."""

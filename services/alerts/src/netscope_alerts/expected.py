@@ -13,13 +13,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from netscope_common.errors import FailedPrecondition, InvalidArgument
-from netscope_common.timeutil import to_timestamp
-
 from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope_alerts.alerts import AlertRepository
 from netscope_alerts.store import Store
 from netscope_alerts.validation import network_text, parse_network
+from netscope_common.errors import FailedPrecondition, InvalidArgument
+from netscope_common.timeutil import to_timestamp
 
 ROLE_NAMES = {
     pb.SERVER_ROLE_DNS: "dns",
@@ -29,8 +28,8 @@ ROLE_NAMES = {
     pb.SERVER_ROLE_GATEWAY: "gateway",
 }
 ROLE_BY_NAME = {v: k for k, v in ROLE_NAMES.items()}
-# Per checked role: (server ports, nDPI protocol ids from ntopng's l7 consts, host alert raised on the client).
-ROLE_TRAFFIC: dict[int, tuple[tuple[int, ...], tuple[int, ...], str]] = {
+# Per checked role: (server ports, nDPI protocol ids (ntopng's l7 consts), host alert raised on the client).
+ROLE_TRAFFIC: dict[pb.ServerRole.ValueType, tuple[tuple[int, ...], tuple[int, ...], str]] = {
     pb.SERVER_ROLE_DNS: ((53,), (5,), "host_alert_dns_server_contacts"),
     pb.SERVER_ROLE_NTP: ((123,), (9,), "host_alert_ntp_server_contacts"),
     pb.SERVER_ROLE_DHCP: ((67,), (18,), "host_alert_server_ports_contacts"),
@@ -41,7 +40,7 @@ _SRV = "if(IP_PROTOCOL_VERSION = 6, IPv6NumToString(IPV6_DST_ADDR), IPv4NumToStr
 _CLI = "if(IP_PROTOCOL_VERSION = 6, IPv6NumToString(IPV6_SRC_ADDR), IPv4NumToString(IPV4_SRC_ADDR))"
 
 
-def parse_role(role: int, *, allow_unspecified: bool = False) -> str:
+def parse_role(role: pb.ServerRole.ValueType, *, allow_unspecified: bool = False) -> str:
     """Role name for a ServerRole value."""
     if role == pb.SERVER_ROLE_UNSPECIFIED and allow_unspecified:
         return ""
@@ -58,7 +57,7 @@ class ExpectedServers:
         self._alerts = alerts
         self._lock = asyncio.Lock()
 
-    async def list(self, role: str = "") -> list[pb.ExpectedServer]:
+    async def all(self, role: str = "") -> list[pb.ExpectedServer]:
         """Configured servers, optionally of one role."""
         rows = await self._store.rows(
             "SELECT role, address, comment, toUnixTimestamp64Milli(created_at), created_by"
@@ -75,7 +74,7 @@ class ExpectedServers:
         return out
 
     async def add(
-        self, role: int, address: str, comment: str, principal: str
+        self, role: pb.ServerRole.ValueType, address: str, comment: str, principal: str
     ) -> tuple[pb.ExpectedServer, bool]:
         """Add a server (idempotent)."""
         name = parse_role(role)
@@ -83,7 +82,7 @@ class ExpectedServers:
         if len(comment) > 1024:
             raise InvalidArgument("comment longer than 1024 characters", field="comment")
         async with self._lock:
-            found = next((s for s in await self.list(name) if s.address == clean), None)
+            found = next((s for s in await self.all(name) if s.address == clean), None)
             if found is not None:
                 return found, False
             now = datetime.now(UTC)
@@ -96,12 +95,12 @@ class ExpectedServers:
         server.created_at.CopyFrom(to_timestamp(now))
         return server, True
 
-    async def remove(self, role: int, address: str) -> bool:
+    async def remove(self, role: pb.ServerRole.ValueType, address: str) -> bool:
         """Remove a server; False when it was not configured."""
         name = parse_role(role)
         clean = network_text(parse_network(address, "address"))
         async with self._lock:
-            if not any(s.address == clean for s in await self.list(name)):
+            if not any(s.address == clean for s in await self.all(name)):
                 return False
             await self._store.insert(
                 "netscope_expected_servers",
@@ -111,22 +110,21 @@ class ExpectedServers:
         return True
 
     async def check(
-        self, start: datetime, end: datetime, role: int, limit: int, raise_alerts: bool
+        self, start: datetime, end: datetime, role: pb.ServerRole.ValueType, limit: int, raise_alerts: bool
     ) -> pb.CheckUnexpectedServersResponse:
         """Servers seen answering a role's traffic that are not expected for it."""
         wanted = [role] if role else list(ROLE_TRAFFIC)
         if role == pb.SERVER_ROLE_GATEWAY:
-            raise InvalidArgument(
-                "gateways cannot be checked over flows (flows carry no next hop)", field="role"
-            )
+            raise InvalidArgument("gateways cannot be checked over flows (flows carry no next hop)", field="role")
         if role:
             parse_role(role)
         if not await self._alerts.flows_present():
             raise FailedPrecondition(
-                "the unexpected-server check reads flows, and no flows table is reachable from the alert store "
+                "the unexpected-server check reads flows, and no flows table is reachable from the alert "
+                "store "
                 "(the flows service RPC is not wired yet)"
             )
-        configured = await self.list()
+        configured = await self.all()
         resp = pb.CheckUnexpectedServersResponse()
         for r in wanted:
             expected = [s.address for s in configured if s.role == r]
@@ -145,7 +143,7 @@ class ExpectedServers:
         return resp
 
     async def _unexpected(
-        self, role: int, expected: list[str], start: datetime, end: datetime, limit: int
+        self, role: pb.ServerRole.ValueType, expected: list[str], start: datetime, end: datetime, limit: int
     ) -> list[pb.UnexpectedServer]:
         ports, protos, _ = ROLE_TRAFFIC[role]
         params: dict[str, Any] = {"start": int(start.timestamp()), "end": int(end.timestamp())}
@@ -158,7 +156,8 @@ class ExpectedServers:
             " toUnixTimestamp(min(FIRST_SEEN)), toUnixTimestamp(max(LAST_SEEN)),"
             f" arraySort(groupUniqArray(10)({_CLI})) FROM flows"
             " WHERE FIRST_SEEN >= toDateTime({start:UInt32}) AND FIRST_SEEN < toDateTime({end:UInt32})"
-            f" AND (IP_DST_PORT IN ({', '.join(map(str, ports))}) OR L7_PROTO IN ({', '.join(map(str, protos))}))"
+            f" AND (IP_DST_PORT IN ({', '.join(map(str, ports))})"
+            f" OR L7_PROTO IN ({', '.join(map(str, protos))}))"
             f" AND NOT ({' OR '.join(allowed)})"
             f" GROUP BY server ORDER BY count() DESC, server LIMIT {limit}",
             params,
@@ -178,6 +177,7 @@ class ExpectedServers:
         raised = 0
         for s in servers:
             expected = [c.address for c in configured if c.role == s.role]
+            role_name = ROLE_NAMES[s.role]
             for client in s.sample_clients:
                 details = {"role": ROLE_NAMES[s.role], "unexpected_server": s.server, "expected": expected}
                 await self._alerts.raise_alert(
@@ -186,7 +186,7 @@ class ExpectedServers:
                         entity_value=client,
                         alert_type=ROLE_TRAFFIC[s.role][2],
                         severity="warning",
-                        description=f"{client} used unexpected {ROLE_NAMES[s.role].upper()} server {s.server}",
+                        description=f"{client} used unexpected {role_name.upper()} server {s.server}",
                         details_json=json.dumps(details),
                         time=to_timestamp(when),
                     )

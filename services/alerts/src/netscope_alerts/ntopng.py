@@ -22,9 +22,7 @@ def base_url(url: str) -> str:
 def exclusion_params(ex: Exclusion) -> dict[str, Any]:
     """ntopng's parameters for an exclusion (type, the value field, subdir and alert key)."""
     params: dict[str, Any] = {"type": ex.kind, "label": ex.comment}
-    params[{"host": "alert_addr", "domain": "alert_domain", "certificate": "alert_certificate"}[ex.kind]] = (
-        ex.value
-    )
+    params[{"host": "alert_addr", "domain": "alert_domain", "certificate": "alert_certificate"}[ex.kind]] = ex.value
     family = catalog.parse_alert_type(ex.alert_type).family if ex.alert_type else "host"
     subdir = "flow" if family == "flow" else "host"
     key = str(catalog.parse_alert_type(ex.alert_type).key) if ex.alert_type else "-1"
@@ -39,9 +37,7 @@ class NtopngClient:
 
     def __init__(self, url: str, api_key: str, *, timeout: float = 10.0, verify: bool = True) -> None:
         headers = {"Authorization": f"Token {api_key}"} if api_key else {}
-        self._http = httpx.AsyncClient(
-            base_url=base_url(url), headers=headers, timeout=timeout, verify=verify
-        )
+        self._http = httpx.AsyncClient(base_url=base_url(url), headers=headers, timeout=timeout, verify=verify)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -60,7 +56,8 @@ class NtopngClient:
         except httpx.HTTPError as exc:
             return f"failed: ntopng did not answer ({type(exc).__name__}: {exc})"
         if "json" not in resp.headers.get("content-type", ""):
-            return f"failed: ntopng answered HTTP {resp.status_code} with {resp.headers.get('content-type', 'no')} content"
+            kind = resp.headers.get("content-type", "no")
+            return f"failed: ntopng answered HTTP {resp.status_code} with {kind} content, not JSON"
         try:
             body = resp.json()
         except ValueError:

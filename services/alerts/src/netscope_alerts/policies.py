@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf import json_format
-from netscope_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from netscope_common.timeutil import to_timestamp
 
 from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope_alerts import catalog
@@ -26,6 +24,8 @@ from netscope_alerts.alerts import AlertFilter, AlertRepository
 from netscope_alerts.entities import BY_ENTITY_ID
 from netscope_alerts.store import Store
 from netscope_alerts.validation import network_text, parse_country, parse_name, parse_network
+from netscope_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from netscope_common.timeutil import to_timestamp
 
 DEFAULT_LOOKBACK = 3600
 MAX_CIDRS = 64
@@ -84,16 +84,12 @@ def validate_spec(spec: pb.PolicySpec) -> pb.PolicySpec:
     out.lookback_seconds = lookback
     rule = spec.WhichOneof("rule")
     if rule is None:
-        raise InvalidArgument(
-            "a rule is required: host_country, upload_volume or alert_count", field="spec.rule"
-        )
+        raise InvalidArgument("a rule is required: host_country, upload_volume or alert_count", field="spec.rule")
     if rule == "host_country":
         hc = out.host_country
         cidrs = _cidrs(list(hc.host_cidrs), "spec.host_country.host_cidrs")
         if not hc.countries or len(hc.countries) > 250:
-            raise InvalidArgument(
-                "1..250 country codes are required (e.g. RU)", field="spec.host_country.countries"
-            )
+            raise InvalidArgument("1..250 country codes are required (e.g. RU)", field="spec.host_country.countries")
         countries = sorted({parse_country(c, "spec.host_country.countries") for c in hc.countries})
         del hc.host_cidrs[:], hc.countries[:]
         hc.host_cidrs.extend(cidrs)
@@ -107,9 +103,7 @@ def validate_spec(spec: pb.PolicySpec) -> pb.PolicySpec:
         if uv.min_bytes == 0:
             raise InvalidArgument("min_bytes must be above 0", field="spec.upload_volume.min_bytes")
         if uv.business_start_hour > 24 or uv.business_end_hour > 24:
-            raise InvalidArgument(
-                "business hours must be 0..24 (UTC)", field="spec.upload_volume.business_start_hour"
-            )
+            raise InvalidArgument("business hours must be 0..24 (UTC)", field="spec.upload_volume.business_start_hour")
         if uv.business_start_hour == uv.business_end_hour and uv.business_start_hour != 0:
             raise InvalidArgument(
                 "business_start_hour equals business_end_hour; use 0 and 0 to count every hour",
@@ -118,9 +112,7 @@ def validate_spec(spec: pb.PolicySpec) -> pb.PolicySpec:
     else:
         ac = out.alert_count
         if not ac.alert_type:
-            raise InvalidArgument(
-                "alert_type is required (see ListAlertTypes)", field="spec.alert_count.alert_type"
-            )
+            raise InvalidArgument("alert_type is required (see ListAlertTypes)", field="spec.alert_count.alert_type")
         ac.alert_type = catalog.parse_alert_type(ac.alert_type, "spec.alert_count.alert_type").name
         if ac.entity and ac.entity not in pb.EntityKind.values():
             raise InvalidArgument(f"unknown entity kind {ac.entity}", field="spec.alert_count.entity")
@@ -158,7 +150,7 @@ class PolicyEngine:
         self._alerts = alerts
         self._lock = asyncio.Lock()
 
-    async def list(self) -> list[StoredPolicy]:
+    async def all(self) -> list[StoredPolicy]:
         """Every stored policy, by name."""
         rows = await self._store.rows(
             "SELECT spec_json, enabled, toUnixTimestamp64Milli(created_at), created_by,"
@@ -170,15 +162,13 @@ class PolicyEngine:
             spec = json_format.Parse(spec_json, pb.PolicySpec())
             last_run = datetime.fromtimestamp(last / 1000, UTC) if last else None
             out.append(
-                StoredPolicy(
-                    spec, bool(enabled), datetime.fromtimestamp(created / 1000, UTC), by, last_run, result
-                )
+                StoredPolicy(spec, bool(enabled), datetime.fromtimestamp(created / 1000, UTC), by, last_run, result)
             )
         return out
 
     async def get(self, name: str) -> StoredPolicy:
         """One policy by name (NotFound otherwise)."""
-        found = next((p for p in await self.list() if p.spec.name == name), None)
+        found = next((p for p in await self.all() if p.spec.name == name), None)
         if found is None:
             raise NotFound(f"no policy named {name!r}; ListPolicies shows the stored ones", field="name")
         return found
@@ -198,7 +188,7 @@ class PolicyEngine:
         """Store a validated policy; the same spec twice is a no-op, a different one AlreadyExists."""
         clean = validate_spec(spec)
         async with self._lock:
-            existing = next((p for p in await self.list() if p.spec.name == clean.name), None)
+            existing = next((p for p in await self.all() if p.spec.name == clean.name), None)
             if existing is not None:
                 if existing.spec == clean and existing.enabled == enabled:
                     return existing, False
@@ -222,7 +212,7 @@ class PolicyEngine:
     async def delete(self, name: str) -> bool:
         """Delete a policy; False when it did not exist."""
         async with self._lock:
-            found = next((p for p in await self.list() if p.spec.name == name), None)
+            found = next((p for p in await self.all() if p.spec.name == name), None)
             if found is None:
                 return False
             await self._write(found, deleted=True)
@@ -263,8 +253,9 @@ class PolicyEngine:
             value_sql, having, label = "sum(SRC2DST_BYTES)", f"value > {uv.min_bytes}", "''"
             threshold = float(uv.min_bytes)
         rows = await self._store.rows(
-            f"SELECT {_HOST_EXPR} AS host, {label} AS label, {value_sql} AS value, toUnixTimestamp(min(FIRST_SEEN)),"
-            f" toUnixTimestamp(max(LAST_SEEN)) FROM flows WHERE {' AND '.join(where)}"
+            f"SELECT {_HOST_EXPR} AS host, {label} AS label, {value_sql} AS value,"
+            " toUnixTimestamp(min(FIRST_SEEN)), toUnixTimestamp(max(LAST_SEEN))"
+            f" FROM flows WHERE {' AND '.join(where)}"
             f" GROUP BY host, label HAVING {having} ORDER BY value DESC, host LIMIT 10001",
             params,
         )
@@ -277,9 +268,7 @@ class PolicyEngine:
             out.append(self._finding(spec, pb.ENTITY_KIND_HOST, host, text, value, threshold, first, last))
         return out
 
-    async def _alert_count(
-        self, spec: pb.PolicySpec, start: datetime, end: datetime
-    ) -> list[pb.PolicyFinding]:
+    async def _alert_count(self, spec: pb.PolicySpec, start: datetime, end: datetime) -> list[pb.PolicyFinding]:
         ac = spec.alert_count
         flt = AlertFilter(start=start, end=end, kind=ac.entity, alert_type=ac.alert_type)
         flt.validate()
@@ -303,7 +292,7 @@ class PolicyEngine:
     @staticmethod
     def _finding(
         spec: pb.PolicySpec,
-        kind: int,
+        kind: pb.EntityKind.ValueType,
         entity: str,
         text: str,
         value: float,
@@ -346,7 +335,7 @@ class PolicyEngine:
         except FailedPrecondition as exc:
             result = f"skipped: {exc.message}"
         async with self._lock:
-            current = next((p for p in await self.list() if p.spec.name == policy.spec.name), None)
+            current = next((p for p in await self.all() if p.spec.name == policy.spec.name), None)
             if current is not None:
                 current.last_run, current.last_result = now, result
                 await self._write(current)
@@ -355,4 +344,4 @@ class PolicyEngine:
     async def evaluate_enabled(self, now: datetime | None = None) -> dict[str, str]:
         """Evaluate every enabled policy once; returns name -> result."""
         now = now or datetime.now(UTC)
-        return {p.spec.name: await self.evaluate(p, now) for p in await self.list() if p.enabled}
+        return {p.spec.name: await self.evaluate(p, now) for p in await self.all() if p.enabled}

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from netscope_common.ntopng.schema import ALERT_TABLES, alert_table_ddl
-
 from netscope_alerts.store import Store
+from netscope_common.ntopng.schema import ALERT_TABLES, alert_table_ddl
 
 # Configuration tables: ReplacingMergeTree(version, deleted) keeps the latest version of each key; reads use
 # FINAL and skip deleted rows, so a write is one INSERT and survives restarts.
@@ -32,9 +31,7 @@ _VIEW_COLUMNS = "interface_id, alert_id, alert_status, tstamp, tstamp_end, sever
 
 def all_alerts_view_ddl(with_flows: bool) -> str:
     """ntopng's all_alerts_view: UNION ALL of the alert tables with entity_id (flows only when present)."""
-    branches = [
-        f"SELECT {eid} entity_id, {_VIEW_COLUMNS} FROM `{table}`" for table, (eid, _) in ALERT_TABLES.items()
-    ]
+    branches = [f"SELECT {eid} entity_id, {_VIEW_COLUMNS} FROM `{table}`" for table, (eid, _) in ALERT_TABLES.items()]
     if with_flows:
         branches.append(
             "SELECT 4 entity_id, INTERFACE_ID AS interface_id, STATUS AS alert_id, 0 AS alert_status,"

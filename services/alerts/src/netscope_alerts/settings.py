@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from netscope_common.settings import ServiceSettings
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
+
+from netscope_common.settings import ServiceSettings
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "netscope" / "alerts"
 

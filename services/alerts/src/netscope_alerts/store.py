@@ -15,6 +15,7 @@ from typing import Any
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+
 from netscope_common.errors import DeadlineExceeded, ResourceExhausted, ServiceError, Unavailable
 
 _CODE = re.compile(r"Code: (\d+)")
@@ -98,7 +99,5 @@ def _translate(exc: Exception) -> Exception:
     if code == 159:
         return DeadlineExceeded("the alert query ran past its time limit; narrow the window or filters")
     if code in (241, 158):
-        return ResourceExhausted(
-            "the alert query hit a store memory or row limit; narrow the window or filters"
-        )
+        return ResourceExhausted("the alert query hit a store memory or row limit; narrow the window or filters")
     return exc

@@ -16,9 +16,7 @@ def parse_network(value: str, field: str) -> ipaddress.IPv4Network | ipaddress.I
     """An IP address or CIDR; a CIDR with host bits set is refused with the network it probably meant."""
     text = value.strip()
     if not text:
-        raise InvalidArgument(
-            "an IP address or CIDR is required (e.g. 192.168.1.10 or 10.0.0.0/8)", field=field
-        )
+        raise InvalidArgument("an IP address or CIDR is required (e.g. 192.168.1.10 or 10.0.0.0/8)", field=field)
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError:
@@ -47,9 +45,7 @@ def parse_domain(value: str, field: str) -> str:
     except ValueError:
         pass
     else:
-        raise InvalidArgument(
-            f"{value!r} is an IP address, not a domain; use a host exclusion for it", field=field
-        )
+        raise InvalidArgument(f"{value!r} is an IP address, not a domain; use a host exclusion for it", field=field)
     try:
         ascii_name = text.encode("idna").decode("ascii") if text else ""
     except UnicodeError:
@@ -92,7 +88,5 @@ def parse_country(value: str, field: str) -> str:
     """An ISO 3166-1 alpha-2 country code, upper-case."""
     text = value.strip().upper()
     if not _COUNTRY.match(text):
-        raise InvalidArgument(
-            f"{value!r} is not a two-letter ISO country code (e.g. US, DE, RU)", field=field
-        )
+        raise InvalidArgument(f"{value!r} is not a two-letter ISO country code (e.g. US, DE, RU)", field=field)
     return text

@@ -1,0 +1,78 @@
+"""Assembly of the alerts service: store, schema, domain modules, servicer and the policy loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from netscope_alerts.alerts import AlertRepository
+from netscope_alerts.audit import AuditLog
+from netscope_alerts.exclusions import ExclusionStore
+from netscope_alerts.expected import ExpectedServers
+from netscope_alerts.ntopng import NtopngClient
+from netscope_alerts.policies import PolicyEngine
+from netscope_alerts.schema import ensure_schema
+from netscope_alerts.servicer import AlertsServicer
+from netscope_alerts.settings import AlertsSettings
+from netscope_alerts.store import Store
+from netscope_common.logs import get_logger
+
+log = get_logger("netscope.alerts")
+
+
+class AlertsApp:
+    """Everything the service runs, with startup/shutdown hooks for the service kit."""
+
+    def __init__(self, settings: AlertsSettings) -> None:
+        self.settings = settings
+        self.store = Store(settings.dsn, query_timeout_seconds=settings.query_timeout_seconds)
+        self.exclusions = ExclusionStore(self.store)
+        self.alerts = AlertRepository(self.store, self.exclusions)
+        self.policies = PolicyEngine(self.store, self.alerts)
+        self.expected = ExpectedServers(self.store, self.alerts)
+        self.audit = AuditLog(self.store)
+        self.ntopng = (
+            NtopngClient(
+                settings.ntopng_url,
+                settings.ntopng_api_key,
+                timeout=settings.ntopng_timeout_seconds,
+                verify=settings.ntopng_verify_tls,
+            )
+            if settings.ntopng_url
+            else None
+        )
+        self.servicer = AlertsServicer(
+            self.alerts, self.exclusions, self.policies, self.expected, self.audit, self.ntopng
+        )
+        self._loop_task: asyncio.Task[None] | None = None
+
+    async def startup(self) -> None:
+        """Open the store, create missing tables and start the policy loop."""
+        await self.store.open()
+        await ensure_schema(self.store)
+        if self.settings.policy_interval_seconds > 0:
+            self._loop_task = asyncio.create_task(self._policy_loop())
+
+    async def shutdown(self) -> None:
+        """Stop the policy loop and close clients."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        if self.ntopng is not None:
+            await self.ntopng.close()
+        await self.store.close()
+
+    async def health_check(self) -> None:
+        """Raise when the store does not answer."""
+        await self.store.ping()
+
+    async def _policy_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.policy_interval_seconds)
+            try:
+                results = await self.policies.evaluate_enabled()
+                if results:
+                    log.info("policies_evaluated", results=results)
+            except Exception:
+                log.exception("policy_evaluation_failed")

@@ -1,0 +1,32 @@
+"""Entry point: `netscope serve alerts` (or `python -m netscope_alerts.main`)."""
+
+from __future__ import annotations
+
+from netscope.alerts.v1 import alerts_pb2_grpc
+from netscope_alerts.app import AlertsApp
+from netscope_alerts.settings import AlertsSettings
+from netscope_common.server import ServiceSpec, run
+
+SERVICE_NAME = "netscope.alerts.v1.AlertsService"
+
+
+def build_spec(settings: AlertsSettings) -> ServiceSpec:
+    """The kit's ServiceSpec for the alerts service."""
+    app = AlertsApp(settings)
+    return ServiceSpec(
+        name="alerts",
+        settings=settings,
+        servicers=[(alerts_pb2_grpc.add_AlertsServiceServicer_to_server, app.servicer, SERVICE_NAME)],
+        health_check=app.health_check,
+        startup=app.startup,
+        shutdown=app.shutdown,
+    )
+
+
+def main() -> None:
+    """Build settings from the environment and run the service until SIGTERM."""
+    run(build_spec(AlertsSettings()))
+
+
+if __name__ == "__main__":
+    main()
