@@ -154,3 +154,22 @@ async def test_dead_flows_service_is_a_fast_tool_error_naming_it(run_dir) -> Non
     assert "the flows service is unavailable" in result.content[0].text
     assert "retry" in result.content[0].text
     assert elapsed < 5
+
+
+async def test_whole_hostile_corpus_runs_nothing_against_the_store(stack: Stack) -> None:
+    import grpc
+
+    from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+    from tests.support.hostile_sql import HOSTILE_SQL
+
+    async with grpc.aio.insecure_channel(stack.flows_target) as channel:
+        stub = flows_pb2_grpc.FlowsServiceStub(channel)
+        before = await stub.ListTables(flows_pb2.ListTablesRequest(), timeout=10)
+        for sql in HOSTILE_SQL:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.Query(flows_pb2.QueryRequest(sql=sql), timeout=10)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, sql
+        after = await stub.ListTables(flows_pb2.ListTablesRequest(), timeout=10)
+        literal = await stub.Query(flows_pb2.QueryRequest(sql="SELECT '\\'; DROP TABLE flows; --'"), timeout=10)
+    assert [(t.name, t.total_rows) for t in after.tables] == [(t.name, t.total_rows) for t in before.tables]
+    assert literal.table.rows[0].values[0].string_value == "'; DROP TABLE flows; --"

@@ -181,6 +181,9 @@ class SqlGuard:
                         f"table function {name}() is not allowed (permitted: {', '.join(sorted(SAFE_TABLE_FUNCTIONS))})"
                     )
                 continue
+            alias = table.args.get("alias")
+            if alias is not None and alias.args.get("columns"):
+                raise _refuse(f"a column list after table {table.name} is not supported")
             database = table.db.lower() if table.db else ""
             if table.catalog:
                 raise _refuse(f"catalog-qualified table {table.sql(dialect='clickhouse')} is not allowed")
