@@ -63,7 +63,8 @@ _STATEMENTS = [
     "CREATE MATERIALIZED VIEW mv ENGINE = Memory AS SELECT 1",
     "CREATE DATABASE evil",
     "CREATE USER evil IDENTIFIED BY 'x'",
-    "CREATE DICTIONARY d (a UInt8) PRIMARY KEY a SOURCE(FILE(path '/etc/passwd' format 'TSV')) LAYOUT(FLAT()) LIFETIME(0)",
+    "CREATE DICTIONARY d (a UInt8) PRIMARY KEY a "
+    "SOURCE(FILE(path '/etc/passwd' format 'TSV')) LAYOUT(FLAT()) LIFETIME(0)",
     "CREATE FUNCTION f AS x -> x",
     "GRANT ALL ON *.* TO default",
     "REVOKE SELECT ON flows FROM default",

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 from grpc_status import rpc_status
-from google.rpc import error_details_pb2
 
 from netscope.snmp.v1 import snmp_pb2, snmp_pb2_grpc
 from netscope_common.errors import InvalidArgument, NotFound
