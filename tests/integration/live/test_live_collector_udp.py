@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+
 from netscope_live.collector import Collector
 from netscope_live.netflow import NetflowDecoder
 from netscope_live.netflow.encode import ExportFlow, IpfixEncoder, V9Encoder, encode_v5
@@ -97,11 +98,7 @@ async def test_live_tables_match_what_was_sent(collector: Collector, version: in
     assert table.hosts["192.168.1.1"].server_ports == {(6, 22): 1}
     stats = collector.decoder.stats["127.0.0.5"]
     assert stats.records == 6 and stats.lost_records == 0 and stats.lost_packets == 0
-    assert (
-        table.apps["TLS"].bytes_sent == 24_000
-        and table.apps["DNS"].flows == 1
-        and table.apps["SSH"].flows == 1
-    )
+    assert table.apps["TLS"].bytes_sent == 24_000 and table.apps["DNS"].flows == 1 and table.apps["SSH"].flows == 1
 
 
 async def test_bad_datagrams_are_counted_and_the_collector_keeps_running(collector: Collector) -> None:
@@ -117,9 +114,7 @@ async def test_bad_datagrams_are_counted_and_the_collector_keeps_running(collect
         sets, n = ipfix.data_sets(world(now))
         sock.sendto(ipfix.message(sets, now, n), collector.address)  # no template for domain 42 yet
         sock.sendto(good, collector.address)
-    await wait_for(
-        lambda: "127.0.0.6" in collector.decoder.stats and collector.decoder.stats["127.0.0.6"].packets == 7
-    )
+    await wait_for(lambda: "127.0.0.6" in collector.decoder.stats and collector.decoder.stats["127.0.0.6"].packets == 7)
     stats = collector.decoder.stats["127.0.0.6"]
     assert stats.truncated_packets + stats.malformed_packets == 5
     assert stats.sets_without_template == 1
@@ -143,9 +138,7 @@ async def test_bind_error_is_clear() -> None:
     first = Collector(NetflowDecoder(), FlowTable())
     host, port = await first.start("127.0.0.1", 0)
     try:
-        with pytest.raises(
-            OSError, match=rf"cannot bind the NetFlow/IPFIX collector to UDP 127.0.0.1:{port}"
-        ):
+        with pytest.raises(OSError, match=rf"cannot bind the NetFlow/IPFIX collector to UDP 127.0.0.1:{port}"):
             await Collector(NetflowDecoder(), FlowTable()).start(host, port)
     finally:
         await first.stop()

@@ -1,0 +1,109 @@
+"""The ntopng REST v2 client against the FAKE ntopng replaying recorded real responses."""
+
+from __future__ import annotations
+
+import pytest
+
+from netscope_live.ntopng import (
+    NtopngAuthError,
+    NtopngBadResponse,
+    NtopngClient,
+    NtopngInvalidInterface,
+    NtopngNotFound,
+    NtopngRequestError,
+    NtopngUnavailable,
+)
+from tests.fixtures.ntopng.fake_ntopng import FakeNtopng, free_port
+
+pytestmark = pytest.mark.integration
+
+
+def client(fake: FakeNtopng, **kwargs: float) -> NtopngClient:
+    return NtopngClient(fake.url, fake.token, backoff=0.01, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_reads_interfaces_hosts_host_and_flows(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng)
+    try:
+        assert await c.interfaces() == [{"ifname": "lo", "ifid": 0, "name": "lo"}]
+        data = await c.interface_data(0)
+        assert data["ifname"] == "lo" and data["num_hosts"] == 4
+        hosts = await c.active_hosts(0, mode="local", sort="bytes", per_page=2)
+        assert [h["ip"] for h in hosts["data"]] == ["127.0.0.1", "127.0.0.2"]
+        host = await c.host_data(0, "127.0.0.4")
+        assert host["bytes.sent"] == 118584 and host["seen.first"] == 1795421986
+        assert {e["label"] for e in await c.host_l7_stats(0, "127.0.0.4")} == {"Unknown", "Other"}
+        flows = await c.active_flows(0, host="127.0.0.4", per_page=3)
+        assert len(flows["data"]) == 3 and flows["data"][0]["protocol"] == {"l4": "TCP", "l7": "SSH"}
+    finally:
+        await c.aclose()
+    path, params = fake_ntopng.requests[0]
+    assert path == "/get/ntopng/interfaces.lua" and params["_auth"] == f"Token {fake_ntopng.token}"
+
+
+async def test_bad_token_is_reported_as_auth_error(fake_ntopng: FakeNtopng) -> None:
+    c = NtopngClient(fake_ntopng.url, "wrong-token")
+    with pytest.raises(NtopngAuthError, match=r"redirected .* login page: the API token is missing or refused"):
+        await c.interfaces()
+    await c.aclose()
+
+
+async def test_unknown_ifid_and_host(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng)
+    with pytest.raises(NtopngInvalidInterface, match=r"rc=-2 INVALID_INTERFACE.*list the interfaces") as info:
+        await c.interface_data(7)
+    assert info.value.status == 400
+    with pytest.raises(NtopngNotFound, match=r"rc=-1 NOT_FOUND"):
+        await c.host_data(0, "10.9.9.9")
+    await c.aclose()
+
+
+async def test_rc_error_html_page_and_malformed_json(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng)
+    fake_ntopng.fail("/get/interface/data.lua", "rc_internal")
+    with pytest.raises(NtopngRequestError, match=r"rc=-6 INTERNAL_ERROR"):
+        await c.interface_data(0)
+    fake_ntopng.fail("/get/interface/data.lua", "html500")
+    with pytest.raises(NtopngBadResponse, match=r"HTTP 500 and text/html.*not JSON"):
+        await c.interface_data(0)
+    fake_ntopng.fail("/get/interface/data.lua", "malformed")
+    with pytest.raises(NtopngBadResponse, match=r"malformed JSON"):
+        await c.interface_data(0)
+    assert (await c.interface_data(0))["ifid"] == "0"
+    await c.aclose()
+
+
+async def test_unknown_endpoint_redirect_is_not_found(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng)
+    with pytest.raises(NtopngNotFound, match=r"no REST endpoint /lua/rest/v2/get/nothing.lua"):
+        await c.get("/get/nothing.lua", {"ifid": 0})
+    await c.aclose()
+
+
+async def test_idempotent_reads_are_retried(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng, retries=2)
+    fake_ntopng.fail("/get/ntopng/interfaces.lua", "503", times=2)
+    assert len(await c.interfaces()) == 1
+    assert fake_ntopng.hits("/get/ntopng/interfaces.lua") == 3
+    fake_ntopng.fail("/get/ntopng/interfaces.lua", "503", times=3)
+    with pytest.raises(NtopngUnavailable, match=r"answered HTTP 503"):
+        await c.interfaces()
+    await c.aclose()
+
+
+async def test_timeout_is_reported(fake_ntopng: FakeNtopng) -> None:
+    fake_ntopng.slow_seconds = 1.0
+    c = client(fake_ntopng, timeout=0.2, retries=1)
+    fake_ntopng.fail("/get/ntopng/interfaces.lua", "slow", times=2)
+    with pytest.raises(NtopngUnavailable, match=r"did not answer /lua/rest/v2/get/ntopng/interfaces.lua in time"):
+        await c.interfaces()
+    await c.aclose()
+
+
+async def test_connection_refused_and_bad_url() -> None:
+    c = NtopngClient(f"http://127.0.0.1:{free_port()}", "t", retries=0)
+    with pytest.raises(NtopngUnavailable, match=r"cannot reach ntopng at http://127.0.0.1:"):
+        await c.interfaces()
+    await c.aclose()
+    with pytest.raises(ValueError, match=r"must start with http:// or https://"):
+        NtopngClient("127.0.0.1:3000", "t")
