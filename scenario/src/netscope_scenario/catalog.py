@@ -95,7 +95,9 @@ class AppProfile:
 
 APP_PROFILES: tuple[AppProfile, ...] = (
     AppProfile(28, "DNS", "Unknown", 17, 53, "workstations", ("local:dns",), 70, 160, 0.2, 0.0, "dns"),
-    AppProfile(4, "DNS", "Unknown", 17, 53, "local:dns", ("remote:google-dns", "remote:cloudflare"), 70, 160, 0.2, 0.0, "dns"),
+    AppProfile(
+        4, "DNS", "Unknown", 17, 53, "local:dns", ("remote:google-dns", "remote:cloudflare"), 70, 160, 0.2, 0.0, "dns"
+    ),
     AppProfile(
         16,
         "Google",
@@ -110,8 +112,12 @@ APP_PROFILES: tuple[AppProfile, ...] = (
         8.0,
         "sni",
     ),
-    AppProfile(5, "YouTube", "QUIC", 17, 443, "workstations", ("remote:youtube",), 60_000, 4_000_000, 1.0, 120.0, "sni"),
-    AppProfile(1, "NetFlix", "TLS", 6, 443, "workstations", ("remote:netflix",), 200_000, 25_000_000, 0.8, 600.0, "sni"),
+    AppProfile(
+        5, "YouTube", "QUIC", 17, 443, "workstations", ("remote:youtube",), 60_000, 4_000_000, 1.0, 120.0, "sni"
+    ),
+    AppProfile(
+        1, "NetFlix", "TLS", 6, 443, "workstations", ("remote:netflix",), 200_000, 25_000_000, 0.8, 600.0, "sni"
+    ),
     AppProfile(7, "Microsoft365", "TLS", 6, 443, "workstations", ("remote:o365",), 6_000, 60_000, 1.2, 20.0, "sni"),
     AppProfile(3, "Teams", "TLS", 6, 443, "workstations", ("remote:teams",), 300_000, 900_000, 1.0, 300.0, "sni"),
     AppProfile(2, "HTTP", "Unknown", 6, 80, "workstations", ("remote:winupdate",), 900, 400_000, 1.5, 15.0, "sni"),

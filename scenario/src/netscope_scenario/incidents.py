@@ -6,6 +6,7 @@ import random
 import string
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from netscope_scenario.catalog import l7
 from netscope_scenario.model import Flow, Host, Incident
@@ -85,7 +86,7 @@ def _latest_slot(start_epoch: int, minutes: int, hour: int, minute: int, length:
     best = None
     for d in range(minutes // 1440 + 2):
         cand = int(((first + timedelta(days=d)).timestamp() - start_epoch) // 60)
-        if 0 <= cand and cand + length <= minutes - 10:
+        if cand >= 0 and cand + length <= minutes - 10:
             best = cand
     return best
 
@@ -97,7 +98,7 @@ def dga_name(rng: random.Random) -> str:
 
 
 def _flow(client: Host, server: Host, first: int, last: int, proto: int, cport: int, sport: int,
-          app: str, c2s: int, s2c: int, **extra: object) -> Flow:  # fmt: skip
+          app: str, c2s: int, s2c: int, **extra: Any) -> Flow:  # fmt: skip
     master = extra.pop("master", "Unknown")
     return Flow(
         flow_id=0, first_seen=first, last_seen=last, protocol=proto, client=client, server=server,
@@ -105,7 +106,7 @@ def _flow(client: Host, server: Host, first: int, last: int, proto: int, cport: 
         c2s_bytes=c2s, s2c_bytes=s2c,
         c2s_packets=int(extra.pop("c2s_packets", packets_for(c2s, proto))),
         s2c_packets=int(extra.pop("s2c_packets", packets_for(s2c, proto) if s2c else 0)),
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )  # fmt: skip
 
 
@@ -121,7 +122,9 @@ class IncidentTraffic:
         self.exfil, self.dga, self.beacon = h[EXFIL_HOST], h[DGA_HOST], h[BEACON_HOST]
         self.scanner, self.hog, self.file_server, self.web = h[SCANNER_HOST], h[HOG_HOST], h[FILE_SERVER], h[WEB_SERVER]
         self.dns = topo.by_role("dns")[0]
-        self.backup_client = sorted((x for x in topo.by_role("workstation") if x.site == "br1"), key=lambda x: x.ip_int)[0]
+        self.backup_client = sorted(
+            (x for x in topo.by_role("workstation") if x.site == "br1"), key=lambda x: x.ip_int
+        )[0]
         w = sched.windows
         start = sched.start_epoch
         first_beacon = start + w["beaconing"].start * 60
@@ -241,9 +244,9 @@ def incidents_truth(traffic: IncidentTraffic) -> list[Incident]:
         w = sched.windows[key]
         return start + timedelta(minutes=w.start), start + timedelta(minutes=w.end)
 
-    def inc(key: str, title: str, hosts: list[str], **kw: object) -> Incident:
+    def inc(key: str, title: str, hosts: list[str], **kw: Any) -> Incident:
         s, e = span(key)
-        return Incident(key, key, title, s, e, hosts, **kw)  # type: ignore[arg-type]
+        return Incident(key, key, title, s, e, hosts, **kw)
 
     r = topo.remote
     return [

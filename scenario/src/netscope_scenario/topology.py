@@ -166,7 +166,7 @@ def build_topology(rng: random.Random) -> Topology:
 
     core_hop = {s.network_id: Hop(CORE, s.router_if_index, None) for s in SUBNETS}
     for ip, name, role, vendor, port in _SERVERS:
-        chain = (Hop("hq-sw-2", port, 13), core_hop[0])
+        chain: tuple[Hop, ...] = (Hop("hq-sw-2", port, 13), core_hop[0])
         if role == "monitoring":  # mon1 is the SNMP device hq-srv-1: its own eth0 carries its traffic too
             mac, chain = devices["hq-srv-1"].interface(2).mac, (Hop("hq-srv-1", 0, 2), *chain)
         else:

@@ -74,7 +74,10 @@ class World:
                     _spread(spill, f, self.start_epoch, self.minutes)
             batch.extend(self._incident_traffic.minute(minute, rng, spill[minute]))
             batch.sort(key=lambda f: f.first_seen)
+            last = self.end_epoch - 1
             for f in batch:
+                if f.last_seen > last:  # still running at the end: exported early, like an active timeout
+                    f.last_seen = last
                 f.flow_id = next_id
                 next_id += 1
                 yield f

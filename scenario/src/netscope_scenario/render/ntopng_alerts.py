@@ -14,7 +14,6 @@ from datetime import datetime
 
 from netscope_common.ntopng.ndpi import HOST_ALERT_IDS, OTHER_ALERT_IDS, SEVERITY_IDS
 from netscope_common.ntopng.schema import ALERT_TABLES, alert_columns
-
 from netscope_scenario.world import World
 
 ENGAGED, RELEASED = 1, 2  # ntopng alert_status values used here
@@ -128,8 +127,9 @@ def alert_rows(world: World) -> dict[str, list[dict[str, object]]]:
     for dev, idx in (("br1-rtr-1", 1), ("hq-rtr-1", 5)):
         snmp(dev, idx, "alert_snmp_interface_threshold_crossed", "error", s + 300, e,
              f"{dev} ifIndex {idx} utilisation above 90%", {"threshold_pct": 90})  # fmt: skip
-    r.add("interface_alerts", o["alert_threshold_cross"], "warning", s + 300, e, "collector throughput above threshold",
-          {"metric": "throughput"}, ifid=0, subtype="throughput", name="netflow:collector", alias="NetFlow")  # fmt: skip
+    r.add("interface_alerts", o["alert_threshold_cross"], "warning", s + 300, e,
+          "collector throughput above threshold", {"metric": "throughput"}, ifid=0, subtype="throughput",
+          name="netflow:collector", alias="NetFlow")  # fmt: skip
     br = world.devices["br1-rtr-1"]
     r.add("active_monitoring_alerts", o["alert_am_threshold_cross"], "error", s + 240, e,
           f"RTT to {br.address} above 100 ms", {"host": br.address}, resolved_ip=br.address,

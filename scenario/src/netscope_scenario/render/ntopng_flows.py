@@ -12,8 +12,8 @@ import struct
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
-from netscope_common.ntopng.schema import FLOW_COLUMNS
 
+from netscope_common.ntopng.schema import FLOW_COLUMNS
 from netscope_scenario.model import Flow
 from netscope_scenario.world import World
 
