@@ -25,7 +25,9 @@ class AlertsApp:
 
     def __init__(self, settings: AlertsSettings) -> None:
         self.settings = settings
-        self.store = Store(settings.dsn, query_timeout_seconds=settings.query_timeout_seconds)
+        self.store = Store(
+            settings.dsn, database=settings.database, query_timeout_seconds=settings.query_timeout_seconds
+        )
         self.exclusions = ExclusionStore(self.store)
         self.alerts = AlertRepository(self.store, self.exclusions)
         self.policies = PolicyEngine(self.store, self.alerts)

@@ -23,6 +23,7 @@ class AlertsSettings(ServiceSettings):
         description="alert store: chdb://<dir> (embedded), chdb://memory, or a ClickHouse URL such as "
         "http://user:password@host:8123/ntopng",
     )
+    database: str = Field("", description="database inside the store (created if missing; empty = the default)")
     query_timeout_seconds: float = Field(30.0, gt=0, le=600, description="per-query time limit in the store")
     policy_interval_seconds: float = Field(
         60.0, ge=0, description="how often enabled policies are evaluated (0 = never)"

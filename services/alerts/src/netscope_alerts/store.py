@@ -16,22 +16,33 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from netscope_common.errors import DeadlineExceeded, ResourceExhausted, ServiceError, Unavailable
+from netscope_common.errors import DeadlineExceeded, InvalidArgument, ResourceExhausted, ServiceError, Unavailable
 
 _CODE = re.compile(r"Code: (\d+)")
 
 
-def _open(dsn: str) -> Client:
+_DATABASE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def _open(dsn: str, database: str) -> Client:
     if dsn.startswith("chdb://") and dsn != "chdb://memory":
         Path(dsn.removeprefix("chdb://")).mkdir(parents=True, exist_ok=True)
-    return clickhouse_connect.get_client(dsn=dsn)
+    if not database:
+        return clickhouse_connect.get_client(dsn=dsn)
+    bootstrap = clickhouse_connect.get_client(dsn=dsn)
+    bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    bootstrap.close()
+    return clickhouse_connect.get_client(dsn=dsn, database=database)
 
 
 class Store:
     """Async facade over one clickhouse-connect client."""
 
-    def __init__(self, dsn: str, *, workers: int = 4, query_timeout_seconds: float = 30.0) -> None:
+    def __init__(self, dsn: str, *, database: str = "", workers: int = 4, query_timeout_seconds: float = 30.0) -> None:
+        if database and not _DATABASE.match(database):
+            raise InvalidArgument(f"invalid database name {database!r}: letters, digits and '_' only")
         self.dsn = dsn
+        self.database = database
         self.embedded = dsn.startswith("chdb://")
         self._timeout = query_timeout_seconds
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="alerts-store")
@@ -40,7 +51,7 @@ class Store:
     async def open(self) -> None:
         """Connect (or open the embedded data directory)."""
         if self._client is None:
-            self._client = await asyncio.get_running_loop().run_in_executor(self._pool, _open, self.dsn)
+            self._client = await asyncio.get_running_loop().run_in_executor(self._pool, _open, self.dsn, self.database)
 
     async def close(self) -> None:
         """Close the client and the thread pool."""
