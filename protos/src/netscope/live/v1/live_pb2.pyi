@@ -59,6 +59,25 @@ HOST_LOCALITY_LOCAL: HostLocality.ValueType  # 1
 HOST_LOCALITY_REMOTE: HostLocality.ValueType  # 2
 Global___HostLocality: _TypeAlias = HostLocality  # noqa: Y015
 
+class _FlowSort:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FlowSortEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FlowSort.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FLOW_SORT_UNSPECIFIED: _FlowSort.ValueType  # 0
+    FLOW_SORT_BYTES: _FlowSort.ValueType  # 1
+    FLOW_SORT_THROUGHPUT: _FlowSort.ValueType  # 2
+    FLOW_SORT_LAST_SEEN: _FlowSort.ValueType  # 3
+
+class FlowSort(_FlowSort, metaclass=_FlowSortEnumTypeWrapper): ...
+
+FLOW_SORT_UNSPECIFIED: FlowSort.ValueType  # 0
+FLOW_SORT_BYTES: FlowSort.ValueType  # 1
+FLOW_SORT_THROUGHPUT: FlowSort.ValueType  # 2
+FLOW_SORT_LAST_SEEN: FlowSort.ValueType  # 3
+Global___FlowSort: _TypeAlias = FlowSort  # noqa: Y015
+
 @_typing.final
 class ListInterfacesRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -81,19 +100,23 @@ class NetworkInterface(_message.Message):
     IFID_FIELD_NUMBER: _builtins.int
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
     ifid: _builtins.int
     name: _builtins.str
     description: _builtins.str
+    source: _builtins.str
+    """"collector" or "ntopng"."""
     def __init__(
         self,
         *,
         ifid: _builtins.int = ...,
         name: _builtins.str = ...,
         description: _builtins.str = ...,
+        source: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "ifid", b"ifid", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "ifid", b"ifid", "name", b"name", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -120,6 +143,124 @@ class ListInterfacesResponse(_message.Message):
 Global___ListInterfacesResponse: _TypeAlias = ListInterfacesResponse  # noqa: Y015
 
 @_typing.final
+class InterfaceStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceStatsRequest: _TypeAlias = InterfaceStatsRequest  # noqa: Y015
+
+@_typing.final
+class ExporterInterface(_message.Message):
+    """Traffic of one interface of an exporter, as reported in its flow records (SNMP ifIndex)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    BYTES_IN_FIELD_NUMBER: _builtins.int
+    BYTES_OUT_FIELD_NUMBER: _builtins.int
+    THROUGHPUT_IN_BPS_FIELD_NUMBER: _builtins.int
+    THROUGHPUT_OUT_BPS_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    if_index: _builtins.int
+    bytes_in: _builtins.int
+    bytes_out: _builtins.int
+    throughput_in_bps: _builtins.float
+    throughput_out_bps: _builtins.float
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        if_index: _builtins.int = ...,
+        bytes_in: _builtins.int = ...,
+        bytes_out: _builtins.int = ...,
+        throughput_in_bps: _builtins.float = ...,
+        throughput_out_bps: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_in", b"bytes_in", "bytes_out", b"bytes_out", "exporter", b"exporter", "if_index", b"if_index", "throughput_in_bps", b"throughput_in_bps", "throughput_out_bps", b"throughput_out_bps"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExporterInterface: _TypeAlias = ExporterInterface  # noqa: Y015
+
+@_typing.final
+class InterfaceStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    PACKETS_FIELD_NUMBER: _builtins.int
+    THROUGHPUT_BPS_FIELD_NUMBER: _builtins.int
+    NUM_HOSTS_FIELD_NUMBER: _builtins.int
+    NUM_LOCAL_HOSTS_FIELD_NUMBER: _builtins.int
+    NUM_FLOWS_FIELD_NUMBER: _builtins.int
+    DROPS_FIELD_NUMBER: _builtins.int
+    EXPORTER_INTERFACES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    AS_OF_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    WINDOW_SECONDS_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    name: _builtins.str
+    bytes: _builtins.int
+    packets: _builtins.int
+    throughput_bps: _builtins.float
+    num_hosts: _builtins.int
+    num_local_hosts: _builtins.int
+    num_flows: _builtins.int
+    drops: _builtins.int
+    truncated: _builtins.bool
+    source: _builtins.str
+    window_seconds: _builtins.int
+    """Length of the sliding window throughputs are averaged over."""
+    @_builtins.property
+    def exporter_interfaces(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExporterInterface]:
+        """Largest first, at most 100."""
+
+    @_builtins.property
+    def as_of(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+        name: _builtins.str = ...,
+        bytes: _builtins.int = ...,
+        packets: _builtins.int = ...,
+        throughput_bps: _builtins.float = ...,
+        num_hosts: _builtins.int = ...,
+        num_local_hosts: _builtins.int = ...,
+        num_flows: _builtins.int = ...,
+        drops: _builtins.int = ...,
+        exporter_interfaces: _abc.Iterable[Global___ExporterInterface] | None = ...,
+        truncated: _builtins.bool = ...,
+        as_of: _timestamp_pb2.Timestamp | None = ...,
+        source: _builtins.str = ...,
+        window_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["as_of", b"as_of", "bytes", b"bytes", "drops", b"drops", "exporter_interfaces", b"exporter_interfaces", "ifid", b"ifid", "name", b"name", "num_flows", b"num_flows", "num_hosts", b"num_hosts", "num_local_hosts", b"num_local_hosts", "packets", b"packets", "source", b"source", "throughput_bps", b"throughput_bps", "truncated", b"truncated", "window_seconds", b"window_seconds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceStatsResponse: _TypeAlias = InterfaceStatsResponse  # noqa: Y015
+
+@_typing.final
 class ListHostsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -130,6 +271,7 @@ class ListHostsRequest(_message.Message):
     ifid: _builtins.int
     locality: Global___HostLocality.ValueType
     sort: Global___HostSort.ValueType
+    """Unspecified sorts by bytes; always largest first."""
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest: ...
     def __init__(
@@ -149,6 +291,84 @@ class ListHostsRequest(_message.Message):
 Global___ListHostsRequest: _TypeAlias = ListHostsRequest  # noqa: Y015
 
 @_typing.final
+class ApplicationTraffic(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    CATEGORY_FIELD_NUMBER: _builtins.int
+    BYTES_SENT_FIELD_NUMBER: _builtins.int
+    BYTES_RECEIVED_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    category: _builtins.str
+    bytes_sent: _builtins.int
+    bytes_received: _builtins.int
+    flows: _builtins.int
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        category: _builtins.str = ...,
+        bytes_sent: _builtins.int = ...,
+        bytes_received: _builtins.int = ...,
+        flows: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "category", b"category", "flows", b"flows", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ApplicationTraffic: _TypeAlias = ApplicationTraffic  # noqa: Y015
+
+@_typing.final
+class Peer(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IP_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    ip: _builtins.str
+    bytes: _builtins.int
+    def __init__(
+        self,
+        *,
+        ip: _builtins.str = ...,
+        bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "ip", b"ip"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Peer: _TypeAlias = Peer  # noqa: Y015
+
+@_typing.final
+class ServerPort(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    L4_PROTO_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    l4_proto: _builtins.str
+    port: _builtins.int
+    flows: _builtins.int
+    def __init__(
+        self,
+        *,
+        l4_proto: _builtins.str = ...,
+        port: _builtins.int = ...,
+        flows: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flows", b"flows", "l4_proto", b"l4_proto", "port", b"port"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ServerPort: _TypeAlias = ServerPort  # noqa: Y015
+
+@_typing.final
 class Host(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -164,6 +384,15 @@ class Host(_message.Message):
     SCORE_FIELD_NUMBER: _builtins.int
     FIRST_SEEN_FIELD_NUMBER: _builtins.int
     LAST_SEEN_FIELD_NUMBER: _builtins.int
+    MAC_VENDOR_FIELD_NUMBER: _builtins.int
+    PACKETS_SENT_FIELD_NUMBER: _builtins.int
+    PACKETS_RECEIVED_FIELD_NUMBER: _builtins.int
+    ACTIVE_FLOWS_AS_CLIENT_FIELD_NUMBER: _builtins.int
+    ACTIVE_FLOWS_AS_SERVER_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_FIELD_NUMBER: _builtins.int
+    PEERS_FIELD_NUMBER: _builtins.int
+    SERVER_PORTS_FIELD_NUMBER: _builtins.int
+    VLAN_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     name: _builtins.str
     mac: _builtins.str
@@ -174,10 +403,24 @@ class Host(_message.Message):
     throughput_bps: _builtins.float
     active_flows: _builtins.int
     score: _builtins.int
+    mac_vendor: _builtins.str
+    packets_sent: _builtins.int
+    packets_received: _builtins.int
+    active_flows_as_client: _builtins.int
+    active_flows_as_server: _builtins.int
+    vlan: _builtins.int
     @_builtins.property
     def first_seen(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def applications(self) -> _containers.RepeatedCompositeFieldContainer[Global___ApplicationTraffic]:
+        """GetHost only (empty in ListHosts): largest first, each capped at 50."""
+
+    @_builtins.property
+    def peers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Peer]: ...
+    @_builtins.property
+    def server_ports(self) -> _containers.RepeatedCompositeFieldContainer[Global___ServerPort]: ...
     def __init__(
         self,
         *,
@@ -193,10 +436,19 @@ class Host(_message.Message):
         score: _builtins.int = ...,
         first_seen: _timestamp_pb2.Timestamp | None = ...,
         last_seen: _timestamp_pb2.Timestamp | None = ...,
+        mac_vendor: _builtins.str = ...,
+        packets_sent: _builtins.int = ...,
+        packets_received: _builtins.int = ...,
+        active_flows_as_client: _builtins.int = ...,
+        active_flows_as_server: _builtins.int = ...,
+        applications: _abc.Iterable[Global___ApplicationTraffic] | None = ...,
+        peers: _abc.Iterable[Global___Peer] | None = ...,
+        server_ports: _abc.Iterable[Global___ServerPort] | None = ...,
+        vlan: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_flows", b"active_flows", "bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "country", b"country", "first_seen", b"first_seen", "ip", b"ip", "is_local", b"is_local", "last_seen", b"last_seen", "mac", b"mac", "name", b"name", "score", b"score", "throughput_bps", b"throughput_bps"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_flows", b"active_flows", "active_flows_as_client", b"active_flows_as_client", "active_flows_as_server", b"active_flows_as_server", "applications", b"applications", "bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "country", b"country", "first_seen", b"first_seen", "ip", b"ip", "is_local", b"is_local", "last_seen", b"last_seen", "mac", b"mac", "mac_vendor", b"mac_vendor", "name", b"name", "packets_received", b"packets_received", "packets_sent", b"packets_sent", "peers", b"peers", "score", b"score", "server_ports", b"server_ports", "throughput_bps", b"throughput_bps", "vlan", b"vlan"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -234,17 +486,20 @@ class GetHostRequest(_message.Message):
 
     IFID_FIELD_NUMBER: _builtins.int
     IP_FIELD_NUMBER: _builtins.int
+    VLAN_FIELD_NUMBER: _builtins.int
     ifid: _builtins.int
     ip: _builtins.str
+    vlan: _builtins.int
     def __init__(
         self,
         *,
         ifid: _builtins.int = ...,
         ip: _builtins.str = ...,
+        vlan: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid", "ip", b"ip"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid", "ip", b"ip", "vlan", b"vlan"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -265,6 +520,10 @@ class LiveFlow(_message.Message):
     THROUGHPUT_BPS_FIELD_NUMBER: _builtins.int
     FIRST_SEEN_FIELD_NUMBER: _builtins.int
     LAST_SEEN_FIELD_NUMBER: _builtins.int
+    BYTES_CLIENT_TO_SERVER_FIELD_NUMBER: _builtins.int
+    BYTES_SERVER_TO_CLIENT_FIELD_NUMBER: _builtins.int
+    VLAN_FIELD_NUMBER: _builtins.int
+    EXPORTER_FIELD_NUMBER: _builtins.int
     client_ip: _builtins.str
     client_port: _builtins.int
     server_ip: _builtins.str
@@ -274,6 +533,10 @@ class LiveFlow(_message.Message):
     bytes: _builtins.int
     packets: _builtins.int
     throughput_bps: _builtins.float
+    bytes_client_to_server: _builtins.int
+    bytes_server_to_client: _builtins.int
+    vlan: _builtins.int
+    exporter: _builtins.str
     @_builtins.property
     def first_seen(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -292,10 +555,14 @@ class LiveFlow(_message.Message):
         throughput_bps: _builtins.float = ...,
         first_seen: _timestamp_pb2.Timestamp | None = ...,
         last_seen: _timestamp_pb2.Timestamp | None = ...,
+        bytes_client_to_server: _builtins.int = ...,
+        bytes_server_to_client: _builtins.int = ...,
+        vlan: _builtins.int = ...,
+        exporter: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "client_ip", b"client_ip", "client_port", b"client_port", "first_seen", b"first_seen", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "last_seen", b"last_seen", "packets", b"packets", "server_ip", b"server_ip", "server_port", b"server_port", "throughput_bps", b"throughput_bps"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "bytes_client_to_server", b"bytes_client_to_server", "bytes_server_to_client", b"bytes_server_to_client", "client_ip", b"client_ip", "client_port", b"client_port", "exporter", b"exporter", "first_seen", b"first_seen", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "last_seen", b"last_seen", "packets", b"packets", "server_ip", b"server_ip", "server_port", b"server_port", "throughput_bps", b"throughput_bps", "vlan", b"vlan"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -308,9 +575,19 @@ class ListFlowsRequest(_message.Message):
     IFID_FIELD_NUMBER: _builtins.int
     HOST_FIELD_NUMBER: _builtins.int
     PAGE_FIELD_NUMBER: _builtins.int
+    L7_PROTO_FIELD_NUMBER: _builtins.int
+    L4_PROTO_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    SORT_FIELD_NUMBER: _builtins.int
     ifid: _builtins.int
     host: _builtins.str
     """Only flows where this IP is client or server."""
+    l7_proto: _builtins.str
+    """Filters (empty = any): nDPI application name (case-insensitive), TCP/UDP/ICMP/..., either port."""
+    l4_proto: _builtins.str
+    port: _builtins.int
+    sort: Global___FlowSort.ValueType
+    """Unspecified sorts by bytes; always largest / most recent first."""
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest: ...
     def __init__(
@@ -319,10 +596,14 @@ class ListFlowsRequest(_message.Message):
         ifid: _builtins.int = ...,
         host: _builtins.str = ...,
         page: _common_pb2.PageRequest | None = ...,
+        l7_proto: _builtins.str = ...,
+        l4_proto: _builtins.str = ...,
+        port: _builtins.int = ...,
+        sort: Global___FlowSort.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "ifid", b"ifid", "page", b"page"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "ifid", b"ifid", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "page", b"page", "port", b"port", "sort", b"sort"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -353,3 +634,478 @@ class ListFlowsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListFlowsResponse: _TypeAlias = ListFlowsResponse  # noqa: Y015
+
+@_typing.final
+class FlowsSummaryRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    host: _builtins.str
+    """Only flows of this host (empty = all)."""
+    limit: _builtins.int
+    """Entries per breakdown (default 10, at most 100)."""
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+        host: _builtins.str = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "ifid", b"ifid", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FlowsSummaryRequest: _TypeAlias = FlowsSummaryRequest  # noqa: Y015
+
+@_typing.final
+class NamedTraffic(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    flows: _builtins.int
+    bytes: _builtins.int
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        flows: _builtins.int = ...,
+        bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "flows", b"flows", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___NamedTraffic: _TypeAlias = NamedTraffic  # noqa: Y015
+
+@_typing.final
+class FlowsSummaryResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTAL_FLOWS_FIELD_NUMBER: _builtins.int
+    TOTAL_BYTES_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_FIELD_NUMBER: _builtins.int
+    L4_PROTOCOLS_FIELD_NUMBER: _builtins.int
+    SERVER_PORTS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    FLOWS_EXAMINED_FIELD_NUMBER: _builtins.int
+    total_flows: _builtins.int
+    total_bytes: _builtins.int
+    truncated: _builtins.bool
+    flows_examined: _builtins.int
+    """ntopng answers from at most this many flows (its API is paginated)."""
+    @_builtins.property
+    def applications(self) -> _containers.RepeatedCompositeFieldContainer[Global___NamedTraffic]: ...
+    @_builtins.property
+    def l4_protocols(self) -> _containers.RepeatedCompositeFieldContainer[Global___NamedTraffic]: ...
+    @_builtins.property
+    def server_ports(self) -> _containers.RepeatedCompositeFieldContainer[Global___NamedTraffic]:
+        """Names like "TCP/443"."""
+
+    def __init__(
+        self,
+        *,
+        total_flows: _builtins.int = ...,
+        total_bytes: _builtins.int = ...,
+        applications: _abc.Iterable[Global___NamedTraffic] | None = ...,
+        l4_protocols: _abc.Iterable[Global___NamedTraffic] | None = ...,
+        server_ports: _abc.Iterable[Global___NamedTraffic] | None = ...,
+        truncated: _builtins.bool = ...,
+        flows_examined: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["applications", b"applications", "flows_examined", b"flows_examined", "l4_protocols", b"l4_protocols", "server_ports", b"server_ports", "total_bytes", b"total_bytes", "total_flows", b"total_flows", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FlowsSummaryResponse: _TypeAlias = FlowsSummaryResponse  # noqa: Y015
+
+@_typing.final
+class CountryStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    limit: _builtins.int
+    """Countries to return, largest first (default 50, at most 300)."""
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryStatsRequest: _TypeAlias = CountryStatsRequest  # noqa: Y015
+
+@_typing.final
+class CountryTraffic(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    HOSTS_FIELD_NUMBER: _builtins.int
+    BYTES_SENT_FIELD_NUMBER: _builtins.int
+    BYTES_RECEIVED_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    THROUGHPUT_BPS_FIELD_NUMBER: _builtins.int
+    country: _builtins.str
+    """ISO 3166 alpha-2."""
+    hosts: _builtins.int
+    bytes_sent: _builtins.int
+    bytes_received: _builtins.int
+    flows: _builtins.int
+    throughput_bps: _builtins.float
+    def __init__(
+        self,
+        *,
+        country: _builtins.str = ...,
+        hosts: _builtins.int = ...,
+        bytes_sent: _builtins.int = ...,
+        bytes_received: _builtins.int = ...,
+        flows: _builtins.int = ...,
+        throughput_bps: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "country", b"country", "flows", b"flows", "hosts", b"hosts", "throughput_bps", b"throughput_bps"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryTraffic: _TypeAlias = CountryTraffic  # noqa: Y015
+
+@_typing.final
+class CountryStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNTRIES_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def countries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountryTraffic]: ...
+    def __init__(
+        self,
+        *,
+        countries: _abc.Iterable[Global___CountryTraffic] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryStatsResponse: _TypeAlias = CountryStatsResponse  # noqa: Y015
+
+@_typing.final
+class HostsLocationRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    LIMIT_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    limit: _builtins.int
+    """Hosts to return, largest first (default 100, at most 1000)."""
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid", "limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HostsLocationRequest: _TypeAlias = HostsLocationRequest  # noqa: Y015
+
+@_typing.final
+class HostLocation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IP_FIELD_NUMBER: _builtins.int
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    COUNTRY_NAME_FIELD_NUMBER: _builtins.int
+    IS_LOCAL_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    ip: _builtins.str
+    country: _builtins.str
+    country_name: _builtins.str
+    is_local: _builtins.bool
+    bytes: _builtins.int
+    def __init__(
+        self,
+        *,
+        ip: _builtins.str = ...,
+        country: _builtins.str = ...,
+        country_name: _builtins.str = ...,
+        is_local: _builtins.bool = ...,
+        bytes: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "country", b"country", "country_name", b"country_name", "ip", b"ip", "is_local", b"is_local"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HostLocation: _TypeAlias = HostLocation  # noqa: Y015
+
+@_typing.final
+class HostsLocationResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    HOSTS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def hosts(self) -> _containers.RepeatedCompositeFieldContainer[Global___HostLocation]: ...
+    def __init__(
+        self,
+        *,
+        hosts: _abc.Iterable[Global___HostLocation] | None = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["hosts", b"hosts", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___HostsLocationResponse: _TypeAlias = HostsLocationResponse  # noqa: Y015
+
+@_typing.final
+class MacInfoRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IFID_FIELD_NUMBER: _builtins.int
+    MAC_FIELD_NUMBER: _builtins.int
+    ifid: _builtins.int
+    mac: _builtins.str
+    def __init__(
+        self,
+        *,
+        ifid: _builtins.int = ...,
+        mac: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ifid", b"ifid", "mac", b"mac"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MacInfoRequest: _TypeAlias = MacInfoRequest  # noqa: Y015
+
+@_typing.final
+class MacInfoResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MAC_FIELD_NUMBER: _builtins.int
+    VENDOR_FIELD_NUMBER: _builtins.int
+    LOCALLY_ADMINISTERED_FIELD_NUMBER: _builtins.int
+    SEEN_FIELD_NUMBER: _builtins.int
+    IPS_FIELD_NUMBER: _builtins.int
+    BYTES_SENT_FIELD_NUMBER: _builtins.int
+    BYTES_RECEIVED_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    DEVICE_TYPE_FIELD_NUMBER: _builtins.int
+    HOST_POOL_FIELD_NUMBER: _builtins.int
+    mac: _builtins.str
+    vendor: _builtins.str
+    """From the offline IEEE OUI table; empty when unregistered."""
+    locally_administered: _builtins.bool
+    seen: _builtins.bool
+    """True when traffic from/to this MAC is in the live tables."""
+    bytes_sent: _builtins.int
+    bytes_received: _builtins.int
+    device_type: _builtins.str
+    host_pool: _builtins.int
+    @_builtins.property
+    def ips(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        mac: _builtins.str = ...,
+        vendor: _builtins.str = ...,
+        locally_administered: _builtins.bool = ...,
+        seen: _builtins.bool = ...,
+        ips: _abc.Iterable[_builtins.str] | None = ...,
+        bytes_sent: _builtins.int = ...,
+        bytes_received: _builtins.int = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        device_type: _builtins.str = ...,
+        host_pool: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "device_type", b"device_type", "first_seen", b"first_seen", "host_pool", b"host_pool", "ips", b"ips", "last_seen", b"last_seen", "locally_administered", b"locally_administered", "mac", b"mac", "seen", b"seen", "vendor", b"vendor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MacInfoResponse: _TypeAlias = MacInfoResponse  # noqa: Y015
+
+@_typing.final
+class CollectorStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CollectorStatsRequest: _TypeAlias = CollectorStatsRequest  # noqa: Y015
+
+@_typing.final
+class ExporterStats(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    PACKETS_FIELD_NUMBER: _builtins.int
+    RECORDS_FIELD_NUMBER: _builtins.int
+    TEMPLATES_FIELD_NUMBER: _builtins.int
+    OPTIONS_TEMPLATES_FIELD_NUMBER: _builtins.int
+    TEMPLATE_REFRESHES_FIELD_NUMBER: _builtins.int
+    MALFORMED_PACKETS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_PACKETS_FIELD_NUMBER: _builtins.int
+    SETS_WITHOUT_TEMPLATE_FIELD_NUMBER: _builtins.int
+    LOST_RECORDS_FIELD_NUMBER: _builtins.int
+    LOST_PACKETS_FIELD_NUMBER: _builtins.int
+    SEQUENCE_RESETS_FIELD_NUMBER: _builtins.int
+    SAMPLING_RATE_FIELD_NUMBER: _builtins.int
+    VERSIONS_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    OPTIONS_RECORDS_FIELD_NUMBER: _builtins.int
+    SKIPPED_RECORDS_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    packets: _builtins.int
+    records: _builtins.int
+    templates: _builtins.int
+    options_templates: _builtins.int
+    template_refreshes: _builtins.int
+    malformed_packets: _builtins.int
+    truncated_packets: _builtins.int
+    sets_without_template: _builtins.int
+    lost_records: _builtins.int
+    """Sequence gaps: records for v5/IPFIX, export packets for v9."""
+    lost_packets: _builtins.int
+    sequence_resets: _builtins.int
+    sampling_rate: _builtins.int
+    options_records: _builtins.int
+    skipped_records: _builtins.int
+    @_builtins.property
+    def versions(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        packets: _builtins.int = ...,
+        records: _builtins.int = ...,
+        templates: _builtins.int = ...,
+        options_templates: _builtins.int = ...,
+        template_refreshes: _builtins.int = ...,
+        malformed_packets: _builtins.int = ...,
+        truncated_packets: _builtins.int = ...,
+        sets_without_template: _builtins.int = ...,
+        lost_records: _builtins.int = ...,
+        lost_packets: _builtins.int = ...,
+        sequence_resets: _builtins.int = ...,
+        sampling_rate: _builtins.int = ...,
+        versions: _abc.Iterable[_builtins.int] | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        options_records: _builtins.int = ...,
+        skipped_records: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exporter", b"exporter", "last_seen", b"last_seen", "lost_packets", b"lost_packets", "lost_records", b"lost_records", "malformed_packets", b"malformed_packets", "options_records", b"options_records", "options_templates", b"options_templates", "packets", b"packets", "records", b"records", "sampling_rate", b"sampling_rate", "sequence_resets", b"sequence_resets", "sets_without_template", b"sets_without_template", "skipped_records", b"skipped_records", "template_refreshes", b"template_refreshes", "templates", b"templates", "truncated_packets", b"truncated_packets", "versions", b"versions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExporterStats: _TypeAlias = ExporterStats  # noqa: Y015
+
+@_typing.final
+class CollectorStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LISTEN_ADDRESS_FIELD_NUMBER: _builtins.int
+    DATAGRAMS_FIELD_NUMBER: _builtins.int
+    SOCKET_ERRORS_FIELD_NUMBER: _builtins.int
+    EXPORTERS_FIELD_NUMBER: _builtins.int
+    ACTIVE_FLOWS_FIELD_NUMBER: _builtins.int
+    ACTIVE_HOSTS_FIELD_NUMBER: _builtins.int
+    FLOWS_CREATED_FIELD_NUMBER: _builtins.int
+    FLOWS_EXPIRED_FIELD_NUMBER: _builtins.int
+    FLOWS_DROPPED_TABLE_FULL_FIELD_NUMBER: _builtins.int
+    INGEST_QUEUED_FIELD_NUMBER: _builtins.int
+    INGEST_SENT_FIELD_NUMBER: _builtins.int
+    INGEST_DROPPED_QUEUE_FULL_FIELD_NUMBER: _builtins.int
+    INGEST_FAILED_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
+    listen_address: _builtins.str
+    datagrams: _builtins.int
+    socket_errors: _builtins.int
+    active_flows: _builtins.int
+    active_hosts: _builtins.int
+    flows_created: _builtins.int
+    flows_expired: _builtins.int
+    flows_dropped_table_full: _builtins.int
+    ingest_queued: _builtins.int
+    ingest_sent: _builtins.int
+    ingest_dropped_queue_full: _builtins.int
+    ingest_failed: _builtins.int
+    truncated: _builtins.bool
+    @_builtins.property
+    def exporters(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExporterStats]:
+        """At most 1000 exporters, busiest first."""
+
+    def __init__(
+        self,
+        *,
+        listen_address: _builtins.str = ...,
+        datagrams: _builtins.int = ...,
+        socket_errors: _builtins.int = ...,
+        exporters: _abc.Iterable[Global___ExporterStats] | None = ...,
+        active_flows: _builtins.int = ...,
+        active_hosts: _builtins.int = ...,
+        flows_created: _builtins.int = ...,
+        flows_expired: _builtins.int = ...,
+        flows_dropped_table_full: _builtins.int = ...,
+        ingest_queued: _builtins.int = ...,
+        ingest_sent: _builtins.int = ...,
+        ingest_dropped_queue_full: _builtins.int = ...,
+        ingest_failed: _builtins.int = ...,
+        truncated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["active_flows", b"active_flows", "active_hosts", b"active_hosts", "datagrams", b"datagrams", "exporters", b"exporters", "flows_created", b"flows_created", "flows_dropped_table_full", b"flows_dropped_table_full", "flows_expired", b"flows_expired", "ingest_dropped_queue_full", b"ingest_dropped_queue_full", "ingest_failed", b"ingest_failed", "ingest_queued", b"ingest_queued", "ingest_sent", b"ingest_sent", "listen_address", b"listen_address", "socket_errors", b"socket_errors", "truncated", b"truncated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CollectorStatsResponse: _TypeAlias = CollectorStatsResponse  # noqa: Y015

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class LiveServiceStub:
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector).
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
     """
 
     def __init__(self, channel):
@@ -39,6 +41,11 @@ class LiveServiceStub:
                 '/netscope.live.v1.LiveService/ListInterfaces',
                 request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesRequest.SerializeToString,
                 response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesResponse.FromString,
+                _registered_method=True)
+        self.InterfaceStats = channel.unary_unary(
+                '/netscope.live.v1.LiveService/InterfaceStats',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsResponse.FromString,
                 _registered_method=True)
         self.ListHosts = channel.unary_unary(
                 '/netscope.live.v1.LiveService/ListHosts',
@@ -55,10 +62,37 @@ class LiveServiceStub:
                 request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsRequest.SerializeToString,
                 response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsResponse.FromString,
                 _registered_method=True)
+        self.FlowsSummary = channel.unary_unary(
+                '/netscope.live.v1.LiveService/FlowsSummary',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryResponse.FromString,
+                _registered_method=True)
+        self.CountryStats = channel.unary_unary(
+                '/netscope.live.v1.LiveService/CountryStats',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsResponse.FromString,
+                _registered_method=True)
+        self.HostsLocation = channel.unary_unary(
+                '/netscope.live.v1.LiveService/HostsLocation',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationResponse.FromString,
+                _registered_method=True)
+        self.MacInfo = channel.unary_unary(
+                '/netscope.live.v1.LiveService/MacInfo',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.MacInfoRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.MacInfoResponse.FromString,
+                _registered_method=True)
+        self.CollectorStats = channel.unary_unary(
+                '/netscope.live.v1.LiveService/CollectorStats',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.FromString,
+                _registered_method=True)
 
 
 class LiveServiceServicer:
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector).
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
     """
 
     def ListInterfaces(self, request, context):
@@ -67,20 +101,59 @@ class LiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
-    def ListHosts(self, request, context):
+    def InterfaceStats(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListHosts(self, request, context):
+        """Active hosts, local or remote, sorted: covers top local / remote talkers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetHost(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """One host with its applications, peers and server ports; NOT_FOUND when it is not active.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListFlows(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FlowsSummary(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountryStats(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def HostsLocation(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MacInfo(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CollectorStats(self, request, context):
+        """Built-in collector only: packets, records, templates, drops and loss per exporter.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -92,6 +165,11 @@ def add_LiveServiceServicer_to_server(servicer, server):
                     servicer.ListInterfaces,
                     request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesRequest.FromString,
                     response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesResponse.SerializeToString,
+            ),
+            'InterfaceStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.InterfaceStats,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsResponse.SerializeToString,
             ),
             'ListHosts': grpc.unary_unary_rpc_method_handler(
                     servicer.ListHosts,
@@ -108,6 +186,31 @@ def add_LiveServiceServicer_to_server(servicer, server):
                     request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsRequest.FromString,
                     response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsResponse.SerializeToString,
             ),
+            'FlowsSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.FlowsSummary,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryResponse.SerializeToString,
+            ),
+            'CountryStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountryStats,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsResponse.SerializeToString,
+            ),
+            'HostsLocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.HostsLocation,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationResponse.SerializeToString,
+            ),
+            'MacInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.MacInfo,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.MacInfoRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.MacInfoResponse.SerializeToString,
+            ),
+            'CollectorStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.CollectorStats,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'netscope.live.v1.LiveService', rpc_method_handlers)
@@ -117,7 +220,9 @@ def add_LiveServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class LiveService:
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector).
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
     """
 
     @staticmethod
@@ -137,6 +242,33 @@ class LiveService:
             '/netscope.live.v1.LiveService/ListInterfaces',
             netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesRequest.SerializeToString,
             netscope_dot_live_dot_v1_dot_live__pb2.ListInterfacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InterfaceStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/InterfaceStats',
+            netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.InterfaceStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -218,6 +350,141 @@ class LiveService:
             '/netscope.live.v1.LiveService/ListFlows',
             netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsRequest.SerializeToString,
             netscope_dot_live_dot_v1_dot_live__pb2.ListFlowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FlowsSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/FlowsSummary',
+            netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.FlowsSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountryStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/CountryStats',
+            netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.CountryStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def HostsLocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/HostsLocation',
+            netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.HostsLocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MacInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/MacInfo',
+            netscope_dot_live_dot_v1_dot_live__pb2.MacInfoRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.MacInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CollectorStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/CollectorStats',
+            netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

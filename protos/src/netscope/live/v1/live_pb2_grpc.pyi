@@ -27,29 +27,56 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class LiveServiceStub:
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector)."""
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> LiveServiceAsyncStub: ...
     ListInterfaces: _grpc.UnaryUnaryMultiCallable[_live_pb2.ListInterfacesRequest, _live_pb2.ListInterfacesResponse]
+    InterfaceStats: _grpc.UnaryUnaryMultiCallable[_live_pb2.InterfaceStatsRequest, _live_pb2.InterfaceStatsResponse]
     ListHosts: _grpc.UnaryUnaryMultiCallable[_live_pb2.ListHostsRequest, _live_pb2.ListHostsResponse]
+    """Active hosts, local or remote, sorted: covers top local / remote talkers."""
     GetHost: _grpc.UnaryUnaryMultiCallable[_live_pb2.GetHostRequest, _live_pb2.Host]
+    """One host with its applications, peers and server ports; NOT_FOUND when it is not active."""
     ListFlows: _grpc.UnaryUnaryMultiCallable[_live_pb2.ListFlowsRequest, _live_pb2.ListFlowsResponse]
+    FlowsSummary: _grpc.UnaryUnaryMultiCallable[_live_pb2.FlowsSummaryRequest, _live_pb2.FlowsSummaryResponse]
+    CountryStats: _grpc.UnaryUnaryMultiCallable[_live_pb2.CountryStatsRequest, _live_pb2.CountryStatsResponse]
+    HostsLocation: _grpc.UnaryUnaryMultiCallable[_live_pb2.HostsLocationRequest, _live_pb2.HostsLocationResponse]
+    MacInfo: _grpc.UnaryUnaryMultiCallable[_live_pb2.MacInfoRequest, _live_pb2.MacInfoResponse]
+    CollectorStats: _grpc.UnaryUnaryMultiCallable[_live_pb2.CollectorStatsRequest, _live_pb2.CollectorStatsResponse]
+    """Built-in collector only: packets, records, templates, drops and loss per exporter."""
 
 @_typing.type_check_only
 class LiveServiceAsyncStub(LiveServiceStub):
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector)."""
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     ListInterfaces: _aio.UnaryUnaryMultiCallable[_live_pb2.ListInterfacesRequest, _live_pb2.ListInterfacesResponse]  # type: ignore[assignment]
+    InterfaceStats: _aio.UnaryUnaryMultiCallable[_live_pb2.InterfaceStatsRequest, _live_pb2.InterfaceStatsResponse]  # type: ignore[assignment]
     ListHosts: _aio.UnaryUnaryMultiCallable[_live_pb2.ListHostsRequest, _live_pb2.ListHostsResponse]  # type: ignore[assignment]
+    """Active hosts, local or remote, sorted: covers top local / remote talkers."""
     GetHost: _aio.UnaryUnaryMultiCallable[_live_pb2.GetHostRequest, _live_pb2.Host]  # type: ignore[assignment]
+    """One host with its applications, peers and server ports; NOT_FOUND when it is not active."""
     ListFlows: _aio.UnaryUnaryMultiCallable[_live_pb2.ListFlowsRequest, _live_pb2.ListFlowsResponse]  # type: ignore[assignment]
+    FlowsSummary: _aio.UnaryUnaryMultiCallable[_live_pb2.FlowsSummaryRequest, _live_pb2.FlowsSummaryResponse]  # type: ignore[assignment]
+    CountryStats: _aio.UnaryUnaryMultiCallable[_live_pb2.CountryStatsRequest, _live_pb2.CountryStatsResponse]  # type: ignore[assignment]
+    HostsLocation: _aio.UnaryUnaryMultiCallable[_live_pb2.HostsLocationRequest, _live_pb2.HostsLocationResponse]  # type: ignore[assignment]
+    MacInfo: _aio.UnaryUnaryMultiCallable[_live_pb2.MacInfoRequest, _live_pb2.MacInfoResponse]  # type: ignore[assignment]
+    CollectorStats: _aio.UnaryUnaryMultiCallable[_live_pb2.CollectorStatsRequest, _live_pb2.CollectorStatsResponse]  # type: ignore[assignment]
+    """Built-in collector only: packets, records, templates, drops and loss per exporter."""
 
 class LiveServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Live traffic: interfaces, active hosts and active flows (ntopng REST v2 or the built-in collector)."""
+    """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
+    built-in NetFlow v5/v9/IPFIX collector (chosen by NETSCOPE_LIVE_SOURCE). Every list is bounded:
+    paginated (page_size capped at 1000) or capped by `limit` with truncated=true.
+    """
 
     @_abc_1.abstractmethod
     def ListInterfaces(
@@ -59,18 +86,27 @@ class LiveServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_live_pb2.ListInterfacesResponse, _abc.Awaitable[_live_pb2.ListInterfacesResponse]]: ...
 
     @_abc_1.abstractmethod
+    def InterfaceStats(
+        self,
+        request: _live_pb2.InterfaceStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.InterfaceStatsResponse, _abc.Awaitable[_live_pb2.InterfaceStatsResponse]]: ...
+
+    @_abc_1.abstractmethod
     def ListHosts(
         self,
         request: _live_pb2.ListHostsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_live_pb2.ListHostsResponse, _abc.Awaitable[_live_pb2.ListHostsResponse]]: ...
+    ) -> _typing.Union[_live_pb2.ListHostsResponse, _abc.Awaitable[_live_pb2.ListHostsResponse]]:
+        """Active hosts, local or remote, sorted: covers top local / remote talkers."""
 
     @_abc_1.abstractmethod
     def GetHost(
         self,
         request: _live_pb2.GetHostRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_live_pb2.Host, _abc.Awaitable[_live_pb2.Host]]: ...
+    ) -> _typing.Union[_live_pb2.Host, _abc.Awaitable[_live_pb2.Host]]:
+        """One host with its applications, peers and server ports; NOT_FOUND when it is not active."""
 
     @_abc_1.abstractmethod
     def ListFlows(
@@ -78,5 +114,41 @@ class LiveServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _live_pb2.ListFlowsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_live_pb2.ListFlowsResponse, _abc.Awaitable[_live_pb2.ListFlowsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def FlowsSummary(
+        self,
+        request: _live_pb2.FlowsSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.FlowsSummaryResponse, _abc.Awaitable[_live_pb2.FlowsSummaryResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CountryStats(
+        self,
+        request: _live_pb2.CountryStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.CountryStatsResponse, _abc.Awaitable[_live_pb2.CountryStatsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def HostsLocation(
+        self,
+        request: _live_pb2.HostsLocationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.HostsLocationResponse, _abc.Awaitable[_live_pb2.HostsLocationResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def MacInfo(
+        self,
+        request: _live_pb2.MacInfoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.MacInfoResponse, _abc.Awaitable[_live_pb2.MacInfoResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def CollectorStats(
+        self,
+        request: _live_pb2.CollectorStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.CollectorStatsResponse, _abc.Awaitable[_live_pb2.CollectorStatsResponse]]:
+        """Built-in collector only: packets, records, templates, drops and loss per exporter."""
 
 def add_LiveServiceServicer_to_server(servicer: LiveServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
