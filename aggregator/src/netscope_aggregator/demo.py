@@ -1,0 +1,149 @@
+"""`netscope demo`: the whole system on one machine, on embedded defaults, with a simulated network."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated
+
+import grpc
+import httpx
+import typer
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+NETSCOPE = [sys.executable, "-m", "netscope_common"]
+
+
+@dataclass
+class Component:
+    """One process of the demo."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    health: str  # "grpc:HOST:PORT" or "http:URL"
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def _wait(component: Component, log: Path, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    kind, _, target = component.health.partition(":")
+    while time.monotonic() < deadline:
+        assert component.process is not None
+        if component.process.poll() is not None:
+            raise RuntimeError(f"{component.name} exited; last log lines:\n{log.read_text()[-2000:]}")
+        try:
+            if kind == "grpc":
+                with grpc.insecure_channel(target) as channel:
+                    reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            elif httpx.get(target, timeout=1).status_code == 200:
+                return
+        except (grpc.RpcError, httpx.HTTPError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{component.name} did not become healthy in {timeout:g} s; see {log}")
+
+
+def _run_step(description: str, args: list[str]) -> None:
+    typer.echo(f"· {description}")
+    subprocess.run(args, check=True)
+
+
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its data and logs.")] = Path("var/demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the simulated network.")] = 7,
+    hours: Annotated[float, typer.Option(help="Hours of history to simulate.")] = 24.0,
+    port: Annotated[int, typer.Option(help="HTTP port of the MCP endpoint.")] = 8000,
+    fresh: Annotated[bool, typer.Option(help="Regenerate the data even if it exists.")] = False,
+) -> None:
+    """Start every service and the aggregator on loopback with simulated data; Ctrl-C stops all."""
+    data_dir = data_dir.resolve()
+    if fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    world = data_dir / "scenario"
+    if not (world / "ntopng" / "flows.parquet").is_file():
+        _run_step(
+            f"generating {hours:g} h of a simulated network (seed {seed})",
+            [*NETSCOPE, "scenario", "generate", "--seed", str(seed), "--hours", str(hours), "--out", str(world)],
+        )
+    installed = {ep.name for ep in entry_points(group="netscope.services")}
+    stores = {"flows": data_dir / "flows", "alerts": data_dir / "alerts"}
+    for name, store in stores.items():
+        if name in installed and not store.exists():
+            _run_step(f"loading the {name} store", [*NETSCOPE, "scenario", "load", "--dsn", f"chdb://{store}", "--from", str(world)])
+
+    token = os.environ.get("NETSCOPE_DEMO_TOKEN") or secrets.token_urlsafe(18)
+    ports = {"flows": 50051, "alerts": 50052, "snmp": 50053, "live": 50054}
+    components = [
+        Component(
+            "flows",
+            [*NETSCOPE, "serve", "flows"],
+            {"NETSCOPE_FLOWS_DSN": f"chdb://{stores['flows']}", "NETSCOPE_FLOWS_PORT": str(ports["flows"])},
+            f"grpc:127.0.0.1:{ports['flows']}",
+        ),
+        Component(
+            "alerts",
+            [*NETSCOPE, "serve", "alerts"],
+            {"NETSCOPE_ALERTS_DSN": f"chdb://{stores['alerts']}", "NETSCOPE_ALERTS_PORT": str(ports["alerts"]),
+             "NETSCOPE_ALERTS_STATE_DIR": str(data_dir / "alerts-state")},
+            f"grpc:127.0.0.1:{ports['alerts']}",
+        ),
+    ]
+    components = [c for c in components if c.name in installed]
+    components.append(
+        Component(
+            "aggregator",
+            [*NETSCOPE, "serve", "aggregator"],
+            {
+                "NETSCOPE_AGGREGATOR_PORT": str(port),
+                "NETSCOPE_AGGREGATOR_TOKENS": f"demo:admin:{token}",
+                **{f"NETSCOPE_AGGREGATOR_{name.upper()}_TARGET": f"127.0.0.1:{p}" for name, p in ports.items()},
+            },
+            f"http:http://127.0.0.1:{port}/healthz",
+        )
+    )
+    try:
+        for component in components:
+            log = logs / f"{component.name}.log"
+            with log.open("wb") as handle:
+                component.process = subprocess.Popen(
+                    component.args, env={**os.environ, **component.env}, stdout=handle, stderr=subprocess.STDOUT
+                )
+            typer.echo(f"· starting {component.name} (log: {log})")
+            _wait(component, log)
+        url = f"http://127.0.0.1:{port}/mcp/"
+        config = {"type": "http", "url": url, "headers": {"Authorization": f"Token {token}"}}
+        typer.echo(f"\nnetscope is running.\n  MCP endpoint: {url}\n  token (admin): {token}\n")
+        typer.echo(f"  Claude Code:  claude mcp add-json netscope '{json.dumps(config)}' --scope user")
+        typer.echo(f"  curl check:   curl -s -H 'Authorization: Token {token}' http://127.0.0.1:{port}/readyz\n")
+        typer.echo("Press Ctrl-C to stop.")
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(c.process is not None and c.process.poll() is None for c in components):
+            time.sleep(0.5)
+        dead = [c.name for c in components if c.process is not None and c.process.poll() is not None]
+        typer.echo(f"stopping: {', '.join(dead)} exited (see {logs})", err=True)
+    except KeyboardInterrupt:
+        typer.echo("\nstopping…")
+    finally:
+        for component in reversed(components):
+            if component.process is not None and component.process.poll() is None:
+                component.process.terminate()
+        for component in components:
+            if component.process is not None:
+                try:
+                    component.process.wait(15)
+                except subprocess.TimeoutExpired:
+                    component.process.kill()
