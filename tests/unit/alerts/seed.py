@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +32,7 @@ def host_alerts() -> list[dict[str, Any]]:
                 "score": 10 * (i % 7),
                 "counter": 1,
                 "description": f"host alert {i}",
-                "json": '{"domain": "cdn.example.com", "n": %d}' % i if i % 5 == 0 else '{"n": %d}' % i,
+                "json": json.dumps({"domain": "cdn.example.com", "n": i} if i % 5 == 0 else {"n": i}),
                 "ip": HOSTS[i % 3],
                 "ip_version": 4,
                 "name": f"host{i % 3 + 1}",
