@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+
 from netscope_snmp.lab import (
     LabAgent,
     free_udp_port,

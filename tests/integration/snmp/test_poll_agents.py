@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+
 from netscope_snmp.inventory import parse_device
 from netscope_snmp.lab import LabAgent
 from netscope_snmp.poller import Poller
@@ -115,9 +116,7 @@ async def test_snmpsim_linux_recording_v2c_and_v3(poller: Poller, snmpsim_agent:
 
 
 async def test_snmpsim_without_ifxtable_uses_32bit_counters(poller: Poller, snmpsim_agent: LabAgent) -> None:
-    result = await poller.poll(
-        parse_device(device("xp", snmpsim_agent.port, community="recorded/winxp-full-walk"))
-    )
+    result = await poller.poll(parse_device(device("xp", snmpsim_agent.port, community="recorded/winxp-full-walk")))
     assert result.status is Reachability.UP, result.detail
     assert result.interfaces and all(i.counter_bits == 32 for i in result.interfaces)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from netscope_snmp.derive import counter_delta, elapsed_seconds, interface_rates
 from netscope_snmp.sample import InterfaceSample
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from netscope_common.errors import AlreadyExists, InvalidArgument, NotFound
 from netscope_snmp.inventory import Inventory, load_inventory_file, parse_device
 

@@ -22,9 +22,7 @@ def up(t: float, uptime: int, in_octets: int, oper: str = "up", cpu: float = 10.
         in_errors=0,
         out_errors=0,
     )
-    return PollResult(
-        "r1", Reachability.UP, started_at=t, uptime_ticks=uptime, interfaces=[iface], cpu_percent=cpu
-    )
+    return PollResult("r1", Reachability.UP, started_at=t, uptime_ticks=uptime, interfaces=[iface], cpu_percent=cpu)
 
 
 def kinds(events: list) -> list[EventKind]:

@@ -9,9 +9,7 @@ from netscope_snmp.sample import InterfaceSample
 _WRAP32 = 2**32
 
 
-def counter_delta(
-    previous: int | None, current: int | None, bits: int, max_plausible: float | None
-) -> int | None:
+def counter_delta(previous: int | None, current: int | None, bits: int, max_plausible: float | None) -> int | None:
     """Increase of a counter between two readings, or None when it cannot be known.
 
     A decrease is a wrap only for 32-bit counters and only when the wrapped delta is plausible (below

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from netscope_common.errors import AlreadyExists, InvalidArgument, NotFound
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from netscope_common.errors import AlreadyExists, InvalidArgument, NotFound
 
 AuthProtocol = Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"]
 PrivProtocol = Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256"]

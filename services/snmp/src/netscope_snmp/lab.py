@@ -129,9 +129,7 @@ def wait_answering(agent: LabAgent, community: str, timeout_s: float = 30.0) -> 
     for port in agent.ports:
         while True:
             if agent.process.poll() is not None:
-                raise RuntimeError(
-                    f"agent exited early; see {agent.log_path}: {agent.log_path.read_text()[-2000:]}"
-                )
+                raise RuntimeError(f"agent exited early; see {agent.log_path}: {agent.log_path.read_text()[-2000:]}")
             probe = subprocess.run(
                 [
                     "snmpget",
@@ -152,7 +150,5 @@ def wait_answering(agent: LabAgent, community: str, timeout_s: float = 30.0) -> 
             if probe.returncode == 0:
                 break
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"agent on port {port} did not answer within {timeout_s}s; see {agent.log_path}"
-                )
+                raise TimeoutError(f"agent on port {port} did not answer within {timeout_s}s; see {agent.log_path}")
             time.sleep(0.2)

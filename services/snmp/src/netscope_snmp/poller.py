@@ -82,10 +82,7 @@ class _Parser:
         def num(name: str) -> int | None:
             return _number(raw(name), f"ifIndex {index} {name}", self.notes)
 
-        status = {
-            name: oids.IF_STATUS_NAMES.get(num(name) or 0, "unknown")
-            for name in ("admin_status", "oper_status")
-        }
+        status = {name: oids.IF_STATUS_NAMES.get(num(name) or 0, "unknown") for name in ("admin_status", "oper_status")}
         hc_in, hc_out = num("hc_in_octets"), num("hc_out_octets")
         bits = 64 if hc_in is not None and hc_out is not None else 32
         high_speed = num("high_speed")
@@ -202,15 +199,11 @@ class Poller:
 
     async def _apply_profile(self, device: DeviceConfig, result: PollResult, timing: Timing) -> None:
         profile = find_profile(device.profile, result.sys_object_id)
-        missing = [
-            n for n, v in (("CPU", result.cpu_percent), ("memory", result.memory_percent)) if v is None
-        ]
+        missing = [n for n, v in (("CPU", result.cpu_percent), ("memory", result.memory_percent)) if v is None]
         if profile is None:
             if device.profile:
                 result.notes.append(f"vendor profile {device.profile!r} is not registered")
-            result.notes.append(
-                f"no HOST-RESOURCES {' or '.join(missing)} data and no vendor profile matches"
-            )
+            result.notes.append(f"no HOST-RESOURCES {' or '.join(missing)} data and no vendor profile matches")
             return
         result.profile = profile.name
         try:
@@ -225,14 +218,10 @@ class Poller:
             result.memory_percent = profile.memory(values)
         still = [n for n, v in (("CPU", result.cpu_percent), ("memory", result.memory_percent)) if v is None]
         if still:
-            result.notes.append(
-                f"{' and '.join(still)} unknown: neither HOST-RESOURCES nor profile {profile.name}"
-            )
+            result.notes.append(f"{' and '.join(still)} unknown: neither HOST-RESOURCES nor profile {profile.name}")
 
 
-def _profile_values(
-    names: Mapping[str, str], answer: Mapping[str, Any], profile: str, notes: list[str]
-) -> dict:
+def _profile_values(names: Mapping[str, str], answer: Mapping[str, Any], profile: str, notes: list[str]) -> dict:
     values: dict[str, int] = {}
     for name, oid in names.items():
         number = _number(answer.get(oid), f"{profile} {name} ({oid})", notes)

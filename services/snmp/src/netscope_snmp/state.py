@@ -117,9 +117,7 @@ class FleetState:
             else (None, False)
         )
         if rebooted:
-            events.append(
-                self._event(view, EventKind.DEVICE_REBOOTED, "notice", "sysUpTime went back: rebooted")
-            )
+            events.append(self._event(view, EventKind.DEVICE_REBOOTED, "notice", "sysUpTime went back: rebooted"))
             seconds = None
         self._copy_system(view, result)
         events += self._update_interfaces(view, result.interfaces, seconds, now)
@@ -195,9 +193,7 @@ class FleetState:
         if self._gate.crossed((view.config.id, "util", s.index), util, t.utilization_percent):
             msg = f"interface {s.name or s.index} utilisation {util:.1f}% >= {t.utilization_percent:g}%"
             events.append(
-                self._event(
-                    view, EventKind.INTERFACE_UTILIZATION_HIGH, "warning", msg, s, util, t.utilization_percent
-                )
+                self._event(view, EventKind.INTERFACE_UTILIZATION_HIGH, "warning", msg, s, util, t.utilization_percent)
             )
         errors = None
         if r.in_errors_per_s is not None or r.out_errors_per_s is not None:
@@ -205,9 +201,7 @@ class FleetState:
         if self._gate.crossed((view.config.id, "errors", s.index), errors, t.errors_per_second):
             msg = f"interface {s.name or s.index} errors {errors:.2f}/s >= {t.errors_per_second:g}/s"
             events.append(
-                self._event(
-                    view, EventKind.INTERFACE_ERRORS_HIGH, "warning", msg, s, errors, t.errors_per_second
-                )
+                self._event(view, EventKind.INTERFACE_ERRORS_HIGH, "warning", msg, s, errors, t.errors_per_second)
             )
         return events
 

@@ -204,9 +204,7 @@ class SnmpClient:
         args: tuple[Any, ...],
         deadline: float,
     ) -> Sequence[tuple[Any, Any]]:
-        addr_name, _ = LCD.configure(
-            session.engine, session.auth, session.target, session.context.contextName
-        )
+        addr_name, _ = LCD.configure(session.engine, session.auth, session.target, session.context.contextName)
         future: asyncio.Future[tuple[Any, Any, Any, Any]] = asyncio.get_running_loop().create_future()
 
         def done(_engine: Any, _handle: Any, ind: Any, status: Any, index: Any, vbs: Any, _ctx: Any) -> None:

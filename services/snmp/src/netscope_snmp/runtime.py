@@ -1,0 +1,144 @@
+"""The running poller: inventory + shard filter + scheduler + state + event sinks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+
+from netscope_common.errors import NotFound
+from netscope_common.logs import get_logger
+from netscope_snmp.events import EventSink, LogSink, MemorySink
+from netscope_snmp.inventory import DeviceConfig, Inventory
+from netscope_snmp.poller import Poller
+from netscope_snmp.sample import PollResult
+from netscope_snmp.sharding import Shard
+from netscope_snmp.state import DeviceView, FleetState
+
+log = get_logger("netscope_snmp.runtime")
+
+
+class SnmpRuntime:
+    """Polls this replica's devices on their intervals and keeps their state; PollNow on demand."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        poller: Poller,
+        state: FleetState,
+        shard: Shard | None = None,
+        sinks: list[EventSink] | None = None,
+        event_buffer: int = 10_000,
+        tick_seconds: float = 0.5,
+    ) -> None:
+        self.inventory = inventory
+        self.poller = poller
+        self.state = state
+        self.shard = shard or Shard()
+        self.events = MemorySink(event_buffer)
+        self.sinks: list[EventSink] = [self.events, *(sinks if sinks is not None else [LogSink()])]
+        self.tick_seconds = tick_seconds
+        self._next_due: dict[str, float] = {}
+        self._in_flight: dict[str, asyncio.Task[PollResult]] = {}
+        self._loop_task: asyncio.Task[None] | None = None
+        self.sync_devices()
+
+    def shard_devices(self) -> list[DeviceConfig]:
+        """Devices this replica polls."""
+        return [d for d in self.inventory.devices() if self.shard.owns(d.id)]
+
+    def sync_devices(self) -> None:
+        """Track the shard's devices and forget those that left the inventory or the shard."""
+        mine = {d.id: d for d in self.shard_devices()}
+        for device_id in list(self.state.devices):
+            if device_id not in mine:
+                self.state.forget(device_id)
+                self._next_due.pop(device_id, None)
+        for device in mine.values():
+            self.state.track(device)
+            self._next_due.setdefault(device.id, 0.0)
+
+    def find(self, key: str) -> DeviceView:
+        """A device of this shard by id or address; raises NotFound."""
+        view = self.state.devices.get(key)
+        if view is None:
+            view = next((v for v in self.state.devices.values() if v.config.address == key), None)
+        if view is None:
+            in_inventory = any(d.id == key or d.address == key for d in self.inventory.devices())
+            where = "is polled by another replica (shard)" if in_inventory else "is not in the inventory"
+            raise NotFound(f"device {key!r} {where}", field="device")
+        return view
+
+    async def start(self, poll_now: bool = True) -> None:
+        """Start the scheduler (devices are due immediately when poll_now, else after one interval)."""
+        if not poll_now:
+            now = time.monotonic()
+            for key in self._next_due:
+                self._next_due[key] = now + self.state.devices[key].config.poll_interval_seconds
+        self._loop_task = asyncio.create_task(self._schedule())
+
+    def scheduler_failed(self) -> bool:
+        """True when the scheduler task ended (it only ends by an unexpected error)."""
+        return self._loop_task is not None and self._loop_task.done()
+
+    async def stop(self) -> None:
+        """Stop the scheduler and wait for polls in flight."""
+        if self._loop_task:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        for task in list(self._in_flight.values()):
+            task.cancel()
+        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _schedule(self) -> None:
+        while True:
+            now = time.monotonic()
+            for device_id, due in list(self._next_due.items()):
+                if due <= now and device_id not in self._in_flight:
+                    self._start_poll(self.state.devices[device_id].config)
+            await asyncio.sleep(self.tick_seconds)
+
+    def _start_poll(self, device: DeviceConfig) -> asyncio.Task[PollResult]:
+        task = self._in_flight.get(device.id)
+        if task is None:
+            task = asyncio.create_task(self._poll_and_apply(device))
+            self._in_flight[device.id] = task
+            task.add_done_callback(self._done_callback(device.id))
+        return task
+
+    def _done_callback(self, device_id: str) -> Callable[[asyncio.Task[PollResult]], None]:
+        def done(_task: asyncio.Task[PollResult]) -> None:
+            self._in_flight.pop(device_id, None)
+
+        return done
+
+    async def _poll_and_apply(self, device: DeviceConfig) -> PollResult:
+        result = await self.poller.poll(device)
+        if device.id not in self.state.devices:  # removed while polling
+            return result
+        self._next_due[device.id] = time.monotonic() + device.poll_interval_seconds
+        for event in self.state.apply(device, result):
+            for sink in self.sinks:
+                try:
+                    await sink.emit(event)
+                except Exception as exc:  # one broken sink must not stop polling
+                    log.error("event_sink_failed", sink=type(sink).__name__, error=str(exc))
+        return result
+
+    async def poll_now(self, devices: list[DeviceConfig]) -> list[PollResult]:
+        """Poll these devices now (joining polls already in flight) and return their results."""
+        return list(await asyncio.gather(*(self._start_poll(d) for d in devices)))
+
+    def add(self, device: DeviceConfig) -> bool:
+        """Add to the inventory; returns whether this replica polls it."""
+        self.inventory.add(device)
+        self.sync_devices()
+        return self.shard.owns(device.id)
+
+    def remove(self, device_id: str) -> DeviceConfig:
+        """Remove from the inventory and stop polling it."""
+        device = self.inventory.remove(device_id)
+        self.sync_devices()
+        return device
