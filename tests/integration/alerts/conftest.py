@@ -1,0 +1,68 @@
+"""The alerts service as a real subprocess on a seeded chdb directory, and a FakeNtopng."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from netscope.alerts.v1 import alerts_pb2_grpc
+from tests.integration.alerts.fake_ntopng import FakeNtopng
+from tests.support.processes import NETSCOPE, Process, free_port, start, wait_grpc_serving
+
+pytestmark = pytest.mark.integration
+SERVICE = "netscope.alerts.v1.AlertsService"
+
+
+@pytest.fixture(scope="module")
+def fake_ntopng() -> Iterator[FakeNtopng]:
+    fake = FakeNtopng().start()
+    yield fake
+    fake.stop()
+
+
+class AlertsService:
+    """Starts/stops the service on one data directory; `stub` talks to the running instance."""
+
+    def __init__(self, data: Path, logs: Path, ntopng: FakeNtopng) -> None:
+        self.port = free_port()
+        self.env = {
+            "NETSCOPE_ALERTS_PORT": str(self.port),
+            "NETSCOPE_ALERTS_DSN": f"chdb://{data}",
+            "NETSCOPE_ALERTS_POLICY_INTERVAL_SECONDS": "0",
+            "NETSCOPE_ALERTS_NTOPNG_URL": ntopng.url,
+            "NETSCOPE_ALERTS_NTOPNG_API_KEY": ntopng.token,
+            "NETSCOPE_ALERTS_LOG_FORMAT": "console",
+        }
+        self.logs = logs
+        self.process: Process | None = None
+        self.channel: grpc.Channel | None = None
+        self.stub: alerts_pb2_grpc.AlertsServiceStub
+
+    def start(self) -> None:
+        self.process = start("alerts", [*NETSCOPE, "serve", "alerts"], self.env, self.logs)
+        wait_grpc_serving(f"127.0.0.1:{self.port}", SERVICE, timeout=60, process=self.process)
+        self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.stub = alerts_pb2_grpc.AlertsServiceStub(self.channel)
+
+    def stop(self) -> None:
+        if self.channel is not None:
+            self.channel.close()
+        if self.process is not None:
+            assert self.process.stop() == 0, self.process.log()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, fake_ntopng: FakeNtopng) -> Iterator[AlertsService]:
+    data = tmp_path_factory.mktemp("alerts-data")
+    subprocess.run(
+        [sys.executable, "-m", "tests.integration.alerts.seed_store", f"chdb://{data}"], check=True, timeout=60
+    )
+    svc = AlertsService(data, tmp_path_factory.mktemp("alerts-logs"), fake_ntopng)
+    svc.start()
+    yield svc
+    svc.stop()
