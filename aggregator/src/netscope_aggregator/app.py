@@ -15,9 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from netscope_aggregator.auth import Principal, Role, TokenRegistry
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP
+from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
 from netscope_aggregator.settings import AggregatorSettings
-from netscope_aggregator.tools import flows
+from netscope_aggregator.tools import alerts, flows
 
 INSTRUCTIONS = (
     "netscope answers questions about a network from historical flows (ClickHouse/ntopng schema), alerts, "
@@ -36,8 +37,8 @@ def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
         read_only=settings.read_only,
         stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
     )
-    for module in (flows,):
-        module.register(mcp, backends)
+    flows.register(mcp, backends)
+    alerts.register(mcp, backends, Confirmations())
     return mcp
 
 

@@ -83,7 +83,10 @@ def demo(
     stores = {"flows": data_dir / "flows", "alerts": data_dir / "alerts"}
     for name, store in stores.items():
         if name in installed and not store.exists():
-            _run_step(f"loading the {name} store", [*NETSCOPE, "scenario", "load", "--dsn", f"chdb://{store}", "--from", str(world)])
+            _run_step(
+                f"loading the {name} store",
+                [*NETSCOPE, "scenario", "load", "--dsn", f"chdb://{store}", "--from", str(world)],
+            )
 
     token = os.environ.get("NETSCOPE_DEMO_TOKEN") or secrets.token_urlsafe(18)
     ports = {"flows": 50051, "alerts": 50052, "snmp": 50053, "live": 50054}
@@ -97,8 +100,11 @@ def demo(
         Component(
             "alerts",
             [*NETSCOPE, "serve", "alerts"],
-            {"NETSCOPE_ALERTS_DSN": f"chdb://{stores['alerts']}", "NETSCOPE_ALERTS_PORT": str(ports["alerts"]),
-             "NETSCOPE_ALERTS_STATE_DIR": str(data_dir / "alerts-state")},
+            {
+                "NETSCOPE_ALERTS_DSN": f"chdb://{stores['alerts']}",
+                "NETSCOPE_ALERTS_PORT": str(ports["alerts"]),
+                "NETSCOPE_ALERTS_STATE_DIR": str(data_dir / "alerts-state"),
+            },
             f"grpc:127.0.0.1:{ports['alerts']}",
         ),
     ]

@@ -1,0 +1,321 @@
+"""Alert tools: mcp-ntopng's per-entity stats and lists, alert search, and exclusions (confirmed writes)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from google.protobuf.json_format import MessageToDict
+from mcp.server.mcpserver import Context
+from pydantic import BaseModel, Field
+
+from netscope.alerts.v1 import alerts_pb2
+from netscope_aggregator.auth import Role
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.confirmations import Confirmations, audit
+from netscope_common.timeutil import make_window
+
+EpochBegin = Annotated[int | None, Field(ge=0, description="window start, UNIX seconds (default: 24 h ago)")]
+EpochEnd = Annotated[int | None, Field(ge=0, description="window end, UNIX seconds (default: now)")]
+TopN = Annotated[int, Field(ge=1, le=100, description="entries per breakdown")]
+Limit = Annotated[int, Field(ge=1, le=200, description="alerts per page")]
+ConfirmId = Annotated[str | None, Field(max_length=64, description="id from the preview, to execute the write")]
+
+ENTITY_TOOLS: dict[str, tuple[alerts_pb2.EntityKind.ValueType, str]] = {
+    "all": (alerts_pb2.ENTITY_KIND_UNSPECIFIED, "all alerts"),
+    "flow": (alerts_pb2.ENTITY_KIND_FLOW, "flow alerts"),
+    "host": (alerts_pb2.ENTITY_KIND_HOST, "host alerts"),
+    "interface": (alerts_pb2.ENTITY_KIND_INTERFACE, "interface alerts"),
+    "mac": (alerts_pb2.ENTITY_KIND_MAC, "MAC address alerts"),
+    "network": (alerts_pb2.ENTITY_KIND_NETWORK, "local network alerts"),
+    "system": (alerts_pb2.ENTITY_KIND_SYSTEM, "system alerts"),
+    "user": (alerts_pb2.ENTITY_KIND_USER, "user alerts"),
+    "snmp_device": (alerts_pb2.ENTITY_KIND_SNMP_DEVICE, "SNMP device alerts"),
+}
+EntityName = Literal[
+    "all", "flow", "host", "interface", "mac", "network", "system", "user", "snmp_device", "active_monitoring"
+]
+_ENTITY_BY_NAME = {
+    **{k: v[0] for k, v in ENTITY_TOOLS.items()},
+    "active_monitoring": alerts_pb2.ENTITY_KIND_ACTIVE_MONITORING,
+}
+
+
+class Count(BaseModel):
+    """One bucket of a breakdown."""
+
+    key: str
+    count: int
+
+
+class AlertStatsAnswer(BaseModel):
+    """Alert counts over a window."""
+
+    window_start: str
+    window_end: str
+    total: int
+    by_type: list[Count]
+    by_severity: list[Count]
+    by_entity: list[Count]
+    note: str = ""
+
+
+class AlertItem(BaseModel):
+    """One alert, readable."""
+
+    id: str
+    time: str
+    entity: str
+    entity_value: str
+    entity_name: str = ""
+    type: str
+    severity: str
+    score: int
+    description: str
+    status: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class AlertListAnswer(BaseModel):
+    """A page of alerts."""
+
+    alerts: list[AlertItem]
+    total: int
+    next_page_token: str = ""
+
+
+class ExclusionItem(BaseModel):
+    """One alert exclusion."""
+
+    kind: str
+    value: str
+    alert_type: str = ""
+    comment: str = ""
+
+
+class WriteAnswer(BaseModel):
+    """A write tool's answer: a preview awaiting confirmation, or what was done."""
+
+    status: Literal["confirmation_required", "done"]
+    preview: str
+    confirm_id: str = ""
+    expires_in_seconds: int = 0
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+def _window(epoch_begin: int | None, epoch_end: int | None) -> Any:
+    end = datetime.fromtimestamp(epoch_end, UTC) if epoch_end else datetime.now(UTC)
+    start = datetime.fromtimestamp(epoch_begin, UTC) if epoch_begin else end - timedelta(hours=24)
+    return make_window(start, end)
+
+
+def _entity_name(kind: alerts_pb2.EntityKind.ValueType) -> str:
+    return alerts_pb2.EntityKind.Name(kind).removeprefix("ENTITY_KIND_").lower()
+
+
+def _alert(a: alerts_pb2.Alert) -> AlertItem:
+    return AlertItem(
+        id=a.id,
+        time=a.time.ToDatetime(tzinfo=UTC).isoformat(),
+        entity=_entity_name(a.entity),
+        entity_value=a.entity_value,
+        entity_name=a.entity_name,
+        type=a.alert_name,
+        severity=a.severity,
+        score=a.score,
+        description=a.description[:500],
+        status=a.status,
+        details=MessageToDict(a.details) if a.HasField("details") else {},
+    )
+
+
+def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+    """Add the alert tools."""
+
+    async def stats(
+        ctx: Context, entity: alerts_pb2.EntityKind.ValueType, epoch_begin: int | None, epoch_end: int | None, top_n: int
+    ) -> AlertStatsAnswer:
+        request = alerts_pb2.AlertStatsRequest(window=_window(epoch_begin, epoch_end), entity=entity, top_n=top_n)
+        reply = await backends.call(
+            "alerts", backends.stubs.alerts.AlertStats, request, principal=principal_of(ctx).name
+        )
+        return AlertStatsAnswer(
+            window_start=reply.window.start.ToDatetime(tzinfo=UTC).isoformat(),
+            window_end=reply.window.end.ToDatetime(tzinfo=UTC).isoformat(),
+            total=reply.total,
+            by_type=[Count(key=c.key, count=c.count) for c in reply.by_type],
+            by_severity=[Count(key=c.key, count=c.count) for c in reply.by_severity],
+            by_entity=[Count(key=c.key, count=c.count) for c in reply.by_entity],
+            note="flow alerts were not counted: the flow store is not reachable"
+            if reply.flow_alerts_unavailable
+            else "",
+        )
+
+    def stats_tool(entity: alerts_pb2.EntityKind.ValueType) -> Callable[..., Awaitable[AlertStatsAnswer]]:
+        async def tool(
+            ctx: Context, epoch_begin: EpochBegin = None, epoch_end: EpochEnd = None, top_n: TopN = 10
+        ) -> AlertStatsAnswer:
+            return await stats(ctx, entity, epoch_begin, epoch_end, top_n)
+
+        return tool
+
+    for key, (entity, label) in ENTITY_TOOLS.items():
+        mcp.register(
+            stats_tool(entity),
+            name=f"get_ntopng_{key}_alert_stats",
+            description=f"Statistics of {label} over a window: total, top alert types, severities and entities.",
+            toolsets=("alerts", "ntopng-compat"),
+        )
+
+    async def list_page(
+        ctx: Context,
+        entity: alerts_pb2.EntityKind.ValueType,
+        entity_value: str,
+        alert_type: str,
+        min_severity: str,
+        epoch_begin: int | None,
+        epoch_end: int | None,
+        limit: int,
+        page_token: str,
+    ) -> AlertListAnswer:
+        request = alerts_pb2.ListAlertsRequest(
+            window=_window(epoch_begin, epoch_end),
+            entity=entity,
+            entity_value=entity_value,
+            alert_type=alert_type,
+            min_severity=min_severity,
+        )
+        request.page.page_size = limit
+        request.page.page_token = page_token
+        reply = await backends.call(
+            "alerts", backends.stubs.alerts.ListAlerts, request, principal=principal_of(ctx).name
+        )
+        return AlertListAnswer(
+            alerts=[_alert(a) for a in reply.alerts], total=reply.total, next_page_token=reply.next_page_token
+        )
+
+    async def get_ntopng_snmp_device_alert_list(
+        ctx: Context,
+        epoch_begin: EpochBegin = None,
+        epoch_end: EpochEnd = None,
+        length: Limit = 20,
+        page_token: str = "",
+    ) -> AlertListAnswer:
+        return await list_page(
+            ctx, alerts_pb2.ENTITY_KIND_SNMP_DEVICE, "", "", "", epoch_begin, epoch_end, length, page_token
+        )
+
+    async def list_alerts(
+        ctx: Context,
+        entity: EntityName = "all",
+        entity_value: Annotated[str, Field(max_length=255, description="host IP, device, interface, ...")] = "",
+        alert_type: Annotated[str, Field(max_length=128, description="ntopng alert type name")] = "",
+        min_severity: Literal["", "debug", "info", "notice", "warning", "error", "critical", "emergency"] = "",
+        epoch_begin: EpochBegin = None,
+        epoch_end: EpochEnd = None,
+        limit: Limit = 20,
+        page_token: Annotated[str, Field(max_length=512)] = "",
+    ) -> AlertListAnswer:
+        return await list_page(
+            ctx,
+            _ENTITY_BY_NAME[entity],
+            entity_value,
+            alert_type,
+            min_severity,
+            epoch_begin,
+            epoch_end,
+            limit,
+            page_token,
+        )
+
+    mcp.register(
+        get_ntopng_snmp_device_alert_list,
+        name="get_ntopng_snmp_device_alert_list",
+        description="List SNMP device alerts (newest first) over a window.",
+        toolsets=("alerts", "snmp", "ntopng-compat"),
+    )
+    mcp.register(
+        list_alerts,
+        name="list_alerts",
+        description="Search alerts by entity kind and value (e.g. a host IP), alert type, minimum severity and window.",
+        toolsets=("alerts",),
+    )
+
+    async def list_alert_exclusions(ctx: Context) -> list[ExclusionItem]:
+        reply = await backends.call(
+            "alerts",
+            backends.stubs.alerts.ListExclusions,
+            alerts_pb2.ListExclusionsRequest(),
+            principal=principal_of(ctx).name,
+        )
+        return [
+            ExclusionItem(
+                kind=alerts_pb2.ExclusionKind.Name(e.kind).removeprefix("EXCLUSION_KIND_").lower(),
+                value=e.value,
+                alert_type=e.alert_type,
+                comment=e.comment,
+            )
+            for e in reply.exclusions
+        ]
+
+    mcp.register(
+        list_alert_exclusions,
+        name="list_alert_exclusions",
+        description="List the host, domain and certificate alert exclusions in force.",
+        toolsets=("alerts",),
+    )
+
+    def exclusion_tool(kind: alerts_pb2.ExclusionKind.ValueType, noun: str) -> Callable[..., Awaitable[WriteAnswer]]:
+        tool_name = f"add_{noun}_alert_exclusion"
+
+        async def tool(
+            ctx: Context,
+            value: Annotated[str, Field(min_length=1, max_length=255, description=f"the {noun} to exclude")],
+            alert_type: Annotated[str, Field(max_length=128, description="only this alert type (empty = all)")] = "",
+            comment: Annotated[str, Field(max_length=500)] = "",
+            confirm_id: ConfirmId = None,
+        ) -> WriteAnswer:
+            principal = principal_of(ctx).name
+            arguments = {"value": value, "alert_type": alert_type, "comment": comment}
+            preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
+            if not confirm_id:
+                return WriteAnswer(
+                    status="confirmation_required",
+                    preview=f"{preview}. Call {tool_name} again with confirm_id to do it.",
+                    confirm_id=confirmations.issue(principal, tool_name, arguments),
+                    expires_in_seconds=int(confirmations.ttl_seconds),
+                )
+            confirmations.consume(confirm_id, principal, tool_name, arguments)
+            request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
+            try:
+                reply = await backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=principal)
+            except Exception as exc:
+                audit(principal, tool_name, arguments, f"failed: {exc}")
+                raise
+            audit(principal, tool_name, arguments, "created" if reply.created else "already existed")
+            return WriteAnswer(
+                status="done",
+                preview=preview,
+                result={"created": reply.created, "ntopng_result": reply.ntopng_result},
+            )
+
+        return tool
+
+    for kind, noun in (
+        (alerts_pb2.EXCLUSION_KIND_HOST, "host"),
+        (alerts_pb2.EXCLUSION_KIND_DOMAIN, "domain"),
+        (alerts_pb2.EXCLUSION_KIND_CERTIFICATE, "certificate"),
+    ):
+        mcp.register(
+            exclusion_tool(kind, noun),
+            name=f"add_{noun}_alert_exclusion",
+            description=(
+                f"Stop alerts for a {noun} (write; needs role write). The first call returns a preview and a "
+                "confirm_id; call again with the same arguments and confirm_id to apply it."
+            ),
+            toolsets=("alerts",),
+            role=Role.WRITE,
+            writes=True,
+        )
