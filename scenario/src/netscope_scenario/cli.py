@@ -15,7 +15,7 @@ from netscope_scenario.output import RENDERINGS, SCENARIO_FILE, generate
 from netscope_scenario.world import DEFAULT_FLOWS_PER_HOUR, World, build_world
 
 app = typer.Typer(help="Simulated network: one deterministic world rendered for every backend.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(message: str) -> typer.Exit:

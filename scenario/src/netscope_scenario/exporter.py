@@ -171,9 +171,9 @@ class Encoder:
         if self._templates_due():
             fields = b"".join(struct.pack("!HH", t, n) for t, n in V9_FIELDS)
             sets.append(_set(0, struct.pack("!HH", DATA_TEMPLATE_ID, len(V9_FIELDS)) + fields))
-            opts = struct.pack("!HHHHHHHHH", OPTIONS_TEMPLATE_ID, 4, 8, 1, 4, 34, 4, 35, 1)
+            opts = struct.pack("!HHHHHHH", OPTIONS_TEMPLATE_ID, 4, 4, 1, 4, 34, 4)  # scope System; SAMPLING_INTERVAL
             sets.append(_set(1, opts))
-            sets.append(_set(OPTIONS_TEMPLATE_ID, struct.pack("!IIB", st.source_id, self.sampling_interval, 2)))
+            sets.append(_set(OPTIONS_TEMPLATE_ID, struct.pack("!II", st.source_id, self.sampling_interval)))
             count += 3
         data = b"".join(
             _V9_RECORD.pack(r.src, r.dst, r.src_port, r.dst_port, r.protocol, r.tos, r.tcp_flags & 0xFF, r.octets,
@@ -194,9 +194,10 @@ class Encoder:
         if self._templates_due():
             fields = b"".join(struct.pack("!HH", t, n) for t, n in IPFIX_FIELDS)
             sets.append(_set(2, struct.pack("!HH", DATA_TEMPLATE_ID, len(IPFIX_FIELDS)) + fields))
-            opts = struct.pack("!HHHHHHHHH", OPTIONS_TEMPLATE_ID, 3, 1, 149, 4, 34, 4, 35, 1)
+            # scope observationDomainId; samplingInterval
+            opts = struct.pack("!HHHHHHH", OPTIONS_TEMPLATE_ID, 2, 1, 149, 4, 34, 4)
             sets.append(_set(3, opts))
-            sets.append(_set(OPTIONS_TEMPLATE_ID, struct.pack("!IIB", st.source_id, self.sampling_interval, 2)))
+            sets.append(_set(OPTIONS_TEMPLATE_ID, struct.pack("!II", st.source_id, self.sampling_interval)))
         data = b"".join(
             _IPFIX_RECORD.pack(r.src, r.dst, r.src_port, r.dst_port, r.protocol, r.tos, r.tcp_flags, r.octets,
                                r.packets, r.first_ms, r.last_ms, r.input_if, r.output_if, r.src_as, r.dst_as)
