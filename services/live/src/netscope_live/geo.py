@@ -36,6 +36,12 @@ class GeoLocator:
         code = getattr(result, "country_code", "") or ""
         return code if len(code) == 2 and code.isalpha() else ""
 
+    def country_name(self, ip: str) -> str:
+        """English country name of `ip`, or ''."""
+        if not self.country(ip):
+            return ""
+        return str(getattr(self._db.lookup(ip), "country_name", "") or "")
+
 
 class LocalNetworks:
     """Decides whether an address is local (inside one of the configured networks)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -51,13 +52,15 @@ class IngestSink(Protocol):
 
 
 class MemorySink:
-    """A sink that keeps every batch (tests and the embedded demo without a flows service)."""
+    """A counting sink that keeps the last `keep_batches` batches (all when None; tests)."""
 
-    def __init__(self) -> None:
-        self.batches: list[list[CompletedFlow]] = []
+    def __init__(self, keep_batches: int | None = None) -> None:
+        self.batches: deque[list[CompletedFlow]] = deque(maxlen=keep_batches)
+        self.received = 0
 
     async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
-        """Keep the batch."""
+        """Count the batch and keep it."""
+        self.received += len(batch)
         self.batches.append(list(batch))
 
     @property

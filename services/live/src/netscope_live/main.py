@@ -1,0 +1,47 @@
+"""Entry point: `netscope serve live`."""
+
+from __future__ import annotations
+
+from netscope.live.v1 import live_pb2_grpc
+from netscope_common.server import ServiceSpec, run
+from netscope_live.collector_source import CollectorSource
+from netscope_live.ingest import IngestSink, MemorySink
+from netscope_live.ntopng import NtopngClient
+from netscope_live.ntopng_source import NtopngSource
+from netscope_live.servicer import LiveServicer
+from netscope_live.settings import LiveSettings
+from netscope_live.source import LiveSource
+
+SERVICE_NAME = "netscope.live.v1.LiveService"
+
+
+def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> LiveSource:
+    """The source NETSCOPE_LIVE_SOURCE selects. The collector's completed flows go to `sink`
+    (until the flows service's IngestFlows is wired, the default sink only counts them)."""
+    if settings.source == "ntopng":
+        client = NtopngClient(
+            settings.ntopng_url(),
+            settings.ntopng_api_key.get_secret_value(),
+            timeout=settings.ntopng_timeout_seconds,
+            retries=settings.ntopng_retries,
+        )
+        return NtopngSource(client)
+    return CollectorSource(settings, sink if sink is not None else MemorySink(keep_batches=0))
+
+
+def build_spec(settings: LiveSettings, sink: IngestSink | None = None) -> ServiceSpec:
+    """Wire the source and the servicer into a runnable service."""
+    source = build_source(settings, sink)
+    return ServiceSpec(
+        name="live",
+        settings=settings,
+        servicers=[(live_pb2_grpc.add_LiveServiceServicer_to_server, LiveServicer(source), SERVICE_NAME)],
+        health_check=source.health,
+        startup=source.start,
+        shutdown=source.stop,
+    )
+
+
+def main() -> None:
+    """Run the live service with settings from the environment."""
+    run(build_spec(LiveSettings()))

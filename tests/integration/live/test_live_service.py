@@ -1,0 +1,208 @@
+"""LiveService over gRPC: collector source fed by real UDP packets, ntopng source against the FAKE."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from netscope.common.v1 import common_pb2
+from netscope.live.v1 import live_pb2 as pb
+from netscope.live.v1 import live_pb2_grpc
+from netscope_common.server import serve
+from netscope_live.ingest import MemorySink
+from netscope_live.main import build_spec
+from netscope_live.netflow.encode import ExportFlow, V9Encoder
+from netscope_live.settings import LiveSettings
+from tests.fixtures.ntopng.fake_ntopng import FakeNtopng
+from tests.support.processes import free_port, running, wait_grpc_serving
+
+pytestmark = pytest.mark.integration
+
+
+@contextlib.asynccontextmanager
+async def live_service(
+    settings: LiveSettings, sink: MemorySink | None = None
+) -> AsyncIterator[live_pb2_grpc.LiveServiceStub]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(build_spec(settings, sink), stop))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
+            await asyncio.wait_for(channel.channel_ready(), 10)
+            yield live_pb2_grpc.LiveServiceStub(channel)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+def world(now: float) -> list[ExportFlow]:
+    return [
+        ExportFlow(
+            "192.168.1.10",
+            "8.8.8.8",
+            51000,
+            443,
+            6,
+            90_000,
+            60,
+            now - 20,
+            now - 1,
+            src_mac="00:1b:63:84:45:e6",
+            l7_proto=91,
+        ),
+        ExportFlow("192.168.1.10", "8.8.4.4", 51001, 53, 17, 300, 3, now - 5, now - 4),
+        ExportFlow("192.168.1.11", "192.168.1.10", 40000, 22, 6, 5_000, 40, now - 60, now - 2),
+        ExportFlow("192.168.1.12", "1.1.1.1", 40001, 443, 6, 20_000, 30, now - 60, now - 2),
+    ]
+
+
+async def test_collector_source_end_to_end() -> None:
+    settings = LiveSettings(port=free_port(), collector_port=free_port(socket.SOCK_DGRAM), idle_timeout_seconds=60)
+    sink = MemorySink()
+    async with live_service(settings, sink) as stub:
+        now = time.time()
+        v9 = V9Encoder(source_id=3)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind(("127.0.0.8", 0))
+            sock.sendto(
+                v9.packet(v9.template_set() + v9.data_sets(world(now), now), now),
+                ("127.0.0.1", settings.collector_port),
+            )
+        for _ in range(200):
+            stats = await stub.CollectorStats(pb.CollectorStatsRequest(), timeout=5)
+            if stats.exporters and stats.exporters[0].records == 4:
+                break
+            await asyncio.sleep(0.02)
+        assert stats.exporters[0].exporter == "127.0.0.8" and stats.exporters[0].templates == 2
+        assert stats.active_flows == 4 and stats.listen_address == f"udp://127.0.0.1:{settings.collector_port}"
+
+        ifaces = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
+        assert [(i.ifid, i.source) for i in ifaces.interfaces] == [(0, "collector")]
+        istats = await stub.InterfaceStats(pb.InterfaceStatsRequest(ifid=0), timeout=5)
+        assert istats.bytes == 115_300 and istats.num_flows == 4 and istats.num_local_hosts == 3
+
+        top_local = await stub.ListHosts(
+            pb.ListHostsRequest(locality=pb.HOST_LOCALITY_LOCAL, sort=pb.HOST_SORT_BYTES), timeout=5
+        )
+        assert [h.ip for h in top_local.hosts] == ["192.168.1.10", "192.168.1.12", "192.168.1.11"]
+        remote = await stub.ListHosts(
+            pb.ListHostsRequest(locality=pb.HOST_LOCALITY_REMOTE, page=common_pb2.PageRequest(page_size=2)), timeout=5
+        )
+        assert [h.ip for h in remote.hosts] == ["8.8.8.8", "1.1.1.1"] and remote.total == 3
+        rest = await stub.ListHosts(
+            pb.ListHostsRequest(
+                locality=pb.HOST_LOCALITY_REMOTE,
+                page=common_pb2.PageRequest(page_size=2, page_token=remote.next_page_token),
+            ),
+            timeout=5,
+        )
+        assert [h.ip for h in rest.hosts] == ["8.8.4.4"] and rest.next_page_token == ""
+
+        host = await stub.GetHost(pb.GetHostRequest(ip="192.168.1.10"), timeout=5)
+        assert host.bytes_sent == 90_300 and host.bytes_received == 5_000 and host.active_flows == 3
+        assert host.mac == "00:1b:63:84:45:e6" and host.mac_vendor == "Apple, Inc."
+        assert {a.name for a in host.applications} == {"TLS", "DNS", "SSH"}
+        assert [(p.l4_proto, p.port) for p in host.server_ports] == [("TCP", 22)]
+        assert host.peers[0].ip == "8.8.8.8"
+
+        flows = await stub.ListFlows(pb.ListFlowsRequest(host="192.168.1.10", l4_proto="tcp"), timeout=5)
+        assert [(f.server_ip, f.l7_proto) for f in flows.flows] == [("8.8.8.8", "TLS"), ("192.168.1.10", "SSH")]
+        summary = await stub.FlowsSummary(pb.FlowsSummaryRequest(), timeout=5)
+        assert summary.total_flows == 4 and summary.applications[0].name == "TLS"
+        countries = await stub.CountryStats(pb.CountryStatsRequest(), timeout=5)
+        assert countries.countries[0].country == "US" and countries.countries[0].hosts == 2
+        located = await stub.HostsLocation(pb.HostsLocationRequest(limit=2), timeout=5)
+        assert located.truncated and located.hosts[0].ip == "192.168.1.10"
+        mac = await stub.MacInfo(pb.MacInfoRequest(mac="00-1B-63-84-45-E6"), timeout=5)
+        assert mac.seen and mac.vendor == "Apple, Inc." and list(mac.ips) == ["192.168.1.10"]
+
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetHost(pb.GetHostRequest(ip="10.9.9.9"), timeout=5)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        assert "host 10.9.9.9 is not active on interface 0" in (err.value.details() or "")
+        for call, code, text in (
+            (
+                stub.GetHost(pb.GetHostRequest(ip="nope"), timeout=5),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "'nope' is not an IPv4 or IPv6 address",
+            ),
+            (
+                stub.ListHosts(pb.ListHostsRequest(ifid=3), timeout=5),
+                grpc.StatusCode.NOT_FOUND,
+                "no interface with ifid 3",
+            ),
+            (
+                stub.ListHosts(pb.ListHostsRequest(page=common_pb2.PageRequest(page_token="x")), timeout=5),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "is not a token this service issued",
+            ),
+            (
+                stub.ListFlows(pb.ListFlowsRequest(page=common_pb2.PageRequest(page_size=5000)), timeout=5),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "page_size 5000 is above the maximum of 1000",
+            ),
+            (
+                stub.MacInfo(pb.MacInfoRequest(mac="zz"), timeout=5),
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "is not a MAC address",
+            ),
+        ):
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await call
+            assert err.value.code() == code and text in (err.value.details() or "")
+    assert sink.received == 4  # shutdown hands the live flows to ingest, each once
+
+
+async def test_ntopng_source_against_the_fake(fake_ntopng: FakeNtopng) -> None:
+    settings = LiveSettings(
+        port=free_port(), source="ntopng", ntopng_host=fake_ntopng.url, ntopng_api_key=fake_ntopng.token
+    )  # type: ignore[arg-type]
+    async with live_service(settings) as stub:
+        ifaces = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
+        assert [(i.ifid, i.name, i.source) for i in ifaces.interfaces] == [(0, "lo", "ntopng")]
+        hosts = await stub.ListHosts(
+            pb.ListHostsRequest(sort=pb.HOST_SORT_THROUGHPUT, page=common_pb2.PageRequest(page_size=2)), timeout=5
+        )
+        assert [h.ip for h in hosts.hosts] == ["127.0.0.1", "127.0.0.2"] and hosts.total == 4
+        assert hosts.next_page_token == "2"
+        by_score = await stub.ListHosts(pb.ListHostsRequest(sort=pb.HOST_SORT_SCORE), timeout=5)
+        assert by_score.hosts[0].ip == "127.0.0.1" and by_score.hosts[0].score == 46844
+        host = await stub.GetHost(pb.GetHostRequest(ip="127.0.0.4"), timeout=5)
+        assert host.bytes_sent == 118584 and host.active_flows == 1680 and host.is_local
+        assert host.throughput_bps == pytest.approx(3520.6635742188 * 8)
+        assert {a.name for a in host.applications} == {"PostgreSQL", "SSH", "Unknown"}
+        assert [(p.l4_proto, p.port) for p in host.server_ports][:1] == [("TCP", 22)]
+        flows = await stub.ListFlows(
+            pb.ListFlowsRequest(host="127.0.0.4", page=common_pb2.PageRequest(page_size=3)), timeout=5
+        )
+        assert len(flows.flows) == 3 and flows.total == 10 and flows.flows[0].l7_proto == "SSH"
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetHost(pb.GetHostRequest(ip="10.9.9.9"), timeout=5)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "not active on ntopng interface 0" in str(
+            err.value.details()
+        )
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.InterfaceStats(pb.InterfaceStatsRequest(ifid=9), timeout=5)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "no interface with ifid 9" in str(err.value.details())
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.CollectorStats(pb.CollectorStatsRequest(), timeout=5)
+        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        fake_ntopng.token = "rotated"
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
+        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "NTOPNG_API_KEY" in str(err.value.details())
+
+
+def test_netscope_serve_live_process(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"NETSCOPE_LIVE_PORT": str(port), "NETSCOPE_LIVE_COLLECTOR_PORT": str(free_port(socket.SOCK_DGRAM))}
+    with running("live", [sys.executable, "-m", "netscope_common", "serve", "live"], env, tmp_path) as process:
+        wait_grpc_serving(f"127.0.0.1:{port}", "netscope.live.v1.LiveService", timeout=30, process=process)
+        assert process.stop() == 0, process.log()[-2000:]
