@@ -1,6 +1,5 @@
 """Alert tools: mcp-ntopng's per-entity stats and lists, alert search, and exclusions (confirmed writes)."""
 
-from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta

@@ -1,6 +1,5 @@
 """Historical flow tools: guarded SQL, table listing and description (mcp-ntopng and ntopng names)."""
 
-from __future__ import annotations
 
 from typing import Annotated, Any
 
