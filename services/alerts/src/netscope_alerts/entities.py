@@ -27,6 +27,7 @@ BRANCH_COLUMNS = (
     "entity_name",
     "ips",
     "domain",
+    "domain_text",
 )
 
 
@@ -54,7 +55,8 @@ class EntitySource:
             " toUInt8(alert_status) AS alert_status, tstamp, tstamp_end, toUInt8(severity) AS severity,"
             " toUInt16(score) AS score, toUInt32(counter) AS counter, description, json,"
             f" toString({self.value_sql}) AS entity_value, toString({self.name_sql}) AS entity_name,"
-            f" CAST({self.ips_sql} AS Array(String)) AS ips, toString({self.domain_sql}) AS domain"
+            f" CAST({self.ips_sql} AS Array(String)) AS ips, toString({self.domain_sql}) AS domain,"
+            " json AS domain_text"
             f" FROM {self.table}"
         )
 
@@ -66,7 +68,8 @@ _FLOW_BRANCH = (
     " ALERT_JSON AS json, IPv4NumToString(IPV4_SRC_ADDR) AS entity_value,"
     " concat(IPv4NumToString(IPV4_SRC_ADDR), ':', toString(IP_SRC_PORT), ' -> ',"
     " IPv4NumToString(IPV4_DST_ADDR), ':', toString(IP_DST_PORT)) AS entity_name,"
-    " [IPv4NumToString(IPV4_SRC_ADDR), IPv4NumToString(IPV4_DST_ADDR)] AS ips, INFO AS domain"
+    " [IPv4NumToString(IPV4_SRC_ADDR), IPv4NumToString(IPV4_DST_ADDR)] AS ips, INFO AS domain,"
+    " INFO AS domain_text"
     " FROM flows WHERE STATUS != 0 AND IS_ALERT_DELETED != 1"
 )
 
