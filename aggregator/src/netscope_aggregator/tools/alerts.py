@@ -1,6 +1,5 @@
 """Alert tools: mcp-ntopng's per-entity stats and lists, alert search, and exclusions (confirmed writes)."""
 
-
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -134,7 +133,11 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     """Add the alert tools."""
 
     async def stats(
-        ctx: Context, entity: alerts_pb2.EntityKind.ValueType, epoch_begin: int | None, epoch_end: int | None, top_n: int
+        ctx: Context,
+        entity: alerts_pb2.EntityKind.ValueType,
+        epoch_begin: int | None,
+        epoch_end: int | None,
+        top_n: int,
     ) -> AlertStatsAnswer:
         request = alerts_pb2.AlertStatsRequest(window=_window(epoch_begin, epoch_end), entity=entity, top_n=top_n)
         reply = await backends.call(

@@ -1,6 +1,5 @@
 """Historical flow tools: guarded SQL, table listing and description (mcp-ntopng and ntopng names)."""
 
-
 from typing import Annotated, Any
 
 from google.protobuf.json_format import MessageToDict

@@ -1,0 +1,99 @@
+"""Alert tools over MCP against the alerts service loaded with the scenario world."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_TOKEN, READ_TOKEN, mcp_session
+from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def alerts_url(run_dir: Path) -> Iterator[str]:
+    """alerts (scenario data in chdb) + aggregator; yields the MCP URL."""
+    world, store = run_dir / "world", run_dir / "alerts-store"
+    subprocess.run(
+        [*NETSCOPE, "scenario", "generate", "--seed", "3", "--hours", "2", "--out", str(world), "--only", "ntopng"],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*NETSCOPE, "scenario", "load", "--dsn", f"chdb://{store}", "--from", str(world)],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    alerts_port, http_port = free_port(), free_port()
+    logs = run_dir / "logs"
+    alerts_env = {"NETSCOPE_ALERTS_DSN": f"chdb://{store}", "NETSCOPE_ALERTS_PORT": str(alerts_port)}
+    agg_env = {
+        "NETSCOPE_AGGREGATOR_PORT": str(http_port),
+        "NETSCOPE_AGGREGATOR_ALERTS_TARGET": f"127.0.0.1:{alerts_port}",
+        "NETSCOPE_AGGREGATOR_TOKENS": f"reader:read:{READ_TOKEN},root:admin:{ADMIN_TOKEN}",
+    }
+    with running("alerts", [*NETSCOPE, "serve", "alerts"], alerts_env, logs) as alerts:
+        wait_grpc_serving(f"127.0.0.1:{alerts_port}", "netscope.alerts.v1.AlertsService", process=alerts)
+        with running("aggregator-alerts", [*NETSCOPE, "serve", "aggregator"], agg_env, logs) as aggregator:
+            wait_http_ok(f"http://127.0.0.1:{http_port}/healthz", process=aggregator)
+            yield f"http://127.0.0.1:{http_port}/mcp/"
+
+
+async def test_host_alert_stats_and_list_name_the_exfiltrating_host(alerts_url: str) -> None:
+    async with mcp_session(alerts_url) as session:
+        stats = await session.call_tool("get_ntopng_host_alert_stats", {})
+        assert not stats.is_error, stats.content
+        assert stats.structured_content["total"] > 0
+        assert any(e["key"] == "10.1.2.42" for e in stats.structured_content["by_entity"])
+        listed = await session.call_tool("list_alerts", {"entity": "host", "entity_value": "10.1.2.42"})
+        assert listed.structured_content["alerts"]
+        assert all(a["entity_value"] == "10.1.2.42" for a in listed.structured_content["alerts"])
+
+
+async def test_read_token_cannot_see_or_call_write_tools(alerts_url: str) -> None:
+    async with mcp_session(alerts_url) as session:
+        names = {t.name for t in (await session.list_tools()).tools}
+        assert "get_ntopng_all_alert_stats" in names
+        assert "add_host_alert_exclusion" not in names
+        refused = await session.call_tool("add_host_alert_exclusion", {"value": "10.9.9.9"})
+        assert refused.is_error
+        assert "needs role 'write'" in refused.content[0].text
+
+
+async def test_write_needs_a_confirmation_bound_to_its_arguments(alerts_url: str) -> None:
+    async with mcp_session(alerts_url, ADMIN_TOKEN) as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert tools["add_host_alert_exclusion"].annotations.read_only_hint is False
+        preview = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42"})
+        assert preview.structured_content["status"] == "confirmation_required"
+        confirm_id = preview.structured_content["confirm_id"]
+        other = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.43", "confirm_id": confirm_id})
+        assert other.is_error
+        assert "different arguments" in other.content[0].text
+        replay = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": confirm_id})
+        assert replay.is_error  # the id was consumed by the mismatched attempt
+        preview = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42"})
+        done = await session.call_tool(
+            "add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": preview.structured_content["confirm_id"]}
+        )
+        assert done.structured_content["status"] == "done"
+        exclusions = await session.call_tool("list_alert_exclusions", {})
+        assert any(e["value"] == "10.1.2.42" for e in exclusions.structured_content["result"])
+        after = await session.call_tool("list_alerts", {"entity": "host", "entity_value": "10.1.2.42"})
+        assert after.structured_content["alerts"] == []
+
+
+async def test_bad_exclusion_value_is_a_clear_error(alerts_url: str) -> None:
+    async with mcp_session(alerts_url, ADMIN_TOKEN) as session:
+        preview = await session.call_tool("add_host_alert_exclusion", {"value": "not-an-ip"})
+        done = await session.call_tool(
+            "add_host_alert_exclusion", {"value": "not-an-ip", "confirm_id": preview.structured_content["confirm_id"]}
+        )
+        assert done.is_error
+        assert "not-an-ip" in done.content[0].text
