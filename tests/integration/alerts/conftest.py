@@ -45,7 +45,7 @@ class AlertsService:
 
     def start(self) -> None:
         self.process = start("alerts", [*NETSCOPE, "serve", "alerts"], self.env, self.logs)
-        wait_grpc_serving(f"127.0.0.1:{self.port}", SERVICE, timeout=60, process=self.process)
+        wait_grpc_serving(f"127.0.0.1:{self.port}", SERVICE, timeout=120, process=self.process)
         self.channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.stub = alerts_pb2_grpc.AlertsServiceStub(self.channel)
 
