@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from functools import cached_property
 
@@ -48,11 +49,17 @@ class LocalNetworks:
 
     def __init__(self, networks: Iterable[str] = DEFAULT_LOCAL_NETWORKS) -> None:
         self.networks = tuple(ipaddress.ip_network(n, strict=False) for n in networks)
+        # (family, network as int, netmask as int): matched with integer ops, no ipaddress objects per call
+        self._masks = tuple(
+            (socket.AF_INET if n.version == 4 else socket.AF_INET6, int(n.network_address), int(n.netmask))
+            for n in self.networks
+        )
 
     def is_local(self, ip: str) -> bool:
         """True when `ip` falls in a local network (invalid text is not local)."""
+        family = socket.AF_INET6 if ":" in ip else socket.AF_INET
         try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
+            value = int.from_bytes(socket.inet_pton(family, ip), "big")
+        except OSError:
             return False
-        return any(addr.version == net.version and addr in net for net in self.networks)
+        return any(f == family and value & mask == net for f, net, mask in self._masks)
