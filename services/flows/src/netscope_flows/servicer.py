@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import grpc
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window, to_timestamp
 from netscope_common.values import to_row
+from netscope_flows import search, stats, timeseries
+from netscope_flows.filters import compile_filter
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
-from netscope_flows.topk import build_topk_sql
+from netscope_flows.topk import build_topk_sql, render_key
+
+MAX_STREAM_PAGES = 100
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -99,10 +106,95 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         )
         return flows_pb2.TopKResponse(
             entries=[
-                flows_pb2.TopKEntry(key=str(k), bytes=int(b), packets=int(p), flows=int(f), score=int(s))
+                flows_pb2.TopKEntry(
+                    key=render_key(request.dimension, k), bytes=int(b), packets=int(p), flows=int(f), score=int(s)
+                )
                 for k, b, p, f, s in ranked.rows
             ],
             window_start=to_timestamp(start),
             window_end=to_timestamp(end),
             total_bytes=int(total.rows[0][0] or 0) if total.rows else 0,
         )
+
+    async def SearchFlows(
+        self, request: flows_pb2.SearchFlowsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.SearchFlowsResponse:
+        flt = compile_filter(request.filter)
+        size = search.page_size(request)
+        offset = search.decode_token(request)
+        result = await self._store.read(search.build_search_sql(request, flt, offset, size))
+        more = len(result.rows) > size and offset + size <= search.MAX_OFFSET
+        return flows_pb2.SearchFlowsResponse(
+            flows=[search.to_record(r) for r in result.rows[:size]],
+            next_page_token=search.encode_token(request, offset + size) if more else "",
+            window_start=to_timestamp(flt.start),
+            window_end=to_timestamp(flt.end),
+        )
+
+    async def StreamFlows(
+        self, request: flows_pb2.SearchFlowsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[flows_pb2.SearchFlowsResponse]:
+        page = flows_pb2.SearchFlowsRequest()
+        page.CopyFrom(request)
+        for _ in range(MAX_STREAM_PAGES):
+            answer = await self.SearchFlows(page, context)
+            yield answer
+            if not answer.next_page_token:
+                return
+            page.page_token = answer.next_page_token
+
+    async def TimeSeries(
+        self, request: flows_pb2.TimeSeriesRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.TimeSeriesResponse:
+        flt = compile_filter(request.filter)
+        width = timeseries.bucket_seconds(request, flt)
+        result = await self._store.read(timeseries.build_series_sql(request, flt, width))
+        series: dict[str, flows_pb2.Series] = {}
+        for key, bucket, value in result.rows:
+            name = render_key(request.group_by, key)
+            entry = series.setdefault(name, flows_pb2.Series(key=name))
+            entry.points.append(
+                flows_pb2.TimePoint(time=to_timestamp(datetime.fromtimestamp(int(bucket), UTC)), value=float(value))
+            )
+        return flows_pb2.TimeSeriesResponse(
+            series=list(series.values()),
+            bucket_seconds=width,
+            metric=request.metric or flows_pb2.METRIC_BYTES,
+            window_start=to_timestamp(flt.start),
+            window_end=to_timestamp(flt.end),
+        )
+
+    async def CountryStats(
+        self, request: flows_pb2.CountryStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.CountryStatsResponse:
+        flt = compile_filter(request.filter)
+        result = await self._store.read(stats.build_country_sql(request, flt))
+        return flows_pb2.CountryStatsResponse(countries=[stats.to_country(r) for r in result.rows])
+
+    async def ListProtocols(
+        self, request: flows_pb2.ListProtocolsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.ListProtocolsResponse:
+        needle = request.name_contains.strip().lower()
+        return flows_pb2.ListProtocolsResponse(
+            protocols=[
+                flows_pb2.ProtocolInfo(id=key, name=name, category_id=category)
+                for key, (name, category) in sorted(L7_PROTOCOLS.items())
+                if needle in name.lower()
+            ]
+        )
+
+    async def _device_stats(self, request: flows_pb2.DeviceStatsRequest) -> flows_pb2.DeviceStatsResponse:
+        flt = compile_filter(request.filter)
+        totals = await self._store.read(stats.build_exporter_sql(flt))
+        interfaces = await self._store.read(stats.build_interface_sql(flt))
+        return flows_pb2.DeviceStatsResponse(exporters=stats.to_exporters(totals.rows, interfaces.rows))
+
+    async def FlowDeviceStats(
+        self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DeviceStatsResponse:
+        return await self._device_stats(request)
+
+    async def SflowDeviceStats(
+        self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DeviceStatsResponse:
+        return await self._device_stats(request)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
+from netscope_common.ntopng.ndpi import l7_name
 
 MAX_K = 1000
 LOCAL, REMOTE = 1, 2
@@ -36,10 +37,26 @@ _METRIC_COLUMNS = {
 }
 
 
+METRIC_SQL = {
+    flows_pb2.METRIC_BYTES: "sum(TOTAL_BYTES)",
+    flows_pb2.METRIC_PACKETS: "sum(PACKETS)",
+    flows_pb2.METRIC_FLOWS: "count()",
+    flows_pb2.METRIC_SCORE: "sum(SCORE)",
+    flows_pb2.METRIC_UNSPECIFIED: "sum(TOTAL_BYTES)",
+}
+
+
+def render_key(dimension: int, key: object) -> str:
+    """A ranked key as an assistant reads it: L7 ids become nDPI names."""
+    if dimension == D.TOP_K_DIMENSION_L7_PROTO and str(key).isdigit():
+        return l7_name(int(str(key)))
+    return str(key)
+
+
 def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetime) -> str:
     """One aggregate query; every interpolated value is an enum-chosen expression or an integer."""
     if request.k > MAX_K:
-        raise InvalidArgument(f"k must be between 1 and {MAX_K}; got {request.k}", field="k")
+        raise InvalidArgument(f"k must be between 1 and {MAX_K} (0 means 10); got {request.k}", field="k")
     dimension = request.dimension or D.TOP_K_DIMENSION_SRC_IP
     if dimension not in KEY_EXPRESSIONS:
         raise InvalidArgument(f"unknown dimension {dimension}", field="dimension")

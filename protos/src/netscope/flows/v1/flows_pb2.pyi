@@ -93,6 +93,33 @@ LOCALITY_LOCAL: Locality.ValueType  # 1
 LOCALITY_REMOTE: Locality.ValueType  # 2
 Global___Locality: _TypeAlias = Locality  # noqa: Y015
 
+class _FlowSort:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FlowSortEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FlowSort.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FLOW_SORT_UNSPECIFIED: _FlowSort.ValueType  # 0
+    """newest first"""
+    FLOW_SORT_NEWEST: _FlowSort.ValueType  # 1
+    FLOW_SORT_OLDEST: _FlowSort.ValueType  # 2
+    FLOW_SORT_BYTES: _FlowSort.ValueType  # 3
+    FLOW_SORT_PACKETS: _FlowSort.ValueType  # 4
+    FLOW_SORT_SCORE: _FlowSort.ValueType  # 5
+    FLOW_SORT_DURATION: _FlowSort.ValueType  # 6
+
+class FlowSort(_FlowSort, metaclass=_FlowSortEnumTypeWrapper): ...
+
+FLOW_SORT_UNSPECIFIED: FlowSort.ValueType  # 0
+"""newest first"""
+FLOW_SORT_NEWEST: FlowSort.ValueType  # 1
+FLOW_SORT_OLDEST: FlowSort.ValueType  # 2
+FLOW_SORT_BYTES: FlowSort.ValueType  # 3
+FLOW_SORT_PACKETS: FlowSort.ValueType  # 4
+FLOW_SORT_SCORE: FlowSort.ValueType  # 5
+FLOW_SORT_DURATION: FlowSort.ValueType  # 6
+Global___FlowSort: _TypeAlias = FlowSort  # noqa: Y015
+
 @_typing.final
 class QueryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -352,3 +379,627 @@ class TopKResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TopKResponse: _TypeAlias = TopKResponse  # noqa: Y015
+
+@_typing.final
+class FlowFilter(_message.Message):
+    """---- Flow filters shared by SearchFlows, TimeSeries, CountryStats and the device statistics ----
+
+    Which flows to look at. Every field is optional except the window (missing bounds: the last hour).
+    IP fields take one address or a CIDR (IPv4 or IPv6).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WINDOW_FIELD_NUMBER: _builtins.int
+    SRC_IP_FIELD_NUMBER: _builtins.int
+    DST_IP_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    DST_PORT_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    L4_PROTO_FIELD_NUMBER: _builtins.int
+    L7_PROTO_FIELD_NUMBER: _builtins.int
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    INTERFACE_ID_FIELD_NUMBER: _builtins.int
+    MIN_BYTES_FIELD_NUMBER: _builtins.int
+    MIN_SCORE_FIELD_NUMBER: _builtins.int
+    src_ip: _builtins.str
+    """Client (initiator) address or CIDR, e.g. "10.1.2.42" or "10.1.0.0/16"."""
+    dst_ip: _builtins.str
+    """Server (responder) address or CIDR."""
+    host: _builtins.str
+    """Either side, address or CIDR."""
+    dst_port: _builtins.int
+    """Server port."""
+    port: _builtins.int
+    """Either port (client or server)."""
+    l4_proto: _builtins.str
+    """L4 protocol: "tcp", "udp", "icmp", or an IP protocol number 0-255."""
+    l7_proto: _builtins.str
+    """L7 protocol by nDPI name, case-insensitive (see ListProtocols), e.g. "TLS", "DNS"."""
+    country: _builtins.str
+    """ISO 3166 two-letter country of either side, e.g. "NL"."""
+    exporter: _builtins.str
+    """Exporter (probe) IPv4 address."""
+    if_index: _builtins.int
+    """Exporter interface ifIndex, input or output."""
+    interface_id: _builtins.int
+    """ntopng interface id."""
+    min_bytes: _builtins.int
+    """Only flows with at least this many bytes (both directions)."""
+    min_score: _builtins.int
+    """Only flows with at least this ntopng score."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow: ...
+    def __init__(
+        self,
+        *,
+        window: _common_pb2.TimeWindow | None = ...,
+        src_ip: _builtins.str = ...,
+        dst_ip: _builtins.str = ...,
+        host: _builtins.str = ...,
+        dst_port: _builtins.int | None = ...,
+        port: _builtins.int | None = ...,
+        l4_proto: _builtins.str = ...,
+        l7_proto: _builtins.str = ...,
+        country: _builtins.str = ...,
+        exporter: _builtins.str = ...,
+        if_index: _builtins.int | None = ...,
+        interface_id: _builtins.int | None = ...,
+        min_bytes: _builtins.int = ...,
+        min_score: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port", "_if_index", b"_if_index", "_interface_id", b"_interface_id", "_port", b"_port", "dst_port", b"dst_port", "if_index", b"if_index", "interface_id", b"interface_id", "port", b"port", "window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port", "_if_index", b"_if_index", "_interface_id", b"_interface_id", "_port", b"_port", "country", b"country", "dst_ip", b"dst_ip", "dst_port", b"dst_port", "exporter", b"exporter", "host", b"host", "if_index", b"if_index", "interface_id", b"interface_id", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "min_bytes", b"min_bytes", "min_score", b"min_score", "port", b"port", "src_ip", b"src_ip", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__dst_port: _TypeAlias = _typing.Literal["dst_port"]  # noqa: Y015
+    _WhichOneofArgType__dst_port: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port"]  # noqa: Y015
+    _WhichOneofReturnType__if_index: _TypeAlias = _typing.Literal["if_index"]  # noqa: Y015
+    _WhichOneofArgType__if_index: _TypeAlias = _typing.Literal["_if_index", b"_if_index"]  # noqa: Y015
+    _WhichOneofReturnType__interface_id: _TypeAlias = _typing.Literal["interface_id"]  # noqa: Y015
+    _WhichOneofArgType__interface_id: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id"]  # noqa: Y015
+    _WhichOneofReturnType__port: _TypeAlias = _typing.Literal["port"]  # noqa: Y015
+    _WhichOneofArgType__port: _TypeAlias = _typing.Literal["_port", b"_port"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__dst_port) -> _WhichOneofReturnType__dst_port | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__if_index) -> _WhichOneofReturnType__if_index | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__interface_id) -> _WhichOneofReturnType__interface_id | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__port) -> _WhichOneofReturnType__port | None: ...
+
+Global___FlowFilter: _TypeAlias = FlowFilter  # noqa: Y015
+
+@_typing.final
+class SearchFlowsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    SORT_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    sort: Global___FlowSort.ValueType
+    page_size: _builtins.int
+    """Flows per page: 0 means 100; at most 1000."""
+    page_token: _builtins.str
+    """From the previous answer's next_page_token; the filter and sort must be the same."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        sort: Global___FlowSort.ValueType = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "page_size", b"page_size", "page_token", b"page_token", "sort", b"sort"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchFlowsRequest: _TypeAlias = SearchFlowsRequest  # noqa: Y015
+
+@_typing.final
+class FlowRecord(_message.Message):
+    """One flow as ntopng stored it, rendered readably."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FLOW_ID_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    SRC_IP_FIELD_NUMBER: _builtins.int
+    SRC_PORT_FIELD_NUMBER: _builtins.int
+    DST_IP_FIELD_NUMBER: _builtins.int
+    DST_PORT_FIELD_NUMBER: _builtins.int
+    L4_PROTO_FIELD_NUMBER: _builtins.int
+    L7_PROTO_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    SRC2DST_BYTES_FIELD_NUMBER: _builtins.int
+    DST2SRC_BYTES_FIELD_NUMBER: _builtins.int
+    PACKETS_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    INFO_FIELD_NUMBER: _builtins.int
+    SRC_COUNTRY_FIELD_NUMBER: _builtins.int
+    DST_COUNTRY_FIELD_NUMBER: _builtins.int
+    SRC_LABEL_FIELD_NUMBER: _builtins.int
+    DST_LABEL_FIELD_NUMBER: _builtins.int
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    INPUT_IF_INDEX_FIELD_NUMBER: _builtins.int
+    OUTPUT_IF_INDEX_FIELD_NUMBER: _builtins.int
+    INTERFACE_ID_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    flow_id: _builtins.int
+    src_ip: _builtins.str
+    src_port: _builtins.int
+    dst_ip: _builtins.str
+    dst_port: _builtins.int
+    l4_proto: _builtins.str
+    l7_proto: _builtins.str
+    bytes: _builtins.int
+    src2dst_bytes: _builtins.int
+    dst2src_bytes: _builtins.int
+    packets: _builtins.int
+    score: _builtins.int
+    info: _builtins.str
+    src_country: _builtins.str
+    dst_country: _builtins.str
+    src_label: _builtins.str
+    dst_label: _builtins.str
+    exporter: _builtins.str
+    input_if_index: _builtins.int
+    output_if_index: _builtins.int
+    interface_id: _builtins.int
+    status: _builtins.int
+    """ntopng flow alert type id; 0 = none."""
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        flow_id: _builtins.int = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        src_ip: _builtins.str = ...,
+        src_port: _builtins.int = ...,
+        dst_ip: _builtins.str = ...,
+        dst_port: _builtins.int = ...,
+        l4_proto: _builtins.str = ...,
+        l7_proto: _builtins.str = ...,
+        bytes: _builtins.int = ...,
+        src2dst_bytes: _builtins.int = ...,
+        dst2src_bytes: _builtins.int = ...,
+        packets: _builtins.int = ...,
+        score: _builtins.int = ...,
+        info: _builtins.str = ...,
+        src_country: _builtins.str = ...,
+        dst_country: _builtins.str = ...,
+        src_label: _builtins.str = ...,
+        dst_label: _builtins.str = ...,
+        exporter: _builtins.str = ...,
+        input_if_index: _builtins.int = ...,
+        output_if_index: _builtins.int = ...,
+        interface_id: _builtins.int = ...,
+        status: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "dst2src_bytes", b"dst2src_bytes", "dst_country", b"dst_country", "dst_ip", b"dst_ip", "dst_label", b"dst_label", "dst_port", b"dst_port", "exporter", b"exporter", "first_seen", b"first_seen", "flow_id", b"flow_id", "info", b"info", "input_if_index", b"input_if_index", "interface_id", b"interface_id", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "last_seen", b"last_seen", "output_if_index", b"output_if_index", "packets", b"packets", "score", b"score", "src2dst_bytes", b"src2dst_bytes", "src_country", b"src_country", "src_ip", b"src_ip", "src_label", b"src_label", "src_port", b"src_port", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FlowRecord: _TypeAlias = FlowRecord  # noqa: Y015
+
+@_typing.final
+class SearchFlowsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FLOWS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Empty when this is the last page."""
+    @_builtins.property
+    def flows(self) -> _containers.RepeatedCompositeFieldContainer[Global___FlowRecord]: ...
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        flows: _abc.Iterable[Global___FlowRecord] | None = ...,
+        next_page_token: _builtins.str = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flows", b"flows", "next_page_token", b"next_page_token", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchFlowsResponse: _TypeAlias = SearchFlowsResponse  # noqa: Y015
+
+@_typing.final
+class TimeSeriesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    METRIC_FIELD_NUMBER: _builtins.int
+    BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
+    GROUP_BY_FIELD_NUMBER: _builtins.int
+    TOP_N_FIELD_NUMBER: _builtins.int
+    metric: Global___Metric.ValueType
+    bucket_seconds: _builtins.int
+    """Bucket width in seconds: 0 picks one giving about 60 buckets; at least 10; at most 2000 buckets per window."""
+    group_by: Global___TopKDimension.ValueType
+    """Split the series by this dimension (its top_n keys over the window); unspecified = one total series."""
+    top_n: _builtins.int
+    """Series when grouping: 0 means 5; at most 20."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        metric: Global___Metric.ValueType = ...,
+        bucket_seconds: _builtins.int = ...,
+        group_by: Global___TopKDimension.ValueType = ...,
+        top_n: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket_seconds", b"bucket_seconds", "filter", b"filter", "group_by", b"group_by", "metric", b"metric", "top_n", b"top_n"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimeSeriesRequest: _TypeAlias = TimeSeriesRequest  # noqa: Y015
+
+@_typing.final
+class TimePoint(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    value: _builtins.float
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        value: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["time", b"time", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimePoint: _TypeAlias = TimePoint  # noqa: Y015
+
+@_typing.final
+class Series(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    POINTS_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """"total" when not grouped, else the group key (rendered as in TopK)."""
+    @_builtins.property
+    def points(self) -> _containers.RepeatedCompositeFieldContainer[Global___TimePoint]: ...
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        points: _abc.Iterable[Global___TimePoint] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "points", b"points"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Series: _TypeAlias = Series  # noqa: Y015
+
+@_typing.final
+class TimeSeriesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SERIES_FIELD_NUMBER: _builtins.int
+    BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
+    METRIC_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    bucket_seconds: _builtins.int
+    metric: Global___Metric.ValueType
+    @_builtins.property
+    def series(self) -> _containers.RepeatedCompositeFieldContainer[Global___Series]: ...
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        series: _abc.Iterable[Global___Series] | None = ...,
+        bucket_seconds: _builtins.int = ...,
+        metric: Global___Metric.ValueType = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket_seconds", b"bucket_seconds", "metric", b"metric", "series", b"series", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TimeSeriesResponse: _TypeAlias = TimeSeriesResponse  # noqa: Y015
+
+@_typing.final
+class CountryStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    K_FIELD_NUMBER: _builtins.int
+    k: _builtins.int
+    """Countries returned: 0 means 20; at most 300."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        k: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "k", b"k"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryStatsRequest: _TypeAlias = CountryStatsRequest  # noqa: Y015
+
+@_typing.final
+class CountryStat(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    BYTES_SENT_FIELD_NUMBER: _builtins.int
+    BYTES_RECEIVED_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    HOSTS_FIELD_NUMBER: _builtins.int
+    country: _builtins.str
+    """ISO two-letter code; "" for private or unknown addresses."""
+    bytes_sent: _builtins.int
+    bytes_received: _builtins.int
+    flows: _builtins.int
+    hosts: _builtins.int
+    def __init__(
+        self,
+        *,
+        country: _builtins.str = ...,
+        bytes_sent: _builtins.int = ...,
+        bytes_received: _builtins.int = ...,
+        flows: _builtins.int = ...,
+        hosts: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "country", b"country", "flows", b"flows", "hosts", b"hosts"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryStat: _TypeAlias = CountryStat  # noqa: Y015
+
+@_typing.final
+class CountryStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    COUNTRIES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def countries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountryStat]: ...
+    def __init__(
+        self,
+        *,
+        countries: _abc.Iterable[Global___CountryStat] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CountryStatsResponse: _TypeAlias = CountryStatsResponse  # noqa: Y015
+
+@_typing.final
+class ListProtocolsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_CONTAINS_FIELD_NUMBER: _builtins.int
+    name_contains: _builtins.str
+    """Case-insensitive substring of the nDPI name; empty lists every protocol."""
+    def __init__(
+        self,
+        *,
+        name_contains: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name_contains", b"name_contains"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListProtocolsRequest: _TypeAlias = ListProtocolsRequest  # noqa: Y015
+
+@_typing.final
+class ProtocolInfo(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
+    CATEGORY_ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    name: _builtins.str
+    category_id: _builtins.int
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        name: _builtins.str = ...,
+        category_id: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["category_id", b"category_id", "id", b"id", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ProtocolInfo: _TypeAlias = ProtocolInfo  # noqa: Y015
+
+@_typing.final
+class ListProtocolsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROTOCOLS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def protocols(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProtocolInfo]: ...
+    def __init__(
+        self,
+        *,
+        protocols: _abc.Iterable[Global___ProtocolInfo] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["protocols", b"protocols"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListProtocolsResponse: _TypeAlias = ListProtocolsResponse  # noqa: Y015
+
+@_typing.final
+class DeviceStatsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeviceStatsRequest: _TypeAlias = DeviceStatsRequest  # noqa: Y015
+
+@_typing.final
+class InterfaceStat(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    IN_BYTES_FIELD_NUMBER: _builtins.int
+    OUT_BYTES_FIELD_NUMBER: _builtins.int
+    IN_PACKETS_FIELD_NUMBER: _builtins.int
+    OUT_PACKETS_FIELD_NUMBER: _builtins.int
+    IN_FLOWS_FIELD_NUMBER: _builtins.int
+    OUT_FLOWS_FIELD_NUMBER: _builtins.int
+    if_index: _builtins.int
+    in_bytes: _builtins.int
+    out_bytes: _builtins.int
+    in_packets: _builtins.int
+    out_packets: _builtins.int
+    in_flows: _builtins.int
+    out_flows: _builtins.int
+    def __init__(
+        self,
+        *,
+        if_index: _builtins.int = ...,
+        in_bytes: _builtins.int = ...,
+        out_bytes: _builtins.int = ...,
+        in_packets: _builtins.int = ...,
+        out_packets: _builtins.int = ...,
+        in_flows: _builtins.int = ...,
+        out_flows: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["if_index", b"if_index", "in_bytes", b"in_bytes", "in_flows", b"in_flows", "in_packets", b"in_packets", "out_bytes", b"out_bytes", "out_flows", b"out_flows", "out_packets", b"out_packets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceStat: _TypeAlias = InterfaceStat  # noqa: Y015
+
+@_typing.final
+class ExporterStat(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    PACKETS_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    INTERFACES_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    """Exporter (probe) IPv4."""
+    flows: _builtins.int
+    bytes: _builtins.int
+    packets: _builtins.int
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def interfaces(self) -> _containers.RepeatedCompositeFieldContainer[Global___InterfaceStat]: ...
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        flows: _builtins.int = ...,
+        bytes: _builtins.int = ...,
+        packets: _builtins.int = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        interfaces: _abc.Iterable[Global___InterfaceStat] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "exporter", b"exporter", "first_seen", b"first_seen", "flows", b"flows", "interfaces", b"interfaces", "last_seen", b"last_seen", "packets", b"packets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ExporterStat: _TypeAlias = ExporterStat  # noqa: Y015
+
+@_typing.final
+class DeviceStatsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def exporters(self) -> _containers.RepeatedCompositeFieldContainer[Global___ExporterStat]: ...
+    def __init__(
+        self,
+        *,
+        exporters: _abc.Iterable[Global___ExporterStat] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exporters", b"exporters"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeviceStatsResponse: _TypeAlias = DeviceStatsResponse  # noqa: Y015

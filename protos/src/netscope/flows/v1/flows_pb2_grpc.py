@@ -55,6 +55,41 @@ class FlowsServiceStub:
                 request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TopKRequest.SerializeToString,
                 response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TopKResponse.FromString,
                 _registered_method=True)
+        self.SearchFlows = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/SearchFlows',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.FromString,
+                _registered_method=True)
+        self.StreamFlows = channel.unary_stream(
+                '/netscope.flows.v1.FlowsService/StreamFlows',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.FromString,
+                _registered_method=True)
+        self.TimeSeries = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/TimeSeries',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesResponse.FromString,
+                _registered_method=True)
+        self.CountryStats = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/CountryStats',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsResponse.FromString,
+                _registered_method=True)
+        self.ListProtocols = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/ListProtocols',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsResponse.FromString,
+                _registered_method=True)
+        self.FlowDeviceStats = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/FlowDeviceStats',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
+                _registered_method=True)
+        self.SflowDeviceStats = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/SflowDeviceStats',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
+                _registered_method=True)
 
 
 class FlowsServiceServicer:
@@ -89,6 +124,55 @@ class FlowsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchFlows(self, request, context):
+        """Flows matching a filter, sorted, one bounded page at a time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamFlows(self, request, context):
+        """The same search streamed page by page until the filter is exhausted (at most 100 pages).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TimeSeries(self, request, context):
+        """A metric in time buckets, optionally split by the top keys of a dimension.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CountryStats(self, request, context):
+        """Traffic per country (either side of each flow).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListProtocols(self, request, context):
+        """nDPI application protocols: ids and names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FlowDeviceStats(self, request, context):
+        """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SflowDeviceStats(self, request, context):
+        """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +195,41 @@ def add_FlowsServiceServicer_to_server(servicer, server):
                     servicer.TopK,
                     request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TopKRequest.FromString,
                     response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TopKResponse.SerializeToString,
+            ),
+            'SearchFlows': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchFlows,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.SerializeToString,
+            ),
+            'StreamFlows': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamFlows,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.SerializeToString,
+            ),
+            'TimeSeries': grpc.unary_unary_rpc_method_handler(
+                    servicer.TimeSeries,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesResponse.SerializeToString,
+            ),
+            'CountryStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountryStats,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsResponse.SerializeToString,
+            ),
+            'ListProtocols': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProtocols,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsResponse.SerializeToString,
+            ),
+            'FlowDeviceStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.FlowDeviceStats,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.SerializeToString,
+            ),
+            'SflowDeviceStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.SflowDeviceStats,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +341,195 @@ class FlowsService:
             '/netscope.flows.v1.FlowsService/TopK',
             netscope_dot_flows_dot_v1_dot_flows__pb2.TopKRequest.SerializeToString,
             netscope_dot_flows_dot_v1_dot_flows__pb2.TopKResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchFlows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/SearchFlows',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamFlows(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/StreamFlows',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.SearchFlowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TimeSeries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/TimeSeries',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.TimeSeriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountryStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/CountryStats',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.CountryStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProtocols(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/ListProtocols',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.ListProtocolsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FlowDeviceStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/FlowDeviceStats',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SflowDeviceStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/SflowDeviceStats',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

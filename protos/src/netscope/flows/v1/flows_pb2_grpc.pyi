@@ -41,6 +41,20 @@ class FlowsServiceStub:
     """Describe one table: columns, types and comments."""
     TopK: _grpc.UnaryUnaryMultiCallable[_flows_pb2.TopKRequest, _flows_pb2.TopKResponse]
     """Rank entities (hosts, pairs, ports, protocols, countries, ...) by a metric over a window."""
+    SearchFlows: _grpc.UnaryUnaryMultiCallable[_flows_pb2.SearchFlowsRequest, _flows_pb2.SearchFlowsResponse]
+    """Flows matching a filter, sorted, one bounded page at a time."""
+    StreamFlows: _grpc.UnaryStreamMultiCallable[_flows_pb2.SearchFlowsRequest, _flows_pb2.SearchFlowsResponse]
+    """The same search streamed page by page until the filter is exhausted (at most 100 pages)."""
+    TimeSeries: _grpc.UnaryUnaryMultiCallable[_flows_pb2.TimeSeriesRequest, _flows_pb2.TimeSeriesResponse]
+    """A metric in time buckets, optionally split by the top keys of a dimension."""
+    CountryStats: _grpc.UnaryUnaryMultiCallable[_flows_pb2.CountryStatsRequest, _flows_pb2.CountryStatsResponse]
+    """Traffic per country (either side of each flow)."""
+    ListProtocols: _grpc.UnaryUnaryMultiCallable[_flows_pb2.ListProtocolsRequest, _flows_pb2.ListProtocolsResponse]
+    """nDPI application protocols: ids and names."""
+    FlowDeviceStats: _grpc.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]
+    """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP."""
+    SflowDeviceStats: _grpc.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]
+    """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
 
 @_typing.type_check_only
 class FlowsServiceAsyncStub(FlowsServiceStub):
@@ -55,6 +69,20 @@ class FlowsServiceAsyncStub(FlowsServiceStub):
     """Describe one table: columns, types and comments."""
     TopK: _aio.UnaryUnaryMultiCallable[_flows_pb2.TopKRequest, _flows_pb2.TopKResponse]  # type: ignore[assignment]
     """Rank entities (hosts, pairs, ports, protocols, countries, ...) by a metric over a window."""
+    SearchFlows: _aio.UnaryUnaryMultiCallable[_flows_pb2.SearchFlowsRequest, _flows_pb2.SearchFlowsResponse]  # type: ignore[assignment]
+    """Flows matching a filter, sorted, one bounded page at a time."""
+    StreamFlows: _aio.UnaryStreamMultiCallable[_flows_pb2.SearchFlowsRequest, _flows_pb2.SearchFlowsResponse]  # type: ignore[assignment]
+    """The same search streamed page by page until the filter is exhausted (at most 100 pages)."""
+    TimeSeries: _aio.UnaryUnaryMultiCallable[_flows_pb2.TimeSeriesRequest, _flows_pb2.TimeSeriesResponse]  # type: ignore[assignment]
+    """A metric in time buckets, optionally split by the top keys of a dimension."""
+    CountryStats: _aio.UnaryUnaryMultiCallable[_flows_pb2.CountryStatsRequest, _flows_pb2.CountryStatsResponse]  # type: ignore[assignment]
+    """Traffic per country (either side of each flow)."""
+    ListProtocols: _aio.UnaryUnaryMultiCallable[_flows_pb2.ListProtocolsRequest, _flows_pb2.ListProtocolsResponse]  # type: ignore[assignment]
+    """nDPI application protocols: ids and names."""
+    FlowDeviceStats: _aio.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]  # type: ignore[assignment]
+    """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP."""
+    SflowDeviceStats: _aio.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]  # type: ignore[assignment]
+    """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
 
 class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Historical flows: ntopng's ClickHouse schema (server or embedded chdb) or ECS NetFlow in Elasticsearch."""
@@ -90,5 +118,61 @@ class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_flows_pb2.TopKResponse, _abc.Awaitable[_flows_pb2.TopKResponse]]:
         """Rank entities (hosts, pairs, ports, protocols, countries, ...) by a metric over a window."""
+
+    @_abc_1.abstractmethod
+    def SearchFlows(
+        self,
+        request: _flows_pb2.SearchFlowsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.SearchFlowsResponse, _abc.Awaitable[_flows_pb2.SearchFlowsResponse]]:
+        """Flows matching a filter, sorted, one bounded page at a time."""
+
+    @_abc_1.abstractmethod
+    def StreamFlows(
+        self,
+        request: _flows_pb2.SearchFlowsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_flows_pb2.SearchFlowsResponse], _abc.AsyncIterator[_flows_pb2.SearchFlowsResponse]]:
+        """The same search streamed page by page until the filter is exhausted (at most 100 pages)."""
+
+    @_abc_1.abstractmethod
+    def TimeSeries(
+        self,
+        request: _flows_pb2.TimeSeriesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.TimeSeriesResponse, _abc.Awaitable[_flows_pb2.TimeSeriesResponse]]:
+        """A metric in time buckets, optionally split by the top keys of a dimension."""
+
+    @_abc_1.abstractmethod
+    def CountryStats(
+        self,
+        request: _flows_pb2.CountryStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.CountryStatsResponse, _abc.Awaitable[_flows_pb2.CountryStatsResponse]]:
+        """Traffic per country (either side of each flow)."""
+
+    @_abc_1.abstractmethod
+    def ListProtocols(
+        self,
+        request: _flows_pb2.ListProtocolsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.ListProtocolsResponse, _abc.Awaitable[_flows_pb2.ListProtocolsResponse]]:
+        """nDPI application protocols: ids and names."""
+
+    @_abc_1.abstractmethod
+    def FlowDeviceStats(
+        self,
+        request: _flows_pb2.DeviceStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.DeviceStatsResponse, _abc.Awaitable[_flows_pb2.DeviceStatsResponse]]:
+        """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP."""
+
+    @_abc_1.abstractmethod
+    def SflowDeviceStats(
+        self,
+        request: _flows_pb2.DeviceStatsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.DeviceStatsResponse, _abc.Awaitable[_flows_pb2.DeviceStatsResponse]]:
+        """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
 
 def add_FlowsServiceServicer_to_server(servicer: FlowsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,54 @@
+"""The flows service as a real subprocess on a chdb directory loaded with the scenario world."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import grpc
+import pytest
+
+from netscope.flows.v1 import flows_pb2_grpc
+from netscope_scenario.world import World
+from tests.integration.flows.load_world import world
+from tests.support.processes import NETSCOPE, Process, free_port, running, wait_grpc_serving
+
+pytestmark = pytest.mark.integration
+SERVICE = "netscope.flows.v1.FlowsService"
+
+
+@dataclass
+class FlowsService:
+    """A running flows service and a blocking stub to it."""
+
+    target: str
+    process: Process
+    stub: flows_pb2_grpc.FlowsServiceStub
+
+
+@pytest.fixture(scope="session")
+def scenario_world() -> World:
+    """The world the service was loaded with (its ground truth)."""
+    return world()
+
+
+@pytest.fixture(scope="session")
+def flows_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowsService]:
+    """Load the world into a fresh chdb directory (in a child process), then serve it."""
+    root = tmp_path_factory.mktemp("flows")
+    dsn = f"chdb://{root / 'db'}"
+    subprocess.run([sys.executable, "-m", "tests.integration.flows.load_world", dsn], check=True, timeout=180)
+    port = free_port()
+    env = {
+        "NETSCOPE_FLOWS_DSN": dsn,
+        "NETSCOPE_FLOWS_PORT": str(port),
+        "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
+        "NETSCOPE_FLOWS_LOG_FORMAT": "console",
+    }
+    with running("flows", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
+        target = f"127.0.0.1:{port}"
+        wait_grpc_serving(target, SERVICE, timeout=60, process=process)
+        with grpc.insecure_channel(target) as channel:
+            yield FlowsService(target, process, flows_pb2_grpc.FlowsServiceStub(channel))
