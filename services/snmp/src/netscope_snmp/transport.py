@@ -9,10 +9,14 @@ its users by name) gets an engine of its own so devices never overwrite each oth
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pysnmp.carrier.asyncio.dgram import udp
+from pysnmp.entity import config
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.hlapi.v3arch.asyncio import (
     CommunityData,
@@ -132,8 +136,16 @@ class _Session:
 class SnmpClient:
     """Sends GETBULK/GET requests to devices; one instance per process, shared by all polls."""
 
-    def __init__(self, max_repetitions: int = 25, max_rows: int = 5000, max_rounds: int = 200) -> None:
+    def __init__(
+        self,
+        max_repetitions: int = 25,
+        max_rows: int = 5000,
+        max_rounds: int = 200,
+        receive_buffer_bytes: int = 4 * 1024 * 1024,
+    ) -> None:
         self.max_repetitions = max_repetitions
+        self.receive_buffer_bytes = receive_buffer_bytes
+        self._tuned: set[int] = set()
         self.max_rows = max_rows
         self.max_rounds = max_rounds
         self._engines: list[SnmpEngine] = [SnmpEngine()]
@@ -205,6 +217,7 @@ class SnmpClient:
         deadline: float,
     ) -> Sequence[tuple[Any, Any]]:
         addr_name, _ = LCD.configure(session.engine, session.auth, session.target, session.context.contextName)
+        self._tune_socket(session.engine)
         future: asyncio.Future[tuple[Any, Any, Any, Any]] = asyncio.get_running_loop().create_future()
 
         def done(_engine: Any, _handle: Any, ind: Any, status: Any, index: Any, vbs: Any, _ctx: Any) -> None:
@@ -228,6 +241,22 @@ class SnmpClient:
         if err_status:
             raise SnmpFailure("error", f"agent answered with error status {err_status.prettyPrint()}")
         return list(var_binds)
+
+    def _tune_socket(self, engine: SnmpEngine) -> None:
+        """Enlarge the engine's UDP receive buffer (capped by net.core.rmem_max) once its socket exists.
+
+        With many requests in flight, answers arrive faster than one Python thread decodes them; the
+        default buffer (~208 KiB) then overflows and answers are lost as timeouts.
+        """
+        if id(engine) in self._tuned:
+            return
+        carrier = config.get_transport(engine, udp.DOMAIN_NAME)
+        transport = getattr(carrier, "transport", None)
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer_bytes)
+            self._tuned.add(id(engine))
 
     async def get(self, device: DeviceConfig, oids: Sequence[str], timing: Timing) -> dict[str, Any]:
         """GET of the given OIDs; missing objects come back as NoSuchObject/NoSuchInstance values."""

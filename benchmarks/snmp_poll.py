@@ -1,0 +1,192 @@
+"""Benchmark the snmp poller against Debian snmpd agents; compare with net-snmp `snmpbulkwalk`.
+
+  uv run python benchmarks/snmp_poll.py [--devices 100] [--interfaces 12] [--large 1000]
+
+As root it creates a network namespace with `--interfaces` veth interfaces and re-runs itself
+inside it, so each snmpd reports that many interfaces (all traffic stays inside the namespace's own
+loopback). Part 1 polls N devices (one snmpd each) with the poller, then walks the same devices and
+tables with `snmpbulkwalk` processes in parallel, in the same run. Part 2 polls `--large` devices of
+which 10% are closed ports (900 answering ports spread over the same snmpd processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from netscope_snmp.inventory import DeviceConfig, parse_device
+from netscope_snmp.lab import LabAgent, start_snmpd, wait_answering
+from netscope_snmp.poller import Poller
+from netscope_snmp.sample import Reachability
+from netscope_snmp.transport import SnmpClient
+
+TABLES = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1", "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.2.3"]
+NETNS = "netscope-snmp-bench"
+
+
+def in_namespace(args: argparse.Namespace) -> None:
+    """Re-run this script inside a fresh namespace with dummy interfaces, then delete it."""
+    subprocess.run(["ip", "netns", "add", NETNS], check=True)
+    try:
+        run = ["ip", "netns", "exec", NETNS]
+        subprocess.run([*run, "ip", "link", "set", "lo", "up"], check=True)
+        for i in range(0, args.interfaces, 2):  # veth pairs: both ends stay inside the namespace
+            subprocess.run(
+                [*run, "ip", "link", "add", f"bench{i}", "type", "veth", "peer", "name", f"bench{i + 1}"], check=True
+            )
+            for name in (f"bench{i}", f"bench{i + 1}"):
+                subprocess.run([*run, "ip", "link", "set", name, "up"], check=True)
+        argv = [a for a in sys.argv[1:] if a != "--netns"]
+        subprocess.run([*run, sys.executable, __file__, "--inside", *argv], check=True)
+    finally:
+        subprocess.run(["ip", "netns", "del", NETNS], check=False)
+
+
+def reserve_ports(count: int) -> list[int]:
+    """Distinct free UDP ports (all sockets held until every port is chosen)."""
+    socks = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            socks.append(sock)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def start_agents(work: Path, ports: list[int], count: int, ports_each: int) -> list[LabAgent]:
+    agents = []
+    for i in range(count):
+        ports_i = ports[i * ports_each : (i + 1) * ports_each]
+        agents.append(start_snmpd(work / f"snmpd{i}", ports_i, v3_user=None, sys_name=f"bench-{i}"))
+    for agent in agents:
+        wait_answering(agent, "public", timeout_s=60)
+    return agents
+
+
+def devices_for(ports: list[int], prefix: str) -> list[DeviceConfig]:
+    return [
+        parse_device({"id": f"{prefix}-{p}", "address": "127.0.0.1", "port": p, "community": "public"}) for p in ports
+    ]
+
+
+async def poll_cycle(devices: list[DeviceConfig], concurrency: int, timeout: float, retries: int) -> tuple[float, list]:
+    client = SnmpClient()
+    try:
+        poller = Poller(client, concurrency=concurrency, timeout_seconds=timeout, retries=retries)
+        await poller.poll_many(devices[:5])  # warm-up: engine, targets, LCD entries
+        started = time.perf_counter()
+        results = await poller.poll_many(devices)
+        return time.perf_counter() - started, results
+    finally:
+        client.close()
+
+
+async def bulkwalk_cycle(ports: list[int], parallel: int) -> tuple[float, int]:
+    limit = asyncio.Semaphore(parallel)
+    lines = 0
+
+    async def walk(port: int, oid: str) -> None:
+        nonlocal lines
+        async with limit:
+            proc = await asyncio.create_subprocess_exec(
+                "snmpbulkwalk",
+                "-v2c",
+                "-c",
+                "public",
+                "-On",
+                "-Cr25",
+                "-t",
+                "2",
+                "-r",
+                "1",
+                f"127.0.0.1:{port}",
+                oid,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            out, _ = await proc.communicate()
+            lines += out.count(b"\n")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(walk(p, oid) for p in ports for oid in TABLES))
+    return time.perf_counter() - started, lines
+
+
+def summary(results: list) -> str:
+    up = [r for r in results if r.status is Reachability.UP]
+    ifaces = sum(len(r.interfaces) for r in up)
+    requests = sum(r.requests for r in up)
+    return f"{len(up)}/{len(results)} up, {ifaces} interfaces, {requests} GETBULK requests"
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        print(f"machine: {os.cpu_count()} CPUs; starting {args.devices} snmpd processes ...", flush=True)
+        ports_each = max(1, -(-args.large * 9 // 10 // args.devices))
+        ports = reserve_ports(args.devices * ports_each + args.large)
+        agents = start_agents(work, ports, args.devices, ports_each)
+        spare = ports[args.devices * ports_each :]
+        try:
+            first_ports = [a.ports[0] for a in agents]
+            devices = devices_for(first_ports, "dev")
+            poll_times, walk_times = [], []
+            for _ in range(args.rounds):
+                t_poll, results = await poll_cycle(devices, args.concurrency, 2.0, 1)
+                t_walk, lines = await bulkwalk_cycle(first_ports, args.parallel)
+                poll_times.append(t_poll)
+                walk_times.append(t_walk)
+            print(f"[1] {args.devices} devices: poller {summary(results)}")
+            print(f"    poller full cycle: best {min(poll_times):.2f}s, runs {[round(t, 2) for t in poll_times]}")
+            print(
+                f"    snmpbulkwalk x{len(TABLES)} tables/device, {args.parallel} in parallel: best "
+                f"{min(walk_times):.2f}s ({lines} varbinds), runs {[round(t, 2) for t in walk_times]}"
+            )
+            print(f"    ratio poller/snmpbulkwalk (best of each): {min(poll_times) / min(walk_times):.2f}")
+            if args.large:
+                answering = [p for a in agents for p in a.ports][: args.large * 9 // 10]
+                dead = spare[: args.large - len(answering)]
+                large = devices_for(answering, "dev") + devices_for(dead, "dead")
+                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                t_large, results = await poll_cycle(large, args.large_concurrency, 1.0, 1)
+                rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                unreachable = sum(r.status is Reachability.UNREACHABLE for r in results)
+                slowest_dead = max(r.duration_seconds for r in results if r.status is Reachability.UNREACHABLE)
+                print(
+                    f"[2] {len(large)} devices ({len(dead)} closed ports), timeout 1s x 2 attempts, "
+                    f"concurrency {args.large_concurrency}: cycle {t_large:.2f}s; {summary(results)}; "
+                    f"{unreachable} unreachable, slowest unreachable {slowest_dead:.2f}s; "
+                    f"max RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MiB"
+                )
+        finally:
+            for agent in agents:
+                agent.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--devices", type=int, default=100)
+    parser.add_argument("--interfaces", type=int, default=12, help="veth interfaces in the namespace")
+    parser.add_argument("--large", type=int, default=1000, help="devices in part 2 (0 = skip)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--large-concurrency", type=int, default=32)
+    parser.add_argument("--parallel", type=int, default=32, help="snmpbulkwalk processes at once")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-netns", action="store_true", help="run on the host's interfaces")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
+    ns = parser.parse_args()
+    if not ns.inside and not ns.no_netns and os.geteuid() == 0:
+        in_namespace(ns)
+    else:
+        asyncio.run(main(ns))
