@@ -1,0 +1,70 @@
+"""The image recipe's install step, run here: one package alone in a fresh venv, then started."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.k8s.render import ROOT
+from tests.support.processes import free_port, running, wait_grpc_serving
+
+SCRIPT = ROOT / "scripts" / "image_install.sh"
+
+
+def install(name: str, venv: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), name, str(venv)], capture_output=True, text=True, timeout=110, cwd=ROOT)
+
+
+def test_dockerfiles_run_the_install_script() -> None:
+    for name, dockerfile in {
+        "aggregator": ROOT / "aggregator" / "Dockerfile",
+        **{n: ROOT / "services" / n / "Dockerfile" for n in ("flows", "alerts", "snmp", "live")},
+    }.items():
+        text = dockerfile.read_text()
+        assert f"RUN scripts/image_install.sh {name} /opt/netscope" in text, dockerfile
+        assert f'ENTRYPOINT ["netscope", "serve", "{name}"]' in text, dockerfile
+        assert "USER 10001:10001" in text and text.count("FROM python:3.11-slim") == 2, dockerfile
+
+
+def test_install_refuses_bad_arguments(tmp_path: Path) -> None:
+    out = install("nope", tmp_path / "venv")
+    assert (
+        out.returncode == 2 and "unknown service 'nope'; allowed: flows, alerts, snmp, live, aggregator" in out.stderr
+    )
+    out = install("snmp", tmp_path)
+    assert out.returncode == 2 and "must be fresh" in out.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(120)
+def test_snmp_installs_alone_and_serves(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    out = install("snmp", venv)
+    assert out.returncode == 0, out.stderr
+    assert "netscope-snmp installed; services: snmp" in out.stdout
+    python = venv / "bin" / "python"
+    others = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.util as u; print([m for m in ('netscope_flows', 'netscope_alerts', "
+            "'netscope_live', 'netscope_aggregator', 'netscope_scenario') if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert others.stdout.strip() == "[]", f"other members leaked into the image venv: {others.stdout}"
+    port = free_port()
+    env = {
+        "NETSCOPE_SNMP_HOST": "127.0.0.1",
+        "NETSCOPE_SNMP_PORT": str(port),
+        "NETSCOPE_SNMP_STATE_PATH": str(tmp_path / "state.json"),
+        # the dev overlay's inventory Secret content, so the file the pod mounts is known to load
+        "NETSCOPE_SNMP_INVENTORY_PATH": str(ROOT / "k8s" / "overlays" / "dev" / "dev-snmp-inventory.yaml"),
+    }
+    with running("snmp-image", [str(venv / "bin" / "netscope"), "serve", "snmp"], env, tmp_path) as process:
+        wait_grpc_serving(f"127.0.0.1:{port}", timeout=30, process=process)
+        assert process.stop() == 0, process.log()[-2000:]
