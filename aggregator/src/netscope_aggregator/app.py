@@ -12,13 +12,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from netscope_aggregator import prompts, resources
 from netscope_aggregator.auth import Principal, Role, TokenRegistry
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
 from netscope_aggregator.settings import AggregatorSettings
-from netscope_aggregator.tools import alerts, flows
+from netscope_aggregator.tools import alerts, docs, flows
 
 INSTRUCTIONS = (
     "netscope answers questions about a network from historical flows (ClickHouse/ntopng schema), alerts, "
@@ -39,6 +40,9 @@ def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
     )
     flows.register(mcp, backends)
     alerts.register(mcp, backends, Confirmations())
+    resources.register(mcp, backends)
+    prompts.register(mcp)
+    docs.register(mcp)  # last: indexes the descriptions of every tool registered above
     return mcp
 
 
