@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -34,8 +35,18 @@ def scenario_world() -> World:
     return world()
 
 
+def capacities(world: World) -> dict[str, int]:
+    """Interface speeds of the world's exporters, as the service's capacity map."""
+    return {
+        f"{exporter.address}:{iface.if_index}": iface.speed_bps
+        for exporter in world.exporters
+        for iface in world.devices[exporter.device_id].interfaces
+        if iface.speed_bps
+    }
+
+
 @pytest.fixture(scope="session")
-def flows_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowsService]:
+def flows_service(tmp_path_factory: pytest.TempPathFactory, scenario_world: World) -> Iterator[FlowsService]:
     """Load the world into a fresh chdb directory (in a child process), then serve it."""
     root = tmp_path_factory.mktemp("flows")
     dsn = f"chdb://{root / 'db'}"
@@ -46,6 +57,7 @@ def flows_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowsSer
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
+        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(capacities(scenario_world)),
     }
     with running("flows", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
         target = f"127.0.0.1:{port}"

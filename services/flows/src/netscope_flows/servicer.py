@@ -15,6 +15,8 @@ from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window, to_timestamp
 from netscope_common.values import to_row
 from netscope_flows import search, stats, timeseries
+from netscope_flows.anomalies import find_anomalies
+from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
@@ -198,3 +200,13 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.DeviceStatsResponse:
         return await self._device_stats(request)
+
+    async def FindAnomalies(
+        self, request: flows_pb2.FindAnomaliesRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.FindAnomaliesResponse:
+        return await find_anomalies(self._store, self._settings, request)
+
+    async def DetectBottlenecks(
+        self, request: flows_pb2.DetectBottlenecksRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DetectBottlenecksResponse:
+        return await detect_bottlenecks(self._store, self._settings, request)

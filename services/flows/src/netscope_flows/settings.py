@@ -48,6 +48,17 @@ class FlowsSettings(ServiceSettings):
     max_rows_to_read: int = Field(0, ge=0, description="engine cap on rows scanned per query; 0 = no cap")
     query_workers: int = Field(4, ge=1, le=64, description="threads running engine calls")
 
+    interface_capacity_bps: dict[str, int] = Field(
+        default_factory=dict,
+        description='capacity per exporter interface, JSON {"EXPORTER_IP:IFINDEX": bits_per_second}',
+    )
+    default_capacity_bps: int = Field(1_000_000_000, gt=0, description="capacity of interfaces not in the map")
+    bottleneck_threshold_percent: float = Field(70, gt=0, le=100)
+    business_hours_start: int = Field(7, ge=0, le=23, description="start of business hours (UTC hour)")
+    business_hours_end: int = Field(19, ge=1, le=24, description="end of business hours (UTC hour, exclusive)")
+    exfil_min_bytes: int = Field(1_000_000_000, gt=0, description="off-hours upload to one peer worth reporting")
+    scan_min_targets: int = Field(50, ge=5, description="distinct hosts (or ports) probed to call it a scan")
+
     @property
     def is_embedded(self) -> bool:
         """True when the store is chdb inside this process."""

@@ -120,6 +120,48 @@ FLOW_SORT_SCORE: FlowSort.ValueType  # 5
 FLOW_SORT_DURATION: FlowSort.ValueType  # 6
 Global___FlowSort: _TypeAlias = FlowSort  # noqa: Y015
 
+class _AnomalyKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _AnomalyKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AnomalyKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    ANOMALY_KIND_UNSPECIFIED: _AnomalyKind.ValueType  # 0
+    ANOMALY_KIND_HORIZONTAL_SCAN: _AnomalyKind.ValueType  # 1
+    """One client probing many hosts on the same port with tiny, failed flows."""
+    ANOMALY_KIND_VERTICAL_SCAN: _AnomalyKind.ValueType  # 2
+    """One client probing many ports of one host with tiny, failed flows."""
+    ANOMALY_KIND_TRAFFIC_SPIKE: _AnomalyKind.ValueType  # 3
+    """Total traffic far above its trailing baseline."""
+    ANOMALY_KIND_TRAFFIC_DROP: _AnomalyKind.ValueType  # 4
+    """Total traffic far below its trailing baseline."""
+    ANOMALY_KIND_DGA_DOMAINS: _AnomalyKind.ValueType  # 5
+    """A client resolving many random-looking (DGA) domain names."""
+    ANOMALY_KIND_BEACONING: _AnomalyKind.ValueType  # 6
+    """Small flows to the same peer at regular intervals."""
+    ANOMALY_KIND_OFF_HOURS_EXFILTRATION: _AnomalyKind.ValueType  # 7
+    """Large uploads from a local host to a remote peer outside business hours."""
+
+class AnomalyKind(_AnomalyKind, metaclass=_AnomalyKindEnumTypeWrapper):
+    """---- Analytics ----"""
+
+ANOMALY_KIND_UNSPECIFIED: AnomalyKind.ValueType  # 0
+ANOMALY_KIND_HORIZONTAL_SCAN: AnomalyKind.ValueType  # 1
+"""One client probing many hosts on the same port with tiny, failed flows."""
+ANOMALY_KIND_VERTICAL_SCAN: AnomalyKind.ValueType  # 2
+"""One client probing many ports of one host with tiny, failed flows."""
+ANOMALY_KIND_TRAFFIC_SPIKE: AnomalyKind.ValueType  # 3
+"""Total traffic far above its trailing baseline."""
+ANOMALY_KIND_TRAFFIC_DROP: AnomalyKind.ValueType  # 4
+"""Total traffic far below its trailing baseline."""
+ANOMALY_KIND_DGA_DOMAINS: AnomalyKind.ValueType  # 5
+"""A client resolving many random-looking (DGA) domain names."""
+ANOMALY_KIND_BEACONING: AnomalyKind.ValueType  # 6
+"""Small flows to the same peer at regular intervals."""
+ANOMALY_KIND_OFF_HOURS_EXFILTRATION: AnomalyKind.ValueType  # 7
+"""Large uploads from a local host to a remote peer outside business hours."""
+Global___AnomalyKind: _TypeAlias = AnomalyKind  # noqa: Y015
+
 @_typing.final
 class QueryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -1003,3 +1045,295 @@ class DeviceStatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DeviceStatsResponse: _TypeAlias = DeviceStatsResponse  # noqa: Y015
+
+@_typing.final
+class Evidence(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    value: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Evidence: _TypeAlias = Evidence  # noqa: Y015
+
+@_typing.final
+class Finding(_message.Message):
+    """One detection with the evidence an analyst needs to check it."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    HOSTS_FIELD_NUMBER: _builtins.int
+    PEERS_FIELD_NUMBER: _builtins.int
+    START_FIELD_NUMBER: _builtins.int
+    END_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    BYTES_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FILTER_FIELD_NUMBER: _builtins.int
+    SAMPLE_FLOWS_FIELD_NUMBER: _builtins.int
+    kind: Global___AnomalyKind.ValueType
+    title: _builtins.str
+    score: _builtins.float
+    """0-100: how strongly the evidence points at the behaviour."""
+    flows: _builtins.int
+    bytes: _builtins.int
+    @_builtins.property
+    def hosts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def peers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    @_builtins.property
+    def start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def end(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Evidence]: ...
+    @_builtins.property
+    def evidence_filter(self) -> Global___FlowFilter:
+        """Pass to SearchFlows to list every flow behind the finding."""
+
+    @_builtins.property
+    def sample_flows(self) -> _containers.RepeatedCompositeFieldContainer[Global___FlowRecord]:
+        """A few of those flows (at most 5)."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___AnomalyKind.ValueType = ...,
+        title: _builtins.str = ...,
+        score: _builtins.float = ...,
+        hosts: _abc.Iterable[_builtins.str] | None = ...,
+        peers: _abc.Iterable[_builtins.str] | None = ...,
+        start: _timestamp_pb2.Timestamp | None = ...,
+        end: _timestamp_pb2.Timestamp | None = ...,
+        flows: _builtins.int = ...,
+        bytes: _builtins.int = ...,
+        evidence: _abc.Iterable[Global___Evidence] | None = ...,
+        evidence_filter: Global___FlowFilter | None = ...,
+        sample_flows: _abc.Iterable[Global___FlowRecord] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end", b"end", "evidence_filter", b"evidence_filter", "start", b"start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "end", b"end", "evidence", b"evidence", "evidence_filter", b"evidence_filter", "flows", b"flows", "hosts", b"hosts", "kind", b"kind", "peers", b"peers", "sample_flows", b"sample_flows", "score", b"score", "start", b"start", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Finding: _TypeAlias = Finding  # noqa: Y015
+
+@_typing.final
+class FindAnomaliesRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    KINDS_FIELD_NUMBER: _builtins.int
+    MAX_FINDINGS_FIELD_NUMBER: _builtins.int
+    max_findings: _builtins.int
+    """Findings returned, highest score first: 0 means 50; at most 200."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter:
+        """Window and scope (other filter fields narrow the flows looked at)."""
+
+    @_builtins.property
+    def kinds(self) -> _containers.RepeatedScalarFieldContainer[Global___AnomalyKind.ValueType]:
+        """Detectors to run; empty runs all."""
+
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        kinds: _abc.Iterable[Global___AnomalyKind.ValueType] | None = ...,
+        max_findings: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "kinds", b"kinds", "max_findings", b"max_findings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindAnomaliesRequest: _TypeAlias = FindAnomaliesRequest  # noqa: Y015
+
+@_typing.final
+class FindAnomaliesResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]: ...
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        findings: _abc.Iterable[Global___Finding] | None = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["findings", b"findings", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FindAnomaliesResponse: _TypeAlias = FindAnomaliesResponse  # noqa: Y015
+
+@_typing.final
+class InterfaceCapacity(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    SPEED_BPS_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    """Exporter IPv4."""
+    if_index: _builtins.int
+    speed_bps: _builtins.int
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        if_index: _builtins.int = ...,
+        speed_bps: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["exporter", b"exporter", "if_index", b"if_index", "speed_bps", b"speed_bps"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InterfaceCapacity: _TypeAlias = InterfaceCapacity  # noqa: Y015
+
+@_typing.final
+class DetectBottlenecksRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    THRESHOLD_PERCENT_FIELD_NUMBER: _builtins.int
+    CAPACITIES_FIELD_NUMBER: _builtins.int
+    BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
+    threshold_percent: _builtins.float
+    """Utilisation (percent of capacity) at or above which an interface is reported: 0 means the service
+    default (70); at most 100.
+    """
+    bucket_seconds: _builtins.int
+    """Averaging bucket in seconds: 0 means 60; 10-3600."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    @_builtins.property
+    def capacities(self) -> _containers.RepeatedCompositeFieldContainer[Global___InterfaceCapacity]:
+        """Capacities for this call, over the service's capacity map."""
+
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        threshold_percent: _builtins.float = ...,
+        capacities: _abc.Iterable[Global___InterfaceCapacity] | None = ...,
+        bucket_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bucket_seconds", b"bucket_seconds", "capacities", b"capacities", "filter", b"filter", "threshold_percent", b"threshold_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DetectBottlenecksRequest: _TypeAlias = DetectBottlenecksRequest  # noqa: Y015
+
+@_typing.final
+class Bottleneck(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    IF_INDEX_FIELD_NUMBER: _builtins.int
+    DIRECTION_FIELD_NUMBER: _builtins.int
+    SPEED_BPS_FIELD_NUMBER: _builtins.int
+    PEAK_PERCENT_FIELD_NUMBER: _builtins.int
+    MEAN_PERCENT_OVER_THRESHOLD_FIELD_NUMBER: _builtins.int
+    BUCKETS_OVER_FIELD_NUMBER: _builtins.int
+    FIRST_OVER_FIELD_NUMBER: _builtins.int
+    LAST_OVER_FIELD_NUMBER: _builtins.int
+    TOP_PAIRS_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    if_index: _builtins.int
+    direction: _builtins.str
+    """"in" or "out" (as the exporter sees the interface)."""
+    speed_bps: _builtins.int
+    peak_percent: _builtins.float
+    mean_percent_over_threshold: _builtins.float
+    buckets_over: _builtins.int
+    """Buckets at or above the threshold, and the first and last of them."""
+    score: _builtins.float
+    @_builtins.property
+    def first_over(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_over(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def top_pairs(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """Top talkers (client -> server) through the interface while over the threshold."""
+
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        if_index: _builtins.int = ...,
+        direction: _builtins.str = ...,
+        speed_bps: _builtins.int = ...,
+        peak_percent: _builtins.float = ...,
+        mean_percent_over_threshold: _builtins.float = ...,
+        buckets_over: _builtins.int = ...,
+        first_over: _timestamp_pb2.Timestamp | None = ...,
+        last_over: _timestamp_pb2.Timestamp | None = ...,
+        top_pairs: _abc.Iterable[Global___TopKEntry] | None = ...,
+        score: _builtins.float = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_over", b"first_over", "last_over", b"last_over"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets_over", b"buckets_over", "direction", b"direction", "exporter", b"exporter", "first_over", b"first_over", "if_index", b"if_index", "last_over", b"last_over", "mean_percent_over_threshold", b"mean_percent_over_threshold", "peak_percent", b"peak_percent", "score", b"score", "speed_bps", b"speed_bps", "top_pairs", b"top_pairs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Bottleneck: _TypeAlias = Bottleneck  # noqa: Y015
+
+@_typing.final
+class DetectBottlenecksResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BOTTLENECKS_FIELD_NUMBER: _builtins.int
+    THRESHOLD_PERCENT_FIELD_NUMBER: _builtins.int
+    BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
+    threshold_percent: _builtins.float
+    bucket_seconds: _builtins.int
+    @_builtins.property
+    def bottlenecks(self) -> _containers.RepeatedCompositeFieldContainer[Global___Bottleneck]: ...
+    def __init__(
+        self,
+        *,
+        bottlenecks: _abc.Iterable[Global___Bottleneck] | None = ...,
+        threshold_percent: _builtins.float = ...,
+        bucket_seconds: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bottlenecks", b"bottlenecks", "bucket_seconds", b"bucket_seconds", "threshold_percent", b"threshold_percent"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DetectBottlenecksResponse: _TypeAlias = DetectBottlenecksResponse  # noqa: Y015

@@ -90,6 +90,16 @@ class FlowsServiceStub:
                 request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
                 response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
                 _registered_method=True)
+        self.FindAnomalies = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/FindAnomalies',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesResponse.FromString,
+                _registered_method=True)
+        self.DetectBottlenecks = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/DetectBottlenecks',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.FromString,
+                _registered_method=True)
 
 
 class FlowsServiceServicer:
@@ -173,6 +183,20 @@ class FlowsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FindAnomalies(self, request, context):
+        """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DetectBottlenecks(self, request, context):
+        """Exporter interfaces whose utilisation reaches a threshold of their capacity.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -230,6 +254,16 @@ def add_FlowsServiceServicer_to_server(servicer, server):
                     servicer.SflowDeviceStats,
                     request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.FromString,
                     response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.SerializeToString,
+            ),
+            'FindAnomalies': grpc.unary_unary_rpc_method_handler(
+                    servicer.FindAnomalies,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesResponse.SerializeToString,
+            ),
+            'DetectBottlenecks': grpc.unary_unary_rpc_method_handler(
+                    servicer.DetectBottlenecks,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -530,6 +564,60 @@ class FlowsService:
             '/netscope.flows.v1.FlowsService/SflowDeviceStats',
             netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsRequest.SerializeToString,
             netscope_dot_flows_dot_v1_dot_flows__pb2.DeviceStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FindAnomalies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/FindAnomalies',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.FindAnomaliesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DetectBottlenecks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/DetectBottlenecks',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.FromString,
             options,
             channel_credentials,
             insecure,

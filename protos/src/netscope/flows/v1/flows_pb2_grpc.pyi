@@ -55,6 +55,10 @@ class FlowsServiceStub:
     """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP."""
     SflowDeviceStats: _grpc.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]
     """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
+    FindAnomalies: _grpc.UnaryUnaryMultiCallable[_flows_pb2.FindAnomaliesRequest, _flows_pb2.FindAnomaliesResponse]
+    """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score."""
+    DetectBottlenecks: _grpc.UnaryUnaryMultiCallable[_flows_pb2.DetectBottlenecksRequest, _flows_pb2.DetectBottlenecksResponse]
+    """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
 
 @_typing.type_check_only
 class FlowsServiceAsyncStub(FlowsServiceStub):
@@ -83,6 +87,10 @@ class FlowsServiceAsyncStub(FlowsServiceStub):
     """Per flow exporter (probe): totals and per-interface traffic from the flows' INPUT_SNMP/OUTPUT_SNMP."""
     SflowDeviceStats: _aio.UnaryUnaryMultiCallable[_flows_pb2.DeviceStatsRequest, _flows_pb2.DeviceStatsResponse]  # type: ignore[assignment]
     """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
+    FindAnomalies: _aio.UnaryUnaryMultiCallable[_flows_pb2.FindAnomaliesRequest, _flows_pb2.FindAnomaliesResponse]  # type: ignore[assignment]
+    """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score."""
+    DetectBottlenecks: _aio.UnaryUnaryMultiCallable[_flows_pb2.DetectBottlenecksRequest, _flows_pb2.DetectBottlenecksResponse]  # type: ignore[assignment]
+    """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
 
 class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Historical flows: ntopng's ClickHouse schema (server or embedded chdb) or ECS NetFlow in Elasticsearch."""
@@ -174,5 +182,21 @@ class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_flows_pb2.DeviceStatsResponse, _abc.Awaitable[_flows_pb2.DeviceStatsResponse]]:
         """Per exporter interface counters as sFlow agents report them (same shape; every exporter in the window)."""
+
+    @_abc_1.abstractmethod
+    def FindAnomalies(
+        self,
+        request: _flows_pb2.FindAnomaliesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.FindAnomaliesResponse, _abc.Awaitable[_flows_pb2.FindAnomaliesResponse]]:
+        """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score."""
+
+    @_abc_1.abstractmethod
+    def DetectBottlenecks(
+        self,
+        request: _flows_pb2.DetectBottlenecksRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.DetectBottlenecksResponse, _abc.Awaitable[_flows_pb2.DetectBottlenecksResponse]]:
+        """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
 
 def add_FlowsServiceServicer_to_server(servicer: FlowsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

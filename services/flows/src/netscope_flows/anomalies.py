@@ -1,0 +1,322 @@
+"""FindAnomalies: detectors over ntopng's flows table, each finding scored and backed by its flows.
+
+Every detector is one aggregate query (never raw flows pulled into Python), except the spike/drop baseline,
+which walks a bounded bucketed series.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import InvalidArgument
+from netscope_common.timeutil import make_window, to_timestamp
+from netscope_flows import search
+from netscope_flows.buckets import share, spread_join
+from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter
+from netscope_flows.settings import FlowsSettings
+from netscope_flows.store import ClickHouseStore
+
+K = flows_pb2.AnomalyKind
+MAX_FINDINGS = 200
+SAMPLE_FLOWS = 5
+SPIKE_BUCKET_SECONDS = 300
+SPIKE_FACTOR = 10.0
+DROP_FACTOR = 10.0
+BASELINE_BUCKETS = 24
+# A probe: a handful of packets, no payload to speak of (a SYN answered by a reset, or unanswered).
+_PROBE = "PACKETS <= 4 AND TOTAL_BYTES <= 400"
+_DGA_LABEL = "arrayElement(splitByChar('.', lower(INFO)), -2)"
+
+
+@dataclass
+class Context:
+    """What every detector needs."""
+
+    store: ClickHouseStore
+    flt: CompiledFilter
+    request: flows_pb2.FindAnomaliesRequest
+    settings: FlowsSettings
+
+
+def _ts(value: datetime | int) -> object:
+    if isinstance(value, int):
+        value = datetime.fromtimestamp(value, UTC)
+    return to_timestamp(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def _evidence_filter(ctx: Context, start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
+    flt = flows_pb2.FlowFilter()
+    flt.CopyFrom(ctx.request.filter)
+    flt.window.CopyFrom(make_window(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)))
+    for name, value in fields.items():
+        setattr(flt, name, value)
+    return flt
+
+
+def _finding(
+    kind: flows_pb2.AnomalyKind.ValueType, title: str, score: float, evidence: dict[str, object], **kw: Any
+) -> flows_pb2.Finding:
+    finding = flows_pb2.Finding(kind=kind, title=title, score=round(min(100.0, score), 1), **kw)
+    finding.evidence.extend(flows_pb2.Evidence(name=k, value=str(v)) for k, v in evidence.items())
+    return finding
+
+
+async def horizontal_scans(ctx: Context) -> list[flows_pb2.Finding]:
+    """Clients probing at least scan_min_targets hosts on one port."""
+    rows = await ctx.store.read(
+        f"SELECT {SRC_IP_SQL} AS src, IP_DST_PORT AS port, uniqExact({DST_IP_SQL}) AS targets, count(), "
+        f"min(FIRST_SEEN), max(LAST_SEEN), sum(TOTAL_BYTES) FROM flows WHERE {ctx.flt.where} AND {_PROBE} "
+        f"GROUP BY src, port HAVING targets >= {ctx.settings.scan_min_targets} ORDER BY targets DESC LIMIT 100"
+    )
+    by_src: dict[str, list[Sequence[Any]]] = {}
+    for row in rows.rows:
+        by_src.setdefault(row[0], []).append(row)
+    out = []
+    for src, items in by_src.items():
+        ports = sorted(int(r[1]) for r in items)
+        targets = max(int(r[2]) for r in items)
+        start, end = min(r[4] for r in items), max(r[5] for r in items)
+        out.append(
+            _finding(
+                K.ANOMALY_KIND_HORIZONTAL_SCAN,
+                f"{src} probed {targets} hosts on port(s) {', '.join(map(str, ports))}",
+                50 + targets / 5,
+                hosts=[src],
+                start=_ts(start),
+                end=_ts(end),
+                flows=sum(int(r[3]) for r in items),
+                bytes=sum(int(r[6]) for r in items),
+                evidence={"ports": ports, "distinct_targets": targets, "probe": "<= 4 packets, <= 400 bytes"},
+                evidence_filter=_evidence_filter(ctx, start, end, src_ip=src),
+            )
+        )
+    return out
+
+
+async def vertical_scans(ctx: Context) -> list[flows_pb2.Finding]:
+    """Clients probing at least scan_min_targets ports of one host."""
+    rows = await ctx.store.read(
+        f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, uniqExact(IP_DST_PORT) AS ports, count(), "
+        f"min(FIRST_SEEN), max(LAST_SEEN), min(IP_DST_PORT), max(IP_DST_PORT) FROM flows "
+        f"WHERE {ctx.flt.where} AND {_PROBE} GROUP BY src, dst "
+        f"HAVING ports >= {ctx.settings.scan_min_targets} ORDER BY ports DESC LIMIT 100"
+    )
+    return [
+        _finding(
+            K.ANOMALY_KIND_VERTICAL_SCAN,
+            f"{src} probed {ports} ports ({lo}-{hi}) of {dst}",
+            50 + int(ports) / 10,
+            hosts=[src],
+            peers=[dst],
+            start=_ts(start),
+            end=_ts(end),
+            flows=int(n),
+            evidence={"distinct_ports": ports, "port_range": f"{lo}-{hi}"},
+            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, dst_ip=dst),
+        )
+        for src, dst, ports, n, start, end, lo, hi in rows.rows
+    ]
+
+
+async def dga_domains(ctx: Context) -> list[flows_pb2.Finding]:
+    """Clients resolving many names whose registered label is long, alphanumeric and random-looking."""
+    looks_random = (
+        f"match({_DGA_LABEL}, '^[a-z0-9]{{12,}}$') AND (match({_DGA_LABEL}, '[0-9]') "
+        f"OR match({_DGA_LABEL}, '[bcdfghjklmnpqrstvwxz]{{4,}}'))"
+    )
+    rows = await ctx.store.read(
+        f"SELECT {SRC_IP_SQL} AS src, uniqExact(lower(INFO)) AS names, count(), min(FIRST_SEEN), max(LAST_SEEN), "
+        f"groupUniqArray(5)(INFO), any({DST_IP_SQL}) FROM flows WHERE {ctx.flt.where} AND L7_PROTO = 5 "
+        f"AND {looks_random} GROUP BY src HAVING names >= 5 ORDER BY names DESC LIMIT 100"
+    )
+    return [
+        _finding(
+            K.ANOMALY_KIND_DGA_DOMAINS,
+            f"{src} resolved {names} random-looking domains (e.g. {', '.join(examples[:3])})",
+            40 + int(names) / 2,
+            hosts=[src],
+            peers=[resolver],
+            start=_ts(start),
+            end=_ts(end),
+            flows=int(n),
+            evidence={"distinct_names": names, "examples": ", ".join(examples)},
+            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, l7_proto="DNS"),
+        )
+        for src, names, n, start, end, examples, resolver in rows.rows
+    ]
+
+
+async def beaconing(ctx: Context) -> list[flows_pb2.Finding]:
+    """Small flows to one peer:port at regular intervals (low spread of inter-arrival times)."""
+    rows = await ctx.store.read(
+        f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, IP_DST_PORT AS port, count() AS n, "
+        "arrayPopFront(arrayDifference(arraySort(groupArray(toInt64(FIRST_SEEN))))) AS gaps, "
+        "arrayAvg(gaps) AS mean_gap, sqrt(arrayAvg(arrayMap(x -> (x - mean_gap) * (x - mean_gap), gaps))) AS sd, "
+        "avg(TOTAL_BYTES) AS avg_bytes, min(FIRST_SEEN), max(LAST_SEEN) "
+        f"FROM flows WHERE {ctx.flt.where} GROUP BY src, dst, port "
+        "HAVING n >= 10 AND n <= 100000 AND mean_gap >= 10 AND sd / mean_gap <= 0.2 AND avg_bytes <= 20000 "
+        "ORDER BY n DESC LIMIT 100"
+    )
+    return [
+        _finding(
+            K.ANOMALY_KIND_BEACONING,
+            f"{src} calls {dst}:{port} every {mean_gap:.0f} s (+/- {sd:.1f} s), {n} times",
+            50 + 50 * (1 - sd / mean_gap / 0.2) * min(1.0, int(n) / 60),
+            hosts=[src],
+            peers=[dst],
+            start=_ts(start),
+            end=_ts(end),
+            flows=int(n),
+            evidence={
+                "period_seconds": round(mean_gap, 1),
+                "jitter_seconds": round(sd, 1),
+                "avg_bytes_per_flow": round(avg_bytes),
+            },
+            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, dst_ip=dst, dst_port=int(port)),
+        )
+        for src, dst, port, n, _gaps, mean_gap, sd, avg_bytes, start, end in rows.rows
+    ]
+
+
+async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
+    """Local hosts uploading at least exfil_min_bytes to one remote peer outside business hours (UTC)."""
+    s = ctx.settings
+    rows = await ctx.store.read(
+        f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, sum(SRC2DST_BYTES) AS up, count(), min(FIRST_SEEN), "
+        f"max(LAST_SEEN) FROM flows WHERE {ctx.flt.where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 "
+        f"AND (toHour(FIRST_SEEN) < {s.business_hours_start} OR toHour(FIRST_SEEN) >= {s.business_hours_end}) "
+        f"GROUP BY src, dst HAVING up >= {s.exfil_min_bytes} ORDER BY up DESC LIMIT 100"
+    )
+    return [
+        _finding(
+            K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION,
+            f"{src} uploaded {int(up) / 1e9:.1f} GB to {dst} outside business hours",
+            60 + 10 * int(up) / s.exfil_min_bytes,
+            hosts=[src],
+            peers=[dst],
+            start=_ts(start),
+            end=_ts(end),
+            flows=int(n),
+            bytes=int(up),
+            evidence={
+                "uploaded_bytes": int(up),
+                "business_hours_utc": f"{s.business_hours_start:02d}:00-{s.business_hours_end:02d}:00",
+            },
+            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, dst_ip=dst),
+        )
+        for src, dst, up, n, start, end in rows.rows
+    ]
+
+
+async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
+    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets."""
+    w = SPIKE_BUCKET_SECONDS
+    rows = await ctx.store.read(
+        f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}) FROM flows {spread_join(ctx.flt, w)} "
+        f"WHERE {ctx.flt.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
+    )
+    normal: list[float] = []
+    runs: list[tuple[flows_pb2.AnomalyKind.ValueType, list[tuple[int, float]], float]] = []  # kind, buckets, baseline
+    current: tuple[flows_pb2.AnomalyKind.ValueType, list[tuple[int, float]], float] | None = None
+    for t, value in rows.rows:
+        value = float(value)
+        baseline = statistics.median(normal[-BASELINE_BUCKETS:]) if len(normal) >= BASELINE_BUCKETS // 2 else None
+        kind: flows_pb2.AnomalyKind.ValueType | None = None
+        if baseline is not None and baseline > 0:
+            if value >= SPIKE_FACTOR * baseline:
+                kind = K.ANOMALY_KIND_TRAFFIC_SPIKE
+            elif value * DROP_FACTOR <= baseline:
+                kind = K.ANOMALY_KIND_TRAFFIC_DROP
+        if kind is None:
+            normal.append(value)
+            current = None
+            continue
+        if current is None or current[0] != kind:
+            current = (kind, [], baseline or 0.0)
+            runs.append(current)
+        current[1].append((int(t), value))
+    out = []
+    for kind, buckets, baseline in runs:
+        start, end = buckets[0][0], buckets[-1][0] + w
+        total = sum(v for _, v in buckets)
+        peak = max(v for _, v in buckets) if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else min(v for _, v in buckets)
+        ratio = peak / baseline if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else baseline / max(peak, 1.0)
+        top = await ctx.store.read(
+            f"SELECT {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {ctx.flt.where} "
+            f"AND FIRST_SEEN >= toDateTime({start}) AND FIRST_SEEN < toDateTime({end}) "
+            "GROUP BY h ORDER BY b DESC LIMIT 3"
+        )
+        hosts = [str(r[0]) for r in top.rows] if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else []
+        word = "above" if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else "below"
+        start_dt, end_dt = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
+        out.append(
+            _finding(
+                kind,
+                f"traffic {ratio:.0f}x {word} its baseline for {len(buckets) * w // 60} min"
+                + (f", led by {hosts[0]}" if hosts else ""),
+                40 + 10 * min(6.0, ratio / SPIKE_FACTOR),
+                hosts=hosts[:1],
+                start=_ts(start),
+                end=_ts(end),
+                bytes=int(total),
+                evidence={
+                    "baseline_bytes_per_bucket": int(baseline),
+                    "peak_bytes_per_bucket": int(peak),
+                    "bucket_seconds": w,
+                    "top_sources": ", ".join(f"{h} ({int(b)} B)" for h, b in top.rows),
+                },
+                evidence_filter=_evidence_filter(ctx, start_dt, end_dt, **({"src_ip": hosts[0]} if hosts else {})),
+            )
+        )
+    return out
+
+
+_DETECTORS: dict[int, Callable[[Context], Awaitable[list[flows_pb2.Finding]]]] = {
+    K.ANOMALY_KIND_HORIZONTAL_SCAN: horizontal_scans,
+    K.ANOMALY_KIND_VERTICAL_SCAN: vertical_scans,
+    K.ANOMALY_KIND_DGA_DOMAINS: dga_domains,
+    K.ANOMALY_KIND_BEACONING: beaconing,
+    K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION: off_hours_exfiltration,
+}
+_VOLUME = {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}
+
+
+async def find_anomalies(
+    store: ClickHouseStore, settings: FlowsSettings, request: flows_pb2.FindAnomaliesRequest
+) -> flows_pb2.FindAnomaliesResponse:
+    """Run the requested detectors, keep the best findings and attach sample flows to each."""
+    if request.max_findings > MAX_FINDINGS:
+        raise InvalidArgument(
+            f"max_findings must be between 1 and {MAX_FINDINGS} (0 means 50); got {request.max_findings}",
+            field="max_findings",
+        )
+    known = set(_DETECTORS) | _VOLUME
+    kinds = set(request.kinds) or known
+    unknown = kinds - known
+    if unknown:
+        raise InvalidArgument(f"unknown anomaly kind(s) {sorted(unknown)}; use AnomalyKind values 1-7", field="kinds")
+    flt = compile_filter(request.filter, default_span=timedelta(hours=24))
+    ctx = Context(store, flt, request, settings)
+    findings: list[flows_pb2.Finding] = []
+    for kind, detector in _DETECTORS.items():
+        if kind in kinds:
+            findings.extend(await detector(ctx))
+    if kinds & _VOLUME:
+        findings.extend(f for f in await _volume_changes(ctx) if f.kind in kinds)
+    findings.sort(key=lambda f: -f.score)
+    findings = findings[: request.max_findings or 50]
+    for finding in findings:
+        sample = flows_pb2.SearchFlowsRequest(
+            filter=finding.evidence_filter, sort=flows_pb2.FLOW_SORT_OLDEST, page_size=SAMPLE_FLOWS
+        )
+        page_filter = compile_filter(finding.evidence_filter)
+        rows = await store.read(search.build_search_sql(sample, page_filter, 0, SAMPLE_FLOWS - 1))
+        finding.sample_flows.extend(search.to_record(r) for r in rows.rows)
+    return flows_pb2.FindAnomaliesResponse(
+        findings=findings, window_start=to_timestamp(flt.start), window_end=to_timestamp(flt.end)
+    )
