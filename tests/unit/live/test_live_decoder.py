@@ -8,6 +8,7 @@ import netflow
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from netscope_live.netflow import NetflowDecoder
 from netscope_live.netflow.encode import ExportFlow, IpfixEncoder, V9Encoder, encode_v5
 
@@ -45,9 +46,9 @@ def test_v5_values_and_times() -> None:
     decoder = NetflowDecoder()
     sent = flows(3)
     records = decoder.decode(encode_v5(sent, sequence=0, export_time=NOW), EXPORTER)
-    assert [
-        (r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.protocol, r.bytes, r.packets) for r in records
-    ] == [(f.src_ip, f.dst_ip, f.src_port, f.dst_port, f.protocol, f.bytes, f.packets) for f in sent]
+    assert [(r.src_ip, r.dst_ip, r.src_port, r.dst_port, r.protocol, r.bytes, r.packets) for r in records] == [
+        (f.src_ip, f.dst_ip, f.src_port, f.dst_port, f.protocol, f.bytes, f.packets) for f in sent
+    ]
     assert records[0].first_seen == pytest.approx(NOW - 30, abs=0.01)
     assert records[0].last_seen == pytest.approx(NOW - 2, abs=0.01)
     assert records[0].tcp_flags == 0x18 and records[0].version == 5
@@ -142,9 +143,7 @@ def test_v9_options_template_sets_the_sampling_rate() -> None:
     )
     stats = decoder.stats[EXPORTER]
     assert stats.options_templates == 1 and stats.options_records == 1 and stats.sampling_rate == 100
-    assert (
-        records[0].bytes == 1000 * 100 and records[0].packets == 2 * 100 and records[0].sampling_rate == 100
-    )
+    assert records[0].bytes == 1000 * 100 and records[0].packets == 2 * 100 and records[0].sampling_rate == 100
 
 
 def test_ipfix_options_sampling_and_v5_header_sampling() -> None:
@@ -221,9 +220,7 @@ def mutated_packets(draw: st.DrawFn) -> bytes:
         packet = bytearray(encode_v5(sent, sequence=0, export_time=NOW))
     elif kind == "v9":
         enc = V9Encoder()
-        packet = bytearray(
-            enc.packet(enc.template_set() + enc.options_sets(4) + enc.data_sets(sent, NOW), NOW)
-        )
+        packet = bytearray(enc.packet(enc.template_set() + enc.options_sets(4) + enc.data_sets(sent, NOW), NOW))
     else:
         ipfix = IpfixEncoder()
         sets, n = ipfix.data_sets(sent)
@@ -249,6 +246,4 @@ def test_fuzz_mutated_packets_never_raise_and_decoder_survives(first: bytes, sec
         for record in decoder.decode(packet, EXPORTER):
             assert record.bytes >= 0 and 0 <= record.src_port <= 0xFFFF
     enc = V9Encoder(source_id=99)
-    assert (
-        len(decoder.decode(enc.packet(enc.template_set() + enc.data_sets(flows(2), NOW), NOW), EXPORTER)) == 2
-    )
+    assert len(decoder.decode(enc.packet(enc.template_set() + enc.data_sets(flows(2), NOW), NOW), EXPORTER)) == 2
