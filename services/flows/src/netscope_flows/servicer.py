@@ -14,7 +14,7 @@ from netscope_common.errors import InvalidArgument, NotFound
 from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window, to_timestamp
 from netscope_common.values import to_row
-from netscope_flows import search, stats, timeseries
+from netscope_flows import analysis, search, stats, timeseries
 from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
@@ -210,3 +210,18 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         self, request: flows_pb2.DetectBottlenecksRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.DetectBottlenecksResponse:
         return await detect_bottlenecks(self._store, self._settings, request)
+
+    async def AnalyzeTraffic(
+        self, request: flows_pb2.AnalyzeTrafficRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.AnalyzeTrafficResponse:
+        return await analysis.analyze_traffic(self._store, request)
+
+    async def InvestigateHost(
+        self, request: flows_pb2.InvestigateHostRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.InvestigateHostResponse:
+        return await analysis.investigate_host(self._store, self._settings, request)
+
+    async def Recommendations(
+        self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.RecommendationsResponse:
+        return await analysis.recommendations(self._store, self._settings, request)

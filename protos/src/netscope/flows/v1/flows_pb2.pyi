@@ -1337,3 +1337,293 @@ class DetectBottlenecksResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___DetectBottlenecksResponse: _TypeAlias = DetectBottlenecksResponse  # noqa: Y015
+
+@_typing.final
+class AnalyzeTrafficRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    TOP_N_FIELD_NUMBER: _builtins.int
+    top_n: _builtins.int
+    """Entries per ranking: 0 means 10; at most 100."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        top_n: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "top_n", b"top_n"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyzeTrafficRequest: _TypeAlias = AnalyzeTrafficRequest  # noqa: Y015
+
+@_typing.final
+class TrafficTotals(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BYTES_FIELD_NUMBER: _builtins.int
+    PACKETS_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    HOSTS_FIELD_NUMBER: _builtins.int
+    bytes: _builtins.int
+    packets: _builtins.int
+    flows: _builtins.int
+    hosts: _builtins.int
+    """Distinct addresses on either side."""
+    def __init__(
+        self,
+        *,
+        bytes: _builtins.int = ...,
+        packets: _builtins.int = ...,
+        flows: _builtins.int = ...,
+        hosts: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "flows", b"flows", "hosts", b"hosts", "packets", b"packets"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TrafficTotals: _TypeAlias = TrafficTotals  # noqa: Y015
+
+@_typing.final
+class AnalyzeTrafficResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TOTALS_FIELD_NUMBER: _builtins.int
+    PROTOCOLS_FIELD_NUMBER: _builtins.int
+    TOP_TALKERS_FIELD_NUMBER: _builtins.int
+    TOP_SERVICES_FIELD_NUMBER: _builtins.int
+    TOP_DESTINATIONS_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def totals(self) -> Global___TrafficTotals: ...
+    @_builtins.property
+    def protocols(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """L7 protocol mix by bytes (keys are nDPI names)."""
+
+    @_builtins.property
+    def top_talkers(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]: ...
+    @_builtins.property
+    def top_services(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """Server port/protocol ("443/tcp") by bytes."""
+
+    @_builtins.property
+    def top_destinations(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]: ...
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        totals: Global___TrafficTotals | None = ...,
+        protocols: _abc.Iterable[Global___TopKEntry] | None = ...,
+        top_talkers: _abc.Iterable[Global___TopKEntry] | None = ...,
+        top_services: _abc.Iterable[Global___TopKEntry] | None = ...,
+        top_destinations: _abc.Iterable[Global___TopKEntry] | None = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["totals", b"totals", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["protocols", b"protocols", "top_destinations", b"top_destinations", "top_services", b"top_services", "top_talkers", b"top_talkers", "totals", b"totals", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyzeTrafficResponse: _TypeAlias = AnalyzeTrafficResponse  # noqa: Y015
+
+@_typing.final
+class InvestigateHostRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IP_FIELD_NUMBER: _builtins.int
+    WINDOW_FIELD_NUMBER: _builtins.int
+    TOP_N_FIELD_NUMBER: _builtins.int
+    ip: _builtins.str
+    """One IPv4 or IPv6 address."""
+    top_n: _builtins.int
+    """Entries per ranking: 0 means 10; at most 100."""
+    @_builtins.property
+    def window(self) -> _common_pb2.TimeWindow:
+        """Missing bounds: the last 24 hours."""
+
+    def __init__(
+        self,
+        *,
+        ip: _builtins.str = ...,
+        window: _common_pb2.TimeWindow | None = ...,
+        top_n: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ip", b"ip", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InvestigateHostRequest: _TypeAlias = InvestigateHostRequest  # noqa: Y015
+
+@_typing.final
+class InvestigateHostResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IP_FIELD_NUMBER: _builtins.int
+    LABEL_FIELD_NUMBER: _builtins.int
+    COUNTRY_FIELD_NUMBER: _builtins.int
+    AS_CLIENT_FIELD_NUMBER: _builtins.int
+    AS_SERVER_FIELD_NUMBER: _builtins.int
+    PEERS_FIELD_NUMBER: _builtins.int
+    SERVICES_USED_FIELD_NUMBER: _builtins.int
+    SERVICES_OFFERED_FIELD_NUMBER: _builtins.int
+    PROTOCOLS_FIELD_NUMBER: _builtins.int
+    ALERTED_FLOWS_FIELD_NUMBER: _builtins.int
+    FINDINGS_FIELD_NUMBER: _builtins.int
+    WINDOW_START_FIELD_NUMBER: _builtins.int
+    WINDOW_END_FIELD_NUMBER: _builtins.int
+    ip: _builtins.str
+    label: _builtins.str
+    """Host name as ntopng labelled it, when known."""
+    country: _builtins.str
+    alerted_flows: _builtins.int
+    """Flows of this host ntopng flagged with an alert (STATUS != 0)."""
+    @_builtins.property
+    def as_client(self) -> Global___TrafficTotals: ...
+    @_builtins.property
+    def as_server(self) -> Global___TrafficTotals: ...
+    @_builtins.property
+    def peers(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """Peers by bytes, either direction."""
+
+    @_builtins.property
+    def services_used(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """Server ports it talked to (as a client) by bytes."""
+
+    @_builtins.property
+    def services_offered(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]:
+        """Its own ports that others talked to (as a server) by bytes."""
+
+    @_builtins.property
+    def protocols(self) -> _containers.RepeatedCompositeFieldContainer[Global___TopKEntry]: ...
+    @_builtins.property
+    def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]:
+        """Anomaly findings involving this host."""
+
+    @_builtins.property
+    def window_start(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        ip: _builtins.str = ...,
+        label: _builtins.str = ...,
+        country: _builtins.str = ...,
+        as_client: Global___TrafficTotals | None = ...,
+        as_server: Global___TrafficTotals | None = ...,
+        peers: _abc.Iterable[Global___TopKEntry] | None = ...,
+        services_used: _abc.Iterable[Global___TopKEntry] | None = ...,
+        services_offered: _abc.Iterable[Global___TopKEntry] | None = ...,
+        protocols: _abc.Iterable[Global___TopKEntry] | None = ...,
+        alerted_flows: _builtins.int = ...,
+        findings: _abc.Iterable[Global___Finding] | None = ...,
+        window_start: _timestamp_pb2.Timestamp | None = ...,
+        window_end: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["as_client", b"as_client", "as_server", b"as_server", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerted_flows", b"alerted_flows", "as_client", b"as_client", "as_server", b"as_server", "country", b"country", "findings", b"findings", "ip", b"ip", "label", b"label", "peers", b"peers", "protocols", b"protocols", "services_offered", b"services_offered", "services_used", b"services_used", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___InvestigateHostResponse: _TypeAlias = InvestigateHostResponse  # noqa: Y015
+
+@_typing.final
+class RecommendationsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FILTER_FIELD_NUMBER: _builtins.int
+    MAX_ITEMS_FIELD_NUMBER: _builtins.int
+    max_items: _builtins.int
+    """0 means 20; at most 100."""
+    @_builtins.property
+    def filter(self) -> Global___FlowFilter: ...
+    def __init__(
+        self,
+        *,
+        filter: Global___FlowFilter | None = ...,
+        max_items: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["filter", b"filter", "max_items", b"max_items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecommendationsRequest: _TypeAlias = RecommendationsRequest  # noqa: Y015
+
+@_typing.final
+class Recommendation(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TITLE_FIELD_NUMBER: _builtins.int
+    ACTION_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FIELD_NUMBER: _builtins.int
+    EVIDENCE_FILTER_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
+    """What was seen."""
+    action: _builtins.str
+    """What to do about it."""
+    score: _builtins.float
+    source: _builtins.str
+    """The finding kind ("ANOMALY_KIND_...") or "BOTTLENECK"."""
+    @_builtins.property
+    def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Evidence]: ...
+    @_builtins.property
+    def evidence_filter(self) -> Global___FlowFilter:
+        """Pass to SearchFlows to see the flows behind it."""
+
+    def __init__(
+        self,
+        *,
+        title: _builtins.str = ...,
+        action: _builtins.str = ...,
+        score: _builtins.float = ...,
+        source: _builtins.str = ...,
+        evidence: _abc.Iterable[Global___Evidence] | None = ...,
+        evidence_filter: Global___FlowFilter | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["evidence_filter", b"evidence_filter"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "evidence", b"evidence", "evidence_filter", b"evidence_filter", "score", b"score", "source", b"source", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Recommendation: _TypeAlias = Recommendation  # noqa: Y015
+
+@_typing.final
+class RecommendationsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RECOMMENDATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def recommendations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Recommendation]: ...
+    def __init__(
+        self,
+        *,
+        recommendations: _abc.Iterable[Global___Recommendation] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["recommendations", b"recommendations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecommendationsResponse: _TypeAlias = RecommendationsResponse  # noqa: Y015

@@ -100,6 +100,21 @@ class FlowsServiceStub:
                 request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.SerializeToString,
                 response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.FromString,
                 _registered_method=True)
+        self.AnalyzeTraffic = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/AnalyzeTraffic',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficResponse.FromString,
+                _registered_method=True)
+        self.InvestigateHost = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/InvestigateHost',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostResponse.FromString,
+                _registered_method=True)
+        self.Recommendations = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/Recommendations',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.FromString,
+                _registered_method=True)
 
 
 class FlowsServiceServicer:
@@ -197,6 +212,27 @@ class FlowsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnalyzeTraffic(self, request, context):
+        """Totals, protocol mix, top talkers, services and destinations for a filter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InvestigateHost(self, request, context):
+        """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Recommendations(self, request, context):
+        """Actionable advice derived from anomalies and bottlenecks, each with its evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -264,6 +300,21 @@ def add_FlowsServiceServicer_to_server(servicer, server):
                     servicer.DetectBottlenecks,
                     request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.FromString,
                     response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.SerializeToString,
+            ),
+            'AnalyzeTraffic': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnalyzeTraffic,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficResponse.SerializeToString,
+            ),
+            'InvestigateHost': grpc.unary_unary_rpc_method_handler(
+                    servicer.InvestigateHost,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostResponse.SerializeToString,
+            ),
+            'Recommendations': grpc.unary_unary_rpc_method_handler(
+                    servicer.Recommendations,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -618,6 +669,87 @@ class FlowsService:
             '/netscope.flows.v1.FlowsService/DetectBottlenecks',
             netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksRequest.SerializeToString,
             netscope_dot_flows_dot_v1_dot_flows__pb2.DetectBottlenecksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeTraffic(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/AnalyzeTraffic',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.AnalyzeTrafficResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InvestigateHost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/InvestigateHost',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.InvestigateHostResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Recommendations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/Recommendations',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -59,6 +59,12 @@ class FlowsServiceStub:
     """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score."""
     DetectBottlenecks: _grpc.UnaryUnaryMultiCallable[_flows_pb2.DetectBottlenecksRequest, _flows_pb2.DetectBottlenecksResponse]
     """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
+    AnalyzeTraffic: _grpc.UnaryUnaryMultiCallable[_flows_pb2.AnalyzeTrafficRequest, _flows_pb2.AnalyzeTrafficResponse]
+    """Totals, protocol mix, top talkers, services and destinations for a filter."""
+    InvestigateHost: _grpc.UnaryUnaryMultiCallable[_flows_pb2.InvestigateHostRequest, _flows_pb2.InvestigateHostResponse]
+    """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings."""
+    Recommendations: _grpc.UnaryUnaryMultiCallable[_flows_pb2.RecommendationsRequest, _flows_pb2.RecommendationsResponse]
+    """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
 
 @_typing.type_check_only
 class FlowsServiceAsyncStub(FlowsServiceStub):
@@ -91,6 +97,12 @@ class FlowsServiceAsyncStub(FlowsServiceStub):
     """Scans, spikes/drops, DGA domains, beaconing and off-hours exfiltration, each with evidence and a score."""
     DetectBottlenecks: _aio.UnaryUnaryMultiCallable[_flows_pb2.DetectBottlenecksRequest, _flows_pb2.DetectBottlenecksResponse]  # type: ignore[assignment]
     """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
+    AnalyzeTraffic: _aio.UnaryUnaryMultiCallable[_flows_pb2.AnalyzeTrafficRequest, _flows_pb2.AnalyzeTrafficResponse]  # type: ignore[assignment]
+    """Totals, protocol mix, top talkers, services and destinations for a filter."""
+    InvestigateHost: _aio.UnaryUnaryMultiCallable[_flows_pb2.InvestigateHostRequest, _flows_pb2.InvestigateHostResponse]  # type: ignore[assignment]
+    """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings."""
+    Recommendations: _aio.UnaryUnaryMultiCallable[_flows_pb2.RecommendationsRequest, _flows_pb2.RecommendationsResponse]  # type: ignore[assignment]
+    """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
 
 class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Historical flows: ntopng's ClickHouse schema (server or embedded chdb) or ECS NetFlow in Elasticsearch."""
@@ -198,5 +210,29 @@ class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_flows_pb2.DetectBottlenecksResponse, _abc.Awaitable[_flows_pb2.DetectBottlenecksResponse]]:
         """Exporter interfaces whose utilisation reaches a threshold of their capacity."""
+
+    @_abc_1.abstractmethod
+    def AnalyzeTraffic(
+        self,
+        request: _flows_pb2.AnalyzeTrafficRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.AnalyzeTrafficResponse, _abc.Awaitable[_flows_pb2.AnalyzeTrafficResponse]]:
+        """Totals, protocol mix, top talkers, services and destinations for a filter."""
+
+    @_abc_1.abstractmethod
+    def InvestigateHost(
+        self,
+        request: _flows_pb2.InvestigateHostRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.InvestigateHostResponse, _abc.Awaitable[_flows_pb2.InvestigateHostResponse]]:
+        """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings."""
+
+    @_abc_1.abstractmethod
+    def Recommendations(
+        self,
+        request: _flows_pb2.RecommendationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.RecommendationsResponse, _abc.Awaitable[_flows_pb2.RecommendationsResponse]]:
+        """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
 
 def add_FlowsServiceServicer_to_server(servicer: FlowsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
