@@ -51,6 +51,15 @@ def default_docs_dir() -> Path | None:
     return None
 
 
+def excerpt(text: str, query: str, width: int = 600) -> str:
+    """The part of `text` around the most specific (longest) query term it contains, else its start."""
+    lowered = text.lower()
+    found = sorted(((len(t), lowered.find(t)) for t in _tokens(query) if t in lowered), reverse=True)
+    start = max(0, found[0][1] - width // 3) if found else 0
+    snippet = text[start : start + width]
+    return ("…" if start else "") + snippet + ("…" if start + width < len(text) else "")
+
+
 class DocsIndex:
     """Ranks sections for a free-text query."""
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from netscope_aggregator.catalog import NetscopeMCP
-from netscope_aggregator.docs_index import DocsIndex, Section, default_docs_dir, markdown_sections
+from netscope_aggregator.docs_index import DocsIndex, Section, default_docs_dir, excerpt, markdown_sections
 
 
 class DocHit(BaseModel):
@@ -48,7 +48,7 @@ def register(mcp: NetscopeMCP) -> None:
         limit: Annotated[int, Field(ge=1, le=10)] = 5,
     ) -> DocsAnswer:
         hits = [
-            DocHit(source=s.source, title=s.title, excerpt=s.text[:600], score=round(score, 3))
+            DocHit(source=s.source, title=s.title, excerpt=excerpt(s.text, query), score=round(score, 3))
             for s, score in index.search(query, limit)
         ]
         return DocsAnswer(query=query, hits=hits)
