@@ -65,12 +65,17 @@ def reserve_ports(count: int) -> list[int]:
 
 
 def start_agents(work: Path, ports: list[int], count: int, ports_each: int) -> list[LabAgent]:
-    agents = []
-    for i in range(count):
-        ports_i = ports[i * ports_each : (i + 1) * ports_each]
-        agents.append(start_snmpd(work / f"snmpd{i}", ports_i, v3_user=None, sys_name=f"bench-{i}"))
-    for agent in agents:
-        wait_answering(agent, "public", timeout_s=60)
+    agents: list[LabAgent] = []
+    try:
+        for i in range(count):
+            ports_i = ports[i * ports_each : (i + 1) * ports_each]
+            agents.append(start_snmpd(work / f"snmpd{i}", ports_i, v3_user=None, sys_name=f"bench-{i}"))
+        for agent in agents:
+            wait_answering(agent, "public", timeout_s=60)
+    except BaseException:
+        for agent in agents:
+            agent.stop()
+        raise
     return agents
 
 
