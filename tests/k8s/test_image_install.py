@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.k8s.render import ROOT
-from tests.support.processes import free_port, running, wait_grpc_serving
+from tests.support.processes import free_port, running, wait_grpc_serving, wait_http_ok
 
 SCRIPT = ROOT / "scripts" / "image_install.sh"
 
@@ -67,4 +69,34 @@ def test_snmp_installs_alone_and_serves(tmp_path: Path) -> None:
     }
     with running("snmp-image", [str(venv / "bin" / "netscope"), "serve", "snmp"], env, tmp_path) as process:
         wait_grpc_serving(f"127.0.0.1:{port}", timeout=30, process=process)
+        assert process.stop() == 0, process.log()[-2000:]
+
+
+ALL_IMAGES = os.environ.get("NETSCOPE_IMAGE_TESTS") == "all"
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(180)
+@pytest.mark.skipif(not ALL_IMAGES, reason="the other four images run with NETSCOPE_IMAGE_TESTS=all (CI; ~1-2 min)")
+@pytest.mark.parametrize("name", ["aggregator", "flows", "alerts", "live"])
+def test_every_other_package_installs_alone_and_serves(name: str, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    out = install(name, venv)
+    assert out.returncode == 0, out.stderr
+    port = free_port()
+    prefix = f"NETSCOPE_{name.upper()}_"
+    env = {f"{prefix}HOST": "127.0.0.1", f"{prefix}PORT": str(port)}
+    if name == "aggregator":
+        env[f"{prefix}TOKENS_FILE"] = str(ROOT / "k8s" / "overlays" / "dev" / "dev-tokens.yaml")
+    if name in ("flows", "alerts"):
+        env[f"{prefix}DSN"] = f"chdb://{tmp_path / 'data'}"
+    if name == "live":
+        env[f"{prefix}COLLECTOR_HOST"] = "127.0.0.1"
+        env[f"{prefix}COLLECTOR_PORT"] = str(free_port(socket.SOCK_DGRAM))
+    with running(f"{name}-image", [str(venv / "bin" / "netscope"), "serve", name], env, tmp_path) as process:
+        if name == "aggregator":
+            wait_http_ok(f"http://127.0.0.1:{port}/healthz", timeout=60, process=process)
+        else:
+            wait_grpc_serving(f"127.0.0.1:{port}", timeout=60, process=process)
+        assert "cannot load command group" not in process.log(), process.log()[-2000:]
         assert process.stop() == 0, process.log()[-2000:]

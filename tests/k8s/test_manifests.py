@@ -180,16 +180,19 @@ def test_security_context_and_writable_paths(
     accounts = by_kind(objs, "ServiceAccount")
     for component, w in workloads(objs).items():
         pod_sc = w.pod["securityContext"]
-        assert pod_sc["runAsNonRoot"] is True and pod_sc["seccompProfile"]["type"] == "RuntimeDefault", component
+        assert pod_sc["runAsNonRoot"] is True, f"{component}: runAsNonRoot must be true"
+        assert pod_sc["seccompProfile"]["type"] == "RuntimeDefault", f"{component}: seccomp must be RuntimeDefault"
         sc = w.container["securityContext"]
-        assert sc["readOnlyRootFilesystem"] is True, component
-        assert sc["allowPrivilegeEscalation"] is False, component
-        assert sc["capabilities"]["drop"] == ["ALL"] and "add" not in sc["capabilities"], component
-        assert w.pod["automountServiceAccountToken"] is False, component
-        assert accounts[w.pod["serviceAccountName"]]["automountServiceAccountToken"] is False, component
+        assert sc["readOnlyRootFilesystem"] is True, f"{component}: readOnlyRootFilesystem must be true"
+        assert sc["allowPrivilegeEscalation"] is False, f"{component}: allowPrivilegeEscalation must be false"
+        caps = sc["capabilities"]
+        assert caps["drop"] == ["ALL"] and "add" not in caps, f"{component}: capabilities must drop ALL, add none"
+        assert w.pod["automountServiceAccountToken"] is False, f"{component}: pod mounts a service account token"
+        account = accounts[w.pod["serviceAccountName"]]
+        assert account["automountServiceAccountToken"] is False, f"{component}: its ServiceAccount automounts"
         for kind in ("requests", "limits"):
             assert {"cpu", "memory"} <= set(w.container["resources"][kind]), f"{component}: {kind}"
-        assert w.pod["topologySpreadConstraints"], component
+        assert w.pod["topologySpreadConstraints"], f"{component}: no topology spread"
         mounts = w.mounts()
         assert "emptyDir" in mounts["/tmp"] and not mounts["/tmp"]["_readOnly"], f"{component}: /tmp"
         s = settings_of(w, monkeypatch)
