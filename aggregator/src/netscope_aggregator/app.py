@@ -19,7 +19,7 @@ from netscope_aggregator.catalog import NetscopeMCP
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
 from netscope_aggregator.settings import AggregatorSettings
-from netscope_aggregator.tools import alerts, docs, flows
+from netscope_aggregator.tools import DOMAIN_MODULES, docs
 
 INSTRUCTIONS = (
     "netscope answers questions about a network from historical flows (ClickHouse/ntopng schema), alerts, "
@@ -38,8 +38,9 @@ def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
         read_only=settings.read_only,
         stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
     )
-    flows.register(mcp, backends)
-    alerts.register(mcp, backends, Confirmations())
+    confirmations = Confirmations()
+    for module in DOMAIN_MODULES:
+        module.register(mcp, backends, confirmations)
     resources.register(mcp, backends)
     prompts.register(mcp)
     docs.register(mcp)  # last: indexes the descriptions of every tool registered above

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from netscope.flows.v1 import flows_pb2
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.confirmations import Confirmations
 
 MaxRows = Annotated[int, Field(ge=1, le=10_000, description="row cap for the answer (default 200)")]
 
@@ -57,7 +58,7 @@ class TableDescription(BaseModel):
     columns: list[ColumnInfo]
 
 
-def register(mcp: NetscopeMCP, backends: Backends) -> None:
+def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
     """Add the flow database tools."""
 
     async def run_query(sql: str, max_rows: int, ctx: Context) -> QueryAnswer:
