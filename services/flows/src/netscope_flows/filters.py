@@ -16,7 +16,7 @@ from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window
 
 L4_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47, "esp": 50, "sctp": 132}
-_L7_BY_LOWER = {name.lower(): key for key, (name, _) in L7_PROTOCOLS.items()}
+L7_BY_LOWER = {name.lower(): key for key, (name, _) in L7_PROTOCOLS.items()}
 MAX_SPAN = timedelta(days=366)
 
 SRC_IP_SQL = "if(IP_PROTOCOL_VERSION = 6, toString(IPV6_SRC_ADDR), IPv4NumToString(IPV4_SRC_ADDR))"
@@ -74,10 +74,10 @@ def parse_l4(text: str) -> int:
 
 def parse_l7(text: str, field: str = "filter.l7_proto") -> int:
     """nDPI protocol id from its name (case-insensitive)."""
-    key = _L7_BY_LOWER.get(text.strip().lower())
+    key = L7_BY_LOWER.get(text.strip().lower())
     if key is None:
-        close = sorted(n for n in _L7_BY_LOWER if n.startswith(text.strip().lower()[:2]))[:8]
-        hint = f"; similar: {', '.join(L7_PROTOCOLS[_L7_BY_LOWER[n]][0] for n in close)}" if close else ""
+        close = sorted(n for n in L7_BY_LOWER if n.startswith(text.strip().lower()[:2]))[:8]
+        hint = f"; similar: {', '.join(L7_PROTOCOLS[L7_BY_LOWER[n]][0] for n in close)}" if close else ""
         raise InvalidArgument(
             f"unknown L7 protocol {text!r}: use an nDPI name as ListProtocols lists it (e.g. TLS, DNS, HTTP){hint}",
             field=field,

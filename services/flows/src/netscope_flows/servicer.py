@@ -18,6 +18,7 @@ from netscope_flows import analysis, search, stats, timeseries
 from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
+from netscope_flows.ingest import Ingestor
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
@@ -35,6 +36,7 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         self._store = store
         self._settings = settings
         self._guard = SqlGuard(store.database)
+        self._ingestor = Ingestor(store)
 
     async def Query(
         self, request: flows_pb2.QueryRequest, context: grpc.aio.ServicerContext
@@ -225,3 +227,15 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.RecommendationsResponse:
         return await analysis.recommendations(self._store, self._settings, request)
+
+    async def IngestFlows(
+        self, request_iterator: AsyncIterator[flows_pb2.IngestFlowsRequest], context: grpc.aio.ServicerContext
+    ) -> flows_pb2.IngestFlowsResponse:
+        result = await self._ingestor.ingest(request_iterator)
+        return flows_pb2.IngestFlowsResponse(
+            accepted=result.accepted,
+            rejected=result.rejected,
+            batches=result.batches,
+            duplicate_batches=result.duplicates,
+            rejections=result.rejections,
+        )

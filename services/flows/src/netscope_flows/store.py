@@ -65,6 +65,13 @@ _LIMIT_CODES = {
 }
 
 
+INGEST_LEDGER = "netscope_ingest_batches"
+INGEST_LEDGER_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {INGEST_LEDGER} (batch_id String, stored_at DateTime, flows UInt32) "
+    "ENGINE = ReplacingMergeTree ORDER BY batch_id COMMENT 'IngestFlows batch ids already stored (idempotency)'"
+)
+
+
 @dataclass
 class QueryResult:
     """Rows of one query with what the engine reported."""
@@ -156,6 +163,7 @@ class ClickHouseStore:
         if self._settings.is_embedded and self._settings.create_schema:
             writer.command(schema.flows_ddl())
             writer.command(schema.FLOW_ALERTS_VIEW_DDL)
+        writer.command(INGEST_LEDGER_DDL)
         reader = _make_client(self._settings)
         if self._settings.is_embedded:
             for name, value in self._limits.items():
@@ -203,6 +211,18 @@ class ClickHouseStore:
             ) from None
         except ClickHouseError as exc:
             raise map_engine_error(exc, self._settings.query_timeout_seconds) from None
+
+    def _write(self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+        assert self._writer is not None
+        self._writer.insert(table, columns, column_names=list(column_names), column_oriented=True)
+
+    async def write(self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+        """Insert column-oriented data with the writer client (trusted callers only)."""
+        await self.open()
+        try:
+            await self._call(self._write, table, column_names, columns)
+        except ClickHouseError as exc:
+            raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
 
     async def close(self) -> None:
         """Release the clients and the worker threads."""

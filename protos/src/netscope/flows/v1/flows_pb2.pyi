@@ -1627,3 +1627,169 @@ class RecommendationsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecommendationsResponse: _TypeAlias = RecommendationsResponse  # noqa: Y015
+
+@_typing.final
+class IngestFlow(_message.Message):
+    """One flow handed over by a collector (the live service): client = initiator."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EXPORTER_FIELD_NUMBER: _builtins.int
+    VLAN_FIELD_NUMBER: _builtins.int
+    PROTOCOL_FIELD_NUMBER: _builtins.int
+    CLIENT_IP_FIELD_NUMBER: _builtins.int
+    CLIENT_PORT_FIELD_NUMBER: _builtins.int
+    SERVER_IP_FIELD_NUMBER: _builtins.int
+    SERVER_PORT_FIELD_NUMBER: _builtins.int
+    APPLICATION_FIELD_NUMBER: _builtins.int
+    FIRST_SEEN_FIELD_NUMBER: _builtins.int
+    LAST_SEEN_FIELD_NUMBER: _builtins.int
+    SRC2DST_BYTES_FIELD_NUMBER: _builtins.int
+    DST2SRC_BYTES_FIELD_NUMBER: _builtins.int
+    SRC2DST_PACKETS_FIELD_NUMBER: _builtins.int
+    DST2SRC_PACKETS_FIELD_NUMBER: _builtins.int
+    TCP_FLAGS_FIELD_NUMBER: _builtins.int
+    INPUT_IF_FIELD_NUMBER: _builtins.int
+    OUTPUT_IF_FIELD_NUMBER: _builtins.int
+    INTERFACE_ID_FIELD_NUMBER: _builtins.int
+    INFO_FIELD_NUMBER: _builtins.int
+    exporter: _builtins.str
+    """Exporter (probe) IPv4 address; empty when unknown."""
+    vlan: _builtins.int
+    protocol: _builtins.int
+    """IP protocol number (6 TCP, 17 UDP, 1 ICMP, ...)."""
+    client_ip: _builtins.str
+    client_port: _builtins.int
+    server_ip: _builtins.str
+    server_port: _builtins.int
+    application: _builtins.str
+    """nDPI application name (see ListProtocols); unknown names are stored as "Unknown"."""
+    src2dst_bytes: _builtins.int
+    dst2src_bytes: _builtins.int
+    src2dst_packets: _builtins.int
+    dst2src_packets: _builtins.int
+    tcp_flags: _builtins.int
+    input_if: _builtins.int
+    output_if: _builtins.int
+    interface_id: _builtins.int
+    info: _builtins.str
+    @_builtins.property
+    def first_seen(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_seen(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        exporter: _builtins.str = ...,
+        vlan: _builtins.int = ...,
+        protocol: _builtins.int = ...,
+        client_ip: _builtins.str = ...,
+        client_port: _builtins.int = ...,
+        server_ip: _builtins.str = ...,
+        server_port: _builtins.int = ...,
+        application: _builtins.str = ...,
+        first_seen: _timestamp_pb2.Timestamp | None = ...,
+        last_seen: _timestamp_pb2.Timestamp | None = ...,
+        src2dst_bytes: _builtins.int = ...,
+        dst2src_bytes: _builtins.int = ...,
+        src2dst_packets: _builtins.int = ...,
+        dst2src_packets: _builtins.int = ...,
+        tcp_flags: _builtins.int = ...,
+        input_if: _builtins.int = ...,
+        output_if: _builtins.int = ...,
+        interface_id: _builtins.int = ...,
+        info: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["application", b"application", "client_ip", b"client_ip", "client_port", b"client_port", "dst2src_bytes", b"dst2src_bytes", "dst2src_packets", b"dst2src_packets", "exporter", b"exporter", "first_seen", b"first_seen", "info", b"info", "input_if", b"input_if", "interface_id", b"interface_id", "last_seen", b"last_seen", "output_if", b"output_if", "protocol", b"protocol", "server_ip", b"server_ip", "server_port", b"server_port", "src2dst_bytes", b"src2dst_bytes", "src2dst_packets", b"src2dst_packets", "tcp_flags", b"tcp_flags", "vlan", b"vlan"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IngestFlow: _TypeAlias = IngestFlow  # noqa: Y015
+
+@_typing.final
+class IngestFlowsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BATCH_ID_FIELD_NUMBER: _builtins.int
+    FLOWS_FIELD_NUMBER: _builtins.int
+    batch_id: _builtins.str
+    """Unique per batch; a batch id seen before is acknowledged and not stored again."""
+    @_builtins.property
+    def flows(self) -> _containers.RepeatedCompositeFieldContainer[Global___IngestFlow]:
+        """At most 10000 flows per message."""
+
+    def __init__(
+        self,
+        *,
+        batch_id: _builtins.str = ...,
+        flows: _abc.Iterable[Global___IngestFlow] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_id", b"batch_id", "flows", b"flows"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IngestFlowsRequest: _TypeAlias = IngestFlowsRequest  # noqa: Y015
+
+@_typing.final
+class RejectedFlow(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    BATCH_ID_FIELD_NUMBER: _builtins.int
+    INDEX_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    batch_id: _builtins.str
+    index: _builtins.int
+    reason: _builtins.str
+    def __init__(
+        self,
+        *,
+        batch_id: _builtins.str = ...,
+        index: _builtins.int = ...,
+        reason: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["batch_id", b"batch_id", "index", b"index", "reason", b"reason"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RejectedFlow: _TypeAlias = RejectedFlow  # noqa: Y015
+
+@_typing.final
+class IngestFlowsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ACCEPTED_FIELD_NUMBER: _builtins.int
+    REJECTED_FIELD_NUMBER: _builtins.int
+    BATCHES_FIELD_NUMBER: _builtins.int
+    DUPLICATE_BATCHES_FIELD_NUMBER: _builtins.int
+    REJECTIONS_FIELD_NUMBER: _builtins.int
+    accepted: _builtins.int
+    rejected: _builtins.int
+    batches: _builtins.int
+    duplicate_batches: _builtins.int
+    """Batches skipped because their id was already stored."""
+    @_builtins.property
+    def rejections(self) -> _containers.RepeatedCompositeFieldContainer[Global___RejectedFlow]:
+        """The first rejections with their reasons (at most 20)."""
+
+    def __init__(
+        self,
+        *,
+        accepted: _builtins.int = ...,
+        rejected: _builtins.int = ...,
+        batches: _builtins.int = ...,
+        duplicate_batches: _builtins.int = ...,
+        rejections: _abc.Iterable[Global___RejectedFlow] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted", b"accepted", "batches", b"batches", "duplicate_batches", b"duplicate_batches", "rejected", b"rejected", "rejections", b"rejections"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___IngestFlowsResponse: _TypeAlias = IngestFlowsResponse  # noqa: Y015

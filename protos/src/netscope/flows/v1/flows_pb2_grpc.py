@@ -115,6 +115,11 @@ class FlowsServiceStub:
                 request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.SerializeToString,
                 response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.FromString,
                 _registered_method=True)
+        self.IngestFlows = channel.stream_unary(
+                '/netscope.flows.v1.FlowsService/IngestFlows',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.FromString,
+                _registered_method=True)
 
 
 class FlowsServiceServicer:
@@ -233,6 +238,13 @@ class FlowsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IngestFlows(self, request_iterator, context):
+        """Store flows from a collector: a stream of batches, each idempotent on its batch id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -315,6 +327,11 @@ def add_FlowsServiceServicer_to_server(servicer, server):
                     servicer.Recommendations,
                     request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.FromString,
                     response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.SerializeToString,
+            ),
+            'IngestFlows': grpc.stream_unary_rpc_method_handler(
+                    servicer.IngestFlows,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -750,6 +767,33 @@ class FlowsService:
             '/netscope.flows.v1.FlowsService/Recommendations',
             netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsRequest.SerializeToString,
             netscope_dot_flows_dot_v1_dot_flows__pb2.RecommendationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IngestFlows(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/netscope.flows.v1.FlowsService/IngestFlows',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -65,6 +65,8 @@ class FlowsServiceStub:
     """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings."""
     Recommendations: _grpc.UnaryUnaryMultiCallable[_flows_pb2.RecommendationsRequest, _flows_pb2.RecommendationsResponse]
     """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
+    IngestFlows: _grpc.StreamUnaryMultiCallable[_flows_pb2.IngestFlowsRequest, _flows_pb2.IngestFlowsResponse]
+    """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
 
 @_typing.type_check_only
 class FlowsServiceAsyncStub(FlowsServiceStub):
@@ -103,6 +105,8 @@ class FlowsServiceAsyncStub(FlowsServiceStub):
     """Everything about one host: traffic both ways, peers, services, protocols, alerted flows and findings."""
     Recommendations: _aio.UnaryUnaryMultiCallable[_flows_pb2.RecommendationsRequest, _flows_pb2.RecommendationsResponse]  # type: ignore[assignment]
     """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
+    IngestFlows: _aio.StreamUnaryMultiCallable[_flows_pb2.IngestFlowsRequest, _flows_pb2.IngestFlowsResponse]  # type: ignore[assignment]
+    """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
 
 class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Historical flows: ntopng's ClickHouse schema (server or embedded chdb) or ECS NetFlow in Elasticsearch."""
@@ -234,5 +238,13 @@ class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_flows_pb2.RecommendationsResponse, _abc.Awaitable[_flows_pb2.RecommendationsResponse]]:
         """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
+
+    @_abc_1.abstractmethod
+    def IngestFlows(
+        self,
+        request_iterator: _MaybeAsyncIterator[_flows_pb2.IngestFlowsRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.IngestFlowsResponse, _abc.Awaitable[_flows_pb2.IngestFlowsResponse]]:
+        """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
 
 def add_FlowsServiceServicer_to_server(servicer: FlowsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,94 @@
+"""IngestFlows: batches stored once per batch id, bad records rejected with reasons, data searchable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import grpc
+import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.timeutil import make_window
+from tests.integration.flows.conftest import FlowsService
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def ts(dt: datetime) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(dt)
+    return out
+
+
+def flow(i: int, **overrides: object) -> flows_pb2.IngestFlow:
+    fields: dict[str, object] = {
+        "exporter": "192.0.2.1",
+        "protocol": 6,
+        "client_ip": f"10.9.0.{1 + i % 200}",
+        "client_port": 40000 + i,
+        "server_ip": "198.51.100.7",
+        "server_port": 443,
+        "application": "TLS",
+        "first_seen": ts(NOW - timedelta(seconds=30)),
+        "last_seen": ts(NOW - timedelta(seconds=10)),
+        "src2dst_bytes": 1000 + i,
+        "dst2src_bytes": 5000,
+        "src2dst_packets": 5,
+        "dst2src_packets": 6,
+        "input_if": 3,
+        "output_if": 1,
+    }
+    fields.update(overrides)
+    return flows_pb2.IngestFlow(**fields)  # type: ignore[arg-type]
+
+
+def batches(ids: list[str], per_batch: int, bad: bool = False) -> Iterator[flows_pb2.IngestFlowsRequest]:
+    for n, batch_id in enumerate(ids):
+        flows = [flow(n * per_batch + i) for i in range(per_batch)]
+        if bad:
+            flows.append(flow(0, client_ip="10.9.0.999"))
+            flows.append(flow(0, last_seen=ts(NOW - timedelta(hours=1))))
+        yield flows_pb2.IngestFlowsRequest(batch_id=batch_id, flows=flows)
+
+
+def count_ingested(service: FlowsService) -> int:
+    window = make_window(NOW - timedelta(minutes=5), NOW + timedelta(minutes=1))
+    total = 0
+    flt = flows_pb2.FlowFilter(window=window, exporter="192.0.2.1")
+    for page in service.stub.StreamFlows(flows_pb2.SearchFlowsRequest(filter=flt, page_size=1000)):
+        total += len(page.flows)
+    return total
+
+
+def test_ingest_is_idempotent_and_counts_rejections(flows_service: FlowsService) -> None:
+    first = flows_service.stub.IngestFlows(batches(["b-1", "b-2"], 500, bad=True), timeout=60)
+    assert (first.accepted, first.rejected, first.batches, first.duplicate_batches) == (1000, 4, 2, 0)
+    reasons = {r.reason for r in first.rejections}
+    assert "client_ip '10.9.0.999' is not an IP address" in reasons
+    assert "last_seen is before first_seen" in reasons
+    again = flows_service.stub.IngestFlows(batches(["b-1", "b-2", "b-3"], 500), timeout=60)
+    assert (again.accepted, again.duplicate_batches) == (500, 2)
+    assert count_ingested(flows_service) == 1500
+    record = flows_service.stub.SearchFlows(
+        flows_pb2.SearchFlowsRequest(
+            filter=flows_pb2.FlowFilter(
+                window=make_window(NOW - timedelta(minutes=5), NOW + timedelta(minutes=1)), src_ip="10.9.0.1"
+            ),
+            page_size=1,
+        )
+    ).flows[0]
+    assert (record.l7_proto, record.dst_port, record.input_if_index, record.exporter) == ("TLS", 443, 3, "192.0.2.1")
+
+
+def test_ingest_refuses_bad_batches(flows_service: FlowsService) -> None:
+    with pytest.raises(grpc.RpcError) as exc:
+        flows_service.stub.IngestFlows(iter([flows_pb2.IngestFlowsRequest(flows=[flow(1)])]), timeout=30)
+    assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "batch_id must be 1-128 characters" in str(exc.value.details())
+    huge = flows_pb2.IngestFlowsRequest(batch_id="huge", flows=[flow(1)] * 10_001)
+    with pytest.raises(grpc.RpcError) as exc:
+        flows_service.stub.IngestFlows(iter([huge]), timeout=30)
+    assert "a batch may hold at most 10000 flows" in str(exc.value.details())
