@@ -5,6 +5,7 @@ from __future__ import annotations
 from netscope.live.v1 import live_pb2_grpc
 from netscope_common.server import ServiceSpec, run
 from netscope_live.collector_source import CollectorSource
+from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestSink, MemorySink
 from netscope_live.ntopng import NtopngClient
 from netscope_live.ntopng_source import NtopngSource
@@ -16,8 +17,8 @@ SERVICE_NAME = "netscope.live.v1.LiveService"
 
 
 def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> LiveSource:
-    """The source NETSCOPE_LIVE_SOURCE selects. The collector's completed flows go to `sink`
-    (until the flows service's IngestFlows is wired, the default sink only counts them)."""
+    """The source NETSCOPE_LIVE_SOURCE selects. The collector's completed flows go to `sink`: by default
+    the flows service at NETSCOPE_LIVE_FLOWS_TARGET, or a counting sink when no target is set."""
     if settings.source == "ntopng":
         client = NtopngClient(
             settings.ntopng_url(),
@@ -26,7 +27,9 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
             retries=settings.ntopng_retries,
         )
         return NtopngSource(client)
-    return CollectorSource(settings, sink if sink is not None else MemorySink(keep_batches=0))
+    if sink is None:
+        sink = FlowsIngestSink(settings.flows_target) if settings.flows_target else MemorySink(keep_batches=0)
+    return CollectorSource(settings, sink)
 
 
 def build_spec(settings: LiveSettings, sink: IngestSink | None = None) -> ServiceSpec:

@@ -32,6 +32,11 @@ class LiveSettings(ServiceSettings):
     bucket_seconds: int = Field(5, ge=1, le=60, validation_alias=_env("BUCKET_SECONDS"))
     max_flows: int = Field(1_000_000, ge=1, validation_alias=_env("MAX_FLOWS"))
     local_networks: list[str] = Field(list(DEFAULT_LOCAL_NETWORKS), validation_alias=_env("LOCAL_NETWORKS"))
+    flows_target: str = Field(
+        "",
+        description="flows service host:port for IngestFlows; empty = completed flows are only counted",
+        validation_alias=_env("FLOWS_TARGET"),
+    )
     ingest_queue_size: int = Field(100_000, ge=1, validation_alias=_env("INGEST_QUEUE_SIZE"))
     ingest_batch_size: int = Field(1000, ge=1, validation_alias=_env("INGEST_BATCH_SIZE"))
     ingest_flush_seconds: float = Field(1.0, gt=0, validation_alias=_env("INGEST_FLUSH_SECONDS"))
