@@ -30,13 +30,20 @@ class Component:
     name: str
     args: list[str]
     env: dict[str, str]
-    health: str  # "grpc:HOST:PORT" or "http:URL"
+    health: str  # "grpc:HOST:PORT", "http:URL" or "alive:SECONDS" (still running after that long)
+    background: bool = False  # a one-shot job: its exit does not stop the demo
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
 def _wait(component: Component, log: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     kind, _, target = component.health.partition(":")
+    if kind == "alive":
+        time.sleep(float(target))
+        assert component.process is not None
+        if component.process.poll() not in (None, 0):
+            raise RuntimeError(f"{component.name} exited; last log lines:\n{log.read_text()[-2000:]}")
+        return
     while time.monotonic() < deadline:
         assert component.process is not None
         if component.process.poll() is not None:
@@ -108,7 +115,69 @@ def demo(
             f"grpc:127.0.0.1:{ports['alerts']}",
         ),
     ]
-    components = [c for c in components if c.name in installed]
+    responder = shutil.which("snmpsim-command-responder", path=str(Path(sys.executable).parent))
+    if "snmp" in installed and responder:
+        components.insert(
+            0,
+            Component(
+                "snmpsim",
+                [
+                    responder,
+                    f"--data-dir={world / 'snmp'}",
+                    f"--cache-dir={data_dir / 'snmpsim-cache'}",
+                    "--agent-udpv4-endpoint=127.0.0.1:1161",
+                ],
+                {"SNMPSIM_ALLOW_ROOT": "true"},
+                "alive:3",
+            ),
+        )
+        components.append(
+            Component(
+                "snmp",
+                [*NETSCOPE, "serve", "snmp"],
+                {
+                    "NETSCOPE_SNMP_PORT": str(ports["snmp"]),
+                    "NETSCOPE_SNMP_INVENTORY_PATH": str(world / "snmp" / "inventory.yaml"),
+                    "NETSCOPE_SNMP_STATE_PATH": str(data_dir / "snmp-state.json"),
+                    "NETSCOPE_SNMP_ALERTS_TARGET": f"127.0.0.1:{ports['alerts']}",
+                },
+                f"grpc:127.0.0.1:{ports['snmp']}",
+            )
+        )
+    components.append(
+        Component(
+            "live",
+            [*NETSCOPE, "serve", "live"],
+            {
+                "NETSCOPE_LIVE_PORT": str(ports["live"]),
+                "NETSCOPE_LIVE_COLLECTOR_PORT": "2055",
+                "NETSCOPE_LIVE_FLOWS_TARGET": f"127.0.0.1:{ports['flows']}",
+            },
+            f"grpc:127.0.0.1:{ports['live']}",
+        )
+    )
+    components = [c for c in components if c.name in installed or c.name == "snmpsim"]
+    components.append(
+        Component(
+            "replay",
+            [
+                *NETSCOPE,
+                "scenario",
+                "replay",
+                "--to",
+                "127.0.0.1:2055",
+                "--from",
+                str(world),
+                "--version",
+                "9",
+                "--rate",
+                "200",
+            ],
+            {},
+            "alive:1",
+            background=True,
+        )
+    )
     components.append(
         Component(
             "aggregator",
@@ -137,9 +206,10 @@ def demo(
         typer.echo(f"  curl check:   curl -s -H 'Authorization: Token {token}' http://127.0.0.1:{port}/readyz\n")
         typer.echo("Press Ctrl-C to stop.")
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(c.process is not None and c.process.poll() is None for c in components):
+        servers = [c for c in components if not c.background]
+        while all(c.process is not None and c.process.poll() is None for c in servers):
             time.sleep(0.5)
-        dead = [c.name for c in components if c.process is not None and c.process.poll() is not None]
+        dead = [c.name for c in servers if c.process is not None and c.process.poll() is not None]
         typer.echo(f"stopping: {', '.join(dead)} exited (see {logs})", err=True)
     except KeyboardInterrupt:
         typer.echo("\nstopping…")
