@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from netscope_common.errors import InvalidArgument, NotFound
 from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window, to_timestamp
 from netscope_common.values import to_row
-from netscope_flows import analysis, search, stats, timeseries
+from netscope_flows import analysis, chart, search, stats, timeseries
 from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
@@ -239,3 +240,21 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
             duplicate_batches=result.duplicates,
             rejections=result.rejections,
         )
+
+    async def Chart(
+        self, request: flows_pb2.ChartRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.ChartResponse:
+        width, height = chart.size(request)
+        loop = asyncio.get_running_loop()
+        if request.HasField("time_series"):
+            series = await self.TimeSeries(request.time_series, context)
+            title = request.title or f"{flows_pb2.Metric.Name(series.metric).removeprefix('METRIC_').lower()} over time"
+            png = await loop.run_in_executor(None, chart.series_png, series, title, width, height)
+        elif request.HasField("top_k"):
+            ranked = await self.TopK(request.top_k, context)
+            dimension = flows_pb2.TopKDimension.Name(request.top_k.dimension or flows_pb2.TOP_K_DIMENSION_SRC_IP)
+            title = request.title or f"top {dimension.removeprefix('TOP_K_DIMENSION_').lower()}"
+            png = await loop.run_in_executor(None, chart.topk_png, ranked, request.top_k.metric, title, width, height)
+        else:
+            raise InvalidArgument("set time_series or top_k: the request the chart is drawn from", field="source")
+        return flows_pb2.ChartResponse(png=png, title=title)

@@ -1793,3 +1793,67 @@ class IngestFlowsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___IngestFlowsResponse: _TypeAlias = IngestFlowsResponse  # noqa: Y015
+
+@_typing.final
+class ChartRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_SERIES_FIELD_NUMBER: _builtins.int
+    TOP_K_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    WIDTH_FIELD_NUMBER: _builtins.int
+    HEIGHT_FIELD_NUMBER: _builtins.int
+    title: _builtins.str
+    """Optional title (at most 200 characters)."""
+    width: _builtins.int
+    """Pixels: 0 means 1000 x 500; each 200-3000."""
+    height: _builtins.int
+    @_builtins.property
+    def time_series(self) -> Global___TimeSeriesRequest:
+        """A line per series."""
+
+    @_builtins.property
+    def top_k(self) -> Global___TopKRequest:
+        """Horizontal bars, one per entry."""
+
+    def __init__(
+        self,
+        *,
+        time_series: Global___TimeSeriesRequest | None = ...,
+        top_k: Global___TopKRequest | None = ...,
+        title: _builtins.str = ...,
+        width: _builtins.int = ...,
+        height: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["source", b"source", "time_series", b"time_series", "top_k", b"top_k"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["height", b"height", "source", b"source", "time_series", b"time_series", "title", b"title", "top_k", b"top_k", "width", b"width"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType_source: _TypeAlias = _typing.Literal["time_series", "top_k"]  # noqa: Y015
+    _WhichOneofArgType_source: _TypeAlias = _typing.Literal["source", b"source"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType_source) -> _WhichOneofReturnType_source | None: ...
+
+Global___ChartRequest: _TypeAlias = ChartRequest  # noqa: Y015
+
+@_typing.final
+class ChartResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PNG_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    png: _builtins.bytes
+    """PNG image."""
+    title: _builtins.str
+    def __init__(
+        self,
+        *,
+        png: _builtins.bytes = ...,
+        title: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["png", b"png", "title", b"title"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ChartResponse: _TypeAlias = ChartResponse  # noqa: Y015

@@ -120,6 +120,11 @@ class FlowsServiceStub:
                 request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.SerializeToString,
                 response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.FromString,
                 _registered_method=True)
+        self.Chart = channel.unary_unary(
+                '/netscope.flows.v1.FlowsService/Chart',
+                request_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ChartRequest.SerializeToString,
+                response_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ChartResponse.FromString,
+                _registered_method=True)
 
 
 class FlowsServiceServicer:
@@ -245,6 +250,13 @@ class FlowsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Chart(self, request, context):
+        """A PNG chart of a TimeSeries or a TopK answer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FlowsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -332,6 +344,11 @@ def add_FlowsServiceServicer_to_server(servicer, server):
                     servicer.IngestFlows,
                     request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.FromString,
                     response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.SerializeToString,
+            ),
+            'Chart': grpc.unary_unary_rpc_method_handler(
+                    servicer.Chart,
+                    request_deserializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ChartRequest.FromString,
+                    response_serializer=netscope_dot_flows_dot_v1_dot_flows__pb2.ChartResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -794,6 +811,33 @@ class FlowsService:
             '/netscope.flows.v1.FlowsService/IngestFlows',
             netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsRequest.SerializeToString,
             netscope_dot_flows_dot_v1_dot_flows__pb2.IngestFlowsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Chart(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.flows.v1.FlowsService/Chart',
+            netscope_dot_flows_dot_v1_dot_flows__pb2.ChartRequest.SerializeToString,
+            netscope_dot_flows_dot_v1_dot_flows__pb2.ChartResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -67,6 +67,8 @@ class FlowsServiceStub:
     """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
     IngestFlows: _grpc.StreamUnaryMultiCallable[_flows_pb2.IngestFlowsRequest, _flows_pb2.IngestFlowsResponse]
     """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
+    Chart: _grpc.UnaryUnaryMultiCallable[_flows_pb2.ChartRequest, _flows_pb2.ChartResponse]
+    """A PNG chart of a TimeSeries or a TopK answer."""
 
 @_typing.type_check_only
 class FlowsServiceAsyncStub(FlowsServiceStub):
@@ -107,6 +109,8 @@ class FlowsServiceAsyncStub(FlowsServiceStub):
     """Actionable advice derived from anomalies and bottlenecks, each with its evidence."""
     IngestFlows: _aio.StreamUnaryMultiCallable[_flows_pb2.IngestFlowsRequest, _flows_pb2.IngestFlowsResponse]  # type: ignore[assignment]
     """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
+    Chart: _aio.UnaryUnaryMultiCallable[_flows_pb2.ChartRequest, _flows_pb2.ChartResponse]  # type: ignore[assignment]
+    """A PNG chart of a TimeSeries or a TopK answer."""
 
 class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Historical flows: ntopng's ClickHouse schema (server or embedded chdb) or ECS NetFlow in Elasticsearch."""
@@ -246,5 +250,13 @@ class FlowsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_flows_pb2.IngestFlowsResponse, _abc.Awaitable[_flows_pb2.IngestFlowsResponse]]:
         """Store flows from a collector: a stream of batches, each idempotent on its batch id."""
+
+    @_abc_1.abstractmethod
+    def Chart(
+        self,
+        request: _flows_pb2.ChartRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_flows_pb2.ChartResponse, _abc.Awaitable[_flows_pb2.ChartResponse]]:
+        """A PNG chart of a TimeSeries or a TopK answer."""
 
 def add_FlowsServiceServicer_to_server(servicer: FlowsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
