@@ -214,11 +214,10 @@ def demo(
     except KeyboardInterrupt:
         typer.echo("\nstopping…")
     finally:
+        # Reverse start order, one at a time: the collector drains into flows while flows still runs.
         for component in reversed(components):
             if component.process is not None and component.process.poll() is None:
                 component.process.terminate()
-        for component in components:
-            if component.process is not None:
                 try:
                     component.process.wait(15)
                 except subprocess.TimeoutExpired:
