@@ -61,6 +61,49 @@ def stack(run_dir: Path) -> Iterator[Stack]:
             yield Stack(f"{base}/mcp/", base, flows, aggregator, f"127.0.0.1:{flows_port}")
 
 
+@pytest.fixture(scope="session")
+def world_dir(run_dir: Path) -> Path:
+    """The scenario world (24 h, seed 11) rendered once for the e2e tests."""
+    world = run_dir / "world-e2e"
+    subprocess.run(
+        [
+            *NETSCOPE,
+            "scenario",
+            "generate",
+            "--seed",
+            "11",
+            "--hours",
+            "24",
+            "--flows-per-hour",
+            "1000",
+            "--out",
+            str(world),
+            "--only",
+            "ntopng",
+            "--only",
+            "snmp",
+            "--only",
+            "truth",
+        ],
+        check=True,
+        timeout=600,
+        capture_output=True,
+    )
+    return world
+
+
+def load_store(world: Path, store: Path) -> str:
+    """Load the world's ntopng tables into a chdb directory (in a child process); returns its DSN."""
+    dsn = f"chdb://{store}"
+    subprocess.run(
+        [*NETSCOPE, "scenario", "load", "--dsn", dsn, "--from", str(world)],
+        check=True,
+        timeout=600,
+        capture_output=True,
+    )
+    return dsn
+
+
 @contextlib.asynccontextmanager
 async def mcp_session(url: str, token: str = READ_TOKEN, scheme: str = "Token") -> AsyncIterator[ClientSession]:
     """An initialized MCP client session over streamable HTTP (opened and closed in the caller's task)."""

@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_TOKEN, READ_TOKEN, mcp_session
+from tests.e2e.conftest import ADMIN_TOKEN, READ_TOKEN, load_store, mcp_session
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def alerts_url(run_dir: Path) -> Iterator[str]:
+def alerts_url(run_dir: Path, world_dir: Path) -> Iterator[str]:
     """alerts (scenario data in chdb) + aggregator; yields the MCP URL."""
-    world, store = run_dir / "world", run_dir / "alerts-store"
-    subprocess.run(
-        [*NETSCOPE, "scenario", "generate", "--seed", "3", "--hours", "2", "--out", str(world), "--only", "ntopng"],
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
-    subprocess.run(
-        [*NETSCOPE, "scenario", "load", "--dsn", f"chdb://{store}", "--from", str(world)],
-        check=True,
-        timeout=300,
-        capture_output=True,
-    )
+    store = run_dir / "alerts-store"
+    load_store(world_dir, store)
     alerts_port, http_port = free_port(), free_port()
     logs = run_dir / "logs"
     alerts_env = {"NETSCOPE_ALERTS_DSN": f"chdb://{store}", "NETSCOPE_ALERTS_PORT": str(alerts_port)}

@@ -2,7 +2,6 @@
 
 from typing import Annotated, Any
 
-from google.protobuf.json_format import MessageToDict
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
@@ -10,6 +9,7 @@ from netscope.flows.v1 import flows_pb2
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.render import value_to_python
 
 MaxRows = Annotated[int, Field(ge=1, le=10_000, description="row cap for the answer (default 200)")]
 
@@ -72,7 +72,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         return QueryAnswer(
             columns=[c.name for c in table.columns],
             types=[c.type for c in table.columns],
-            rows=[[_plain(v) for v in r.values] for r in table.rows],
+            rows=[[value_to_python(v) for v in r.values] for r in table.rows],
             row_count=len(table.rows),
             truncated=table.truncated,
             truncated_reason=table.truncated_reason,
@@ -142,17 +142,3 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         description="Describe one table of the flow database: columns, ClickHouse types and what each column means.",
         toolsets=("flows",),
     )
-
-
-def _plain(value: Any) -> Any:
-    kind = value.WhichOneof("kind")
-    if kind == "null_value" or kind is None:
-        return None
-    if kind == "struct_value":
-        return MessageToDict(value.struct_value)
-    if kind == "list_value":
-        return [_plain(v) for v in value.list_value.values]
-    number = value.number_value
-    if kind == "number_value":
-        return int(number) if number.is_integer() else number
-    return getattr(value, kind)

@@ -1,0 +1,327 @@
+"""Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols, exporter stats."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, Image
+from pydantic import Field
+
+from netscope.flows.v1 import flows_pb2
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.render import human_bytes, to_plain, value_to_python
+from netscope_common.timeutil import make_window
+
+Hours = Annotated[float, Field(gt=0, le=24 * 731, description="look back this many hours from now")]
+Ip = Annotated[str, Field(max_length=64, description="IPv4/IPv6 address or CIDR")]
+Dimension = Literal[
+    "src_ip",
+    "dst_ip",
+    "ip_pair",
+    "dst_port",
+    "l7_proto",
+    "src_country",
+    "dst_country",
+    "dst_asn",
+    "exporter_interface",
+    "host",
+]
+MetricName = Literal["bytes", "packets", "flows", "score"]
+SortName = Literal["newest", "oldest", "bytes", "packets", "score", "duration"]
+
+
+def _window_hours(hours: float) -> Any:
+    end = datetime.now(UTC)
+    return make_window(end - timedelta(hours=hours), end)
+
+
+def flow_filter(
+    hours: float,
+    *,
+    src_ip: str = "",
+    dst_ip: str = "",
+    host: str = "",
+    port: int | None = None,
+    dst_port: int | None = None,
+    l4_proto: str = "",
+    l7_proto: str = "",
+    country: str = "",
+    min_bytes: int = 0,
+    min_score: int = 0,
+) -> flows_pb2.FlowFilter:
+    """A FlowFilter over the last `hours` with the given conditions."""
+    flt = flows_pb2.FlowFilter(
+        window=_window_hours(hours),
+        src_ip=src_ip,
+        dst_ip=dst_ip,
+        host=host,
+        l4_proto=l4_proto,
+        l7_proto=l7_proto,
+        country=country,
+        min_bytes=min_bytes,
+        min_score=min_score,
+    )
+    if port is not None:
+        flt.port = port
+    if dst_port is not None:
+        flt.dst_port = dst_port
+    return flt
+
+
+def _enum(enum_type: Any, prefix: str, name: str) -> Any:
+    return enum_type.Value(f"{prefix}_{name.upper()}")
+
+
+def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+    """Add the historical flow tools."""
+
+    async def flows_call(ctx: Context, method: str, request: Any) -> Any:
+        stub = backends.stubs.flows
+        return await backends.call("flows", getattr(stub, method), request, principal=principal_of(ctx).name)
+
+    async def get_historical_flow(
+        ctx: Context,
+        hours: Hours = 24,
+        src_ip: Ip = "",
+        dst_ip: Ip = "",
+        host: Annotated[Ip, Field(description="either side of the flow")] = "",
+        port: Annotated[int | None, Field(ge=0, le=65535)] = None,
+        l4_proto: Literal["", "tcp", "udp", "icmp"] = "",
+        l7_proto: Annotated[str, Field(max_length=64, description="nDPI name, e.g. DNS, TLS (see list_protos)")] = "",
+        country: Annotated[str, Field(max_length=2, description="two-letter country of either side")] = "",
+        min_bytes: Annotated[int, Field(ge=0)] = 0,
+        sort: SortName = "newest",
+        limit: Annotated[int, Field(ge=1, le=200)] = 20,
+        page_token: Annotated[str, Field(max_length=512)] = "",
+    ) -> dict[str, Any]:
+        """Search historical flows with filters (newest first by default), paginated."""
+        request = flows_pb2.SearchFlowsRequest(
+            filter=flow_filter(
+                hours,
+                src_ip=src_ip,
+                dst_ip=dst_ip,
+                host=host,
+                port=port,
+                l4_proto=l4_proto,
+                l7_proto=l7_proto,
+                country=country,
+                min_bytes=min_bytes,
+            ),
+            sort=_enum(flows_pb2.FlowSort, "FLOW_SORT", sort),
+            page_size=limit,
+            page_token=page_token,
+        )
+        reply = await flows_call(ctx, "SearchFlows", request)
+        answer = to_plain(reply)
+        answer.setdefault("flows", [])
+        answer["returned"] = len(reply.flows)
+        return answer
+
+    async def get_flow_top_k(
+        ctx: Context,
+        dimension: Dimension = "src_ip",
+        metric: MetricName = "bytes",
+        k: Annotated[int, Field(ge=1, le=100)] = 10,
+        hours: Hours = 24,
+        locality: Literal["any", "local", "remote"] = "any",
+    ) -> dict[str, Any]:
+        request = flows_pb2.TopKRequest(
+            window=_window_hours(hours),
+            dimension=_enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", dimension),
+            metric=_enum(flows_pb2.Metric, "METRIC", metric),
+            k=k,
+        )
+        if locality != "any":
+            request.locality = _enum(flows_pb2.Locality, "LOCALITY", locality)
+        reply = await flows_call(ctx, "TopK", request)
+        answer = to_plain(reply)
+        answer["summary"] = (
+            f"top {len(reply.entries)} by {metric} over {hours:g} h of {human_bytes(reply.total_bytes)} in total"
+        )
+        return answer
+
+    async def get_ntopng_top_k_flows(
+        ctx: Context,
+        select_keys_clause: Annotated[str, Field(max_length=500)] = "IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO",
+        select_values_clause: Annotated[str, Field(max_length=500)] = "TOTAL_BYTES",
+        where_clause: Annotated[str, Field(max_length=2000)] = "",
+        begin_time_clause: Annotated[str, Field(max_length=200, description="SQL time, e.g. now() - 3600")] = "",
+        end_time_clause: Annotated[str, Field(max_length=200)] = "",
+        maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
+    ) -> dict[str, Any]:
+        """mcp-ntopng's top-k over SQL fragments; the composed statement goes through the SQL guard."""
+        keys = select_keys_clause.strip()
+        values = ", ".join(f"sum({v.strip()}) AS {v.strip()}" for v in select_values_clause.split(",") if v.strip())
+        first_value = select_values_clause.split(",")[0].strip()
+        where = _where(where_clause, begin_time_clause, end_time_clause)
+        sql = (
+            f"SELECT {keys}, {values} FROM flows{where} GROUP BY {keys} "
+            f"ORDER BY {first_value} DESC LIMIT {maxhits_clause}"
+        )
+        reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
+        return _table(reply)
+
+    async def query_ntopng_flows_data(
+        ctx: Context,
+        select_clause: Annotated[str, Field(max_length=2000)] = "*",
+        where_clause: Annotated[str, Field(max_length=2000)] = "",
+        group_by_clause: Annotated[str, Field(max_length=500)] = "",
+        order_by_clause: Annotated[str, Field(max_length=500)] = "",
+        begin_time_clause: Annotated[str, Field(max_length=200)] = "",
+        end_time_clause: Annotated[str, Field(max_length=200)] = "",
+        maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
+    ) -> dict[str, Any]:
+        """mcp-ntopng's flows query over SQL fragments; the composed statement goes through the SQL guard."""
+        sql = f"SELECT {select_clause} FROM flows{_where(where_clause, begin_time_clause, end_time_clause)}"
+        if group_by_clause.strip():
+            sql += f" GROUP BY {group_by_clause}"
+        if order_by_clause.strip():
+            sql += f" ORDER BY {order_by_clause}"
+        sql += f" LIMIT {maxhits_clause}"
+        reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
+        return _table(reply)
+
+    async def get_flow_time_series(
+        ctx: Context,
+        metric: MetricName = "bytes",
+        hours: Hours = 24,
+        bucket_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600,
+        group_by: Literal["none", "src_ip", "dst_ip", "dst_port", "l7_proto", "dst_country"] = "none",
+        top_n: Annotated[int, Field(ge=1, le=10)] = 5,
+        host: Ip = "",
+    ) -> dict[str, Any]:
+        request = flows_pb2.TimeSeriesRequest(
+            filter=flow_filter(hours, host=host),
+            metric=_enum(flows_pb2.Metric, "METRIC", metric),
+            bucket_seconds=bucket_seconds,
+            top_n=top_n,
+        )
+        if group_by != "none":
+            request.group_by = _enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", group_by)
+        return to_plain(await flows_call(ctx, "TimeSeries", request))
+
+    async def chart(
+        ctx: Context,
+        kind: Literal["time_series", "top_k"] = "time_series",
+        metric: MetricName = "bytes",
+        hours: Hours = 24,
+        bucket_seconds: Annotated[int, Field(ge=60, le=86_400)] = 3600,
+        dimension: Dimension = "src_ip",
+        k: Annotated[int, Field(ge=1, le=30)] = 10,
+        host: Ip = "",
+        title: Annotated[str, Field(max_length=120)] = "",
+    ) -> Image:
+        """A PNG chart of a time series or a top-k ranking of historical flows."""
+        request = flows_pb2.ChartRequest(title=title)
+        if kind == "time_series":
+            request.time_series.CopyFrom(
+                flows_pb2.TimeSeriesRequest(
+                    filter=flow_filter(hours, host=host),
+                    metric=_enum(flows_pb2.Metric, "METRIC", metric),
+                    bucket_seconds=bucket_seconds,
+                )
+            )
+        else:
+            request.top_k.CopyFrom(
+                flows_pb2.TopKRequest(
+                    window=_window_hours(hours),
+                    dimension=_enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", dimension),
+                    metric=_enum(flows_pb2.Metric, "METRIC", metric),
+                    k=k,
+                )
+            )
+        reply = await flows_call(ctx, "Chart", request)
+        return Image(data=reply.png, format="png")
+
+    async def list_protos(ctx: Context, name_contains: Annotated[str, Field(max_length=64)] = "") -> dict[str, Any]:
+        """nDPI application protocols (ids and names) as stored in flows.L7_PROTO."""
+        reply = await flows_call(ctx, "ListProtocols", flows_pb2.ListProtocolsRequest(name_contains=name_contains))
+        return {
+            "protocols": [{"id": p.id, "name": p.name} for p in reply.protocols][:500],
+            "count": len(reply.protocols),
+        }
+
+    def device_stats(method: str) -> Any:
+        async def tool(ctx: Context, hours: Hours = 24) -> dict[str, Any]:
+            reply = await flows_call(ctx, method, flows_pb2.DeviceStatsRequest(filter=flow_filter(hours)))
+            answer = to_plain(reply)
+            answer.setdefault("exporters", [])
+            return answer
+
+        return tool
+
+    for fn, name, description, toolsets in (
+        (
+            get_historical_flow,
+            "get_historical_flow",
+            "Search historical flows by host, IPs, port, protocol, country, size; sorted and paginated.",
+            ("flows",),
+        ),
+        (
+            get_flow_top_k,
+            "get_flow_top_k",
+            "Rank hosts, pairs, ports, protocols, countries, ASNs or exporter "
+            "interfaces by bytes, packets, flows or score over a window (local/remote talkers too).",
+            ("flows",),
+        ),
+        (
+            get_ntopng_top_k_flows,
+            "get_ntopng_top-k_flows",
+            "Top-k flows from the ntopng flows table, grouped by "
+            "select_keys_clause and summed over select_values_clause (mcp-ntopng arguments).",
+            ("flows", "ntopng-compat"),
+        ),
+        (
+            query_ntopng_flows_data,
+            "query_ntopng_flows_data",
+            "Flows from the ntopng flows table built from "
+            "select/where/group/order clauses (mcp-ntopng arguments); read-only.",
+            ("flows", "ntopng-compat"),
+        ),
+        (
+            get_flow_time_series,
+            "get_flow_time_series",
+            "A metric per time bucket, optionally split by the top-N values of a dimension.",
+            ("flows",),
+        ),
+        (chart, "chart", "A PNG chart (time series or top-k) of historical flows.", ("flows", "analysis")),
+        (list_protos, "list_protos", "List the nDPI application protocols (id ↔ name).", ("flows",)),
+        (
+            device_stats("FlowDeviceStats"),
+            "get_ntopng_flow_devices_stats",
+            "Per flow exporter (NetFlow/IPFIX probe) and interface: flows, bytes, packets, first/last seen.",
+            ("flows", "ntopng-compat"),
+        ),
+        (
+            device_stats("SflowDeviceStats"),
+            "get_ntopng_sflow_devices_stats",
+            "Per sFlow device and interface: flows, bytes, packets, first/last seen.",
+            ("flows", "ntopng-compat"),
+        ),
+    ):
+        mcp.register(fn, name=name, description=description, toolsets=toolsets)
+
+
+def _where(where_clause: str, begin_time_clause: str, end_time_clause: str) -> str:
+    """A WHERE clause from mcp-ntopng's fragments (empty when none is given)."""
+    conditions = [
+        c
+        for c in (
+            where_clause.strip(),
+            f"FIRST_SEEN >= {begin_time_clause}" if begin_time_clause.strip() else "",
+            f"FIRST_SEEN < {end_time_clause}" if end_time_clause.strip() else "",
+        )
+        if c
+    ]
+    return f" WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
+
+
+def _table(reply: flows_pb2.QueryResponse) -> dict[str, Any]:
+    table = reply.table
+    return {
+        "columns": [c.name for c in table.columns],
+        "rows": [[value_to_python(v) for v in row.values] for row in table.rows],
+        "truncated": table.truncated,
+        "executed_sql": reply.executed_sql,
+    }
