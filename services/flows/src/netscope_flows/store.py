@@ -224,6 +224,18 @@ class ClickHouseStore:
         except ClickHouseError as exc:
             raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
 
+    def _write_arrow(self, table: str, data: Any) -> None:
+        assert self._writer is not None
+        self._writer.insert_arrow(table, data)
+
+    async def write_arrow(self, table: str, data: Any) -> None:
+        """Insert a pyarrow Table with the writer client (trusted callers only)."""
+        await self.open()
+        try:
+            await self._call(self._write_arrow, table, data)
+        except ClickHouseError as exc:
+            raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
+
     async def close(self) -> None:
         """Release the clients and the worker threads."""
         for client in (self._reader, self._writer):
