@@ -83,7 +83,7 @@ class Backends:
     """Channels to the four services; `call` applies the deadline, metadata and error mapping."""
 
     def __init__(self, settings: AggregatorSettings) -> None:
-        self._timeout = settings.call_timeout_seconds
+        self.timeout = settings.call_timeout_seconds
         targets = {
             "flows": settings.flows_target,
             "alerts": settings.alerts_target,
@@ -122,7 +122,7 @@ class Backends:
         timeout: float | None = None,
     ) -> ResponseT:
         """Call one RPC with a deadline; failures raise ServiceCallError with an actionable message."""
-        deadline = timeout or self._timeout
+        deadline = timeout or self.timeout
         try:
             return await method(request, timeout=deadline, metadata=call_metadata(uuid.uuid4().hex[:16], principal))
         except grpc.aio.AioRpcError as error:

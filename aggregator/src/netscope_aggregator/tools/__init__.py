@@ -1,5 +1,5 @@
 """Tool modules. Each has `register(mcp, backends, confirmations)`; DOMAIN_MODULES lists them in catalog order."""
 
-from netscope_aggregator.tools import alerts, flows, history
+from netscope_aggregator.tools import alerts, analysis, flows, history
 
-DOMAIN_MODULES = (flows, history, alerts)
+DOMAIN_MODULES = (flows, history, analysis, alerts)

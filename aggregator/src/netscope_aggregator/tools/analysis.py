@@ -1,0 +1,275 @@
+"""Analysis tools (seed 003) and cross-domain investigations that fan out to several services at once."""
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from netscope.alerts.v1 import alerts_pb2
+from netscope.flows.v1 import flows_pb2
+from netscope.live.v1 import live_pb2
+from netscope.snmp.v1 import snmp_pb2
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.fanout import FanOut, gather_parts
+from netscope_aggregator.render import human_bytes, to_plain
+from netscope_aggregator.tools.history import Hours, flow_filter
+from netscope_common.timeutil import make_window
+
+AnomalyName = Literal[
+    "horizontal_scan",
+    "vertical_scan",
+    "traffic_spike",
+    "traffic_drop",
+    "dga_domains",
+    "beaconing",
+    "off_hours_exfiltration",
+]
+Threshold = Annotated[float, Field(gt=0, le=100, description="utilisation threshold in percent")]
+
+
+def _merged(fan: FanOut, summary: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {"summary": summary, **{k: to_plain(v) for k, v in fan.results.items()}}
+    if fan.missing:
+        answer["missing"] = fan.missing
+        answer["partial"] = True
+    return answer
+
+
+def _ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise ToolError(f"'{text}' is not an IP address; give an IPv4 or IPv6 address such as 10.1.2.42") from None
+
+
+def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+    """Add the analysis and fan-out tools."""
+    deadline = backends.timeout
+
+    def call(ctx: Context, service: str, method: str, request: Any) -> Any:
+        stub = getattr(backends.stubs, service)
+        return backends.call(service, getattr(stub, method), request, principal=principal_of(ctx).name)
+
+    async def analyze_traffic(
+        ctx: Context, hours: Hours = 1, top_n: Annotated[int, Field(ge=1, le=50)] = 10
+    ) -> dict[str, Any]:
+        """Totals, protocol mix, top talkers, services and destinations over a window."""
+        reply = await call(
+            ctx, "flows", "AnalyzeTraffic", flows_pb2.AnalyzeTrafficRequest(filter=flow_filter(hours), top_n=top_n)
+        )
+        answer: dict[str, Any] = to_plain(reply)
+        totals = reply.totals
+        answer["summary"] = (
+            f"{human_bytes(totals.bytes)} in {totals.flows} flows between {totals.hosts} hosts over {hours:g} h"
+        )
+        return answer
+
+    async def find_anomalies(
+        ctx: Context,
+        hours: Hours = 24,
+        kinds: Annotated[list[AnomalyName], Field(max_length=7, description="empty = every kind")] = [],  # noqa: B006
+        max_findings: Annotated[int, Field(ge=1, le=50)] = 20,
+    ) -> dict[str, Any]:
+        """Port scans, spikes/drops, DGA-looking DNS, beaconing and off-hours exfiltration, with evidence."""
+        request = flows_pb2.FindAnomaliesRequest(
+            filter=flow_filter(hours),
+            max_findings=max_findings,
+            kinds=[flows_pb2.AnomalyKind.Value(f"ANOMALY_KIND_{k.upper()}") for k in kinds],
+        )
+        reply = await call(ctx, "flows", "FindAnomalies", request)
+        answer: dict[str, Any] = to_plain(reply)
+        answer.setdefault("findings", [])
+        answer["summary"] = "; ".join(f"{f.title} (score {f.score:.0f})" for f in reply.findings[:5]) or "no anomalies"
+        return answer
+
+    async def get_recommendations(
+        ctx: Context, hours: Hours = 24, max_items: Annotated[int, Field(ge=1, le=20)] = 5
+    ) -> dict[str, Any]:
+        """Prioritised actions with the evidence behind each."""
+        reply = await call(
+            ctx,
+            "flows",
+            "Recommendations",
+            flows_pb2.RecommendationsRequest(filter=flow_filter(hours), max_items=max_items),
+        )
+        answer: dict[str, Any] = to_plain(reply)
+        answer.setdefault("recommendations", [])
+        return answer
+
+    async def detect_bottlenecks(ctx: Context, hours: Hours = 1, threshold_percent: Threshold = 70) -> dict[str, Any]:
+        """Links above a utilisation threshold: SNMP interface rates and flow-derived load with top talkers."""
+        snmp_request = snmp_pb2.ListInterfacesRequest(min_utilization_percent=threshold_percent, limit=50)
+        flows_request = flows_pb2.DetectBottlenecksRequest(
+            filter=flow_filter(hours), threshold_percent=threshold_percent
+        )
+        fan = await gather_parts(
+            {
+                "snmp_interfaces": call(ctx, "snmp", "ListInterfaces", snmp_request),
+                "flow_bottlenecks": call(ctx, "flows", "DetectBottlenecks", flows_request),
+            },
+            deadline,
+        )
+        flows_found = len(fan.results["flow_bottlenecks"].bottlenecks) if "flow_bottlenecks" in fan.results else 0
+        snmp_found = len(fan.results["snmp_interfaces"].interfaces) if "snmp_interfaces" in fan.results else 0
+        return _merged(
+            fan,
+            f"{snmp_found} interfaces above {threshold_percent:g}% by SNMP; "
+            f"{flows_found} bottlenecks in flow data over {hours:g} h",
+        )
+
+    async def investigate_host(
+        ctx: Context,
+        ip: Annotated[str, Field(max_length=64)],
+        hours: Hours = 24,
+    ) -> dict[str, Any]:
+        """Everything about one host at once: live state, history, findings and alerts."""
+        address = _ip(ip)
+        end = datetime.now(UTC)
+        window = make_window(end - timedelta(hours=hours), end)
+        alerts_request = alerts_pb2.ListAlertsRequest(window=window, entity_value=address)
+        alerts_request.page.page_size = 20
+        fan = await gather_parts(
+            {
+                "live": call(ctx, "live", "GetHost", live_pb2.GetHostRequest(ip=address)),
+                "history": call(
+                    ctx,
+                    "flows",
+                    "InvestigateHost",
+                    flows_pb2.InvestigateHostRequest(ip=address, window=window, top_n=10),
+                ),
+                "alerts": call(ctx, "alerts", "ListAlerts", alerts_request),
+            },
+            deadline,
+        )
+        parts = []
+        if "history" in fan.results:
+            history = fan.results["history"]
+            parts.append(
+                f"history: {human_bytes(history.as_client.bytes)} sent in {history.as_client.flows} flows, "
+                f"{len(history.findings)} findings"
+            )
+        if "alerts" in fan.results:
+            parts.append(f"{fan.results['alerts'].total} alerts")
+        if "live" in fan.results:
+            parts.append(f"live now: {fan.results['live'].throughput_bps / 1e6:.2f} Mbit/s")
+        return _merged(fan, f"{address}: " + ("; ".join(parts) or "no data"))
+
+    async def get_asset_info(
+        ctx: Context, ip: Annotated[str, Field(max_length=64)], hours: Hours = 168
+    ) -> dict[str, Any]:
+        """What a device is: MAC and vendor, names, country, first/last seen, usual services and alerts."""
+        address = _ip(ip)
+        end = datetime.now(UTC)
+        window = make_window(end - timedelta(hours=hours), end)
+        stats = alerts_pb2.AlertStatsRequest(window=window, entity_value=address, top_n=5)
+        fan = await gather_parts(
+            {
+                "live": call(ctx, "live", "GetHost", live_pb2.GetHostRequest(ip=address)),
+                "history": call(
+                    ctx,
+                    "flows",
+                    "InvestigateHost",
+                    flows_pb2.InvestigateHostRequest(ip=address, window=window, top_n=5),
+                ),
+                "alert_stats": call(ctx, "alerts", "AlertStats", stats),
+            },
+            deadline,
+        )
+        if "live" in fan.results and fan.results["live"].mac:
+            mac = await gather_parts(
+                {"mac": call(ctx, "live", "MacInfo", live_pb2.MacInfoRequest(mac=fan.results["live"].mac))}, deadline
+            )
+            fan.results.update(mac.results)
+            fan.missing.update(mac.missing)
+        label = fan.results["history"].label if "history" in fan.results else ""
+        return _merged(fan, f"{address} {label}".strip())
+
+    async def network_health(ctx: Context, threshold_percent: Threshold = 80) -> dict[str, Any]:
+        """One look at the network: devices down, busy interfaces, alert counts, collector loss."""
+        end = datetime.now(UTC)
+        fan = await gather_parts(
+            {
+                "devices": call(ctx, "snmp", "ListDevices", snmp_pb2.ListDevicesRequest(limit=200)),
+                "busy_interfaces": call(
+                    ctx,
+                    "snmp",
+                    "ListInterfaces",
+                    snmp_pb2.ListInterfacesRequest(min_utilization_percent=threshold_percent, limit=50),
+                ),
+                "alert_stats": call(
+                    ctx,
+                    "alerts",
+                    "AlertStats",
+                    alerts_pb2.AlertStatsRequest(window=make_window(end - timedelta(hours=24), end), top_n=5),
+                ),
+                "collector": call(ctx, "live", "CollectorStats", live_pb2.CollectorStatsRequest()),
+            },
+            deadline,
+        )
+        parts = []
+        if "devices" in fan.results:
+            devices = fan.results["devices"].devices
+            down = [d.id for d in devices if d.status != snmp_pb2.DEVICE_STATUS_UP]
+            parts.append(
+                f"{len(devices) - len(down)}/{len(devices)} devices up"
+                + (f" (down: {', '.join(down[:5])})" if down else "")
+            )
+        if "busy_interfaces" in fan.results:
+            parts.append(f"{len(fan.results['busy_interfaces'].interfaces)} interfaces above {threshold_percent:g}%")
+        if "alert_stats" in fan.results:
+            parts.append(f"{fan.results['alert_stats'].total} alerts in 24 h")
+        return _merged(fan, "; ".join(parts) or "no service answered")
+
+    for fn, name, description, toolsets in (
+        (
+            analyze_traffic,
+            "analyze_traffic",
+            "Traffic overview: totals, protocol mix, top talkers and services.",
+            ("analysis",),
+        ),
+        (
+            find_anomalies,
+            "find_anomalies",
+            "Detect port scans, traffic spikes/drops, DNS C2 (DGA domains), beaconing "
+            "and off-hours exfiltration; each finding has a score and evidence.",
+            ("analysis",),
+        ),
+        (
+            get_recommendations,
+            "get_recommendations",
+            "Prioritised, actionable recommendations with evidence.",
+            ("analysis",),
+        ),
+        (
+            detect_bottlenecks,
+            "detect_bottlenecks",
+            "Interfaces over a utilisation threshold (SNMP) and flow-derived "
+            "bottlenecks with their top talkers, in one answer.",
+            ("analysis", "snmp"),
+        ),
+        (
+            investigate_host,
+            "investigate_host",
+            "Investigate one IP: live state, history, findings and alerts at once; "
+            "a part whose service is down is named in `missing`.",
+            ("analysis",),
+        ),
+        (
+            get_asset_info,
+            "get_asset_info",
+            "Asset inventory for an IP: MAC/vendor, names, country, first/last seen, services, alert counts.",
+            ("analysis", "live"),
+        ),
+        (
+            network_health,
+            "network_health",
+            "Network health at a glance: devices, busy interfaces, alerts, collector.",
+            ("analysis",),
+        ),
+    ):
+        mcp.register(fn, name=name, description=description, toolsets=toolsets)

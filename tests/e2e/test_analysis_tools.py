@@ -1,0 +1,98 @@
+"""Analysis and fan-out tools over MCP on the scenario world; live and snmp are down, so answers are partial."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import READ_TOKEN, load_store, mcp_session
+from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def analysis_url(run_dir: Path, world_dir: Path) -> Iterator[str]:
+    """flows + alerts on the scenario world and an aggregator whose live/snmp targets are dead."""
+    flows_dsn = load_store(world_dir, run_dir / "analysis-flows")
+    alerts_dsn = load_store(world_dir, run_dir / "analysis-alerts")
+    flows_port, alerts_port, http_port = free_port(), free_port(), free_port()
+    logs = run_dir / "logs"
+    agg_env = {
+        "NETSCOPE_AGGREGATOR_PORT": str(http_port),
+        "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
+        "NETSCOPE_AGGREGATOR_ALERTS_TARGET": f"127.0.0.1:{alerts_port}",
+        "NETSCOPE_AGGREGATOR_LIVE_TARGET": f"127.0.0.1:{free_port()}",
+        "NETSCOPE_AGGREGATOR_SNMP_TARGET": f"127.0.0.1:{free_port()}",
+        "NETSCOPE_AGGREGATOR_TOKENS": f"reader:read:{READ_TOKEN}",
+        "NETSCOPE_AGGREGATOR_CALL_TIMEOUT_SECONDS": "20",
+    }
+    with (
+        running(
+            "flows-analysis",
+            [*NETSCOPE, "serve", "flows"],
+            {"NETSCOPE_FLOWS_DSN": flows_dsn, "NETSCOPE_FLOWS_PORT": str(flows_port)},
+            logs,
+        ) as flows,
+        running(
+            "alerts-analysis",
+            [*NETSCOPE, "serve", "alerts"],
+            {"NETSCOPE_ALERTS_DSN": alerts_dsn, "NETSCOPE_ALERTS_PORT": str(alerts_port)},
+            logs,
+        ) as alerts,
+    ):
+        wait_grpc_serving(f"127.0.0.1:{flows_port}", process=flows)
+        wait_grpc_serving(f"127.0.0.1:{alerts_port}", process=alerts, timeout=120)
+        with running("aggregator-analysis", [*NETSCOPE, "serve", "aggregator"], agg_env, logs) as aggregator:
+            wait_http_ok(f"http://127.0.0.1:{http_port}/healthz", process=aggregator)
+            yield f"http://127.0.0.1:{http_port}/mcp/"
+
+
+def _truth(world_dir: Path) -> dict[str, dict]:
+    incidents = json.loads((world_dir / "ground_truth.json").read_text())["incidents"]
+    return {i["kind"]: i for i in incidents}
+
+
+async def test_find_anomalies_names_the_scenario_incidents(analysis_url: str, world_dir: Path) -> None:
+    truth = _truth(world_dir)
+    async with mcp_session(analysis_url) as session:
+        result = await session.call_tool("find_anomalies", {"hours": 30, "max_findings": 50})
+        assert not result.is_error, result.content
+        findings = result.structured_content["findings"]
+        by_kind: dict[str, set[str]] = {}
+        for finding in findings:
+            by_kind.setdefault(finding["kind"], set()).update(finding.get("hosts", []))
+        assert set(truth["beaconing"]["hosts"]) <= by_kind.get("beaconing", set())
+        assert set(truth["horizontal_scan"]["hosts"]) <= by_kind.get("horizontal_scan", set())
+        assert all(f.get("evidence") for f in findings)
+
+
+async def test_investigate_host_is_partial_and_names_the_dead_service(analysis_url: str, world_dir: Path) -> None:
+    host = _truth(world_dir)["exfiltration"]["hosts"][0]
+    async with mcp_session(analysis_url) as session:
+        result = await session.call_tool("investigate_host", {"ip": host, "hours": 30})
+        assert not result.is_error, result.content
+        answer = result.structured_content
+        assert answer["partial"] is True
+        assert "the live service is unavailable" in answer["missing"]["live"]
+        assert answer["history"]["ip"] == host
+        assert answer["alerts"]["alerts"]
+        assert answer["summary"].startswith(f"{host}: history:")
+        bad = await session.call_tool("investigate_host", {"ip": "not-an-ip"})
+        assert bad.is_error
+        assert "is not an IP address" in bad.content[0].text
+
+
+async def test_network_health_and_traffic_overview(analysis_url: str) -> None:
+    async with mcp_session(analysis_url) as session:
+        health = await session.call_tool("network_health", {})
+        assert set(health.structured_content["missing"]) == {"devices", "busy_interfaces", "collector"}
+        assert "alerts in 24 h" in health.structured_content["summary"]
+        overview = await session.call_tool("analyze_traffic", {"hours": 24})
+        assert overview.structured_content["totals"]["flows"] > 0
+        assert "flows between" in overview.structured_content["summary"]
+        advice = await session.call_tool("get_recommendations", {"hours": 30})
+        assert advice.structured_content["recommendations"]
