@@ -85,3 +85,35 @@ async def test_bad_exclusion_value_is_a_clear_error(alerts_url: str) -> None:
         )
         assert done.is_error
         assert "not-an-ip" in done.content[0].text
+
+
+async def test_create_ai_policy_previews_a_dry_run_then_creates(alerts_url: str, world_dir: Path) -> None:
+    import json
+
+    exfil = next(
+        i for i in json.loads((world_dir / "ground_truth.json").read_text())["incidents"] if i["kind"] == "exfiltration"
+    )
+    host = exfil["hosts"][0]
+    arguments = {
+        "name": "offhours-upload",
+        "rule": "upload_volume",
+        "host_cidrs": ["10.0.0.0/8"],
+        "min_bytes": 1_000_000_000,
+        "lookback_hours": 30,
+    }
+    async with mcp_session(alerts_url, ADMIN_TOKEN) as session:
+        preview = await session.call_tool("create_ai_policy", arguments)
+        assert not preview.is_error, preview.content
+        assert preview.structured_content["status"] == "confirmation_required"
+        assert host in preview.structured_content["preview"]
+        done = await session.call_tool(
+            "create_ai_policy", {**arguments, "confirm_id": preview.structured_content["confirm_id"]}
+        )
+        assert done.structured_content["status"] == "done"
+        policies = await session.call_tool("list_alert_policies", {})
+        assert any(p["spec"]["name"] == "offhours-upload" for p in policies.structured_content["policies"])
+        missing = await session.call_tool("create_ai_policy", {"name": "c", "rule": "host_country"})
+        assert missing.is_error
+        assert "needs countries" in missing.content[0].text
+        servers = await session.call_tool("list_expected_servers", {})
+        assert "servers" in servers.structured_content
