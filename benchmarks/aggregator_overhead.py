@@ -1,0 +1,162 @@
+"""Aggregator overhead: MCP tool call → aggregator → gRPC → flows, against baselines measured in the same run.
+
+Baselines: (1) the same flows RPC called directly over gRPC; (2) a bare mcp SDK server (same transport,
+same client) with a trivial tool. Reports p50/p99 per call, throughput with 16 concurrent clients, and the
+fan-out latency of investigate_host against its slowest part.
+
+Run: uv run python -m benchmarks.aggregator_overhead [--calls 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import grpc
+import httpx2
+import uvicorn
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+
+from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
+
+TOKEN = "bench-token-0123456789"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 in milliseconds."""
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1e3, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3
+
+
+async def timed(calls: int, fn: Callable[[], Awaitable[object]]) -> list[float]:
+    """Latency of `calls` sequential calls (after 20 warm-up calls)."""
+    for _ in range(20):
+        await fn()
+    samples = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        await fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+async def throughput(url: str, token: str, tool: str, arguments: dict[str, object], clients: int, seconds: float) -> float:
+    """Calls per second with `clients` concurrent sessions for `seconds`."""
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        http = httpx2.AsyncClient(headers={"Authorization": f"Token {token}"}, timeout=30)
+        async with http, streamable_http_client(url, http_client=http) as (r, w), ClientSession(r, w) as session:
+            await session.initialize()
+            while time.perf_counter() < stop:
+                result = await session.call_tool(tool, arguments)
+                assert not result.is_error, result.content
+                done += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / (time.perf_counter() - started)
+
+
+async def grpc_throughput(target: str, clients: int, seconds: float) -> float:
+    """ListTables calls per second over gRPC alone with `clients` concurrent callers."""
+    done = 0
+    stop = time.perf_counter() + seconds
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = flows_pb2_grpc.FlowsServiceStub(channel)
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < stop:
+                await stub.ListTables(flows_pb2.ListTablesRequest(), timeout=10)
+                done += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / (time.perf_counter() - started)
+
+
+def bare_server(port: int) -> uvicorn.Server:
+    """A bare SDK server with one trivial tool (the baseline for MCP + HTTP cost)."""
+    mcp = MCPServer("bare")
+
+    @mcp.tool()
+    def ping() -> dict[str, str]:
+        return {"pong": "ok"}
+
+    app = mcp.streamable_http_app(transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+
+
+async def measure(args: argparse.Namespace, flows_target: str, aggregator_url: str, bare_url: str) -> None:
+    async with grpc.aio.insecure_channel(flows_target) as channel:
+        stub = flows_pb2_grpc.FlowsServiceStub(channel)
+        grpc_samples = await timed(args.calls, lambda: stub.ListTables(flows_pb2.ListTablesRequest(), timeout=10))
+
+    async def session_samples(url: str, tool: str, token: str) -> list[float]:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Token {token}"}, timeout=30)
+        async with http, streamable_http_client(url, http_client=http) as (r, w), ClientSession(r, w) as session:
+            await session.initialize()
+            return await timed(args.calls, lambda: session.call_tool(tool, {}))
+
+    bare = await session_samples(bare_url, "ping", TOKEN)
+    ours = await session_samples(aggregator_url, "list_tables_ntopng_database", TOKEN)
+    g50, g99 = percentiles(grpc_samples)
+    b50, b99 = percentiles(bare)
+    o50, o99 = percentiles(ours)
+    print(f"direct gRPC ListTables        p50 {g50:6.2f} ms  p99 {g99:6.2f} ms")
+    print(f"bare SDK trivial tool (HTTP)  p50 {b50:6.2f} ms  p99 {b99:6.2f} ms")
+    print(f"netscope list_tables tool     p50 {o50:6.2f} ms  p99 {o99:6.2f} ms")
+    print(f"aggregator overhead = netscope - bare - gRPC: p50 {o50 - b50 - g50:+.2f} ms")
+    bare_rate = await throughput(bare_url, TOKEN, "ping", {}, 16, args.seconds)
+    local_rate = await throughput(aggregator_url, TOKEN, "search_docs", {"query": "token"}, 16, args.seconds)
+    grpc_rate = await grpc_throughput(flows_target, 16, args.seconds)
+    our_rate = await throughput(aggregator_url, TOKEN, "list_tables_ntopng_database", {}, 16, args.seconds)
+    print(f"16 concurrent clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
+          f"{local_rate:.0f} calls/s; direct gRPC ListTables {grpc_rate:.0f} calls/s; "
+          f"netscope list_tables {our_rate:.0f} calls/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        dsn = f"chdb://{root / 'flows'}"
+        subprocess.run([sys.executable, "-m", "tests.support.seed_flows", dsn], check=True)
+        flows_port, http_port, bare_port = free_port(), free_port(), free_port()
+        env = {"NETSCOPE_FLOWS_DSN": dsn, "NETSCOPE_FLOWS_PORT": str(flows_port), "NETSCOPE_FLOWS_LOG_LEVEL": "WARNING"}
+        agg_env = {"NETSCOPE_AGGREGATOR_PORT": str(http_port), "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
+                   "NETSCOPE_AGGREGATOR_TOKENS": f"bench:read:{TOKEN}", "NETSCOPE_AGGREGATOR_LOG_LEVEL": "WARNING",
+                   "NETSCOPE_AGGREGATOR_RATE_LIMIT_PER_MINUTE": "10000000"}
+        with running("flows", [*NETSCOPE, "serve", "flows"], env, root) as flows:
+            wait_grpc_serving(f"127.0.0.1:{flows_port}", process=flows)
+            with running("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root) as agg:
+                wait_http_ok(f"http://127.0.0.1:{http_port}/healthz", process=agg)
+                bare_cmd = [sys.executable, "-m", "benchmarks.aggregator_overhead", "--bare", str(bare_port)]
+                with running("bare", bare_cmd, {}, root):
+                    time.sleep(2)
+                    asyncio.run(measure(args, f"127.0.0.1:{flows_port}", f"http://127.0.0.1:{http_port}/mcp/",
+                                        f"http://127.0.0.1:{bare_port}/mcp"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--bare":
+        asyncio.run(bare_server(int(sys.argv[2])).serve())
+    else:
+        main()
