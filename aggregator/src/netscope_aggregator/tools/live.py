@@ -1,0 +1,747 @@
+"""Live tools: interfaces, hosts, flows, countries and MACs right now (mcp-ntopng and ntopng MCP names).
+
+The ntopng embedded-MCP tools take one string argument `content` holding a JSON object; the seed-001 tools
+here accept it too, its keys filling the named arguments.
+"""
+
+import json
+from datetime import UTC
+from typing import Annotated, Any, Literal
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import AliasChoices, BaseModel, Field, ValidationError
+
+from netscope.live.v1 import live_pb2 as pb
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.render import human_bytes
+
+Ifid = Annotated[int, Field(ge=0, le=65535, description="interface id (fetch_ntopng_all_ifids lists them)")]
+FlowLimit = Annotated[int, Field(ge=1, le=200, description="flows to return, largest first")]
+TopN = Annotated[int, Field(ge=1, le=100, description="entries to return, largest first")]
+# Plain `str` (not Optional): the SDK would otherwise pre-parse a JSON string into an object.
+Content = Annotated[
+    str,
+    Field(
+        max_length=4096,
+        description='ntopng MCP style: a JSON object whose keys fill the other arguments, e.g. {"ip": "10.1.2.42"}',
+    ),
+]
+
+TALKERS = 10
+MAX_EXPORTERS_SHOWN = 20
+
+
+# -- answers -----------------------------------------------------------------------------------------
+class InterfaceItem(BaseModel):
+    """One monitored interface."""
+
+    ifid: int
+    name: str
+    description: str = ""
+    source: str
+
+
+class InterfacesAnswer(BaseModel):
+    """The interfaces live data is available for."""
+
+    interfaces: list[InterfaceItem]
+    summary: str
+
+
+class HostLocationItem(BaseModel):
+    """Where one active host is."""
+
+    ip: str
+    country: str
+    country_name: str = ""
+    is_local: bool
+    bytes: int
+
+
+class HostsLocationAnswer(BaseModel):
+    """Countries of the busiest active hosts."""
+
+    ifid: int
+    hosts: list[HostLocationItem]
+    truncated: bool
+    summary: str
+
+
+class HostBrief(BaseModel):
+    """One active host, compact."""
+
+    ip: str
+    name: str = ""
+    country: str = ""
+    is_local: bool
+    bytes_sent: int
+    bytes_received: int
+    bytes_total: int
+    throughput_bps: float
+    active_flows: int
+    mac: str = ""
+
+
+class TalkersAnswer(BaseModel):
+    """The top hosts by bytes."""
+
+    ifid: int
+    locality: Literal["local", "remote"]
+    hosts: list[HostBrief]
+    total_hosts: int
+    summary: str
+
+
+class ApplicationItem(BaseModel):
+    """Traffic of one application of a host."""
+
+    name: str
+    category: str = ""
+    bytes_sent: int
+    bytes_received: int
+    flows: int
+
+
+class PeerItem(BaseModel):
+    """A host's peer."""
+
+    ip: str
+    bytes: int
+
+
+class ServerPortItem(BaseModel):
+    """A port a host serves."""
+
+    l4_proto: str
+    port: int
+    flows: int
+
+
+class HostAnswer(HostBrief):
+    """One active host with its applications, peers and server ports."""
+
+    mac_vendor: str = ""
+    vlan: int = 0
+    score: int
+    packets_sent: int
+    packets_received: int
+    active_flows_as_client: int
+    active_flows_as_server: int
+    first_seen: str = ""
+    last_seen: str = ""
+    applications: list[ApplicationItem]
+    peers: list[PeerItem]
+    server_ports: list[ServerPortItem]
+    summary: str
+
+
+class FlowItem(BaseModel):
+    """One active flow."""
+
+    client_ip: str
+    client_port: int
+    server_ip: str
+    server_port: int
+    l4_proto: str
+    l7_proto: str
+    bytes: int
+    packets: int
+    bytes_client_to_server: int
+    bytes_server_to_client: int
+    throughput_bps: float
+    first_seen: str = ""
+    last_seen: str = ""
+
+
+class FlowsAnswer(BaseModel):
+    """A page of active flows."""
+
+    flows: list[FlowItem]
+    total: int
+    next_page_token: str = ""
+    summary: str
+
+
+class NamedItem(BaseModel):
+    """Flows and bytes of one application, protocol or port."""
+
+    name: str
+    flows: int
+    bytes: int
+
+
+class FlowsSummaryAnswer(BaseModel):
+    """Active flows broken down by application, L4 protocol and server port."""
+
+    total_flows: int
+    total_bytes: int
+    applications: list[NamedItem]
+    l4_protocols: list[NamedItem]
+    server_ports: list[NamedItem]
+    truncated: bool
+    summary: str
+
+
+class CountryItem(BaseModel):
+    """Traffic of one country."""
+
+    country: str
+    hosts: int
+    bytes_sent: int
+    bytes_received: int
+    flows: int
+    throughput_bps: float
+
+
+class CountryStatsAnswer(BaseModel):
+    """Countries ranked by traffic."""
+
+    countries: list[CountryItem]
+    truncated: bool
+    summary: str
+
+
+class MacAnswer(BaseModel):
+    """One MAC address: manufacturer, device type, host pool and traffic."""
+
+    mac: str
+    vendor: str
+    locally_administered: bool
+    seen: bool
+    device_type: str = ""
+    host_pool: int = 0
+    ips: list[str]
+    bytes_sent: int
+    bytes_received: int
+    first_seen: str = ""
+    last_seen: str = ""
+    summary: str
+
+
+class ExporterItem(BaseModel):
+    """Counters of one NetFlow/IPFIX exporter."""
+
+    exporter: str
+    versions: list[int]
+    packets: int
+    records: int
+    templates: int
+    malformed_packets: int
+    truncated_packets: int
+    sets_without_template: int
+    lost_records: int
+    lost_packets: int
+    sampling_rate: int
+    last_seen: str = ""
+
+
+class CollectorAnswer(BaseModel):
+    """The built-in collector's counters."""
+
+    listen_address: str
+    datagrams: int
+    socket_errors: int
+    active_flows: int
+    active_hosts: int
+    flows_created: int
+    flows_expired: int
+    flows_dropped_table_full: int
+    ingest_queued: int
+    ingest_sent: int
+    ingest_dropped_queue_full: int
+    ingest_failed: int
+    exporters: list[ExporterItem]
+    exporters_total: int
+    summary: str
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+def human_bps(bps: float) -> str:
+    """1_500_000 → '1.5 Mbit/s'."""
+    for unit in ("bit/s", "kbit/s", "Mbit/s", "Gbit/s"):
+        if abs(bps) < 1000:
+            return f"{bps:.1f} {unit}"
+        bps /= 1000
+    return f"{bps:.1f} Tbit/s"
+
+
+def _iso(ts: Timestamp) -> str:
+    return ts.ToDatetime(tzinfo=UTC).isoformat() if ts.seconds or ts.nanos else ""
+
+
+def content_arguments(tool: str, content: str, model: type[BaseModel], given: dict[str, Any]) -> BaseModel:
+    """The tool's arguments: `given`, with the keys of the JSON object in `content` filling them, validated."""
+    merged = {k: v for k, v in given.items() if v != ""}
+    if content.strip():
+        try:
+            parsed = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise ToolError(
+                f"{tool}: content is not valid JSON ({exc.msg} at character {exc.pos}); "
+                f"send a JSON object such as {_example(model)}"
+            ) from None
+        if not isinstance(parsed, dict):
+            raise ToolError(f"{tool}: content must be a JSON object such as {_example(model)}")
+        allowed = _keys(model)
+        unknown = sorted(set(parsed) - allowed)
+        if unknown:
+            raise ToolError(
+                f"{tool}: unknown key(s) {', '.join(unknown)} in content; allowed: {', '.join(sorted(allowed))}"
+            )
+        merged.update(parsed)
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ToolError(f"{tool}: invalid arguments: {problems}") from None
+
+
+def _keys(model: type[BaseModel]) -> set[str]:
+    keys = set(model.model_fields)
+    for field in model.model_fields.values():
+        if isinstance(field.validation_alias, AliasChoices):
+            keys.update(a for a in field.validation_alias.choices if isinstance(a, str))
+    return keys
+
+
+def _example(model: type[BaseModel]) -> str:
+    return json.dumps({name: "..." for name in list(model.model_fields)[:2]})
+
+
+class HostArgs(BaseModel):
+    """Arguments of get_host_info (`host` is accepted for `ip`, as ntopng names it)."""
+
+    ip: Annotated[str, Field(min_length=1, max_length=64, validation_alias=AliasChoices("ip", "host"))]
+    ifid: Ifid = 0
+
+
+class HostFlowsArgs(BaseModel):
+    """Arguments of get_live_flows_for_host (`host` is accepted for `ip`)."""
+
+    ip: Annotated[str, Field(min_length=1, max_length=64, validation_alias=AliasChoices("ip", "host"))]
+    limit: FlowLimit = 20
+    ifid: Ifid = 0
+
+
+class SummaryArgs(BaseModel):
+    """Arguments of get_live_flows_summary."""
+
+    host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = all)")] = ""
+    limit: TopN = 10
+    ifid: Ifid = 0
+
+
+class CountryArgs(BaseModel):
+    """Arguments of get_country_stats."""
+
+    limit: TopN = 10
+    ifid: Ifid = 0
+
+
+class MacArgs(BaseModel):
+    """Arguments of get_mac_info."""
+
+    mac: Annotated[str, Field(min_length=1, max_length=64, description="MAC address, e.g. 00:1b:63:84:45:e6")]
+    ifid: Ifid = 0
+
+
+def _brief(h: pb.Host) -> HostBrief:
+    return HostBrief(
+        ip=h.ip,
+        name=h.name,
+        country=h.country,
+        is_local=h.is_local,
+        bytes_sent=h.bytes_sent,
+        bytes_received=h.bytes_received,
+        bytes_total=h.bytes_sent + h.bytes_received,
+        throughput_bps=round(h.throughput_bps, 1),
+        active_flows=h.active_flows,
+        mac=h.mac,
+    )
+
+
+def _flow(f: pb.LiveFlow) -> FlowItem:
+    return FlowItem(
+        client_ip=f.client_ip,
+        client_port=f.client_port,
+        server_ip=f.server_ip,
+        server_port=f.server_port,
+        l4_proto=f.l4_proto,
+        l7_proto=f.l7_proto,
+        bytes=f.bytes,
+        packets=f.packets,
+        bytes_client_to_server=f.bytes_client_to_server,
+        bytes_server_to_client=f.bytes_server_to_client,
+        throughput_bps=round(f.throughput_bps, 1),
+        first_seen=_iso(f.first_seen),
+        last_seen=_iso(f.last_seen),
+    )
+
+
+def _flows_answer(reply: pb.ListFlowsResponse, what: str) -> FlowsAnswer:
+    flows = [_flow(f) for f in reply.flows]
+    shown = sum(f.bytes for f in flows)
+    top = (
+        f"; largest {flows[0].client_ip} → {flows[0].server_ip}:{flows[0].server_port} {flows[0].l7_proto}"
+        if flows
+        else ""
+    )
+    return FlowsAnswer(
+        flows=flows,
+        total=reply.total,
+        next_page_token=reply.next_page_token,
+        summary=f"{len(flows)} of {reply.total} active flows {what}, {human_bytes(shown)} shown{top}",
+    )
+
+
+def _named(items: Any) -> list[NamedItem]:
+    return [NamedItem(name=n.name, flows=n.flows, bytes=n.bytes) for n in items]
+
+
+# -- tools -------------------------------------------------------------------------------------------
+def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+    """Add the live tools."""
+
+    async def call(ctx: Context, method: str, request: Any) -> Any:
+        return await backends.call(
+            "live", getattr(backends.stubs.live, method), request, principal=principal_of(ctx).name
+        )
+
+    async def fetch_ntopng_all_ifids(ctx: Context) -> InterfacesAnswer:
+        reply = await call(ctx, "ListInterfaces", pb.ListInterfacesRequest())
+        items = [
+            InterfaceItem(ifid=i.ifid, name=i.name, description=i.description, source=i.source)
+            for i in reply.interfaces
+        ]
+        names = ", ".join(f"{i.ifid}={i.name}" for i in items)
+        return InterfacesAnswer(interfaces=items, summary=f"{len(items)} interface(s): {names}")
+
+    async def get_ntopng_hosts_location(
+        ctx: Context,
+        ifid: Ifid = 0,
+        limit: Annotated[int, Field(ge=1, le=1000, description="hosts to return, busiest first")] = 100,
+    ) -> HostsLocationAnswer:
+        reply = await call(ctx, "HostsLocation", pb.HostsLocationRequest(ifid=ifid, limit=limit))
+        hosts = [
+            HostLocationItem(
+                ip=h.ip, country=h.country, country_name=h.country_name, is_local=h.is_local, bytes=h.bytes
+            )
+            for h in reply.hosts
+        ]
+        countries = sorted({h.country for h in hosts if h.country})
+        return HostsLocationAnswer(
+            ifid=ifid,
+            hosts=hosts,
+            truncated=reply.truncated,
+            summary=f"{len(hosts)} host(s){' (more not shown)' if reply.truncated else ''} in "
+            f"{len(countries)} countr{'y' if len(countries) == 1 else 'ies'}: {', '.join(countries[:20])}",
+        )
+
+    async def talkers(ctx: Context, ifid: int, locality: Literal["local", "remote"]) -> TalkersAnswer:
+        request = pb.ListHostsRequest(
+            ifid=ifid,
+            locality=pb.HOST_LOCALITY_LOCAL if locality == "local" else pb.HOST_LOCALITY_REMOTE,
+            sort=pb.HOST_SORT_BYTES,
+        )
+        request.page.page_size = TALKERS
+        reply = await call(ctx, "ListHosts", request)
+        hosts = [_brief(h) for h in reply.hosts]
+        top = ", ".join(f"{h.ip} {human_bytes(h.bytes_total)}" for h in hosts[:3])
+        return TalkersAnswer(
+            ifid=ifid,
+            locality=locality,
+            hosts=hosts,
+            total_hosts=reply.total,
+            summary=f"top {len(hosts)} of {reply.total} active {locality} hosts by bytes: {top}",
+        )
+
+    async def fetch_ntopng_top_local_talkers(ctx: Context, ifid: Ifid = 0) -> TalkersAnswer:
+        return await talkers(ctx, ifid, "local")
+
+    async def fetch_ntopng_top_remote_talkers(ctx: Context, ifid: Ifid = 0) -> TalkersAnswer:
+        return await talkers(ctx, ifid, "remote")
+
+    async def get_host_info(
+        ctx: Context,
+        ip: Annotated[str, Field(max_length=64, description="host IP")] = "",
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> HostAnswer:
+        args = content_arguments("get_host_info", content, HostArgs, {"ip": ip, "ifid": ifid})
+        assert isinstance(args, HostArgs)
+        h = await call(ctx, "GetHost", pb.GetHostRequest(ifid=args.ifid, ip=args.ip))
+        brief = _brief(h)
+        apps = ", ".join(a.name for a in h.applications[:3]) or "none"
+        return HostAnswer(
+            **brief.model_dump(),
+            mac_vendor=h.mac_vendor,
+            vlan=h.vlan,
+            score=h.score,
+            packets_sent=h.packets_sent,
+            packets_received=h.packets_received,
+            active_flows_as_client=h.active_flows_as_client,
+            active_flows_as_server=h.active_flows_as_server,
+            first_seen=_iso(h.first_seen),
+            last_seen=_iso(h.last_seen),
+            applications=[
+                ApplicationItem(
+                    name=a.name,
+                    category=a.category,
+                    bytes_sent=a.bytes_sent,
+                    bytes_received=a.bytes_received,
+                    flows=a.flows,
+                )
+                for a in h.applications
+            ],
+            peers=[PeerItem(ip=p.ip, bytes=p.bytes) for p in h.peers],
+            server_ports=[ServerPortItem(l4_proto=s.l4_proto, port=s.port, flows=s.flows) for s in h.server_ports],
+            summary=(
+                f"{h.ip} ({'local' if h.is_local else 'remote'}{', ' + h.country if h.country else ''}): "
+                f"sent {human_bytes(h.bytes_sent)}, received {human_bytes(h.bytes_received)}, "
+                f"{human_bps(h.throughput_bps)}, {h.active_flows} active flows, "
+                f"{len(h.peers)} peers; top applications: {apps}"
+            ),
+        )
+
+    async def get_live_flows_for_host(
+        ctx: Context,
+        ip: Annotated[str, Field(max_length=64, description="host IP (client or server)")] = "",
+        limit: FlowLimit = 20,
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> FlowsAnswer:
+        args = content_arguments(
+            "get_live_flows_for_host", content, HostFlowsArgs, {"ip": ip, "limit": limit, "ifid": ifid}
+        )
+        assert isinstance(args, HostFlowsArgs)
+        request = pb.ListFlowsRequest(ifid=args.ifid, host=args.ip, sort=pb.FLOW_SORT_BYTES)
+        request.page.page_size = args.limit
+        reply = await call(ctx, "ListFlows", request)
+        return _flows_answer(reply, f"of {args.ip}")
+
+    async def get_live_flows(
+        ctx: Context,
+        host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = any)")] = "",
+        l7_proto: Annotated[str, Field(max_length=64, description="nDPI application, e.g. TLS, DNS")] = "",
+        l4_proto: Annotated[str, Field(max_length=16, description="TCP, UDP, ICMP, ...")] = "",
+        port: Annotated[int, Field(ge=0, le=65535, description="either port (0 = any)")] = 0,
+        sort: Literal["bytes", "throughput", "last_seen"] = "bytes",
+        limit: FlowLimit = 20,
+        page_token: Annotated[str, Field(max_length=512)] = "",
+        ifid: Ifid = 0,
+    ) -> FlowsAnswer:
+        sorts = {
+            "bytes": pb.FLOW_SORT_BYTES,
+            "throughput": pb.FLOW_SORT_THROUGHPUT,
+            "last_seen": pb.FLOW_SORT_LAST_SEEN,
+        }
+        request = pb.ListFlowsRequest(
+            ifid=ifid, host=host, l7_proto=l7_proto, l4_proto=l4_proto, port=port, sort=sorts[sort]
+        )
+        request.page.page_size = limit
+        request.page.page_token = page_token
+        reply = await call(ctx, "ListFlows", request)
+        filters = ", ".join(
+            f"{k}={v}" for k, v in (("host", host), ("l7", l7_proto), ("l4", l4_proto), ("port", port)) if v
+        )
+        return _flows_answer(reply, f"matching {filters}" if filters else "by " + sort)
+
+    async def get_live_flows_summary(
+        ctx: Context,
+        host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = all)")] = "",
+        limit: TopN = 10,
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> FlowsSummaryAnswer:
+        args = content_arguments(
+            "get_live_flows_summary", content, SummaryArgs, {"host": host, "limit": limit, "ifid": ifid}
+        )
+        assert isinstance(args, SummaryArgs)
+        reply = await call(
+            ctx, "FlowsSummary", pb.FlowsSummaryRequest(ifid=args.ifid, host=args.host, limit=args.limit)
+        )
+        apps = ", ".join(f"{a.name} {human_bytes(a.bytes)}" for a in reply.applications[:3])
+        return FlowsSummaryAnswer(
+            total_flows=reply.total_flows,
+            total_bytes=reply.total_bytes,
+            applications=_named(reply.applications),
+            l4_protocols=_named(reply.l4_protocols),
+            server_ports=_named(reply.server_ports),
+            truncated=reply.truncated,
+            summary=f"{reply.total_flows} active flows{' of ' + args.host if args.host else ''}, "
+            f"{human_bytes(reply.total_bytes)}; top applications: {apps or 'none'}",
+        )
+
+    async def get_country_stats(
+        ctx: Context, limit: TopN = 10, ifid: Ifid = 0, content: Content = ""
+    ) -> CountryStatsAnswer:
+        args = content_arguments("get_country_stats", content, CountryArgs, {"limit": limit, "ifid": ifid})
+        assert isinstance(args, CountryArgs)
+        reply = await call(ctx, "CountryStats", pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit))
+        countries = [
+            CountryItem(
+                country=c.country,
+                hosts=c.hosts,
+                bytes_sent=c.bytes_sent,
+                bytes_received=c.bytes_received,
+                flows=c.flows,
+                throughput_bps=round(c.throughput_bps, 1),
+            )
+            for c in reply.countries
+        ]
+        top = ", ".join(f"{c.country} {human_bytes(c.bytes_sent + c.bytes_received)}" for c in countries[:5])
+        return CountryStatsAnswer(
+            countries=countries,
+            truncated=reply.truncated,
+            summary=f"top {len(countries)} countries by traffic: {top or 'none'}",
+        )
+
+    async def get_mac_info(
+        ctx: Context,
+        mac: Annotated[str, Field(max_length=64, description="MAC address, e.g. 00:1b:63:84:45:e6")] = "",
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> MacAnswer:
+        args = content_arguments("get_mac_info", content, MacArgs, {"mac": mac, "ifid": ifid})
+        assert isinstance(args, MacArgs)
+        m = await call(ctx, "MacInfo", pb.MacInfoRequest(ifid=args.ifid, mac=args.mac))
+        seen = (
+            f"seen with {len(m.ips)} IP(s), sent {human_bytes(m.bytes_sent)}, received {human_bytes(m.bytes_received)}"
+            if m.seen
+            else "not seen in live traffic"
+        )
+        return MacAnswer(
+            mac=m.mac,
+            vendor=m.vendor,
+            locally_administered=m.locally_administered,
+            seen=m.seen,
+            device_type=m.device_type,
+            host_pool=m.host_pool,
+            ips=list(m.ips)[:64],
+            bytes_sent=m.bytes_sent,
+            bytes_received=m.bytes_received,
+            first_seen=_iso(m.first_seen),
+            last_seen=_iso(m.last_seen),
+            summary=f"{m.mac}: {m.vendor or 'unregistered vendor'}"
+            f"{' (locally administered)' if m.locally_administered else ''}; {seen}",
+        )
+
+    async def get_collector_stats(ctx: Context) -> CollectorAnswer:
+        s = await call(ctx, "CollectorStats", pb.CollectorStatsRequest())
+        exporters = [
+            ExporterItem(
+                exporter=e.exporter,
+                versions=list(e.versions),
+                packets=e.packets,
+                records=e.records,
+                templates=e.templates,
+                malformed_packets=e.malformed_packets,
+                truncated_packets=e.truncated_packets,
+                sets_without_template=e.sets_without_template,
+                lost_records=e.lost_records,
+                lost_packets=e.lost_packets,
+                sampling_rate=e.sampling_rate,
+                last_seen=_iso(e.last_seen),
+            )
+            for e in s.exporters[:MAX_EXPORTERS_SHOWN]
+        ]
+        records = sum(e.records for e in s.exporters)
+        lost = sum(e.lost_records for e in s.exporters)
+        return CollectorAnswer(
+            listen_address=s.listen_address,
+            datagrams=s.datagrams,
+            socket_errors=s.socket_errors,
+            active_flows=s.active_flows,
+            active_hosts=s.active_hosts,
+            flows_created=s.flows_created,
+            flows_expired=s.flows_expired,
+            flows_dropped_table_full=s.flows_dropped_table_full,
+            ingest_queued=s.ingest_queued,
+            ingest_sent=s.ingest_sent,
+            ingest_dropped_queue_full=s.ingest_dropped_queue_full,
+            ingest_failed=s.ingest_failed,
+            exporters=exporters,
+            exporters_total=len(s.exporters),
+            summary=f"{len(s.exporters)} exporter(s), {s.datagrams} datagrams, {records} records, {lost} records lost; "
+            f"{s.active_flows} active flows, {s.active_hosts} hosts; ingest sent {s.ingest_sent}, "
+            f"dropped {s.ingest_dropped_queue_full}, failed {s.ingest_failed}",
+        )
+
+    compat = ("live", "ntopng-compat")
+    content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
+    mcp.register(
+        fetch_ntopng_all_ifids,
+        name="fetch_ntopng_all_ifids",
+        description="List the monitored interfaces and their ifids (use the ifid in the other live tools).",
+        toolsets=compat,
+    )
+    mcp.register(
+        get_ntopng_hosts_location,
+        name="get_ntopng_hosts_location",
+        description="Country (offline geolocation) of the busiest active hosts of an interface.",
+        toolsets=compat,
+    )
+    mcp.register(
+        fetch_ntopng_top_local_talkers,
+        name="fetch_ntopng_top_local_talkers",
+        description=f"The top {TALKERS} active local hosts by bytes on an interface.",
+        toolsets=compat,
+    )
+    mcp.register(
+        fetch_ntopng_top_remote_talkers,
+        name="fetch_ntopng_top_remote_talkers",
+        description=f"The top {TALKERS} active remote hosts by bytes on an interface.",
+        toolsets=compat,
+    )
+    mcp.register(
+        get_host_info,
+        name="get_host_info",
+        description="Live statistics of an active host: bytes, throughput, active flows, applications, peers, "
+        "server ports, MAC, country, first/last seen. NOT_FOUND when the host is not active (use `query` for "
+        "history)." + content_note,
+        toolsets=compat,
+    )
+    mcp.register(
+        get_live_flows_for_host,
+        name="get_live_flows_for_host",
+        description="Active flows where an IP is client or server, largest first." + content_note,
+        toolsets=compat,
+    )
+    mcp.register(
+        get_live_flows,
+        name="get_live_flows",
+        description="Active flows filtered by host, nDPI application, L4 protocol and port; sorted by bytes, "
+        "throughput or last seen; paginated with page_token.",
+        toolsets=("live",),
+    )
+    mcp.register(
+        get_live_flows_summary,
+        name="get_live_flows_summary",
+        description="Active flows aggregated by application, L4 protocol and server port (optionally of one host)."
+        + content_note,
+        toolsets=compat,
+    )
+    mcp.register(
+        get_country_stats,
+        name="get_country_stats",
+        description="Top-N countries ranked by live traffic (hosts, bytes, flows, throughput)." + content_note,
+        toolsets=compat,
+    )
+    mcp.register(
+        get_mac_info,
+        name="get_mac_info",
+        description="Details of a MAC address: manufacturer (offline IEEE OUI table), device type, host pool, "
+        "IPs and traffic seen." + content_note,
+        toolsets=compat,
+    )
+    mcp.register(
+        get_collector_stats,
+        name="get_collector_stats",
+        description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
+        "sequence loss per exporter, flow table and ingest queue.",
+        toolsets=("live", "admin"),
+    )
