@@ -64,13 +64,11 @@ async def test_write_needs_a_confirmation_bound_to_its_arguments(alerts_url: str
         other = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.43", "confirm_id": confirm_id})
         assert other.is_error
         assert "different arguments" in other.content[0].text
-        replay = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": confirm_id})
-        assert replay.is_error  # the id was consumed by the mismatched attempt
-        preview = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42"})
-        done = await session.call_tool(
-            "add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": preview.structured_content["confirm_id"]}
-        )
+        done = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": confirm_id})
         assert done.structured_content["status"] == "done"
+        replay = await session.call_tool("add_host_alert_exclusion", {"value": "10.1.2.42", "confirm_id": confirm_id})
+        assert replay.is_error
+        assert "used or expired" in replay.content[0].text
         exclusions = await session.call_tool("list_alert_exclusions", {})
         assert any(e["value"] == "10.1.2.42" for e in exclusions.structured_content["result"])
         after = await session.call_tool("list_alerts", {"entity": "host", "entity_value": "10.1.2.42"})

@@ -38,7 +38,8 @@ def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
         read_only=settings.read_only,
         stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
     )
-    confirmations = Confirmations()
+    secret = settings.confirm_secret.get_secret_value().encode()
+    confirmations = Confirmations(secret or None)
     for module in DOMAIN_MODULES:
         module.register(mcp, backends, confirmations)
     resources.register(mcp, backends)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -16,42 +17,45 @@ audit_log = get_logger("netscope.audit")
 
 
 class Confirmations:
-    """Confirmation ids bound to (principal, tool, arguments), valid for `ttl_seconds`, usable once."""
+    """Signed confirmation ids: valid for `ttl_seconds`, bound to (principal, tool, arguments), used once.
 
-    def __init__(self, ttl_seconds: float = 300.0, capacity: int = 10_000) -> None:
+    An id is `<expiry>.<HMAC-SHA256 of principal, tool, arguments and expiry>`, so any aggregator replica
+    sharing the secret (NETSCOPE_AGGREGATOR_CONFIRM_SECRET) accepts it; replicas also remember the ids they
+    consumed until they expire, so a replayed id is refused by the replica that saw it.
+    """
+
+    def __init__(self, secret: bytes | None = None, ttl_seconds: float = 300.0) -> None:
+        self._secret = secret or secrets.token_bytes(32)
         self._ttl = ttl_seconds
-        self._capacity = capacity
-        self._pending: dict[str, tuple[str, float]] = {}
+        self._used: dict[str, float] = {}
 
     @property
     def ttl_seconds(self) -> float:
         """How long a confirmation id stays valid."""
         return self._ttl
 
-    @staticmethod
-    def _fingerprint(principal: str, tool: str, arguments: dict[str, Any]) -> str:
-        blob = json.dumps([principal, tool, arguments], sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    def _signature(self, principal: str, tool: str, arguments: dict[str, Any], expiry: int) -> str:
+        blob = json.dumps([principal, tool, arguments, expiry], sort_keys=True, default=str).encode()
+        return hmac.new(self._secret, blob, hashlib.sha256).hexdigest()[:32]
 
     def issue(self, principal: str, tool: str, arguments: dict[str, Any]) -> str:
-        """A new confirmation id for exactly this call."""
-        now = time.monotonic()
-        self._pending = {k: v for k, v in self._pending.items() if v[1] > now}
-        if len(self._pending) >= self._capacity:
-            raise ToolError("too many writes are awaiting confirmation; confirm or let them expire first")
-        confirm_id = secrets.token_urlsafe(12)
-        self._pending[confirm_id] = (self._fingerprint(principal, tool, arguments), now + self._ttl)
-        return confirm_id
+        """A confirmation id for exactly this call."""
+        expiry = int(time.time() + self._ttl)
+        return f"{expiry}.{self._signature(principal, tool, arguments, expiry)}"
 
     def consume(self, confirm_id: str, principal: str, tool: str, arguments: dict[str, Any]) -> None:
         """Accept the id once for exactly the call it was issued for; ToolError otherwise."""
-        entry = self._pending.pop(confirm_id, None)
-        if entry is None or entry[1] < time.monotonic():
+        now = time.time()
+        self._used = {k: v for k, v in self._used.items() if v > now}
+        expiry_text, _, signature = confirm_id.partition(".")
+        if not expiry_text.isdigit() or int(expiry_text) < now or confirm_id in self._used:
             raise ToolError(
                 "confirm_id is unknown, used or expired; call the tool again without confirm_id to get a new preview"
             )
-        if entry[0] != self._fingerprint(principal, tool, arguments):
+        expected = self._signature(principal, tool, arguments, int(expiry_text))
+        if not hmac.compare_digest(signature, expected):
             raise ToolError("confirm_id was issued for different arguments or another token; ask for a new preview")
+        self._used[confirm_id] = float(expiry_text)
 
 
 def audit(principal: str, tool: str, arguments: dict[str, Any], outcome: str) -> None:

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class AggregatorSettings(BaseSettings):
     """Where the services are, who may call, and the limits of the HTTP transport."""
 
-    model_config = SettingsConfigDict(env_prefix="NETSCOPE_AGGREGATOR_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NETSCOPE_AGGREGATOR_", extra="ignore", populate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -25,6 +25,9 @@ class AggregatorSettings(BaseSettings):
         validation_alias=AliasChoices("NETSCOPE_AGGREGATOR_TOKENS", "NETSCOPE_TOKENS"),
     )
     tokens_file: Path | None = Field(None, description="YAML/JSON file (a mounted secret) of {name, role, token}")
+    confirm_secret: SecretStr = Field(
+        SecretStr(""), description="key signing confirmation ids; set the same value on every replica (random if empty)"
+    )
     stdio_role: str = Field("read", description="role of the local user on the stdio transport")
     toolsets: str = Field("all", description="comma-separated toolsets to serve, or 'all'")
     read_only: bool = Field(False, description="serve read-only tools only, whatever the token's role")

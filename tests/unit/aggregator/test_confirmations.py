@@ -1,0 +1,42 @@
+"""Confirmation ids: bound to principal, tool and arguments; expire; single use; shared across replicas."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from mcp.server.mcpserver.exceptions import ToolError
+
+from netscope_aggregator.confirmations import Confirmations
+
+ARGS = {"value": "10.1.2.42", "alert_type": ""}
+
+
+def test_an_id_confirms_exactly_its_call_once() -> None:
+    confirmations = Confirmations(b"k" * 32)
+    confirm_id = confirmations.issue("alice", "add_host_alert_exclusion", ARGS)
+    with pytest.raises(ToolError, match="different arguments or another token"):
+        confirmations.consume(confirm_id, "bob", "add_host_alert_exclusion", ARGS)
+    with pytest.raises(ToolError, match="different arguments"):
+        confirmations.consume(confirm_id, "alice", "add_host_alert_exclusion", {**ARGS, "value": "10.1.2.43"})
+    confirmations.consume(confirm_id, "alice", "add_host_alert_exclusion", ARGS)
+    with pytest.raises(ToolError, match="used or expired"):
+        confirmations.consume(confirm_id, "alice", "add_host_alert_exclusion", ARGS)
+
+
+def test_replicas_sharing_the_secret_accept_each_others_ids() -> None:
+    issued = Confirmations(b"s" * 32).issue("alice", "create_ai_policy", ARGS)
+    Confirmations(b"s" * 32).consume(issued, "alice", "create_ai_policy", ARGS)
+    with pytest.raises(ToolError, match="different arguments or another token"):
+        Confirmations(b"t" * 32).consume(issued, "alice", "create_ai_policy", ARGS)
+
+
+def test_expired_and_malformed_ids_are_refused() -> None:
+    confirmations = Confirmations(b"k" * 32, ttl_seconds=1)
+    confirm_id = confirmations.issue("alice", "t", ARGS)
+    time.sleep(2.1)
+    with pytest.raises(ToolError, match="used or expired"):
+        confirmations.consume(confirm_id, "alice", "t", ARGS)
+    for bad in ("", "abc", "99999999999.", f"{int(time.time()) + 60}.deadbeef"):
+        with pytest.raises(ToolError):
+            confirmations.consume(bad, "alice", "t", ARGS)
