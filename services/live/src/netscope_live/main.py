@@ -7,6 +7,7 @@ from netscope_common.server import ServiceSpec, run
 from netscope_live.collector_source import CollectorSource
 from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestSink, MemorySink
+from netscope_live.monitoring.service import ActiveMonitors
 from netscope_live.ntopng import NtopngClient
 from netscope_live.ntopng_source import NtopngSource
 from netscope_live.servicer import LiveServicer
@@ -35,13 +36,23 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
 def build_spec(settings: LiveSettings, sink: IngestSink | None = None) -> ServiceSpec:
     """Wire the source and the servicer into a runnable service."""
     source = build_source(settings, sink)
+    monitors = ActiveMonitors(settings.settings_dir, settings.max_monitors)
+
+    async def startup() -> None:
+        await source.start()
+        await monitors.start()
+
+    async def shutdown() -> None:
+        await monitors.stop()
+        await source.stop()
+
     return ServiceSpec(
         name="live",
         settings=settings,
-        servicers=[(live_pb2_grpc.add_LiveServiceServicer_to_server, LiveServicer(source), SERVICE_NAME)],
+        servicers=[(live_pb2_grpc.add_LiveServiceServicer_to_server, LiveServicer(source, monitors), SERVICE_NAME)],
         health_check=source.health,
-        startup=source.start,
-        shutdown=source.stop,
+        startup=startup,
+        shutdown=shutdown,
     )
 
 

@@ -6,14 +6,16 @@ import grpc
 
 from netscope.live.v1 import live_pb2 as pb
 from netscope.live.v1 import live_pb2_grpc
+from netscope_live.monitoring.service import ActiveMonitors
 from netscope_live.source import LiveSource
 
 
 class LiveServicer(live_pb2_grpc.LiveServiceServicer):
-    """Answers from the configured source (collector or ntopng)."""
+    """Answers from the configured source (collector or ntopng); active monitoring from `monitors`."""
 
-    def __init__(self, source: LiveSource) -> None:
+    def __init__(self, source: LiveSource, monitors: ActiveMonitors) -> None:
         self.source = source
+        self.monitors = monitors
 
     async def ListInterfaces(
         self, request: pb.ListInterfacesRequest, context: grpc.aio.ServicerContext
@@ -66,3 +68,27 @@ class LiveServicer(live_pb2_grpc.LiveServiceServicer):
     ) -> pb.CollectorStatsResponse:
         """Collector counters per exporter."""
         return await self.source.collector_stats(request)
+
+    async def ListAvailableMonitors(
+        self, request: pb.ListAvailableMonitorsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAvailableMonitorsResponse:
+        """Monitor kinds and their parameters."""
+        return self.monitors.available()
+
+    async def ListEnabledMonitors(
+        self, request: pb.ListEnabledMonitorsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListEnabledMonitorsResponse:
+        """Enabled monitors with their last results."""
+        return self.monitors.enabled()
+
+    async def AddMonitor(
+        self, request: pb.AddMonitorRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AddMonitorResponse:
+        """Enable (or update) a monitor."""
+        return await self.monitors.add(request)
+
+    async def RemoveMonitor(
+        self, request: pb.RemoveMonitorRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveMonitorResponse:
+        """Disable a monitor."""
+        return await self.monitors.remove(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
@@ -40,6 +41,13 @@ class LiveSettings(ServiceSettings):
     ingest_queue_size: int = Field(100_000, ge=1, validation_alias=_env("INGEST_QUEUE_SIZE"))
     ingest_batch_size: int = Field(1000, ge=1, validation_alias=_env("INGEST_BATCH_SIZE"))
     ingest_flush_seconds: float = Field(1.0, gt=0, validation_alias=_env("INGEST_FLUSH_SECONDS"))
+
+    settings_dir: Path | None = Field(
+        None,
+        description="directory for state kept across restarts (enabled active monitors); unset = memory only",
+        validation_alias=_env("SETTINGS_DIR"),
+    )
+    max_monitors: int = Field(1000, ge=1, le=1000, validation_alias=_env("MAX_MONITORS"))
 
     ntopng_host: str = Field(
         "",

@@ -1109,3 +1109,339 @@ class CollectorStatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CollectorStatsResponse: _TypeAlias = CollectorStatsResponse  # noqa: Y015
+
+@_typing.final
+class ListAvailableMonitorsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAvailableMonitorsRequest: _TypeAlias = ListAvailableMonitorsRequest  # noqa: Y015
+
+@_typing.final
+class MonitorParameter(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    REQUIRED_FIELD_NUMBER: _builtins.int
+    ALLOWED_FIELD_NUMBER: _builtins.int
+    DEFAULT_VALUE_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    description: _builtins.str
+    required: _builtins.bool
+    allowed: _builtins.str
+    """Allowed values or range, e.g. "1-65535"."""
+    default_value: _builtins.str
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        description: _builtins.str = ...,
+        required: _builtins.bool = ...,
+        allowed: _builtins.str = ...,
+        default_value: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allowed", b"allowed", "default_value", b"default_value", "description", b"description", "name", b"name", "required", b"required"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MonitorParameter: _TypeAlias = MonitorParameter  # noqa: Y015
+
+@_typing.final
+class MonitorKind(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    MEASUREMENT_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    PARAMETERS_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    """"tcp_connect", "http" or "https"."""
+    description: _builtins.str
+    measurement: _builtins.str
+    """What is measured, e.g. "connect latency"."""
+    unit: _builtins.str
+    @_builtins.property
+    def parameters(self) -> _containers.RepeatedCompositeFieldContainer[Global___MonitorParameter]: ...
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        description: _builtins.str = ...,
+        measurement: _builtins.str = ...,
+        unit: _builtins.str = ...,
+        parameters: _abc.Iterable[Global___MonitorParameter] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "kind", b"kind", "measurement", b"measurement", "parameters", b"parameters", "unit", b"unit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MonitorKind: _TypeAlias = MonitorKind  # noqa: Y015
+
+@_typing.final
+class ListAvailableMonitorsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KINDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def kinds(self) -> _containers.RepeatedCompositeFieldContainer[Global___MonitorKind]: ...
+    def __init__(
+        self,
+        *,
+        kinds: _abc.Iterable[Global___MonitorKind] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kinds", b"kinds"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAvailableMonitorsResponse: _TypeAlias = ListAvailableMonitorsResponse  # noqa: Y015
+
+@_typing.final
+class MonitorResult(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_FIELD_NUMBER: _builtins.int
+    OK_FIELD_NUMBER: _builtins.int
+    LATENCY_MS_FIELD_NUMBER: _builtins.int
+    STATUS_CODE_FIELD_NUMBER: _builtins.int
+    ERROR_FIELD_NUMBER: _builtins.int
+    THRESHOLD_EXCEEDED_FIELD_NUMBER: _builtins.int
+    ok: _builtins.bool
+    """Reachable, HTTP status below 400 (http/https) and latency within the threshold."""
+    latency_ms: _builtins.float
+    status_code: _builtins.int
+    """HTTP status (http/https only; 0 when no answer)."""
+    error: _builtins.str
+    """Why the probe failed, empty when it succeeded."""
+    threshold_exceeded: _builtins.bool
+    @_builtins.property
+    def time(self) -> _timestamp_pb2.Timestamp: ...
+    def __init__(
+        self,
+        *,
+        time: _timestamp_pb2.Timestamp | None = ...,
+        ok: _builtins.bool = ...,
+        latency_ms: _builtins.float = ...,
+        status_code: _builtins.int = ...,
+        error: _builtins.str = ...,
+        threshold_exceeded: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["error", b"error", "latency_ms", b"latency_ms", "ok", b"ok", "status_code", b"status_code", "threshold_exceeded", b"threshold_exceeded", "time", b"time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MonitorResult: _TypeAlias = MonitorResult  # noqa: Y015
+
+@_typing.final
+class Monitor(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    THRESHOLD_MS_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    LAST_RESULT_FIELD_NUMBER: _builtins.int
+    RUNS_FIELD_NUMBER: _builtins.int
+    FAILURES_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Stable id derived from kind and target, e.g. "tcp_connect:127.0.0.1:22" or "http:http://127.0.0.1:8080/"."""
+    kind: _builtins.str
+    host: _builtins.str
+    port: _builtins.int
+    url: _builtins.str
+    interval_seconds: _builtins.int
+    threshold_ms: _builtins.int
+    """Latency above this fails the measurement (0 = no threshold)."""
+    runs: _builtins.int
+    failures: _builtins.int
+    @_builtins.property
+    def created(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def last_result(self) -> Global___MonitorResult:
+        """Unset until the first measurement."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        kind: _builtins.str = ...,
+        host: _builtins.str = ...,
+        port: _builtins.int = ...,
+        url: _builtins.str = ...,
+        interval_seconds: _builtins.int = ...,
+        threshold_ms: _builtins.int = ...,
+        created: _timestamp_pb2.Timestamp | None = ...,
+        last_result: Global___MonitorResult | None = ...,
+        runs: _builtins.int = ...,
+        failures: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "last_result", b"last_result"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "failures", b"failures", "host", b"host", "id", b"id", "interval_seconds", b"interval_seconds", "kind", b"kind", "last_result", b"last_result", "port", b"port", "runs", b"runs", "threshold_ms", b"threshold_ms", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Monitor: _TypeAlias = Monitor  # noqa: Y015
+
+@_typing.final
+class ListEnabledMonitorsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEnabledMonitorsRequest: _TypeAlias = ListEnabledMonitorsRequest  # noqa: Y015
+
+@_typing.final
+class ListEnabledMonitorsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MONITORS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def monitors(self) -> _containers.RepeatedCompositeFieldContainer[Global___Monitor]:
+        """At most 1000 (the service's cap on monitors)."""
+
+    def __init__(
+        self,
+        *,
+        monitors: _abc.Iterable[Global___Monitor] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["monitors", b"monitors"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListEnabledMonitorsResponse: _TypeAlias = ListEnabledMonitorsResponse  # noqa: Y015
+
+@_typing.final
+class AddMonitorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
+    PORT_FIELD_NUMBER: _builtins.int
+    URL_FIELD_NUMBER: _builtins.int
+    INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
+    THRESHOLD_MS_FIELD_NUMBER: _builtins.int
+    kind: _builtins.str
+    host: _builtins.str
+    """tcp_connect: required. http/https: used to build the URL when `url` is empty."""
+    port: _builtins.int
+    """tcp_connect: required. http/https: optional with `host` (default 80 / 443)."""
+    url: _builtins.str
+    """http/https: the URL to GET (its scheme must match the kind)."""
+    interval_seconds: _builtins.int
+    """Default 60, allowed 1-3600."""
+    threshold_ms: _builtins.int
+    """Milliseconds, 0 = none, at most 600000."""
+    def __init__(
+        self,
+        *,
+        kind: _builtins.str = ...,
+        host: _builtins.str = ...,
+        port: _builtins.int = ...,
+        url: _builtins.str = ...,
+        interval_seconds: _builtins.int = ...,
+        threshold_ms: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "interval_seconds", b"interval_seconds", "kind", b"kind", "port", b"port", "threshold_ms", b"threshold_ms", "url", b"url"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddMonitorRequest: _TypeAlias = AddMonitorRequest  # noqa: Y015
+
+@_typing.final
+class AddMonitorResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MONITOR_FIELD_NUMBER: _builtins.int
+    CREATED_FIELD_NUMBER: _builtins.int
+    UPDATED_FIELD_NUMBER: _builtins.int
+    created: _builtins.bool
+    updated: _builtins.bool
+    """True when an existing monitor got a new interval or threshold."""
+    @_builtins.property
+    def monitor(self) -> Global___Monitor: ...
+    def __init__(
+        self,
+        *,
+        monitor: Global___Monitor | None = ...,
+        created: _builtins.bool = ...,
+        updated: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["monitor", b"monitor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created", b"created", "monitor", b"monitor", "updated", b"updated"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AddMonitorResponse: _TypeAlias = AddMonitorResponse  # noqa: Y015
+
+@_typing.final
+class RemoveMonitorRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveMonitorRequest: _TypeAlias = RemoveMonitorRequest  # noqa: Y015
+
+@_typing.final
+class RemoveMonitorResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MONITOR_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def monitor(self) -> Global___Monitor: ...
+    def __init__(
+        self,
+        *,
+        monitor: Global___Monitor | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["monitor", b"monitor"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["monitor", b"monitor"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RemoveMonitorResponse: _TypeAlias = RemoveMonitorResponse  # noqa: Y015

@@ -87,6 +87,26 @@ class LiveServiceStub:
                 request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.SerializeToString,
                 response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.FromString,
                 _registered_method=True)
+        self.ListAvailableMonitors = channel.unary_unary(
+                '/netscope.live.v1.LiveService/ListAvailableMonitors',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsResponse.FromString,
+                _registered_method=True)
+        self.ListEnabledMonitors = channel.unary_unary(
+                '/netscope.live.v1.LiveService/ListEnabledMonitors',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsResponse.FromString,
+                _registered_method=True)
+        self.AddMonitor = channel.unary_unary(
+                '/netscope.live.v1.LiveService/AddMonitor',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorResponse.FromString,
+                _registered_method=True)
+        self.RemoveMonitor = channel.unary_unary(
+                '/netscope.live.v1.LiveService/RemoveMonitor',
+                request_serializer=netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorRequest.SerializeToString,
+                response_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorResponse.FromString,
+                _registered_method=True)
 
 
 class LiveServiceServicer:
@@ -158,6 +178,34 @@ class LiveServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAvailableMonitors(self, request, context):
+        """Active monitoring: reachability and latency probes (TCP connect, HTTP, HTTPS) run by this service.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListEnabledMonitors(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddMonitor(self, request, context):
+        """Idempotent: the same kind and target returns the existing monitor (updated when interval or
+        threshold differ). Persisted, so a restart keeps it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveMonitor(self, request, context):
+        """NOT_FOUND when no monitor has this id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_LiveServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -210,6 +258,26 @@ def add_LiveServiceServicer_to_server(servicer, server):
                     servicer.CollectorStats,
                     request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.FromString,
                     response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.SerializeToString,
+            ),
+            'ListAvailableMonitors': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAvailableMonitors,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsResponse.SerializeToString,
+            ),
+            'ListEnabledMonitors': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListEnabledMonitors,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsResponse.SerializeToString,
+            ),
+            'AddMonitor': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddMonitor,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorResponse.SerializeToString,
+            ),
+            'RemoveMonitor': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveMonitor,
+                    request_deserializer=netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorRequest.FromString,
+                    response_serializer=netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -485,6 +553,114 @@ class LiveService:
             '/netscope.live.v1.LiveService/CollectorStats',
             netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsRequest.SerializeToString,
             netscope_dot_live_dot_v1_dot_live__pb2.CollectorStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAvailableMonitors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/ListAvailableMonitors',
+            netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.ListAvailableMonitorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListEnabledMonitors(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/ListEnabledMonitors',
+            netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.ListEnabledMonitorsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddMonitor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/AddMonitor',
+            netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.AddMonitorResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveMonitor(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/netscope.live.v1.LiveService/RemoveMonitor',
+            netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorRequest.SerializeToString,
+            netscope_dot_live_dot_v1_dot_live__pb2.RemoveMonitorResponse.FromString,
             options,
             channel_credentials,
             insecure,

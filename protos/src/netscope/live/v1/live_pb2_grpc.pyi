@@ -49,6 +49,15 @@ class LiveServiceStub:
     MacInfo: _grpc.UnaryUnaryMultiCallable[_live_pb2.MacInfoRequest, _live_pb2.MacInfoResponse]
     CollectorStats: _grpc.UnaryUnaryMultiCallable[_live_pb2.CollectorStatsRequest, _live_pb2.CollectorStatsResponse]
     """Built-in collector only: packets, records, templates, drops and loss per exporter."""
+    ListAvailableMonitors: _grpc.UnaryUnaryMultiCallable[_live_pb2.ListAvailableMonitorsRequest, _live_pb2.ListAvailableMonitorsResponse]
+    """Active monitoring: reachability and latency probes (TCP connect, HTTP, HTTPS) run by this service."""
+    ListEnabledMonitors: _grpc.UnaryUnaryMultiCallable[_live_pb2.ListEnabledMonitorsRequest, _live_pb2.ListEnabledMonitorsResponse]
+    AddMonitor: _grpc.UnaryUnaryMultiCallable[_live_pb2.AddMonitorRequest, _live_pb2.AddMonitorResponse]
+    """Idempotent: the same kind and target returns the existing monitor (updated when interval or
+    threshold differ). Persisted, so a restart keeps it.
+    """
+    RemoveMonitor: _grpc.UnaryUnaryMultiCallable[_live_pb2.RemoveMonitorRequest, _live_pb2.RemoveMonitorResponse]
+    """NOT_FOUND when no monitor has this id."""
 
 @_typing.type_check_only
 class LiveServiceAsyncStub(LiveServiceStub):
@@ -71,6 +80,15 @@ class LiveServiceAsyncStub(LiveServiceStub):
     MacInfo: _aio.UnaryUnaryMultiCallable[_live_pb2.MacInfoRequest, _live_pb2.MacInfoResponse]  # type: ignore[assignment]
     CollectorStats: _aio.UnaryUnaryMultiCallable[_live_pb2.CollectorStatsRequest, _live_pb2.CollectorStatsResponse]  # type: ignore[assignment]
     """Built-in collector only: packets, records, templates, drops and loss per exporter."""
+    ListAvailableMonitors: _aio.UnaryUnaryMultiCallable[_live_pb2.ListAvailableMonitorsRequest, _live_pb2.ListAvailableMonitorsResponse]  # type: ignore[assignment]
+    """Active monitoring: reachability and latency probes (TCP connect, HTTP, HTTPS) run by this service."""
+    ListEnabledMonitors: _aio.UnaryUnaryMultiCallable[_live_pb2.ListEnabledMonitorsRequest, _live_pb2.ListEnabledMonitorsResponse]  # type: ignore[assignment]
+    AddMonitor: _aio.UnaryUnaryMultiCallable[_live_pb2.AddMonitorRequest, _live_pb2.AddMonitorResponse]  # type: ignore[assignment]
+    """Idempotent: the same kind and target returns the existing monitor (updated when interval or
+    threshold differ). Persisted, so a restart keeps it.
+    """
+    RemoveMonitor: _aio.UnaryUnaryMultiCallable[_live_pb2.RemoveMonitorRequest, _live_pb2.RemoveMonitorResponse]  # type: ignore[assignment]
+    """NOT_FOUND when no monitor has this id."""
 
 class LiveServiceServicer(metaclass=_abc_1.ABCMeta):
     """Live traffic: interfaces, active hosts and active flows, from ntopng's REST API v2 or the
@@ -150,5 +168,38 @@ class LiveServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_live_pb2.CollectorStatsResponse, _abc.Awaitable[_live_pb2.CollectorStatsResponse]]:
         """Built-in collector only: packets, records, templates, drops and loss per exporter."""
+
+    @_abc_1.abstractmethod
+    def ListAvailableMonitors(
+        self,
+        request: _live_pb2.ListAvailableMonitorsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.ListAvailableMonitorsResponse, _abc.Awaitable[_live_pb2.ListAvailableMonitorsResponse]]:
+        """Active monitoring: reachability and latency probes (TCP connect, HTTP, HTTPS) run by this service."""
+
+    @_abc_1.abstractmethod
+    def ListEnabledMonitors(
+        self,
+        request: _live_pb2.ListEnabledMonitorsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.ListEnabledMonitorsResponse, _abc.Awaitable[_live_pb2.ListEnabledMonitorsResponse]]: ...
+
+    @_abc_1.abstractmethod
+    def AddMonitor(
+        self,
+        request: _live_pb2.AddMonitorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.AddMonitorResponse, _abc.Awaitable[_live_pb2.AddMonitorResponse]]:
+        """Idempotent: the same kind and target returns the existing monitor (updated when interval or
+        threshold differ). Persisted, so a restart keeps it.
+        """
+
+    @_abc_1.abstractmethod
+    def RemoveMonitor(
+        self,
+        request: _live_pb2.RemoveMonitorRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_live_pb2.RemoveMonitorResponse, _abc.Awaitable[_live_pb2.RemoveMonitorResponse]]:
+        """NOT_FOUND when no monitor has this id."""
 
 def add_LiveServiceServicer_to_server(servicer: LiveServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
