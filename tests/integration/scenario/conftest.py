@@ -1,18 +1,9 @@
-"""Fixtures for the scenario integration tests, including a reusable snmpsim agent.
-
-`start_snmpsim(data_dir, log_dir)` starts snmpsim's command responder on a free loopback UDP port (as root it
-needs SNMPSIM_ALLOW_ROOT=true) and waits until it answers; every `.snmprec` in data_dir is served with its
-file name (without extension) as the SNMPv2c community.
-"""
+"""Fixtures for the scenario integration tests: the scenario world and snmpsim serving its recordings."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,51 +11,9 @@ import pytest
 
 from netscope_scenario.output import generate
 from netscope_scenario.world import World, build_world
-from tests.support.processes import Process, free_port, start
+from tests.support.snmpsim import SnmpSim, start_snmpsim
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class SnmpSim:
-    """A running snmpsim agent."""
-
-    host: str
-    port: int
-    process: Process
-
-    @property
-    def endpoint(self) -> str:
-        """The agent as net-snmp tools spell it."""
-        return f"udp:{self.host}:{self.port}"
-
-
-def start_snmpsim(data_dir: Path, log_dir: Path, probe_community: str, timeout: float = 60) -> SnmpSim:
-    """Start snmpsim serving `data_dir`; wait until `probe_community` answers sysName."""
-    port = free_port(kind=2)  # SOCK_DGRAM
-    responder = shutil.which("snmpsim-command-responder", path=str(Path(sys.executable).parent))
-    assert responder, "snmpsim-command-responder not found next to the interpreter (dev group: snmpsim)"
-    cache = log_dir / f"snmpsim-cache-{port}"
-    proc = start(
-        f"snmpsim-{port}",
-        [responder, f"--data-dir={data_dir}", f"--cache-dir={cache}", f"--agent-udpv4-endpoint=127.0.0.1:{port}"],
-        {"SNMPSIM_ALLOW_ROOT": "true"},
-        log_dir,
-    )
-    agent = SnmpSim("127.0.0.1", port, proc)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise RuntimeError(f"snmpsim exited with {proc.popen.returncode}:\n{proc.log()[-3000:]}")
-        probe = subprocess.run(
-            ["snmpget", "-v2c", "-c", probe_community, "-t", "1", "-r", "0", agent.endpoint, "1.3.6.1.2.1.1.5.0"],
-            capture_output=True, text=True, timeout=10, check=False,
-        )  # fmt: skip
-        if probe.returncode == 0:
-            return agent
-        time.sleep(0.3)
-    proc.stop()
-    raise TimeoutError(f"snmpsim did not answer within {timeout}s:\n{proc.log()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
