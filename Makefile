@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: setup demo test test-fast lint typecheck protos check-protos check bench
+.PHONY: setup demo test lint typecheck protos check-protos docs check-docs check
 
 setup:            ## install apt packages, uv and the Python workspace
 	@scripts/setup.sh
@@ -27,4 +27,10 @@ protos:           ## regenerate protos/src from protos/netscope/**/*.proto
 check-protos: setup
 	scripts/gen_protos.sh --check
 
-check: lint typecheck check-protos test   ## what CI runs
+docs:             ## regenerate docs/tools.md from the aggregator's catalog
+	uv run python -m netscope_aggregator.reference --write docs/tools.md
+
+check-docs: setup
+	uv run python -m netscope_aggregator.reference --check docs/tools.md
+
+check: lint typecheck check-protos check-docs test   ## what CI runs
