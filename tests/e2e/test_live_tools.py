@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +170,89 @@ async def test_errors_are_clear(live_url: str) -> None:
         assert "limit" in too_many and "100" in too_many
         bad_ifid = await error_text(session, "fetch_ntopng_top_local_talkers", {"ifid": 7})
         assert "7" in bad_ifid
+
+
+@contextlib.asynccontextmanager
+async def loopback_http_server() -> AsyncIterator[int]:
+    """A tiny HTTP server on loopback answering 200 to everything; yields its port."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:  # a tcp_connect probe: connect and close
+            writer.close()
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1]
+
+
+async def confirmed(session: ClientSession, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Preview, then execute with the confirmation id."""
+    preview = await call(session, tool, arguments)
+    assert preview["status"] == "confirmation_required" and preview["confirm_id"]
+    return await call(session, tool, {**arguments, "confirm_id": preview["confirm_id"]})
+
+
+async def wait_measured(session: ClientSession, monitor_id: str) -> dict[str, Any]:
+    for _ in range(100):
+        enabled = await call(session, "list_enabled_active_monitoring_scripts", {})
+        monitor = next((m for m in enabled["monitors"] if m["id"] == monitor_id), None)
+        if monitor and monitor["last_result"]:
+            return monitor
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{monitor_id} was never measured")
+
+
+async def test_active_monitoring_scripts(live_url: str) -> None:
+    async with mcp_session(live_url) as reader:
+        kinds = await call(reader, "list_available_active_monitoring_scripts", {})
+        assert [k["kind"] for k in kinds["kinds"]] == ["tcp_connect", "http", "https"]
+        refused = await reader.call_tool("add_active_monitoring_script", {"kind": "tcp_connect"})
+        assert refused.is_error and "needs role 'write'" in refused.content[0].text  # type: ignore[union-attr]
+    async with loopback_http_server() as port, mcp_session(live_url, ADMIN_TOKEN) as admin:
+        tools = {t.name: t for t in (await admin.list_tools()).tools}
+        assert tools["add_active_monitoring_script"].annotations.read_only_hint is False  # type: ignore[union-attr]
+        tcp = {"kind": "tcp_connect", "host": "127.0.0.1", "port": port, "interval_seconds": 1}
+        done = await confirmed(admin, "add_active_monitoring_script", tcp)
+        assert done["status"] == "done" and done["created"]
+        assert done["monitor"]["id"] == f"tcp_connect:127.0.0.1:{port}"
+        http_content = json.dumps({"kind": "http", "url": f"http://127.0.0.1:{port}/health", "interval_seconds": 1})
+        web = await confirmed(admin, "add_active_monitoring_script", {"content": http_content})
+        assert web["monitor"]["url"] == f"http://127.0.0.1:{port}/health"
+        again = await confirmed(admin, "add_active_monitoring_script", {**tcp, "threshold_ms": 500})
+        assert not again["created"] and again["updated"] and "updated" in again["preview"]
+        assert again["monitor"]["threshold_ms"] == 500
+
+        measured = await wait_measured(admin, done["monitor"]["id"])
+        assert measured["last_result"]["ok"] and measured["last_result"]["latency_ms"] > 0
+        page = await wait_measured(admin, web["monitor"]["id"])
+        assert page["last_result"]["status_code"] == 200
+        enabled = await call(admin, "list_enabled_active_monitoring_scripts", {})
+        assert enabled["summary"].startswith("2 enabled, 0 failing")
+
+        no_port = await confirmed_error(admin, {"kind": "tcp_connect", "host": "127.0.0.1"})
+        assert "port is required for tcp_connect" in no_port
+        missing_kind = await error_text(admin, "add_active_monitoring_script", {"host": "127.0.0.1"})
+        assert "kind: Field required" in missing_kind
+
+        removed = await confirmed(admin, "remove_active_monitoring_script", {"monitor_id": web["monitor"]["id"]})
+        assert removed["status"] == "done"
+        unknown = await confirmed_error(
+            admin, {"monitor_id": "tcp_connect:127.0.0.1:1"}, "remove_active_monitoring_script"
+        )
+        assert "no monitor has id 'tcp_connect:127.0.0.1:1'" in unknown
+        left = await call(admin, "list_enabled_active_monitoring_scripts", {})
+        assert [m["id"] for m in left["monitors"]] == [done["monitor"]["id"]]
+
+
+async def confirmed_error(
+    session: ClientSession, arguments: dict[str, Any], tool: str = "add_active_monitoring_script"
+) -> str:
+    """The error of the confirmed (second) call."""
+    preview = await call(session, tool, arguments)
+    return await error_text(session, tool, {**arguments, "confirm_id": preview["confirm_id"]})

@@ -41,7 +41,11 @@ async def http_server() -> AsyncIterator[int]:
     """A tiny HTTP/1.1 server on loopback: /fail answers 500, anything else 200."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        request = await reader.readuntil(b"\r\n\r\n")
+        try:
+            request = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError:  # a tcp_connect probe: connect and close
+            writer.close()
+            return
         status = "500 Internal Server Error" if b" /fail " in request.split(b"\r\n", 1)[0] else "200 OK"
         writer.write(f"HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode())
         await writer.drain()

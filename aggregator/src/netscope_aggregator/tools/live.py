@@ -14,9 +14,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
 from netscope.live.v1 import live_pb2 as pb
+from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.confirmations import Confirmations, audit
 from netscope_aggregator.render import human_bytes
 
 Ifid = Annotated[int, Field(ge=0, le=65535, description="interface id (fetch_ntopng_all_ifids lists them)")]
@@ -259,6 +260,78 @@ class CollectorAnswer(BaseModel):
     summary: str
 
 
+class MonitorParameterItem(BaseModel):
+    """One parameter of a monitor kind."""
+
+    name: str
+    description: str
+    required: bool
+    allowed: str
+    default: str = ""
+
+
+class MonitorKindItem(BaseModel):
+    """One kind of active monitoring script."""
+
+    kind: str
+    description: str
+    measurement: str
+    unit: str
+    parameters: list[MonitorParameterItem]
+
+
+class AvailableMonitorsAnswer(BaseModel):
+    """The active monitoring scripts this deployment can run."""
+
+    kinds: list[MonitorKindItem]
+    summary: str
+
+
+class MonitorResultItem(BaseModel):
+    """The last measurement of a monitor."""
+
+    time: str
+    ok: bool
+    latency_ms: float
+    status_code: int = 0
+    error: str = ""
+    threshold_exceeded: bool = False
+
+
+class MonitorItem(BaseModel):
+    """One enabled monitor and its last measurement."""
+
+    id: str
+    kind: str
+    host: str
+    port: int
+    url: str = ""
+    interval_seconds: int
+    threshold_ms: int
+    runs: int
+    failures: int
+    last_result: MonitorResultItem | None = None
+
+
+class EnabledMonitorsAnswer(BaseModel):
+    """The enabled monitors."""
+
+    monitors: list[MonitorItem]
+    summary: str
+
+
+class MonitorWriteAnswer(BaseModel):
+    """A monitoring write: a preview awaiting confirmation, or what was done."""
+
+    status: Literal["confirmation_required", "done"]
+    preview: str
+    confirm_id: str = ""
+    expires_in_seconds: int = 0
+    monitor: MonitorItem | None = None
+    created: bool = False
+    updated: bool = False
+
+
 # -- helpers -----------------------------------------------------------------------------------------
 def human_bps(bps: float) -> str:
     """1_500_000 → '1.5 Mbit/s'."""
@@ -396,6 +469,50 @@ def _flows_answer(reply: pb.ListFlowsResponse, what: str) -> FlowsAnswer:
         next_page_token=reply.next_page_token,
         summary=f"{len(flows)} of {reply.total} active flows {what}, {human_bytes(shown)} shown{top}",
     )
+
+
+def _monitor(m: pb.Monitor) -> MonitorItem:
+    last = None
+    if m.HasField("last_result"):
+        r = m.last_result
+        last = MonitorResultItem(
+            time=_iso(r.time),
+            ok=r.ok,
+            latency_ms=round(r.latency_ms, 2),
+            status_code=r.status_code,
+            error=r.error,
+            threshold_exceeded=r.threshold_exceeded,
+        )
+    return MonitorItem(
+        id=m.id,
+        kind=m.kind,
+        host=m.host,
+        port=m.port,
+        url=m.url,
+        interval_seconds=m.interval_seconds,
+        threshold_ms=m.threshold_ms,
+        runs=m.runs,
+        failures=m.failures,
+        last_result=last,
+    )
+
+
+def _monitor_line(m: MonitorItem) -> str:
+    r = m.last_result
+    state = "not measured yet" if r is None else (f"ok {r.latency_ms:.1f} ms" if r.ok else f"FAILING: {r.error}")
+    return f"{m.id} every {m.interval_seconds} s: {state}"
+
+
+class AddMonitorArgs(BaseModel):
+    """Arguments of add_active_monitoring_script."""
+
+    kind: Literal["tcp_connect", "http", "https"]
+    host: Annotated[str, Field(max_length=253)] = ""
+    port: Annotated[int, Field(ge=0, le=65535)] = 0
+    url: Annotated[str, Field(max_length=2048)] = ""
+    interval_seconds: Annotated[int, Field(ge=1, le=3600)] = 60
+    threshold_ms: Annotated[int, Field(ge=0, le=600_000)] = 0
+    confirm_id: Annotated[str, Field(max_length=64)] = ""
 
 
 def _named(items: Any) -> list[NamedItem]:
@@ -671,6 +788,127 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"dropped {s.ingest_dropped_queue_full}, failed {s.ingest_failed}",
         )
 
+    async def list_available_active_monitoring_scripts(ctx: Context) -> AvailableMonitorsAnswer:
+        reply = await call(ctx, "ListAvailableMonitors", pb.ListAvailableMonitorsRequest())
+        kinds = [
+            MonitorKindItem(
+                kind=k.kind,
+                description=k.description,
+                measurement=k.measurement,
+                unit=k.unit,
+                parameters=[
+                    MonitorParameterItem(
+                        name=p.name,
+                        description=p.description,
+                        required=p.required,
+                        allowed=p.allowed,
+                        default=p.default_value,
+                    )
+                    for p in k.parameters
+                ],
+            )
+            for k in reply.kinds
+        ]
+        return AvailableMonitorsAnswer(
+            kinds=kinds, summary=f"{len(kinds)} kinds: " + ", ".join(f"{k.kind} ({k.measurement})" for k in kinds)
+        )
+
+    async def list_enabled_active_monitoring_scripts(ctx: Context) -> EnabledMonitorsAnswer:
+        reply = await call(ctx, "ListEnabledMonitors", pb.ListEnabledMonitorsRequest())
+        monitors = [_monitor(m) for m in reply.monitors]
+        failing = sum(1 for m in monitors if m.last_result and not m.last_result.ok)
+        lines = "; ".join(_monitor_line(m) for m in monitors[:10])
+        return EnabledMonitorsAnswer(
+            monitors=monitors,
+            summary=f"{len(monitors)} enabled, {failing} failing" + (f": {lines}" if lines else ""),
+        )
+
+    add_name = "add_active_monitoring_script"
+
+    async def add_active_monitoring_script(
+        ctx: Context,
+        kind: Annotated[Literal["tcp_connect", "http", "https", ""], Field(description="monitor kind")] = "",
+        host: Annotated[
+            str, Field(max_length=253, description="host to probe (tcp_connect; or to build the URL)")
+        ] = "",
+        port: Annotated[int, Field(ge=0, le=65535, description="TCP port (required for tcp_connect)")] = 0,
+        url: Annotated[str, Field(max_length=2048, description="URL to GET (http/https)")] = "",
+        interval_seconds: Annotated[int, Field(ge=1, le=3600, description="seconds between measurements")] = 60,
+        threshold_ms: Annotated[int, Field(ge=0, le=600_000, description="latency limit in ms (0 = none)")] = 0,
+        confirm_id: Annotated[str, Field(max_length=64, description="id from the preview, to execute the write")] = "",
+        content: Content = "",
+    ) -> MonitorWriteAnswer:
+        given = {
+            "kind": kind,
+            "host": host,
+            "port": port,
+            "url": url,
+            "interval_seconds": interval_seconds,
+            "threshold_ms": threshold_ms,
+            "confirm_id": confirm_id,
+        }
+        args = content_arguments(add_name, content, AddMonitorArgs, given)
+        assert isinstance(args, AddMonitorArgs)
+        principal = principal_of(ctx).name
+        arguments = args.model_dump(exclude={"confirm_id"})
+        target = f"{args.host}:{args.port}" if args.kind == "tcp_connect" else (args.url or f"{args.host}:{args.port}")
+        preview = f"enable {args.kind} monitoring of {target} every {args.interval_seconds} s" + (
+            f" with a {args.threshold_ms} ms threshold" if args.threshold_ms else ""
+        )
+        if not args.confirm_id:
+            return MonitorWriteAnswer(
+                status="confirmation_required",
+                preview=f"{preview}. Call {add_name} again with confirm_id to do it.",
+                confirm_id=confirmations.issue(principal, add_name, arguments),
+                expires_in_seconds=int(confirmations.ttl_seconds),
+            )
+        confirmations.consume(args.confirm_id, principal, add_name, arguments)
+        request = pb.AddMonitorRequest(**arguments)
+        try:
+            reply = await backends.call("live", backends.stubs.live.AddMonitor, request, principal=principal)
+        except Exception as exc:
+            audit(principal, add_name, arguments, f"failed: {exc}")
+            raise
+        outcome = "created" if reply.created else ("updated" if reply.updated else "already existed")
+        audit(principal, add_name, arguments, outcome)
+        return MonitorWriteAnswer(
+            status="done",
+            preview=f"{preview}: {outcome} as {reply.monitor.id}",
+            monitor=_monitor(reply.monitor),
+            created=reply.created,
+            updated=reply.updated,
+        )
+
+    remove_name = "remove_active_monitoring_script"
+
+    async def remove_active_monitoring_script(
+        ctx: Context,
+        monitor_id: Annotated[
+            str, Field(min_length=1, max_length=2100, description="monitor id from the enabled list")
+        ],
+        confirm_id: Annotated[str, Field(max_length=64, description="id from the preview, to execute the write")] = "",
+    ) -> MonitorWriteAnswer:
+        principal = principal_of(ctx).name
+        arguments = {"monitor_id": monitor_id}
+        preview = f"disable the active monitor {monitor_id}"
+        if not confirm_id:
+            return MonitorWriteAnswer(
+                status="confirmation_required",
+                preview=f"{preview}. Call {remove_name} again with confirm_id to do it.",
+                confirm_id=confirmations.issue(principal, remove_name, arguments),
+                expires_in_seconds=int(confirmations.ttl_seconds),
+            )
+        confirmations.consume(confirm_id, principal, remove_name, arguments)
+        try:
+            reply = await backends.call(
+                "live", backends.stubs.live.RemoveMonitor, pb.RemoveMonitorRequest(id=monitor_id), principal=principal
+            )
+        except Exception as exc:
+            audit(principal, remove_name, arguments, f"failed: {exc}")
+            raise
+        audit(principal, remove_name, arguments, "removed")
+        return MonitorWriteAnswer(status="done", preview=f"{preview}: removed", monitor=_monitor(reply.monitor))
+
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
     mcp.register(
@@ -744,4 +982,41 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
         "sequence loss per exporter, flow table and ingest queue.",
         toolsets=("live", "admin"),
+    )
+    mcp.register(
+        list_available_active_monitoring_scripts,
+        name="list_available_active_monitoring_scripts",
+        description="The active monitoring script kinds (tcp_connect, http, https) with their parameters.",
+        toolsets=("live",),
+    )
+    mcp.register(
+        list_enabled_active_monitoring_scripts,
+        name="list_enabled_active_monitoring_scripts",
+        description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
+        toolsets=("live",),
+    )
+    mcp.register(
+        add_active_monitoring_script,
+        name=add_name,
+        description=(
+            "Enable an active monitor for a host (write; needs role write): tcp_connect (host, port) or "
+            "http/https (url, or host and port); interval_seconds 1-3600, threshold_ms latency limit. The first "
+            "call returns a preview and a confirm_id; call again with the same arguments and confirm_id to apply "
+            "it. Idempotent: the same kind and target updates the existing monitor." + content_note
+        ),
+        toolsets=("live",),
+        role=Role.WRITE,
+        writes=True,
+    )
+    mcp.register(
+        remove_active_monitoring_script,
+        name=remove_name,
+        description=(
+            "Disable an active monitor by its id (write; needs role write). The first call returns a preview and a "
+            "confirm_id; call again with the same monitor_id and confirm_id to apply it."
+        ),
+        toolsets=("live",),
+        role=Role.WRITE,
+        writes=True,
+        destructive=True,
     )
