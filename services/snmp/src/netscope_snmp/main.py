@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.errors import ServiceError
 from netscope_common.server import ServiceSpec, run
+from netscope_snmp.alerts_sink import AlertsSink
+from netscope_snmp.events import EventSink, LogSink
 from netscope_snmp.inventory import Inventory, format_validation_error
 from netscope_snmp.poller import Poller
 from netscope_snmp.runtime import SnmpRuntime
@@ -30,19 +32,26 @@ def build_spec(settings: SnmpSettings) -> ServiceSpec:
         memory_percent=settings.memory_threshold_percent,
         errors_per_second=settings.errors_threshold_per_second,
     )
+    alerts_sink = AlertsSink(settings.alerts_target) if settings.alerts_target else None
+    sinks: list[EventSink] = [LogSink(), *([alerts_sink] if alerts_sink else [])]
     runtime = SnmpRuntime(
         inventory,
         poller,
         FleetState(thresholds, settings.history_points),
         Shard(settings.shard_index, settings.shard_count),
         event_buffer=settings.event_buffer,
+        sinks=sinks,
     )
 
     async def startup() -> None:
+        if alerts_sink:
+            alerts_sink.start()
         await runtime.start(poll_now=settings.poll_on_start)
 
     async def shutdown() -> None:
         await runtime.stop()
+        if alerts_sink:
+            await alerts_sink.stop()
         client.close()
 
     async def health_check() -> None:

@@ -31,6 +31,9 @@ class SnmpSettings(ServiceSettings):
     memory_threshold_percent: float = Field(90.0, gt=0, le=100)
     errors_threshold_per_second: float = Field(1.0, gt=0)
     event_buffer: int = Field(10_000, ge=10, le=1_000_000, description="events kept for DeviceAlerts")
+    alerts_target: str = Field(
+        "", max_length=255, description="alerts service host:port to raise SNMP alerts in (empty = off)"
+    )
 
     @model_validator(mode="after")
     def _check_shard(self) -> SnmpSettings:
