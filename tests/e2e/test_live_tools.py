@@ -218,6 +218,10 @@ async def test_active_monitoring_scripts(live_url: str) -> None:
         tools = {t.name: t for t in (await admin.list_tools()).tools}
         assert tools["add_active_monitoring_script"].annotations.read_only_hint is False  # type: ignore[union-attr]
         tcp = {"kind": "tcp_connect", "host": "127.0.0.1", "port": port, "interval_seconds": 1}
+        preview = await call(admin, "add_active_monitoring_script", tcp)
+        assert preview["preview"].startswith(f"create monitor tcp_connect:127.0.0.1:{port} (tcp_connect every 1 s)")
+        before = await call(admin, "list_enabled_active_monitoring_scripts", {})
+        assert before["monitors"] == []  # a preview changes nothing
         done = await confirmed(admin, "add_active_monitoring_script", tcp)
         assert done["status"] == "done" and done["created"]
         assert done["monitor"]["id"] == f"tcp_connect:127.0.0.1:{port}"
@@ -235,8 +239,12 @@ async def test_active_monitoring_scripts(live_url: str) -> None:
         enabled = await call(admin, "list_enabled_active_monitoring_scripts", {})
         assert enabled["summary"].startswith("2 enabled, 0 failing")
 
-        no_port = await confirmed_error(admin, {"kind": "tcp_connect", "host": "127.0.0.1"})
-        assert "port is required for tcp_connect" in no_port
+        no_port = await error_text(admin, "add_active_monitoring_script", {"kind": "tcp_connect", "host": "127.0.0.1"})
+        assert "port is required for tcp_connect" in no_port  # refused at the preview, before any confirmation
+        wrong_scheme = await error_text(
+            admin, "add_active_monitoring_script", {"kind": "https", "url": f"http://127.0.0.1:{port}/"}
+        )
+        assert "must start with https://" in wrong_scheme
         missing_kind = await error_text(admin, "add_active_monitoring_script", {"host": "127.0.0.1"})
         assert "kind: Field required" in missing_kind
 

@@ -82,6 +82,11 @@ async def test_kinds_are_listed_with_their_parameters(tmp_path: Path) -> None:
 async def test_probes_measure_loopback_servers_and_persist_across_restart(tmp_path: Path) -> None:
     async with http_server() as http_port, live_service(tmp_path) as stub:
         closed_port = free_port()
+        dry = await stub.AddMonitor(
+            pb.AddMonitorRequest(kind="tcp_connect", host="127.0.0.1", port=http_port, validate_only=True), timeout=5
+        )
+        assert dry.created and dry.monitor.interval_seconds == 60
+        assert not (await stub.ListEnabledMonitors(pb.ListEnabledMonitorsRequest(), timeout=5)).monitors
         up = await stub.AddMonitor(
             pb.AddMonitorRequest(kind="tcp_connect", host="127.0.0.1", port=http_port, interval_seconds=1), timeout=5
         )

@@ -321,7 +321,8 @@ class EnabledMonitorsAnswer(BaseModel):
 
 
 class MonitorWriteAnswer(BaseModel):
-    """A monitoring write: a preview awaiting confirmation, or what was done."""
+    """A monitoring write: a preview awaiting confirmation (monitor, created and updated as they would be),
+    or what was done."""
 
     status: Literal["confirmation_required", "done"]
     preview: str
@@ -851,16 +852,26 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         assert isinstance(args, AddMonitorArgs)
         principal = principal_of(ctx).name
         arguments = args.model_dump(exclude={"confirm_id"})
-        target = f"{args.host}:{args.port}" if args.kind == "tcp_connect" else (args.url or f"{args.host}:{args.port}")
-        preview = f"enable {args.kind} monitoring of {target} every {args.interval_seconds} s" + (
-            f" with a {args.threshold_ms} ms threshold" if args.threshold_ms else ""
-        )
         if not args.confirm_id:
+            # The service validates and normalises the monitor without changing anything.
+            check = await backends.call(
+                "live",
+                backends.stubs.live.AddMonitor,
+                pb.AddMonitorRequest(**arguments, validate_only=True),
+                principal=principal,
+            )
+            m = check.monitor
+            effect = "create" if check.created else ("update" if check.updated else "keep (unchanged)")
             return MonitorWriteAnswer(
                 status="confirmation_required",
-                preview=f"{preview}. Call {add_name} again with confirm_id to do it.",
+                preview=f"{effect} monitor {m.id} ({m.kind} every {m.interval_seconds} s"
+                + (f", threshold {m.threshold_ms} ms" if m.threshold_ms else "")
+                + f"). Call {add_name} again with the same arguments and confirm_id to do it.",
                 confirm_id=confirmations.issue(principal, add_name, arguments),
                 expires_in_seconds=int(confirmations.ttl_seconds),
+                monitor=_monitor(m),
+                created=check.created,
+                updated=check.updated,
             )
         confirmations.consume(args.confirm_id, principal, add_name, arguments)
         request = pb.AddMonitorRequest(**arguments)
@@ -873,7 +884,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         audit(principal, add_name, arguments, outcome)
         return MonitorWriteAnswer(
             status="done",
-            preview=f"{preview}: {outcome} as {reply.monitor.id}",
+            preview=f"monitor {reply.monitor.id}: {outcome}",
             monitor=_monitor(reply.monitor),
             created=reply.created,
             updated=reply.updated,

@@ -1351,6 +1351,7 @@ class AddMonitorRequest(_message.Message):
     URL_FIELD_NUMBER: _builtins.int
     INTERVAL_SECONDS_FIELD_NUMBER: _builtins.int
     THRESHOLD_MS_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     kind: _builtins.str
     host: _builtins.str
     """tcp_connect: required. http/https: used to build the URL when `url` is empty."""
@@ -1362,6 +1363,8 @@ class AddMonitorRequest(_message.Message):
     """Default 60, allowed 1-3600."""
     threshold_ms: _builtins.int
     """Milliseconds, 0 = none, at most 600000."""
+    validate_only: _builtins.bool
+    """Validate and answer the monitor as it would be (created/updated say what would happen); change nothing."""
     def __init__(
         self,
         *,
@@ -1371,10 +1374,11 @@ class AddMonitorRequest(_message.Message):
         url: _builtins.str = ...,
         interval_seconds: _builtins.int = ...,
         threshold_ms: _builtins.int = ...,
+        validate_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "interval_seconds", b"interval_seconds", "kind", b"kind", "port", b"port", "threshold_ms", b"threshold_ms", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["host", b"host", "interval_seconds", b"interval_seconds", "kind", b"kind", "port", b"port", "threshold_ms", b"threshold_ms", "url", b"url", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

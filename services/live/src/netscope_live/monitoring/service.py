@@ -125,6 +125,10 @@ class ActiveMonitors:
             if existing is None and len(self._entries) >= self._max:
                 raise ResourceExhausted(f"{self._max} monitors are enabled already; remove one first")
             entry = _Entry(spec, existing.created if existing else time.time())
+            if req.validate_only:
+                return pb.AddMonitorResponse(
+                    monitor=self._message(entry), created=existing is None, updated=existing is not None
+                )
             if existing is not None and existing.task:
                 existing.task.cancel()
             self._entries[spec.id] = entry
