@@ -25,6 +25,8 @@ from tests.k8s.render import (
 )
 
 K8S_VERSION = "1.37.0"
+# Service-to-service calls besides the aggregator: live → flows (IngestFlows), snmp → alerts (RaiseAlert).
+SERVICE_CALLERS = {"flows": ("live",), "alerts": ("snmp",)}
 SECRET_WORDS = re.compile(r"TOKEN|PASSWORD|API_KEY|SECRET", re.IGNORECASE)
 URL_WITH_PASSWORD = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
 POD_INDEX = "metadata.labels['apps.kubernetes.io/pod-index']"
@@ -230,10 +232,16 @@ def test_network_policies_isolate_services(rendered: dict[str, list[Obj]], overl
                 ports = {port["port"] for port in rule.get("ports", [])}
                 assert ports, f"{p['metadata']['name']}: ingress on every port"
                 if GRPC_PORTS[component] in ports:
+                    allowed = [aggregator_labels] + [
+                        workloads(objs)[caller].obj["spec"]["template"]["metadata"]["labels"]
+                        for caller in SERVICE_CALLERS.get(component, ())
+                    ]
                     assert rule["from"] and all(
-                        set(peer) == {"podSelector"} and selects(peer["podSelector"], aggregator_labels)
+                        set(peer) == {"podSelector"} and any(selects(peer["podSelector"], a) for a in allowed)
                         for peer in rule["from"]
-                    ), f"{component}: its gRPC port is open to more than the aggregator"
+                    ), (
+                        f"{component}: its gRPC port is open to more than the aggregator and {SERVICE_CALLERS.get(component)}"
+                    )
         assert {("UDP", 53), ("TCP", 53)} <= egress_ports, f"{component}: no DNS egress"
         if component == "aggregator":
             assert {("TCP", p) for p in GRPC_PORTS.values()} <= egress_ports

@@ -19,7 +19,7 @@ audit_log = get_logger("netscope.audit")
 class Confirmations:
     """Signed confirmation ids: valid for `ttl_seconds`, bound to (principal, tool, arguments), used once.
 
-    An id is `<expiry>.<HMAC-SHA256 of principal, tool, arguments and expiry>`, so any aggregator replica
+    An id is `<expiry>.<nonce>.<HMAC-SHA256 of principal, tool, arguments, expiry, nonce>`, so any aggregator replica
     sharing the secret (NETSCOPE_AGGREGATOR_CONFIRM_SECRET) accepts it; replicas also remember the ids they
     consumed until they expire, so a replayed id is refused by the replica that saw it.
     """
@@ -34,25 +34,26 @@ class Confirmations:
         """How long a confirmation id stays valid."""
         return self._ttl
 
-    def _signature(self, principal: str, tool: str, arguments: dict[str, Any], expiry: int) -> str:
-        blob = json.dumps([principal, tool, arguments, expiry], sort_keys=True, default=str).encode()
+    def _signature(self, principal: str, tool: str, arguments: dict[str, Any], stamp: str) -> str:
+        blob = json.dumps([principal, tool, arguments, stamp], sort_keys=True, default=str).encode()
         return hmac.new(self._secret, blob, hashlib.sha256).hexdigest()[:32]
 
     def issue(self, principal: str, tool: str, arguments: dict[str, Any]) -> str:
         """A confirmation id for exactly this call."""
-        expiry = int(time.time() + self._ttl)
-        return f"{expiry}.{self._signature(principal, tool, arguments, expiry)}"
+        stamp = f"{int(time.time() + self._ttl)}.{secrets.token_hex(4)}"  # expiry and a nonce: every id is new
+        return f"{stamp}.{self._signature(principal, tool, arguments, stamp)}"
 
     def consume(self, confirm_id: str, principal: str, tool: str, arguments: dict[str, Any]) -> None:
         """Accept the id once for exactly the call it was issued for; ToolError otherwise."""
         now = time.time()
         self._used = {k: v for k, v in self._used.items() if v > now}
-        expiry_text, _, signature = confirm_id.partition(".")
+        expiry_text, _, rest = confirm_id.partition(".")
+        nonce, _, signature = rest.partition(".")
         if not expiry_text.isdigit() or int(expiry_text) < now or confirm_id in self._used:
             raise ToolError(
                 "confirm_id is unknown, used or expired; call the tool again without confirm_id to get a new preview"
             )
-        expected = self._signature(principal, tool, arguments, int(expiry_text))
+        expected = self._signature(principal, tool, arguments, f"{expiry_text}.{nonce}")
         if not hmac.compare_digest(signature, expected):
             raise ToolError("confirm_id was issued for different arguments or another token; ask for a new preview")
         self._used[confirm_id] = float(expiry_text)

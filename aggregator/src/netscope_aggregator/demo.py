@@ -152,6 +152,7 @@ def demo(
                 "NETSCOPE_LIVE_PORT": str(ports["live"]),
                 "NETSCOPE_LIVE_COLLECTOR_PORT": "2055",
                 "NETSCOPE_LIVE_FLOWS_TARGET": f"127.0.0.1:{ports['flows']}",
+                "NETSCOPE_LIVE_SETTINGS_DIR": str(data_dir / "live-state"),
             },
             f"grpc:127.0.0.1:{ports['live']}",
         )

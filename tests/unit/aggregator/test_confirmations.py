@@ -24,6 +24,15 @@ def test_an_id_confirms_exactly_its_call_once() -> None:
         confirmations.consume(confirm_id, "alice", "add_host_alert_exclusion", ARGS)
 
 
+def test_two_previews_of_the_same_write_get_distinct_ids() -> None:
+    confirmations = Confirmations(b"k" * 32)
+    first = confirmations.issue("alice", "t", ARGS)
+    second = confirmations.issue("alice", "t", ARGS)
+    assert first != second
+    confirmations.consume(first, "alice", "t", ARGS)
+    confirmations.consume(second, "alice", "t", ARGS)
+
+
 def test_replicas_sharing_the_secret_accept_each_others_ids() -> None:
     issued = Confirmations(b"s" * 32).issue("alice", "create_ai_policy", ARGS)
     Confirmations(b"s" * 32).consume(issued, "alice", "create_ai_policy", ARGS)

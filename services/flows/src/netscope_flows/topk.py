@@ -28,6 +28,25 @@ KEY_EXPRESSIONS: dict[int, str] = {
     D.TOP_K_DIMENSION_EXPORTER_INTERFACE: "concat(IPv4NumToString(PROBE_IP), ' if ', toString(INPUT_SNMP))",
     D.TOP_K_DIMENSION_HOST: "host.1",
 }
+_TOTALS = "sum(TOTAL_BYTES) AS bytes, sum(PACKETS) AS packets, count() AS flows, sum(SCORE) AS score"
+# IP rankings group on the numeric columns (IPv6 folded into a hash) and render text for the top k only:
+# 3x (one side) to 8x (pairs) faster than grouping on rendered strings over 10M rows (docs/benchmarks.md).
+_V6 = "IP_PROTOCOL_VERSION = 6"
+_NUMERIC_GROUPS: dict[int, tuple[str, str]] = {
+    D.TOP_K_DIMENSION_SRC_IP: (
+        f"IPV4_SRC_ADDR AS a, if({_V6}, sipHash64(IPV6_SRC_ADDR), 0) AS h, anyIf(IPV6_SRC_ADDR, {_V6}) AS b",
+        "if(h != 0, toString(b), IPv4NumToString(a))",
+    ),
+    D.TOP_K_DIMENSION_DST_IP: (
+        f"IPV4_DST_ADDR AS a, if({_V6}, sipHash64(IPV6_DST_ADDR), 0) AS h, anyIf(IPV6_DST_ADDR, {_V6}) AS b",
+        "if(h != 0, toString(b), IPv4NumToString(a))",
+    ),
+    D.TOP_K_DIMENSION_IP_PAIR: (
+        f"IPV4_SRC_ADDR AS a, IPV4_DST_ADDR AS c, if({_V6}, sipHash64(IPV6_SRC_ADDR, IPV6_DST_ADDR), 0) AS h, "
+        f"anyIf(IPV6_SRC_ADDR, {_V6}) AS b, anyIf(IPV6_DST_ADDR, {_V6}) AS d",
+        "if(h != 0, concat(toString(b), ' -> ', toString(d)), concat(IPv4NumToString(a), ' -> ', IPv4NumToString(c)))",
+    ),
+}
 _METRIC_COLUMNS = {
     flows_pb2.METRIC_BYTES: "bytes",
     flows_pb2.METRIC_PACKETS: "packets",
@@ -78,8 +97,14 @@ def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetim
         column = "SERVER_LOCATION" if dimension == D.TOP_K_DIMENSION_DST_IP else "CLIENT_LOCATION"
         conditions.append(f"{column} = {LOCAL if request.locality == flows_pb2.LOCALITY_LOCAL else REMOTE}")
     k = request.k or 10
+    where = " AND ".join(conditions)
+    if dimension in _NUMERIC_GROUPS:
+        groups, render = _NUMERIC_GROUPS[dimension]
+        return (
+            f"SELECT {render} AS key, bytes, packets, flows, score FROM (SELECT {groups}, {_TOTALS} FROM flows "
+            f"WHERE {where} GROUP BY ALL ORDER BY {order} DESC LIMIT {k}) ORDER BY {order} DESC, key"
+        )
     return (
-        f"SELECT {KEY_EXPRESSIONS[dimension]} AS key, sum(TOTAL_BYTES) AS bytes, sum(PACKETS) AS packets, "
-        f"count() AS flows, sum(SCORE) AS score FROM flows{join} WHERE {' AND '.join(conditions)} "
+        f"SELECT {KEY_EXPRESSIONS[dimension]} AS key, {_TOTALS} FROM flows{join} WHERE {where} "
         f"GROUP BY key ORDER BY {order} DESC, key LIMIT {k}"
     )
