@@ -240,7 +240,7 @@ def test_network_policies_isolate_services(rendered: dict[str, list[Obj]], overl
                         set(peer) == {"podSelector"} and any(selects(peer["podSelector"], a) for a in allowed)
                         for peer in rule["from"]
                     ), (
-                        f"{component}: its gRPC port is open to more than the aggregator and {SERVICE_CALLERS.get(component)}"
+                        f"{component}: gRPC port open beyond the aggregator and {SERVICE_CALLERS.get(component)}"
                     )
         assert {("UDP", 53), ("TCP", 53)} <= egress_ports, f"{component}: no DNS egress"
         if component == "aggregator":
