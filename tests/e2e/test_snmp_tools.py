@@ -91,11 +91,11 @@ async def test_devices_listed_and_the_silent_device_is_unreachable(snmp_stack: S
 
 async def test_device_info_has_cpu_memory_interfaces_and_rates(snmp_stack: SnmpStack) -> None:
     async with mcp_session(snmp_stack.url) as session:
-        # Rates need two polls over a growing sysUpTime; the agent's counters grow with time.
-        await session.call_tool("poll_snmp_device_now", {"devices": ["hq-vpn-1"]})
+        # Rates need two polls over a growing sysUpTime; the recordings' busy counters grow with time.
+        await session.call_tool("poll_snmp_device_now", {})
         await asyncio.sleep(1.2)
-        polled = await session.call_tool("poll_snmp_device_now", {"devices": ["hq-vpn-1"]})
-        assert polled.structured_content["outcomes"][0]["status"] == "up"
+        polled = await session.call_tool("poll_snmp_device_now", {"devices": ["hq-vpn-1", "hq-rtr-1"]})
+        assert [o["status"] for o in polled.structured_content["outcomes"]] == ["up", "up"]
         info = await session.call_tool("get_snmp_device_info", {"content": '{"device": "hq-vpn-1"}'})
         assert not info.is_error, info.content
         device = info.structured_content
@@ -106,15 +106,26 @@ async def test_device_info_has_cpu_memory_interfaces_and_rates(snmp_stack: SnmpS
         assert device["summary"].startswith("hq-vpn-1: up, CPU ")
         assert "busiest" in device["summary"]
 
-        busy = await session.call_tool(
-            "list_snmp_interfaces", {"device": "hq-vpn-1", "min_utilization_percent": 0, "limit": 5}
-        )
+        busy = await session.call_tool("list_snmp_interfaces", {"min_utilization_percent": 1, "limit": 5})
         top = busy.structured_content["interfaces"][0]
+        assert top["in_bps"] + top["out_bps"] > 0 and top["utilization_percent"] >= 1
+        assert busy.structured_content["summary"].startswith(f"{busy.structured_content['total']} interfaces match")
+        vpn = await session.call_tool("list_snmp_interfaces", {"device": "hq-vpn-1", "limit": 5})
+        assert {i["name"] for i in vpn.structured_content["interfaces"]} == {i["name"] for i in device["interfaces"]}
         history = await session.call_tool(
-            "get_snmp_interface_history", {"device": "hq-vpn-1", "interface": top["name"], "minutes": 10}
+            "get_snmp_interface_history", {"device": top["device_id"], "interface": top["name"], "minutes": 10}
         )
         assert not history.is_error, history.content
         assert len(history.structured_content["points"]) >= 2
+        no_such = await session.call_tool("get_snmp_interface_history", {"device": "hq-vpn-1", "interface": "eth99"})
+        assert no_such.is_error
+        assert "has no interface 'eth99'; known:" in no_such.content[0].text
+        assert "Known devices" not in no_such.content[0].text
+
+        down = await session.call_tool("list_snmp_interfaces", {"oper_status": "down"})
+        assert down.structured_content["interfaces"]
+        assert all(i["oper_status"] == "down" for i in down.structured_content["interfaces"])
+        assert ("hq-sw-2", 5) in {(i["device_id"], i["if_index"]) for i in down.structured_content["interfaces"]}
 
         silent = await session.call_tool("get_snmp_device_info", {"device": "br1-sw-1"})
         assert silent.structured_content["status"] == "unreachable"

@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
 
+import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -38,6 +39,8 @@ Secret = Annotated[str, Field(max_length=256, description="secret; never echoed 
 ConfirmId = Annotated[str | None, Field(max_length=64, description="id from the preview, to execute the write")]
 
 _REDACTED = "***"
+# How the snmp service words "no such device" (other NOT_FOUNDs, e.g. an unknown interface, list their own hints).
+_UNKNOWN_DEVICE_MARKERS = ("is not in the inventory", "no device with id")
 _SECRET_FIELDS = ("community", "auth_key", "priv_key")
 
 
@@ -379,7 +382,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         try:
             return await backends.call("snmp", method, request, principal=principal)
         except ServiceCallError as exc:
-            if exc.code.name != "NOT_FOUND" or not device:
+            unknown_device = any(marker in str(exc) for marker in _UNKNOWN_DEVICE_MARKERS)
+            if exc.code != grpc.StatusCode.NOT_FOUND or not device or not unknown_device:
                 raise
             known = await backends.call(
                 "snmp", backends.stubs.snmp.ListDevices, pb.ListDevicesRequest(limit=50), principal=principal
