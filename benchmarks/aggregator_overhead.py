@@ -51,7 +51,9 @@ async def timed(calls: int, fn: Callable[[], Awaitable[object]]) -> list[float]:
     return samples
 
 
-async def throughput(url: str, token: str, tool: str, arguments: dict[str, object], clients: int, seconds: float) -> float:
+async def throughput(
+    url: str, token: str, tool: str, arguments: dict[str, object], clients: int, seconds: float
+) -> float:
     """Calls per second with `clients` concurrent sessions for `seconds`."""
     done = 0
     stop = time.perf_counter() + seconds
@@ -125,9 +127,11 @@ async def measure(args: argparse.Namespace, flows_target: str, aggregator_url: s
     local_rate = await throughput(aggregator_url, TOKEN, "search_docs", {"query": "token"}, 16, args.seconds)
     grpc_rate = await grpc_throughput(flows_target, 16, args.seconds)
     our_rate = await throughput(aggregator_url, TOKEN, "list_tables_ntopng_database", {}, 16, args.seconds)
-    print(f"16 concurrent clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
-          f"{local_rate:.0f} calls/s; direct gRPC ListTables {grpc_rate:.0f} calls/s; "
-          f"netscope list_tables {our_rate:.0f} calls/s")
+    print(
+        f"16 concurrent clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
+        f"{local_rate:.0f} calls/s; direct gRPC ListTables {grpc_rate:.0f} calls/s; "
+        f"netscope list_tables {our_rate:.0f} calls/s"
+    )
 
 
 def main() -> None:
@@ -141,9 +145,13 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "tests.support.seed_flows", dsn], check=True)
         flows_port, http_port, bare_port = free_port(), free_port(), free_port()
         env = {"NETSCOPE_FLOWS_DSN": dsn, "NETSCOPE_FLOWS_PORT": str(flows_port), "NETSCOPE_FLOWS_LOG_LEVEL": "WARNING"}
-        agg_env = {"NETSCOPE_AGGREGATOR_PORT": str(http_port), "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
-                   "NETSCOPE_AGGREGATOR_TOKENS": f"bench:read:{TOKEN}", "NETSCOPE_AGGREGATOR_LOG_LEVEL": "WARNING",
-                   "NETSCOPE_AGGREGATOR_RATE_LIMIT_PER_MINUTE": "10000000"}
+        agg_env = {
+            "NETSCOPE_AGGREGATOR_PORT": str(http_port),
+            "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
+            "NETSCOPE_AGGREGATOR_TOKENS": f"bench:read:{TOKEN}",
+            "NETSCOPE_AGGREGATOR_LOG_LEVEL": "WARNING",
+            "NETSCOPE_AGGREGATOR_RATE_LIMIT_PER_MINUTE": "10000000",
+        }
         with running("flows", [*NETSCOPE, "serve", "flows"], env, root) as flows:
             wait_grpc_serving(f"127.0.0.1:{flows_port}", process=flows)
             with running("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root) as agg:
@@ -151,8 +159,14 @@ def main() -> None:
                 bare_cmd = [sys.executable, "-m", "benchmarks.aggregator_overhead", "--bare", str(bare_port)]
                 with running("bare", bare_cmd, {}, root):
                     time.sleep(2)
-                    asyncio.run(measure(args, f"127.0.0.1:{flows_port}", f"http://127.0.0.1:{http_port}/mcp/",
-                                        f"http://127.0.0.1:{bare_port}/mcp"))
+                    asyncio.run(
+                        measure(
+                            args,
+                            f"127.0.0.1:{flows_port}",
+                            f"http://127.0.0.1:{http_port}/mcp/",
+                            f"http://127.0.0.1:{bare_port}/mcp",
+                        )
+                    )
 
 
 if __name__ == "__main__":

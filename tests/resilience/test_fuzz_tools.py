@@ -47,7 +47,9 @@ def test_fuzzed_arguments_never_break_a_tool(stack: Stack) -> None:
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
     @given(st.lists(call(), min_size=10, max_size=10))
     def run(calls: list[tuple[str, dict[str, Any]]]) -> None:
-        for (name, arguments), (is_error, text) in zip(calls, asyncio.run(_call_all(stack.mcp_url, calls)), strict=True):
+        for (name, arguments), (is_error, text) in zip(
+            calls, asyncio.run(_call_all(stack.mcp_url, calls)), strict=True
+        ):
             if is_error:
                 assert text.strip(), name
                 assert "Traceback" not in text, name
