@@ -96,3 +96,51 @@ async def test_network_health_and_traffic_overview(analysis_url: str) -> None:
         assert "flows between" in overview.structured_content["summary"]
         advice = await session.call_tool("get_recommendations", {"hours": 30})
         assert advice.structured_content["recommendations"]
+
+
+@pytest.mark.parametrize(
+    ("tool", "table"),
+    [
+        ("get_ntopng_host_alert_stats", "host_alerts"),
+        ("get_ntopng_interface_alert_stats", "interface_alerts"),
+        ("get_ntopng_mac_alert_stats", "mac_alerts"),
+        ("get_ntopng_network_alert_stats", "network_alerts"),
+        ("get_ntopng_snmp_device_alert_stats", "snmp_alerts"),
+        ("get_ntopng_system_alert_stats", "system_alerts"),
+        ("get_ntopng_user_alert_stats", "user_alerts"),
+    ],
+)
+async def test_alert_stats_per_entity_match_the_world(
+    analysis_url: str, world_dir: Path, tool: str, table: str
+) -> None:
+    from collections import Counter
+    from datetime import datetime
+
+    rows = [json.loads(line) for line in (world_dir / "ntopng" / "alerts" / f"{table}.jsonl").read_text().splitlines()]
+    scenario = json.loads((world_dir / "ground_truth.json").read_text())["scenario"]
+    begin = int(datetime.fromisoformat(scenario["start"]).timestamp())
+    end = int(datetime.fromisoformat(scenario["end"]).timestamp()) + 3600
+    async with mcp_session(analysis_url) as session:
+        result = await session.call_tool(tool, {"epoch_begin": begin, "epoch_end": end, "top_n": 50})
+    assert not result.is_error, result.content
+    answer = result.structured_content
+    assert answer["total"] == len(rows)
+    by_severity = Counter(r["severity"] for r in rows)
+    assert sorted(c["count"] for c in answer["by_severity"]) == sorted(by_severity.values())
+    assert sum(c["count"] for c in answer["by_type"]) == len(rows)
+
+
+async def test_flow_alert_stats_match_the_flows_with_a_status(analysis_url: str, world_dir: Path) -> None:
+    from datetime import datetime
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    statuses = pq.read_table(world_dir / "ntopng" / "flows.parquet", columns=["STATUS"])["STATUS"]
+    alerted = pc.sum(pc.not_equal(statuses, 0)).as_py()
+    scenario = json.loads((world_dir / "ground_truth.json").read_text())["scenario"]
+    begin = int(datetime.fromisoformat(scenario["start"]).timestamp()) - 3600
+    end = int(datetime.fromisoformat(scenario["end"]).timestamp()) + 3600
+    async with mcp_session(analysis_url) as session:
+        result = await session.call_tool("get_ntopng_flow_alert_stats", {"epoch_begin": begin, "epoch_end": end})
+    assert result.structured_content["total"] == alerted
