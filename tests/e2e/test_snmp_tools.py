@@ -106,6 +106,11 @@ async def test_device_info_has_cpu_memory_interfaces_and_rates(snmp_stack: SnmpS
         assert device["summary"].startswith("hq-vpn-1: up, CPU ")
         assert "busiest" in device["summary"]
 
+        capped = await session.call_tool("get_snmp_device_info", {"device": "hq-rtr-1", "max_interfaces": 2})
+        router = capped.structured_content
+        assert router["interfaces_truncated"] and len(router["interfaces"]) == 2
+        assert f"of 2 listed interfaces up ({router['interface_count']} in all)" in router["summary"]
+
         busy = await session.call_tool("list_snmp_interfaces", {"min_utilization_percent": 1, "limit": 5})
         top = busy.structured_content["interfaces"][0]
         assert top["in_bps"] + top["out_bps"] > 0 and top["utilization_percent"] >= 1

@@ -34,7 +34,7 @@ NotSeen = Annotated[
     int, Field(ge=0, le=31 * 86400, description="only devices without a successful poll for this many seconds")
 ]
 DeviceLimit = Annotated[int, Field(ge=1, le=500, description="devices per answer")]
-MaxInterfaces = Annotated[int, Field(ge=1, le=500, description="interfaces listed (the summary counts all)")]
+MaxInterfaces = Annotated[int, Field(ge=1, le=500, description="interfaces listed, in ifIndex order")]
 Secret = Annotated[str, Field(max_length=256, description="secret; never echoed back")]
 ConfirmId = Annotated[str | None, Field(max_length=64, description="id from the preview, to execute the write")]
 
@@ -281,8 +281,10 @@ def device_summary_line(d: pb.Device, items: list[InterfaceItem]) -> str:
     if d.HasField("memory_percent"):
         parts.append(f"memory {d.memory_percent:.0f}%")
     up = sum(1 for i in items if i.oper_status == "up")
-    more = "+" if d.interfaces_truncated else ""
-    parts.append(f"{up}/{d.interface_count}{more} interfaces up")
+    if d.interfaces_truncated:
+        parts.append(f"{up} of {len(items)} listed interfaces up ({d.interface_count} in all)")
+    else:
+        parts.append(f"{up}/{len(items)} interfaces up")
     busiest = _busiest(items)
     if busiest is not None:
         util = f" ({busiest.utilization_percent:.0f}% of {busiest.speed})" if busiest.utilization_percent else ""
