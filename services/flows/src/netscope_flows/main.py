@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netscope.flows.v1 import flows_pb2_grpc
 from netscope_common.server import ServiceSpec, run
+from netscope_flows.elastic.servicer import build_servicer as build_elastic_servicer
 from netscope_flows.servicer import FlowsServicer
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
@@ -12,7 +13,17 @@ SERVICE_NAME = "netscope.flows.v1.FlowsService"
 
 
 def build_spec(settings: FlowsSettings) -> ServiceSpec:
-    """Wire the store and the servicer into a runnable service."""
+    """Wire the store and the servicer into a runnable service (ClickHouse/chdb, or Elasticsearch)."""
+    if settings.backend == "elasticsearch":
+        servicer, backend = build_elastic_servicer(settings)
+        return ServiceSpec(
+            name="flows",
+            settings=settings,
+            servicers=[(flows_pb2_grpc.add_FlowsServiceServicer_to_server, servicer, SERVICE_NAME)],
+            health_check=backend.ping,
+            startup=backend.open,
+            shutdown=backend.close,
+        )
     store = ClickHouseStore(settings)
     return ServiceSpec(
         name="flows",

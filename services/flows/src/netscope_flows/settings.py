@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
@@ -58,6 +58,24 @@ class FlowsSettings(ServiceSettings):
     business_hours_end: int = Field(19, ge=1, le=24, description="end of business hours (UTC hour, exclusive)")
     exfil_min_bytes: int = Field(1_000_000_000, gt=0, description="off-hours upload to one peer worth reporting")
     scan_min_targets: int = Field(50, ge=5, description="distinct hosts (or ports) probed to call it a scan")
+
+    es_url: str = Field("", description="cluster URL; empty: https://ES_HOST:ES_PORT", validation_alias=_env("ES_URL"))
+    es_host: str = Field("localhost", validation_alias=_env("ES_HOST", "ES_HOST"))
+    es_port: int = Field(9200, ge=1, le=65535, validation_alias=_env("ES_PORT", "ES_PORT"))
+    es_username: str = Field("", validation_alias=_env("ES_USERNAME", "ES_USERNAME"))
+    es_password: SecretStr = Field(SecretStr(""), validation_alias=_env("ES_PASSWORD", "ES_PASSWORD"))
+    es_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("ES_API_KEY"))
+    es_index: str = Field("logs-netflow-*", min_length=1, validation_alias=_env("ES_INDEX"))
+    es_flavor: Literal["elasticsearch", "opensearch"] = Field("elasticsearch", validation_alias=_env("ES_FLAVOR"))
+    es_verify: bool = Field(True, validation_alias=_env("ES_VERIFY"))
+    es_ca_certs: str = Field("", description="CA bundle (PEM) for the cluster", validation_alias=_env("ES_CA_CERTS"))
+    es_request_timeout_seconds: float = Field(30, gt=0, le=600, validation_alias=_env("ES_REQUEST_TIMEOUT_SECONDS"))
+
+    @model_validator(mode="after")
+    def _default_es_url(self) -> FlowsSettings:
+        if not self.es_url:
+            self.es_url = f"https://{self.es_host}:{self.es_port}"
+        return self
 
     @property
     def is_embedded(self) -> bool:

@@ -1,0 +1,91 @@
+"""How each TopK dimension and metric maps onto ECS fields and Elasticsearch aggregations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import InvalidArgument
+from netscope_flows.elastic.query import not_in_ecs
+
+D = flows_pb2.TopKDimension
+M = flows_pb2.Metric
+
+# dimension -> (ECS fields, how the key is rendered from their values)
+DIMENSIONS: dict[int, tuple[tuple[str, ...], str]] = {
+    D.TOP_K_DIMENSION_SRC_IP: (("source.ip",), "{0}"),
+    D.TOP_K_DIMENSION_DST_IP: (("destination.ip",), "{0}"),
+    D.TOP_K_DIMENSION_IP_PAIR: (("source.ip", "destination.ip"), "{0} -> {1}"),
+    D.TOP_K_DIMENSION_DST_PORT: (("destination.port", "network.transport"), "{0}/{1}"),
+    D.TOP_K_DIMENSION_L7_PROTO: (("netflow.application_name",), "{0}"),
+    D.TOP_K_DIMENSION_SRC_COUNTRY: (("source.geo.country_iso_code",), "{0}"),
+    D.TOP_K_DIMENSION_DST_COUNTRY: (("destination.geo.country_iso_code",), "{0}"),
+    D.TOP_K_DIMENSION_DST_ASN: (("destination.as.number",), "{0}"),
+    D.TOP_K_DIMENSION_EXPORTER_INTERFACE: (("observer.ip", "netflow.ingress_interface"), "{0} if {1}"),
+    D.TOP_K_DIMENSION_HOST: (("related.ip",), "{0}"),
+}
+SUMS: dict[str, dict[str, Any]] = {
+    "bytes": {"sum": {"field": "network.bytes"}},
+    "packets": {"sum": {"field": "network.packets"}},
+}
+_ORDER: dict[int, str] = {
+    M.METRIC_UNSPECIFIED: "bytes",
+    M.METRIC_BYTES: "bytes",
+    M.METRIC_PACKETS: "packets",
+    M.METRIC_FLOWS: "_count",
+}
+
+
+def metric_order(metric: int) -> str:
+    """The bucket path a metric ranks by; score is ntopng-only."""
+    if metric == M.METRIC_SCORE:
+        raise not_in_ecs("metric SCORE (ntopng's flow score)", "metric")
+    if metric not in _ORDER:
+        raise InvalidArgument(f"unknown metric {metric}; use a Metric value", field="metric")
+    return _ORDER[metric]
+
+
+def dimension(value: int, field: str = "dimension") -> tuple[tuple[str, ...], str]:
+    """ECS fields and key format of a TopK dimension (unspecified = SRC_IP)."""
+    found = DIMENSIONS.get(value or D.TOP_K_DIMENSION_SRC_IP)
+    if found is None:
+        raise InvalidArgument(f"unknown {field} {value}; use a TopKDimension value", field=field)
+    return found
+
+
+def terms(fields: tuple[str, ...], size: int, order: str, subs: dict[str, Any]) -> dict[str, Any]:
+    """A terms (or multi_terms) bucket aggregation ranked by `order`, ties by key."""
+    ranking = [{order: "desc"}, {"_key": "asc"}]
+    shard_size = max(size * 5, 100)
+    if len(fields) == 1:
+        body: dict[str, Any] = {"terms": {"field": fields[0], "size": size, "shard_size": shard_size}}
+    else:
+        body = {
+            "multi_terms": {"terms": [{"field": f} for f in fields], "size": size, "shard_size": max(size * 5, 100)}
+        }
+    next(iter(body.values()))["order"] = ranking
+    body["aggs"] = subs
+    return body
+
+
+def render(bucket: dict[str, Any], fmt: str) -> str:
+    """A bucket's key as an assistant reads it."""
+    key = bucket["key"]
+    values = key if isinstance(key, list) else [bucket.get("key_as_string", key) if not isinstance(key, str) else key]
+    return fmt.format(*(_plain(v) for v in values))
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def entry(bucket: dict[str, Any], fmt: str) -> flows_pb2.TopKEntry:
+    """A ranked bucket with bytes/packets sub-aggregations as a TopKEntry (score: ECS has none)."""
+    return flows_pb2.TopKEntry(
+        key=render(bucket, fmt),
+        bytes=int(bucket["bytes"]["value"] or 0),
+        packets=int(bucket["packets"]["value"] or 0),
+        flows=int(bucket["doc_count"]),
+    )

@@ -1,0 +1,158 @@
+"""FlowsService over ECS NetFlow indices in Elasticsearch (or OpenSearch)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import grpc
+
+from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from netscope_common.errors import FailedPrecondition, InvalidArgument
+from netscope_common.ntopng.ndpi import L7_PROTOCOLS
+from netscope_flows import chart
+from netscope_flows.elastic.anomalies import find_anomalies
+from netscope_flows.elastic.backend import ElasticBackend
+from netscope_flows.settings import FlowsSettings
+
+MAX_STREAM_PAGES = 100
+SQL_ERROR = (
+    "SQL needs the ClickHouse backend; this service is configured for Elasticsearch "
+    "(NETSCOPE_FLOWS_BACKEND=elasticsearch): use TopK, SearchFlows, TimeSeries, CountryStats or AnalyzeTraffic"
+)
+
+
+def _not_here(rpc: str) -> FailedPrecondition:
+    return FailedPrecondition(
+        f"{rpc} is not available on the Elasticsearch backend (it needs ntopng data or is not built for it yet); "
+        "this service is configured for Elasticsearch: use the ClickHouse backend for it"
+    )
+
+
+class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
+    """Answers flow RPCs with Elasticsearch aggregations; SQL and ntopng-only RPCs say why they cannot."""
+
+    def __init__(self, backend: ElasticBackend, settings: FlowsSettings) -> None:
+        self._backend = backend
+        self._settings = settings
+
+    async def Query(
+        self, request: flows_pb2.QueryRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.QueryResponse:
+        raise FailedPrecondition(SQL_ERROR, field="sql")
+
+    async def ListTables(
+        self, request: flows_pb2.ListTablesRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.ListTablesResponse:
+        raise FailedPrecondition(SQL_ERROR)
+
+    async def DescribeTable(
+        self, request: flows_pb2.DescribeTableRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DescribeTableResponse:
+        raise FailedPrecondition(SQL_ERROR, field="table")
+
+    async def TopK(self, request: flows_pb2.TopKRequest, context: grpc.aio.ServicerContext) -> flows_pb2.TopKResponse:
+        return await self._backend.top_k(request)
+
+    async def SearchFlows(
+        self, request: flows_pb2.SearchFlowsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.SearchFlowsResponse:
+        return await self._backend.search_flows(request)
+
+    async def StreamFlows(
+        self, request: flows_pb2.SearchFlowsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[flows_pb2.SearchFlowsResponse]:
+        page = flows_pb2.SearchFlowsRequest()
+        page.CopyFrom(request)
+        for _ in range(MAX_STREAM_PAGES):
+            answer = await self._backend.search_flows(page)
+            yield answer
+            if not answer.next_page_token:
+                return
+            page.page_token = answer.next_page_token
+
+    async def TimeSeries(
+        self, request: flows_pb2.TimeSeriesRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.TimeSeriesResponse:
+        return await self._backend.time_series(request)
+
+    async def CountryStats(
+        self, request: flows_pb2.CountryStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.CountryStatsResponse:
+        return await self._backend.country_stats(request)
+
+    async def ListProtocols(
+        self, request: flows_pb2.ListProtocolsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.ListProtocolsResponse:
+        needle = request.name_contains.strip().lower()
+        return flows_pb2.ListProtocolsResponse(
+            protocols=[
+                flows_pb2.ProtocolInfo(id=key, name=name, category_id=category)
+                for key, (name, category) in sorted(L7_PROTOCOLS.items())
+                if needle in name.lower()
+            ]
+        )
+
+    async def FlowDeviceStats(
+        self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DeviceStatsResponse:
+        return await self._backend.device_stats(request)
+
+    async def SflowDeviceStats(
+        self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DeviceStatsResponse:
+        return await self._backend.device_stats(request)
+
+    async def FindAnomalies(
+        self, request: flows_pb2.FindAnomaliesRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.FindAnomaliesResponse:
+        return await find_anomalies(self._backend, self._settings, request)
+
+    async def AnalyzeTraffic(
+        self, request: flows_pb2.AnalyzeTrafficRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.AnalyzeTrafficResponse:
+        return await self._backend.analyze_traffic(request)
+
+    async def DetectBottlenecks(
+        self, request: flows_pb2.DetectBottlenecksRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.DetectBottlenecksResponse:
+        raise _not_here("DetectBottlenecks")
+
+    async def InvestigateHost(
+        self, request: flows_pb2.InvestigateHostRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.InvestigateHostResponse:
+        raise _not_here("InvestigateHost")
+
+    async def Recommendations(
+        self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.RecommendationsResponse:
+        raise _not_here("Recommendations")
+
+    async def IngestFlows(
+        self, request_iterator: AsyncIterator[flows_pb2.IngestFlowsRequest], context: grpc.aio.ServicerContext
+    ) -> flows_pb2.IngestFlowsResponse:
+        raise _not_here("IngestFlows (ECS documents are indexed by your shipper, e.g. Filebeat's netflow module)")
+
+    async def Chart(
+        self, request: flows_pb2.ChartRequest, context: grpc.aio.ServicerContext
+    ) -> flows_pb2.ChartResponse:
+        width, height = chart.size(request)
+        loop = asyncio.get_running_loop()
+        if request.HasField("time_series"):
+            series = await self._backend.time_series(request.time_series)
+            title = request.title or f"{flows_pb2.Metric.Name(series.metric).removeprefix('METRIC_').lower()} over time"
+            png = await loop.run_in_executor(None, chart.series_png, series, title, width, height)
+        elif request.HasField("top_k"):
+            ranked = await self._backend.top_k(request.top_k)
+            dimension = flows_pb2.TopKDimension.Name(request.top_k.dimension or flows_pb2.TOP_K_DIMENSION_SRC_IP)
+            title = request.title or f"top {dimension.removeprefix('TOP_K_DIMENSION_').lower()}"
+            png = await loop.run_in_executor(None, chart.topk_png, ranked, request.top_k.metric, title, width, height)
+        else:
+            raise InvalidArgument("set time_series or top_k: the request the chart is drawn from", field="source")
+        return flows_pb2.ChartResponse(png=png, title=title)
+
+
+def build_servicer(settings: FlowsSettings) -> tuple[ElasticFlowsServicer, ElasticBackend]:
+    """The servicer and the backend whose open/ping/close the service kit drives."""
+    backend = ElasticBackend(settings)
+    return ElasticFlowsServicer(backend, settings), backend

@@ -1,0 +1,98 @@
+"""What only the Elasticsearch backend says: SQL and ntopng-only requests are refused with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.timeutil import make_window
+from netscope_flows.settings import FlowsSettings
+from netscope_scenario.world import World
+from tests.integration.flows_elastic.conftest import SERVICE, FlowsService
+from tests.support.processes import NETSCOPE, free_port, running
+
+pytestmark = pytest.mark.integration
+
+
+def precondition(call: Callable[[], object]) -> str:
+    with pytest.raises(grpc.RpcError) as exc:
+        call()
+    assert exc.value.code() == grpc.StatusCode.FAILED_PRECONDITION, exc.value.details()
+    return str(exc.value.details())
+
+
+def test_sql_rpcs_name_the_backend(elastic_service: FlowsService) -> None:
+    stub = elastic_service.stub
+    for call in (
+        lambda: stub.Query(flows_pb2.QueryRequest(sql="SELECT 1")),
+        lambda: stub.ListTables(flows_pb2.ListTablesRequest()),
+        lambda: stub.DescribeTable(flows_pb2.DescribeTableRequest(table="flows")),
+    ):
+        assert "SQL needs the ClickHouse backend; this service is configured for Elasticsearch" in precondition(call)
+
+
+def test_ntopng_only_fields_are_refused_with_the_reason(elastic_service: FlowsService, world: World) -> None:
+    stub = elastic_service.stub
+    window = make_window(world.start, world.end)
+    message = precondition(
+        lambda: stub.SearchFlows(flows_pb2.SearchFlowsRequest(filter=flows_pb2.FlowFilter(window=window, min_score=10)))
+    )
+    assert "min_score (ntopng's flow score) is ntopng data that ECS NetFlow documents do not carry" in message
+    assert "METRIC_SCORE" not in precondition(
+        lambda: stub.TopK(flows_pb2.TopKRequest(window=window, metric=flows_pb2.METRIC_SCORE))
+    )
+    kinds = [flows_pb2.ANOMALY_KIND_BEACONING, flows_pb2.ANOMALY_KIND_VERTICAL_SCAN]
+    message = precondition(lambda: stub.FindAnomalies(flows_pb2.FindAnomaliesRequest(kinds=kinds)))
+    assert "detects ANOMALY_KIND_HORIZONTAL_SCAN, ANOMALY_KIND_VERTICAL_SCAN" in message
+    assert "ANOMALY_KIND_BEACONING need the ClickHouse backend" in message
+    assert "IngestFlows" in precondition(lambda: stub.IngestFlows(iter([flows_pb2.IngestFlowsRequest()])))
+
+
+def test_all_supported_detectors_run_by_default(elastic_service: FlowsService, world: World) -> None:
+    answer = elastic_service.stub.FindAnomalies(
+        flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=make_window(world.start, world.end))),
+        timeout=60,
+    )
+    kinds = {f.kind for f in answer.findings}
+    assert kinds == {flows_pb2.ANOMALY_KIND_HORIZONTAL_SCAN, flows_pb2.ANOMALY_KIND_VERTICAL_SCAN}
+
+
+def test_chart_from_elasticsearch(elastic_service: FlowsService, world: World) -> None:
+    series = flows_pb2.TimeSeriesRequest(filter=flows_pb2.FlowFilter(window=make_window(world.start, world.end)))
+    answer = elastic_service.stub.Chart(flows_pb2.ChartRequest(time_series=series))
+    assert answer.png.startswith(b"\x89PNG") and answer.title == "bytes over time"
+
+
+def test_unreachable_cluster_is_not_serving(tmp_path: Path) -> None:
+    port, dead = free_port(), free_port()
+    env = {
+        "NETSCOPE_FLOWS_BACKEND": "elasticsearch",
+        "NETSCOPE_FLOWS_ES_URL": f"http://127.0.0.1:{dead}",
+        "NETSCOPE_FLOWS_ES_FLAVOR": "opensearch",
+        "NETSCOPE_FLOWS_ES_REQUEST_TIMEOUT_SECONDS": "2",
+        "NETSCOPE_FLOWS_PORT": str(port),
+        "NETSCOPE_FLOWS_HEALTH_INTERVAL_SECONDS": "1",
+        "NETSCOPE_FLOWS_LOG_FORMAT": "console",
+    }
+    with (
+        running("flows-dead-es", [*NETSCOPE, "serve", "flows"], env, tmp_path) as process,
+        grpc.insecure_channel(f"127.0.0.1:{port}") as channel,
+    ):
+        grpc.channel_ready_future(channel).result(timeout=30)
+        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=10)
+        assert reply.status != health_pb2.HealthCheckResponse.SERVING, process.log()[-2000:]
+
+
+def test_settings_honour_seed_003_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"ES_HOST": "es.example", "ES_PORT": "9243", "ES_USERNAME": "u", "ES_PASSWORD": "p"}.items():
+        monkeypatch.setenv(name, value)
+    settings = FlowsSettings()
+    assert settings.es_url == "https://es.example:9243" and settings.es_username == "u"
+    assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow-*"
+    monkeypatch.setenv("NETSCOPE_FLOWS_ES_URL", "http://127.0.0.1:9200")
+    assert FlowsSettings().es_url == "http://127.0.0.1:9200"

@@ -1,0 +1,31 @@
+"""The small scenario world both backends are loaded with (≤ 5k flows: osmem indexes about 1.2k docs/s).
+
+Usage (chdb allows one data path per process, so this runs as its own process):
+    python -m tests.integration.flows_elastic.world chdb:///DIR
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import clickhouse_connect
+
+from netscope_scenario.load import load_clickhouse
+from netscope_scenario.world import World, build_world
+
+SEED = 7
+HOURS = 24.0
+END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+FLOWS_PER_HOUR = 40
+
+
+def small_world() -> World:
+    """The test world (deterministic: same arguments, same flows)."""
+    return build_world(SEED, HOURS, END, FLOWS_PER_HOUR)
+
+
+if __name__ == "__main__":
+    client = clickhouse_connect.get_client(dsn=sys.argv[1])
+    print(json.dumps(load_clickhouse(client, small_world())))
