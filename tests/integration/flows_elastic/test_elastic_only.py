@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,3 +98,11 @@ def test_settings_honour_seed_003_variables(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow-*"
     monkeypatch.setenv("NETSCOPE_FLOWS_ES_URL", "http://127.0.0.1:9200")
     assert FlowsSettings().es_url == "http://127.0.0.1:9200"
+
+
+def test_loader_cli_names_missing_documents(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "netscope_flows.elastic", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert f"no logs-netflow-*.ndjson.gz under {tmp_path} (render the scenario with 'ecs')" in done.stderr
