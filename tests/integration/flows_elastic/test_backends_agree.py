@@ -174,6 +174,29 @@ def test_topk_by_bytes_matches_a_recount(
     assert answer.total_bytes == sum(f.c2s_bytes + f.s2c_bytes for f in flows)
 
 
+@pytest.mark.parametrize("locality", [flows_pb2.LOCALITY_LOCAL, flows_pb2.LOCALITY_REMOTE])
+@pytest.mark.parametrize("dimension", [flows_pb2.TOP_K_DIMENSION_SRC_IP, flows_pb2.TOP_K_DIMENSION_DST_IP])
+def test_topk_locality_matches_a_recount(
+    service: FlowsService, world: World, flows: list[Flow], dimension: int, locality: int
+) -> None:
+    dst = dimension == flows_pb2.TOP_K_DIMENSION_DST_IP
+    local = locality == flows_pb2.LOCALITY_LOCAL
+    totals: Counter[str] = Counter()
+    for f in flows:
+        side = f.server if dst else f.client
+        if side.is_local == local:
+            totals[side.ip] += f.c2s_bytes + f.s2c_bytes
+    answer = service.stub.TopK(
+        flows_pb2.TopKRequest(
+            window=make_window(world.start, world.end),
+            dimension=dimension,  # type: ignore[arg-type]
+            locality=locality,  # type: ignore[arg-type]
+            k=5,
+        )
+    )
+    assert [(e.key, e.bytes) for e in answer.entries] == sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+
+
 def test_topk_l7_by_flows_and_k_bound(service: FlowsService, world: World, flows: list[Flow]) -> None:
     answer = service.stub.TopK(
         flows_pb2.TopKRequest(
@@ -228,9 +251,13 @@ def test_analyze_traffic_totals_and_rankings(service: FlowsService, world: World
 
 @pytest.mark.parametrize(
     ("incident", "kind"),
-    [("horizontal_scan", K.ANOMALY_KIND_HORIZONTAL_SCAN), ("vertical_scan", K.ANOMALY_KIND_VERTICAL_SCAN)],
+    [
+        ("horizontal_scan", K.ANOMALY_KIND_HORIZONTAL_SCAN),
+        ("vertical_scan", K.ANOMALY_KIND_VERTICAL_SCAN),
+        ("exfiltration", K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION),
+    ],
 )
-def test_scans_are_found_with_evidence(service: FlowsService, world: World, incident: str, kind: int) -> None:
+def test_incidents_are_found_with_evidence(service: FlowsService, world: World, incident: str, kind: int) -> None:
     truth = world.incident(incident)
     answer = service.stub.FindAnomalies(
         flows_pb2.FindAnomaliesRequest(filter=whole(world), kinds=[kind]),  # type: ignore[list-item]
@@ -241,5 +268,5 @@ def test_scans_are_found_with_evidence(service: FlowsService, world: World, inci
     best = matches[0]
     assert best.score >= 50 and best.title and best.evidence and best.flows
     assert best.sample_flows and all(s.src_ip in truth.hosts for s in best.sample_flows)
-    if truth.peers and kind == K.ANOMALY_KIND_VERTICAL_SCAN:
+    if truth.peers and kind != K.ANOMALY_KIND_HORIZONTAL_SCAN:
         assert set(best.peers) & set(truth.peers)

@@ -1,7 +1,7 @@
-"""FindAnomalies on Elasticsearch: horizontal and vertical port scans from cardinality aggregations.
+"""FindAnomalies on Elasticsearch: port scans (cardinality aggregations) and off-hours exfiltration (sums).
 
-The other detectors need ntopng fields (DNS query names, local/remote flags, per-flow score) or a
-per-key series walk that is not built for this backend yet; asking for them says so.
+DGA domains need the DNS query names ntopng keeps (ECS NetFlow has none); beaconing and spikes/drops need
+per-flow timing series that are not built for this backend; asking for them says so.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from netscope_common.errors import FailedPrecondition, InvalidArgument
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows.anomalies import MAX_FINDINGS, SAMPLE_FLOWS
 from netscope_flows.elastic.backend import ElasticBackend
-from netscope_flows.elastic.query import EsFilter, compile_es_filter
+from netscope_flows.elastic.query import EsFilter, compile_es_filter, window_range
 from netscope_flows.settings import FlowsSettings
 
 K = flows_pb2.AnomalyKind
-SUPPORTED = (K.ANOMALY_KIND_HORIZONTAL_SCAN, K.ANOMALY_KIND_VERTICAL_SCAN)
+SUPPORTED = (K.ANOMALY_KIND_HORIZONTAL_SCAN, K.ANOMALY_KIND_VERTICAL_SCAN, K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION)
+DAY = timedelta(days=1)
 # A probe: a handful of packets, no payload to speak of (as on the ClickHouse path).
 PROBE = [{"range": {"network.packets": {"lte": 4}}}, {"range": {"network.bytes": {"lte": 400}}}]
 MAX_GROUPS = 100
@@ -126,6 +127,62 @@ async def vertical_scans(
     return out
 
 
+def off_hours(flt: EsFilter, settings: FlowsSettings) -> dict[str, Any]:
+    """Flows that started outside business hours (UTC): one event.start range per night of the window."""
+    day = flt.start.replace(hour=0, minute=0, second=0, microsecond=0) - DAY
+    nights = []
+    while day < flt.end:
+        begin = day + timedelta(hours=settings.business_hours_end)
+        finish = day + DAY + timedelta(hours=settings.business_hours_start)
+        nights.append(window_range(max(begin, flt.start), min(finish, flt.end)))
+        day += DAY
+    return {"bool": {"should": nights, "minimum_should_match": 1}}
+
+
+async def off_hours_exfiltration(
+    backend: ElasticBackend, flt: EsFilter, request: flows_pb2.FindAnomaliesRequest, settings: FlowsSettings
+) -> list[flows_pb2.Finding]:
+    """Local hosts uploading at least exfil_min_bytes to one remote peer outside business hours."""
+    minimum = settings.exfil_min_bytes
+    hours = f"{settings.business_hours_start:02d}:00-{settings.business_hours_end:02d}:00"
+    groups = {
+        "multi_terms": {
+            "terms": [{"field": "source.ip"}, {"field": "destination.ip"}],
+            "size": MAX_GROUPS,
+            "shard_size": MAX_GROUPS * 10,
+            "order": [{"up": "desc"}, {"_key": "asc"}],
+        },
+        "aggs": {
+            "up": {"sum": {"field": "source.bytes"}},
+            "keep": {"bucket_selector": {"buckets_path": {"u": "up"}, "script": f"params.u >= {minimum}"}},
+            "first": {"min": {"field": "event.start"}},
+            "last": {"max": {"field": "event.end"}},
+        },
+    }
+    outbound = [{"term": {"network.direction": "outbound"}}, off_hours(flt, settings)]
+    aggs = await backend.aggregate(flt, outbound, {"g": groups})
+    out = []
+    for b in aggs["g"]["buckets"]:
+        src, dst, up = str(b["key"][0]), str(b["key"][1]), int(b["up"]["value"] or 0)
+        start, end = _when(b["first"]["value"]), _when(b["last"]["value"])
+        out.append(
+            _finding(
+                K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION,
+                f"{src} uploaded {up / 1e9:.1f} GB to {dst} outside business hours",
+                60 + 10 * up / minimum,
+                {"uploaded_bytes": up, "business_hours_utc": hours},
+                hosts=[src],
+                peers=[dst],
+                start=to_timestamp(start),
+                end=to_timestamp(end),
+                flows=int(b["doc_count"]),
+                bytes=up,
+                evidence_filter=_evidence(request.filter, start, end, src_ip=src, dst_ip=dst),
+            )
+        )
+    return out
+
+
 async def find_anomalies(
     backend: ElasticBackend, settings: FlowsSettings, request: flows_pb2.FindAnomaliesRequest
 ) -> flows_pb2.FindAnomaliesResponse:
@@ -152,6 +209,8 @@ async def find_anomalies(
         findings += await horizontal_scans(backend, flt, request, settings.scan_min_targets)
     if K.ANOMALY_KIND_VERTICAL_SCAN in asked:
         findings += await vertical_scans(backend, flt, request, settings.scan_min_targets)
+    if K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in asked:
+        findings += await off_hours_exfiltration(backend, flt, request, settings)
     findings.sort(key=lambda f: -f.score)
     findings = findings[: request.max_findings or 50]
     for finding in findings:

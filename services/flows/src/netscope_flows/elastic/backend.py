@@ -79,15 +79,16 @@ class ElasticBackend:
         """Keys of a dimension ranked by a metric over a window, with the window's total bytes."""
         if request.k > MAX_K:
             raise InvalidArgument(f"k must be between 1 and {MAX_K} (0 means 10); got {request.k}", field="k")
-        if request.locality:
-            raise not_in_ecs("locality (ntopng's local/remote host flag)", "locality")
         if request.HasField("interface_id"):
             raise not_in_ecs("interface_id (an ntopng interface)", "interface_id")
         fields, fmt = keys.dimension(request.dimension)
         order = keys.metric_order(request.metric)
         start, end = resolve_window(request.window)
+        query: dict[str, Any] = window_range(start, end)
+        if request.locality:
+            query = {"bool": {"filter": [query, keys.locality(request.dimension, request.locality)]}}
         aggs = await self._aggregate(
-            window_range(start, end),
+            query,
             {
                 "ranked": keys.terms(fields, request.k or 10, order, dict(keys.SUMS)),
                 "total": keys.SUMS["bytes"],

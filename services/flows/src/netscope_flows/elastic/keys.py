@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import InvalidArgument
+from netscope_common.errors import FailedPrecondition, InvalidArgument
 from netscope_flows.elastic.query import not_in_ecs
 
 D = flows_pb2.TopKDimension
@@ -51,6 +51,26 @@ def dimension(value: int, field: str = "dimension") -> tuple[tuple[str, ...], st
     if found is None:
         raise InvalidArgument(f"unknown {field} {value}; use a TopKDimension value", field=field)
     return found
+
+
+# network.direction of flows whose client (server) is local; remote is every other direction.
+_LOCAL_CLIENT = ("internal", "outbound")
+_LOCAL_SERVER = ("internal", "inbound")
+
+
+def locality(dimension: int, value: int) -> dict[str, Any]:
+    """Flows whose ranked side (the server for DST_IP, else the client) is local or remote, from network.direction."""
+    if dimension == D.TOP_K_DIMENSION_HOST:
+        raise FailedPrecondition(
+            "locality with dimension HOST needs ntopng's per-side location, which ECS NetFlow documents do not carry; "
+            "this service is configured for Elasticsearch: rank SRC_IP or DST_IP with a locality instead",
+            field="locality",
+        )
+    if value not in (flows_pb2.LOCALITY_LOCAL, flows_pb2.LOCALITY_REMOTE):
+        raise InvalidArgument(f"unknown locality {value}; use LOCALITY_LOCAL or LOCALITY_REMOTE", field="locality")
+    local = list(_LOCAL_SERVER if dimension == D.TOP_K_DIMENSION_DST_IP else _LOCAL_CLIENT)
+    clause = {"terms": {"network.direction": local}}
+    return clause if value == flows_pb2.LOCALITY_LOCAL else {"bool": {"must_not": [clause]}}
 
 
 def terms(fields: tuple[str, ...], size: int, order: str, subs: dict[str, Any]) -> dict[str, Any]:
