@@ -151,7 +151,8 @@ def demo(
             {
                 "NETSCOPE_LIVE_PORT": str(ports["live"]),
                 "NETSCOPE_LIVE_COLLECTOR_PORT": "2055",
-                "NETSCOPE_LIVE_FLOWS_TARGET": f"127.0.0.1:{ports['flows']}",
+                # The replay re-sends flows that are already in the history store, so the demo's collector
+                # keeps them live only; `netscope serve live` with NETSCOPE_LIVE_FLOWS_TARGET stores them.
                 "NETSCOPE_LIVE_SETTINGS_DIR": str(data_dir / "live-state"),
             },
             f"grpc:127.0.0.1:{ports['live']}",

@@ -59,9 +59,10 @@ def register(mcp: NetscopeMCP) -> None:
         )
 
     @mcp.prompt(name="vpn_gateway_health", description="Is the VPN gateway healthy: CPU, memory, links, sessions.")
-    def vpn_gateway_health(device: str = "vpn-gw-1") -> str:
+    def vpn_gateway_health(device: str = "") -> str:
+        target = device or "the VPN gateway (list_snmp_devices with label role=vpn-gateway finds it)"
         return (
-            f"Check the health of the VPN gateway {device}.\n"
+            f"Check the health of {target}.\n"
             "1. get_snmp_device_info: CPU, memory, interface rates and utilisation, status.\n"
             "2. get_ntopng_snmp_device_alert_list for recent device alerts.\n"
             "3. query_ntopng_database: distinct VPN clients (UDP 1194/51820, TCP 443 to the gateway) in the "
