@@ -270,3 +270,28 @@ def test_incidents_are_found_with_evidence(service: FlowsService, world: World, 
     assert best.sample_flows and all(s.src_ip in truth.hosts for s in best.sample_flows)
     if truth.peers and kind != K.ANOMALY_KIND_HORIZONTAL_SCAN:
         assert set(best.peers) & set(truth.peers)
+
+
+def test_investigate_the_exfiltrating_host(service: FlowsService, world: World, flows: list[Flow]) -> None:
+    truth = world.incident("exfiltration")
+    host = truth.hosts[0]
+    answer = service.stub.InvestigateHost(
+        flows_pb2.InvestigateHostRequest(ip=host, window=make_window(world.start, world.end)), timeout=60
+    )
+    mine = [f for f in flows if host in (f.client.ip, f.server.ip)]
+    assert answer.as_client.flows == sum(f.client.ip == host for f in mine)
+    assert answer.as_server.flows == sum(f.server.ip == host for f in mine)
+    assert answer.as_client.bytes == sum(f.c2s_bytes + f.s2c_bytes for f in mine if f.client.ip == host)
+    peers: Counter[str] = Counter()
+    services: Counter[str] = Counter()
+    for f in mine:
+        peers[f.server.ip if f.client.ip == host else f.client.ip] += f.c2s_bytes + f.s2c_bytes
+        if f.client.ip == host:
+            services[f"{f.server_port}/{L4[f.protocol]}"] += f.c2s_bytes + f.s2c_bytes
+    assert [(p.key, p.bytes) for p in answer.peers[:3]] == peers.most_common(3)
+    assert answer.peers[0].key == truth.peers[0]
+    assert answer.services_used[0].key == services.most_common(1)[0][0]
+    assert K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in {f.kind for f in answer.findings}
+    with pytest.raises(grpc.RpcError) as exc:
+        service.stub.InvestigateHost(flows_pb2.InvestigateHostRequest(ip="10.0.0.0/8"))
+    assert "ip must be one IPv4 or IPv6 address" in invalid(exc)

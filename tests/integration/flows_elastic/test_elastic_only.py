@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Callable
@@ -12,7 +13,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import Unavailable
 from netscope_common.timeutil import make_window
+from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.settings import FlowsSettings
 from netscope_scenario.world import World
 from tests.integration.flows_elastic.conftest import SERVICE, FlowsService
@@ -116,3 +119,19 @@ def test_loader_cli_names_missing_documents(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"no logs-netflow-*.ndjson.gz under {tmp_path} (render the scenario with 'ecs')" in done.stderr
+
+
+async def test_wrong_flavor_is_named_by_the_health_check(es_url: str) -> None:
+    backend = ElasticBackend(FlowsSettings(es_url=es_url, es_flavor="elasticsearch"))
+    try:
+        with pytest.raises(Unavailable) as exc:
+            await asyncio.wait_for(backend.ping(), timeout=30)
+    finally:
+        await backend.close()
+    assert "refused the Elasticsearch client's compatible-with headers (HTTP 406)" in exc.value.message
+    assert "set NETSCOPE_FLOWS_ES_FLAVOR=opensearch" in exc.value.message
+    right = ElasticBackend(FlowsSettings(es_url=es_url, es_flavor="opensearch"))
+    try:
+        await asyncio.wait_for(right.ping(), timeout=30)
+    finally:
+        await right.close()

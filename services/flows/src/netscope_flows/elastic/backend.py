@@ -56,17 +56,27 @@ class ElasticBackend:
             await self._client.close()
 
     async def ping(self) -> None:
-        """Raise Unavailable unless the cluster answers."""
+        """Raise Unavailable unless the cluster answers a query with a body (which proves the flavor fits)."""
         try:
-            await self.client.info()
-        except (TransportError, EsApiError) as exc:
+            await self.client.count(index=self.index, query={"match_all": {}}, ignore_unavailable=True)
+        except EsApiError as exc:
+            raise Unavailable(self._refused(exc)) from None
+        except TransportError as exc:
             raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
+
+    def _refused(self, exc: EsApiError) -> str:
+        if exc.status_code == 406 and self._settings.es_flavor == "elasticsearch":
+            return (
+                f"the cluster at {self._settings.es_url} refused the Elasticsearch client's compatible-with headers "
+                "(HTTP 406); for OpenSearch set NETSCOPE_FLOWS_ES_FLAVOR=opensearch"
+            )
+        return f"Elasticsearch refused the query on {self.index} (HTTP {exc.status_code}): {exc.message}"
 
     async def _search(self, **body: Any) -> dict[str, Any]:
         try:
             answer = await self.client.search(index=self.index, ignore_unavailable=True, **body)
         except EsApiError as exc:
-            raise FailedPrecondition(f"Elasticsearch refused the query on {self.index}: {exc.message}") from None
+            raise FailedPrecondition(self._refused(exc)) from None
         except TransportError as exc:
             raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
         return dict(answer.body)

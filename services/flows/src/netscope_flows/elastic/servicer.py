@@ -13,6 +13,7 @@ from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_flows import chart
 from netscope_flows.elastic.anomalies import find_anomalies
 from netscope_flows.elastic.backend import ElasticBackend
+from netscope_flows.elastic.investigate import investigate_host
 from netscope_flows.settings import FlowsSettings
 
 MAX_STREAM_PAGES = 100
@@ -121,7 +122,7 @@ class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def InvestigateHost(
         self, request: flows_pb2.InvestigateHostRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.InvestigateHostResponse:
-        raise _not_here("InvestigateHost")
+        return await investigate_host(self._backend, self._settings, request)
 
     async def Recommendations(
         self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
