@@ -223,7 +223,11 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             parts.append(f"{len(fan.results['busy_interfaces'].interfaces)} interfaces above {threshold_percent:g}%")
         if "alert_stats" in fan.results:
             parts.append(f"{fan.results['alert_stats'].total} alerts in 24 h")
-        return _merged(fan, "; ".join(parts) or "no service answered")
+        answer = _merged(fan, "; ".join(parts) or "no service answered")
+        if "devices" in answer:  # one line per device keeps the answer small; get_snmp_device_info has the rest
+            keep = ("id", "status", "status_detail", "cpu_percent", "memory_percent", "last_seen")
+            answer["devices"] = [{k: d[k] for k in keep if k in d} for d in answer["devices"].get("devices", [])]
+        return answer
 
     for fn, name, description, toolsets in (
         (
