@@ -295,3 +295,32 @@ def test_investigate_the_exfiltrating_host(service: FlowsService, world: World, 
     with pytest.raises(grpc.RpcError) as exc:
         service.stub.InvestigateHost(flows_pb2.InvestigateHostRequest(ip="10.0.0.0/8"))
     assert "ip must be one IPv4 or IPv6 address" in invalid(exc)
+
+
+def test_bad_arguments_get_the_same_messages(service: FlowsService, world: World) -> None:
+    window = make_window(world.start, world.end)
+    cases = [
+        (lambda: service.stub.TopK(flows_pb2.TopKRequest(window=window, dimension=99)), "unknown dimension 99"),  # type: ignore[arg-type]
+        (
+            lambda: service.stub.SearchFlows(flows_pb2.SearchFlowsRequest(filter=whole(world), sort=99)),  # type: ignore[arg-type]
+            "unknown sort 99; use a FlowSort value",
+        ),
+        (
+            lambda: service.stub.TimeSeries(
+                flows_pb2.TimeSeriesRequest(filter=whole(world), group_by=flows_pb2.TOP_K_DIMENSION_HOST)
+            ),
+            "group_by must be a TopKDimension other than HOST",
+        ),
+        (
+            lambda: service.stub.AnalyzeTraffic(flows_pb2.AnalyzeTrafficRequest(filter=whole(world), top_n=1000)),
+            "top_n must be between 1 and 100 (0 means 10); got 1000",
+        ),
+        (
+            lambda: service.stub.FindAnomalies(flows_pb2.FindAnomaliesRequest(filter=whole(world), max_findings=10**6)),
+            "max_findings must be between 1 and 200 (0 means 50)",
+        ),
+    ]
+    for call, needle in cases:
+        with pytest.raises(grpc.RpcError) as exc:
+            call()
+        assert needle in invalid(exc)
