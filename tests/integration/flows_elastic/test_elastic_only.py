@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,14 +12,17 @@ from pathlib import Path
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from osmem_server import OsmemServer
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import Unavailable
 from netscope_common.timeutil import make_window
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.settings import FlowsSettings
-from netscope_scenario.world import World
+from netscope_scenario.output import generate
+from netscope_scenario.world import World, build_world
 from tests.integration.flows_elastic.conftest import SERVICE, FlowsService
+from tests.integration.flows_elastic.world import END
 from tests.support.processes import NETSCOPE, free_port, running
 
 pytestmark = pytest.mark.integration
@@ -135,3 +139,21 @@ async def test_wrong_flavor_is_named_by_the_health_check(es_url: str) -> None:
         await asyncio.wait_for(right.ping(), timeout=30)
     finally:
         await right.close()
+
+
+def test_loader_cli_indexes_a_rendered_world_once(tmp_path: Path) -> None:
+    hour = build_world(3, 1.0, END, 50)
+    expected = generate(hour, tmp_path, renderings=("ecs",))["ecs_documents"]
+    with OsmemServer.start(japanese=False, startup_timeout=30) as server:
+        env = {**os.environ, "NETSCOPE_FLOWS_ES_URL": server.url, "NETSCOPE_FLOWS_ES_FLAVOR": "opensearch"}
+        for _ in range(2):  # the second load rewrites the same ids
+            done = subprocess.run(
+                [sys.executable, "-m", "netscope_flows.elastic", str(tmp_path)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=env,
+            )
+            assert done.returncode == 0, done.stderr
+            assert f"indexed {expected} documents" in done.stdout
+        assert server.request("GET", "/logs-netflow-*/_count")["count"] == expected
