@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from netscope.flows.v1 import flows_pb2_grpc
 from netscope_common.server import ServiceSpec, run
-from netscope_flows.elastic.servicer import build_servicer as build_elastic_servicer
 from netscope_flows.servicer import FlowsServicer
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
@@ -15,7 +14,10 @@ SERVICE_NAME = "netscope.flows.v1.FlowsService"
 def build_spec(settings: FlowsSettings) -> ServiceSpec:
     """Wire the store and the servicer into a runnable service (ClickHouse/chdb, or Elasticsearch)."""
     if settings.backend == "elasticsearch":
-        servicer, backend = build_elastic_servicer(settings)
+        # imported here so the ClickHouse path does not load the Elasticsearch client
+        from netscope_flows.elastic.servicer import build_servicer
+
+        servicer, backend = build_servicer(settings)
         return ServiceSpec(
             name="flows",
             settings=settings,

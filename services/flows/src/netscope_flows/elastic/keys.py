@@ -80,9 +80,7 @@ def terms(fields: tuple[str, ...], size: int, order: str, subs: dict[str, Any]) 
     if len(fields) == 1:
         body: dict[str, Any] = {"terms": {"field": fields[0], "size": size, "shard_size": shard_size}}
     else:
-        body = {
-            "multi_terms": {"terms": [{"field": f} for f in fields], "size": size, "shard_size": max(size * 5, 100)}
-        }
+        body = {"multi_terms": {"terms": [{"field": f} for f in fields], "size": size, "shard_size": shard_size}}
     next(iter(body.values()))["order"] = ranking
     body["aggs"] = subs
     return body
@@ -91,8 +89,7 @@ def terms(fields: tuple[str, ...], size: int, order: str, subs: dict[str, Any]) 
 def render(bucket: dict[str, Any], fmt: str) -> str:
     """A bucket's key as an assistant reads it."""
     key = bucket["key"]
-    values = key if isinstance(key, list) else [bucket.get("key_as_string", key) if not isinstance(key, str) else key]
-    return fmt.format(*(_plain(v) for v in values))
+    return fmt.format(*(_plain(v) for v in (key if isinstance(key, list) else [key])))
 
 
 def _plain(value: object) -> str:
