@@ -1,0 +1,113 @@
+"""All four services and the aggregator as real processes on free loopback ports, restartable one by one."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.conftest import ADMIN_TOKEN, READ_TOKEN
+from tests.support.processes import NETSCOPE, Process, free_port, start, wait_grpc_serving, wait_http_ok
+
+GRPC_NAMES = {
+    "flows": "netscope.flows.v1.FlowsService",
+    "alerts": "netscope.alerts.v1.AlertsService",
+    "snmp": "netscope.snmp.v1.SnmpService",
+    "live": "netscope.live.v1.LiveService",
+}
+
+
+@dataclass
+class FullStack:
+    """flows, alerts, snmp, live and an aggregator; each service keeps its data dir across restarts."""
+
+    root: Path
+    call_timeout_seconds: float
+    envs: dict[str, dict[str, str]] = field(default_factory=dict)
+    processes: dict[str, Process] = field(default_factory=dict)
+    http_port: int = 0
+    restarts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        """The aggregator's HTTP root."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def mcp_url(self) -> str:
+        """The aggregator's MCP endpoint."""
+        return f"{self.base_url}/mcp/"
+
+    def target(self, service: str) -> str:
+        """host:port of a service."""
+        return f"127.0.0.1:{self.envs[service][f'NETSCOPE_{service.upper()}_PORT']}"
+
+    def start_service(self, service: str) -> None:
+        """Start (or start again) one service and wait until it serves."""
+        name = service if service not in self.processes else f"{service}-{self.restarts}"
+        self.restarts += 1
+        process = start(name, [*NETSCOPE, "serve", service], self.envs[service], self.root / "logs")
+        self.processes[service] = process
+        wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=process)
+
+    def restart(self, service: str, sig: int = signal.SIGTERM) -> None:
+        """Stop a service with `sig`, then start it again with the same settings and data."""
+        self.processes[service].stop(sig)
+        self.start_service(service)
+
+
+def _envs(root: Path, flows_dsn: str) -> dict[str, dict[str, str]]:
+    ports = {name: free_port() for name in GRPC_NAMES}
+    return {
+        "flows": {
+            "NETSCOPE_FLOWS_PORT": str(ports["flows"]),
+            "NETSCOPE_FLOWS_DSN": flows_dsn,
+            "NETSCOPE_FLOWS_HEALTH_INTERVAL_SECONDS": "1",
+        },
+        "alerts": {
+            "NETSCOPE_ALERTS_PORT": str(ports["alerts"]),
+            "NETSCOPE_ALERTS_DSN": f"chdb://{root / 'alerts'}",
+        },
+        "snmp": {
+            "NETSCOPE_SNMP_PORT": str(ports["snmp"]),
+            "NETSCOPE_SNMP_STATE_PATH": str(root / "snmp-state.json"),
+            "NETSCOPE_SNMP_TIMEOUT_SECONDS": "0.5",
+            "NETSCOPE_SNMP_RETRIES": "0",
+            "NETSCOPE_SNMP_POLL_ON_START": "false",
+        },
+        "live": {
+            "NETSCOPE_LIVE_PORT": str(ports["live"]),
+            "NETSCOPE_LIVE_COLLECTOR_PORT": str(free_port(socket.SOCK_DGRAM)),
+            "NETSCOPE_LIVE_SETTINGS_DIR": str(root / "live-settings"),
+        },
+    }
+
+
+@contextlib.contextmanager
+def full_stack(root: Path, *, flows_dsn: str = "", call_timeout_seconds: float = 5) -> Iterator[FullStack]:
+    """Start everything (services in parallel), yield, then SIGTERM everything."""
+    stack = FullStack(root, call_timeout_seconds, _envs(root, flows_dsn or f"chdb://{root / 'flows'}"))
+    stack.http_port = free_port()
+    agg_env = {
+        "NETSCOPE_AGGREGATOR_PORT": str(stack.http_port),
+        "NETSCOPE_AGGREGATOR_TOKENS": f"reader:read:{READ_TOKEN},root:admin:{ADMIN_TOKEN}",
+        "NETSCOPE_AGGREGATOR_CALL_TIMEOUT_SECONDS": f"{call_timeout_seconds:g}",
+        **{f"NETSCOPE_AGGREGATOR_{name.upper()}_TARGET": stack.target(name) for name in GRPC_NAMES},
+    }
+    try:
+        for service in GRPC_NAMES:
+            stack.processes[service] = start(service, [*NETSCOPE, "serve", service], stack.envs[service], root / "logs")
+        for service, process in stack.processes.items():
+            wait_grpc_serving(stack.target(service), GRPC_NAMES[service], process=process)
+        aggregator = start("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root / "logs")
+        stack.processes["aggregator"] = aggregator
+        wait_http_ok(f"{stack.base_url}/healthz", process=aggregator)
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            if process.popen.poll() is None:
+                process.popen.send_signal(signal.SIGCONT)  # a test may have left one stopped
+            process.stop()

@@ -1,0 +1,76 @@
+"""A hung flows service (SIGSTOP: sockets open, nothing answers): deadlines cut calls, readiness names it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import ADMIN_TOKEN, mcp_session
+from tests.resilience.full_stack import FullStack, full_stack
+
+pytestmark = pytest.mark.integration
+CALL_TIMEOUT = 3.0
+INDEPENDENT = [  # tools that need no flows call
+    ("search_docs", {"query": "token roles"}),
+    ("list_snmp_devices", {}),
+    ("list_alert_exclusions", {}),
+    ("list_enabled_active_monitoring_scripts", {}),
+]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
+    with full_stack(tmp_path_factory.mktemp("hung"), call_timeout_seconds=CALL_TIMEOUT) as running:
+        yield running
+
+
+async def _ready(stack: FullStack) -> tuple[int, dict[str, object]]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        reply = await http.get(f"{stack.base_url}/readyz")
+    return reply.status_code, reply.json()
+
+
+async def test_hung_flows_is_cut_by_the_deadline_and_named_by_readyz(stack: FullStack) -> None:
+    assert (await _ready(stack))[0] == 200
+    flows = stack.processes["flows"].popen
+    async with mcp_session(stack.mcp_url, ADMIN_TOKEN) as session:
+        assert not (await session.call_tool("list_tables_ntopng_database", {})).is_error
+        flows.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(3):
+                started = time.monotonic()
+                hung = await asyncio.wait_for(session.call_tool("list_tables_ntopng_database", {}), 30)
+                elapsed = time.monotonic() - started
+                assert hung.is_error
+                assert elapsed < CALL_TIMEOUT + 1.5, elapsed
+                assert f"the flows service did not answer within {CALL_TIMEOUT:g} s" in hung.content[0].text
+                for name, arguments in INDEPENDENT:
+                    started = time.monotonic()
+                    other = await asyncio.wait_for(session.call_tool(name, arguments), 30)
+                    assert not other.is_error, (name, other.content)
+                    assert time.monotonic() - started < 2, name
+            started = time.monotonic()
+            status, body = await _ready(stack)
+            assert time.monotonic() - started < CALL_TIMEOUT + 1
+            assert status == 503, body
+            services = body["services"]
+            assert isinstance(services, dict)
+            assert services["flows"]["serving"] is False
+            assert "DEADLINE_EXCEEDED" in services["flows"]["reason"]
+            assert all(services[name]["serving"] for name in ("alerts", "snmp", "live")), services
+        finally:
+            flows.send_signal(signal.SIGCONT)
+        resumed = time.monotonic()
+        while True:
+            result = await session.call_tool("list_tables_ntopng_database", {})
+            if not result.is_error:
+                break
+            assert time.monotonic() - resumed < 5, result.content[0].text
+            await asyncio.sleep(0.1)
+    assert (await _ready(stack))[0] == 200
+    assert stack.processes["aggregator"].popen.poll() is None  # recovered without an aggregator restart
