@@ -45,18 +45,22 @@ class FullStack:
         """host:port of a service."""
         return f"127.0.0.1:{self.envs[service][f'NETSCOPE_{service.upper()}_PORT']}"
 
-    def start_service(self, service: str) -> None:
-        """Start (or start again) one service and wait until it serves."""
+    def _start(self, service: str) -> Process:
         name = service if service not in self.processes else f"{service}-{self.restarts}"
         self.restarts += 1
         process = start(name, [*NETSCOPE, "serve", service], self.envs[service], self.root / "logs")
         self.processes[service] = process
-        wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=process)
+        return process
 
-    def restart(self, service: str, sig: int = signal.SIGTERM) -> None:
-        """Stop a service with `sig`, then start it again with the same settings and data."""
-        self.processes[service].stop(sig)
-        self.start_service(service)
+    def restart(self, *services: str, sig: int = signal.SIGTERM) -> None:
+        """Stop services with `sig`, then start them again (in parallel) with the same settings and data."""
+        for service in services:
+            self.processes[service].popen.send_signal(sig)
+        for service in services:
+            self.processes[service].stop(sig)
+        started = [(service, self._start(service)) for service in services]
+        for service, process in started:
+            wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=process)
 
 
 def _envs(root: Path, flows_dsn: str) -> dict[str, dict[str, str]]:
@@ -98,9 +102,7 @@ def full_stack(root: Path, *, flows_dsn: str = "", call_timeout_seconds: float =
         **{f"NETSCOPE_AGGREGATOR_{name.upper()}_TARGET": stack.target(name) for name in GRPC_NAMES},
     }
     try:
-        for service in GRPC_NAMES:
-            stack.processes[service] = start(service, [*NETSCOPE, "serve", service], stack.envs[service], root / "logs")
-        for service, process in stack.processes.items():
+        for service, process in [(service, stack._start(service)) for service in GRPC_NAMES]:
             wait_grpc_serving(stack.target(service), GRPC_NAMES[service], process=process)
         aggregator = start("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root / "logs")
         stack.processes["aggregator"] = aggregator

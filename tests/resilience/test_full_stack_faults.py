@@ -1,20 +1,24 @@
-"""A hung flows service (SIGSTOP: sockets open, nothing answers): deadlines cut calls, readiness names it."""
+"""Faults of the whole stack: written state survives restarts; a hung service is cut by deadlines."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from mcp import ClientSession
 
 from tests.e2e.conftest import ADMIN_TOKEN, mcp_session
 from tests.resilience.full_stack import FullStack, full_stack
 
 pytestmark = pytest.mark.integration
 CALL_TIMEOUT = 3.0
+EXCLUDED, POLICY, DEVICE, MONITOR_HOST = "10.66.0.7", "restart-survivor", "restart-dev-1", "127.0.0.66"
 INDEPENDENT = [  # tools that need no flows call
     ("search_docs", {"query": "token roles"}),
     ("list_snmp_devices", {}),
@@ -33,6 +37,50 @@ async def _ready(stack: FullStack) -> tuple[int, dict[str, object]]:
     async with httpx.AsyncClient(timeout=10) as http:
         reply = await http.get(f"{stack.base_url}/readyz")
     return reply.status_code, reply.json()
+
+
+async def _write(session: ClientSession, tool: str, arguments: dict[str, Any]) -> None:
+    """A write tool through its two steps: preview, then confirm with the preview's id."""
+    preview = await session.call_tool(tool, arguments)
+    assert not preview.is_error, (tool, preview.content)
+    assert preview.structured_content["status"] == "confirmation_required", preview.structured_content
+    done = await session.call_tool(tool, {**arguments, "confirm_id": preview.structured_content["confirm_id"]})
+    assert not done.is_error, (tool, done.content)
+    assert done.structured_content["status"] == "done", done.structured_content
+
+
+async def _listed(session: ClientSession) -> dict[str, bool]:
+    """Whether each written thing is listed by its owning service right now."""
+    exclusions = await session.call_tool("list_alert_exclusions", {})
+    policies = await session.call_tool("list_alert_policies", {})
+    devices = await session.call_tool("list_snmp_devices", {})
+    monitors = await session.call_tool("list_enabled_active_monitoring_scripts", {})
+    return {
+        "exclusion": EXCLUDED in json.dumps(exclusions.structured_content),
+        "policy": POLICY in json.dumps(policies.structured_content),
+        "device": DEVICE in json.dumps(devices.structured_content),
+        "monitor": MONITOR_HOST in json.dumps(monitors.structured_content),
+    }
+
+
+async def test_restarts_keep_written_state(stack: FullStack) -> None:
+    async with mcp_session(stack.mcp_url, ADMIN_TOKEN) as session:
+        await _write(session, "add_host_alert_exclusion", {"value": EXCLUDED})
+        await _write(
+            session,
+            "create_ai_policy",
+            {"name": POLICY, "rule": "alert_count", "alert_type": "alert_flow_blacklisted", "min_count": 5},
+        )
+        await _write(session, "add_snmp_device", {"device_id": DEVICE, "address": "127.0.0.1", "community": "x"})
+        await _write(
+            session,
+            "add_active_monitoring_script",
+            {"kind": "tcp_connect", "host": MONITOR_HOST, "port": 9, "interval_seconds": 3600},
+        )
+        assert await _listed(session) == dict.fromkeys(("exclusion", "policy", "device", "monitor"), True)
+    stack.restart("alerts", "snmp", "live", sig=signal.SIGTERM)
+    async with mcp_session(stack.mcp_url, ADMIN_TOKEN) as session:
+        assert await _listed(session) == dict.fromkeys(("exclusion", "policy", "device", "monitor"), True)
 
 
 async def test_hung_flows_is_cut_by_the_deadline_and_named_by_readyz(stack: FullStack) -> None:
