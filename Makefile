@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: setup demo test lint typecheck protos check-protos docs check-docs check
+.PHONY: setup demo test lint typecheck protos check-protos docs check-docs check audit
 
 setup:            ## install apt packages, uv and the Python workspace
 	@scripts/setup.sh
@@ -33,4 +33,7 @@ docs:             ## regenerate docs/tools.md from the aggregator's catalog
 check-docs: setup
 	uv run python -m netscope_aggregator.reference --check docs/tools.md
 
-check: lint typecheck check-protos check-docs test   ## what CI runs
+audit: setup      ## known vulnerabilities in the locked dependencies (policy: docs/security.md)
+	uv run python scripts/audit.py
+
+check: lint typecheck check-protos check-docs audit test   ## what CI runs
