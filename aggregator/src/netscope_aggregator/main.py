@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+
 import anyio
 import uvicorn
 
@@ -14,6 +18,24 @@ from netscope_common.logs import configure_logging, get_logger
 log = get_logger("netscope.aggregator")
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn, but SIGTERM/SIGINT end in a clean exit (status 0) after the graceful shutdown.
+
+    uvicorn re-raises the captured signal once it has shut down, which makes an orderly stop look like a
+    kill to supervisors and to `docker stop`.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Handle SIGTERM/SIGINT by asking the server to exit, without re-raising them afterwards."""
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def main() -> None:
     """Serve MCP over streamable HTTP at http://HOST:PORT/mcp/."""
     settings = AggregatorSettings()
@@ -22,7 +44,10 @@ def main() -> None:
         log.warning("no_tokens", hint="set NETSCOPE_AGGREGATOR_TOKENS=name:role:token; every /mcp call gets 401")
     app = build_app(settings)
     log.info("aggregator", url=f"http://{settings.host}:{settings.port}/mcp/", services=app.state.backends.targets)
-    uvicorn.run(app.state.guarded, host=settings.host, port=settings.port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app.state.guarded, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+    )
+    GracefulServer(config).run()
 
 
 def stdio() -> None:
