@@ -98,3 +98,12 @@ async def test_protocols_time_series_and_exporters(history_url: str) -> None:
         exporters = await session.call_tool("get_ntopng_flow_devices_stats", {"hours": 48})
         assert exporters.structured_content["exporters"]
         assert exporters.structured_content["exporters"][0]["interfaces"]
+
+
+async def test_country_ranking_names_unknown_countries_readably(history_url: str) -> None:
+    async with mcp_session(history_url) as session:
+        top = await session.call_tool("get_flow_top_k", {"dimension": "src_country", "k": 20, "hours": 48})
+    keys = [e["key"] for e in top.structured_content["entries"]]
+    assert keys
+    assert all("\x00" not in key for key in keys)
+    assert all(len(key) == 2 or key == "unknown" for key in keys)

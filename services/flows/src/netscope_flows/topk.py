@@ -22,8 +22,12 @@ KEY_EXPRESSIONS: dict[int, str] = {
     D.TOP_K_DIMENSION_IP_PAIR: f"concat({_SRC_IP}, ' -> ', {_DST_IP})",
     D.TOP_K_DIMENSION_DST_PORT: f"concat(toString(IP_DST_PORT), '/', {_L4})",
     D.TOP_K_DIMENSION_L7_PROTO: "toString(L7_PROTO)",
-    D.TOP_K_DIMENSION_SRC_COUNTRY: "char(bitShiftRight(SRC_COUNTRY_CODE, 8), bitAnd(SRC_COUNTRY_CODE, 255))",
-    D.TOP_K_DIMENSION_DST_COUNTRY: "char(bitShiftRight(DST_COUNTRY_CODE, 8), bitAnd(DST_COUNTRY_CODE, 255))",
+    D.TOP_K_DIMENSION_SRC_COUNTRY: (
+        "if(SRC_COUNTRY_CODE = 0, '', char(bitShiftRight(SRC_COUNTRY_CODE, 8), bitAnd(SRC_COUNTRY_CODE, 255)))"
+    ),
+    D.TOP_K_DIMENSION_DST_COUNTRY: (
+        "if(DST_COUNTRY_CODE = 0, '', char(bitShiftRight(DST_COUNTRY_CODE, 8), bitAnd(DST_COUNTRY_CODE, 255)))"
+    ),
     D.TOP_K_DIMENSION_DST_ASN: "toString(DST_ASN)",
     D.TOP_K_DIMENSION_EXPORTER_INTERFACE: "concat(IPv4NumToString(PROBE_IP), ' if ', toString(INPUT_SNMP))",
     D.TOP_K_DIMENSION_HOST: "host.1",
@@ -69,6 +73,8 @@ def render_key(dimension: int, key: object) -> str:
     """A ranked key as an assistant reads it: L7 ids become nDPI names."""
     if dimension == D.TOP_K_DIMENSION_L7_PROTO and str(key).isdigit():
         return l7_name(int(str(key)))
+    if dimension in (D.TOP_K_DIMENSION_SRC_COUNTRY, D.TOP_K_DIMENSION_DST_COUNTRY) and not key:
+        return "unknown"
     return str(key)
 
 
