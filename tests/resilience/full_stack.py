@@ -91,9 +91,20 @@ def _envs(root: Path, flows_dsn: str) -> dict[str, dict[str, str]]:
 
 
 @contextlib.contextmanager
-def full_stack(root: Path, *, flows_dsn: str = "", call_timeout_seconds: float = 5) -> Iterator[FullStack]:
-    """Start everything (services in parallel), yield, then SIGTERM everything."""
+def full_stack(
+    root: Path,
+    *,
+    flows_dsn: str = "",
+    call_timeout_seconds: float = 5,
+    extra_env: dict[str, dict[str, str]] | None = None,
+) -> Iterator[FullStack]:
+    """Start everything (services in parallel), yield, then SIGTERM everything.
+
+    `extra_env` adds or overrides settings per service, e.g. {"snmp": {"NETSCOPE_SNMP_INVENTORY_PATH": ...}}.
+    """
     stack = FullStack(root, call_timeout_seconds, _envs(root, flows_dsn or f"chdb://{root / 'flows'}"))
+    for service, env in (extra_env or {}).items():
+        stack.envs[service].update(env)
     stack.http_port = free_port()
     agg_env = {
         "NETSCOPE_AGGREGATOR_PORT": str(stack.http_port),
