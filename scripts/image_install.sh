@@ -27,9 +27,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # --frozen: exactly uv.lock; --package: this member and its dependencies only; --no-editable: the venv
-# does not point back at the source tree (the final image stage copies the venv alone).
+# does not point back at the source tree (the final image stage copies the venv alone). The workspace's own
+# packages are rebuilt every time: uv would otherwise reuse a wheel cached before the sources changed.
+own=()
+for member in protos services/*/ aggregator scenario; do
+  own+=(--reinstall-package "$(sed -n 's/^name = "\(.*\)"/\1/p' "$member/pyproject.toml" | head -1)")
+done
 UV_PROJECT_ENVIRONMENT="$venv" "${UV:-uv}" sync \
-  --frozen --no-dev --no-editable --compile-bytecode \
+  --frozen --no-dev --no-editable --compile-bytecode "${own[@]}" \
   --package "netscope-$name" --python "${PYTHON:-python3.11}" --quiet
 
 # The image must start this service: its entry point has to be registered.

@@ -115,3 +115,33 @@ async def test_create_ai_policy_previews_a_dry_run_then_creates(alerts_url: str,
         assert "needs countries" in missing.content[0].text
         servers = await session.call_tool("list_expected_servers", {})
         assert "servers" in servers.structured_content
+
+
+async def test_clients_with_elicitation_confirm_in_the_same_call(alerts_url: str) -> None:
+    import httpx2
+    from mcp import ClientSession, types
+    from mcp.client.streamable_http import streamable_http_client
+
+    asked: list[str] = []
+
+    async def answer(context: object, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        yes = "10.7.7.7" in params.message
+        return types.ElicitResult(action="accept", content={"confirm": yes})
+
+    http = httpx2.AsyncClient(headers={"Authorization": f"Token {ADMIN_TOKEN}"}, timeout=30)
+    async with (
+        http,
+        streamable_http_client(alerts_url, http_client=http) as (read, write),
+        ClientSession(read, write, elicitation_callback=answer) as session,
+    ):
+        await session.initialize()
+        done = await session.call_tool("add_host_alert_exclusion", {"value": "10.7.7.7"})
+        assert done.structured_content["status"] == "done", done.content
+        declined = await session.call_tool("add_host_alert_exclusion", {"value": "10.8.8.8"})
+        assert declined.structured_content["status"] == "declined"
+        listed = await session.call_tool("list_alert_exclusions", {})
+    values = {e["value"] for e in listed.structured_content["result"]}
+    assert "10.7.7.7" in values
+    assert "10.8.8.8" not in values
+    assert any("exclude host '10.7.7.7'" in message for message in asked)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import hmac
 import json
@@ -9,11 +10,37 @@ import secrets
 import time
 from typing import Any
 
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ClientCapabilities, ElicitationCapability
+from pydantic import BaseModel, Field
 
 from netscope_common.logs import get_logger
 
 audit_log = get_logger("netscope.audit")
+
+
+class Approval(enum.Enum):
+    """What a write tool does next."""
+
+    PROCEED = "proceed"  # confirmed: execute the write
+    PREVIEW = "preview"  # answer with a preview and a confirm_id (two-step confirmation)
+    DECLINED = "declined"  # the user said no through elicitation
+
+
+class ConfirmChange(BaseModel):
+    """The elicitation form of a write: one yes/no field."""
+
+    confirm: bool = Field(description="Apply this change?")
+
+
+def can_elicit(ctx: Context[Any]) -> bool:
+    """Whether the calling client declared form elicitation (stdio and stateful HTTP sessions can)."""
+    try:
+        session = ctx.request_context.session
+    except ValueError:
+        return False
+    return session.check_client_capability(ClientCapabilities(elicitation=ElicitationCapability()))
 
 
 class Confirmations:
@@ -57,6 +84,29 @@ class Confirmations:
         if not hmac.compare_digest(signature, expected):
             raise ToolError("confirm_id was issued for different arguments or another token; ask for a new preview")
         self._used[confirm_id] = float(expiry_text)
+
+
+async def approve(
+    confirmations: Confirmations,
+    ctx: Context[Any],
+    principal: str,
+    tool: str,
+    arguments: dict[str, Any],
+    preview: str,
+    confirm_id: str | None,
+) -> Approval:
+    """Decide a write: a valid confirm_id proceeds; else ask through elicitation when the client can;
+    else the tool answers with a preview and a confirm_id."""
+    if confirm_id:
+        confirmations.consume(confirm_id, principal, tool, arguments)
+        return Approval.PROCEED
+    if can_elicit(ctx):
+        answer = await ctx.elicit(f"{preview}. Apply this change?", ConfirmChange)
+        if answer.action == "accept" and answer.data.confirm:
+            return Approval.PROCEED
+        audit(principal, tool, arguments, f"declined by the user ({answer.action})")
+        return Approval.DECLINED
+    return Approval.PREVIEW
 
 
 def audit(principal: str, tool: str, arguments: dict[str, Any], outcome: str) -> None:

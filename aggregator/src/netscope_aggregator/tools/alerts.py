@@ -12,7 +12,7 @@ from netscope.alerts.v1 import alerts_pb2
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Confirmations, audit
+from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
 from netscope_common.timeutil import make_window
 
 EpochBegin = Annotated[int | None, Field(ge=0, description="window start, UNIX seconds (default: 24 h ago)")]
@@ -96,7 +96,7 @@ class ExclusionItem(BaseModel):
 class WriteAnswer(BaseModel):
     """A write tool's answer: a preview awaiting confirmation, or what was done."""
 
-    status: Literal["confirmation_required", "done"]
+    status: Literal["confirmation_required", "declined", "done"]
     preview: str
     confirm_id: str = ""
     expires_in_seconds: int = 0
@@ -282,14 +282,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             principal = principal_of(ctx).name
             arguments = {"value": value, "alert_type": alert_type, "comment": comment}
             preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
-            if not confirm_id:
+            decision = await approve(confirmations, ctx, principal, tool_name, arguments, preview, confirm_id)
+            if decision is Approval.PREVIEW:
                 return WriteAnswer(
                     status="confirmation_required",
                     preview=f"{preview}. Call {tool_name} again with confirm_id to do it.",
                     confirm_id=confirmations.issue(principal, tool_name, arguments),
                     expires_in_seconds=int(confirmations.ttl_seconds),
                 )
-            confirmations.consume(confirm_id, principal, tool_name, arguments)
+            if decision is Approval.DECLINED:
+                return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
             request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
             try:
                 reply = await backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=principal)

@@ -11,7 +11,7 @@ from netscope.alerts.v1 import alerts_pb2
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Confirmations, audit
+from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
 from netscope_aggregator.render import to_plain
 from netscope_aggregator.tools.alerts import WriteAnswer
 from netscope_common.timeutil import make_window
@@ -98,7 +98,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             alert_type,
             min_count,
         )
-        if not confirm_id:
+        preview = f"create policy {name!r} ({rule})"
+        if not confirm_id:  # the dry run over history is the preview, in both confirmation styles
             end = datetime.now(UTC)
             dry = alerts_pb2.DryRunPolicyRequest(
                 spec=spec, window=make_window(end - timedelta(hours=lookback_hours), end), limit=10
@@ -109,13 +110,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 f"policy {name!r} ({rule}) would have raised {len(would)}{'+' if reply.truncated else ''} "
                 f"alerts over the last {lookback_hours:g} h" + (": " + "; ".join(would[:5]) if would else "")
             )
+        decision = await approve(confirmations, ctx, principal, "create_ai_policy", arguments, preview, confirm_id)
+        if decision is Approval.PREVIEW:
             return WriteAnswer(
                 status="confirmation_required",
                 preview=preview + ". Call create_ai_policy again with confirm_id.",
                 confirm_id=confirmations.issue(principal, "create_ai_policy", arguments),
                 expires_in_seconds=int(confirmations.ttl_seconds),
             )
-        confirmations.consume(confirm_id, principal, "create_ai_policy", arguments)
+        if decision is Approval.DECLINED:
+            return WriteAnswer(status="declined", preview=f"{preview}: not created, the user declined")
         request = alerts_pb2.CreatePolicyRequest(spec=spec, enabled=enabled)
         try:
             created = await backends.call("alerts", backends.stubs.alerts.CreatePolicy, request, principal=principal)
