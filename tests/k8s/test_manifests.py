@@ -239,9 +239,7 @@ def test_network_policies_isolate_services(rendered: dict[str, list[Obj]], overl
                     assert rule["from"] and all(
                         set(peer) == {"podSelector"} and any(selects(peer["podSelector"], a) for a in allowed)
                         for peer in rule["from"]
-                    ), (
-                        f"{component}: gRPC port open beyond the aggregator and {SERVICE_CALLERS.get(component)}"
-                    )
+                    ), f"{component}: gRPC port open beyond the aggregator and {SERVICE_CALLERS.get(component)}"
         assert {("UDP", 53), ("TCP", 53)} <= egress_ports, f"{component}: no DNS egress"
         if component == "aggregator":
             assert {("TCP", p) for p in GRPC_PORTS.values()} <= egress_ports
