@@ -17,7 +17,7 @@ from netscope.live.v1 import live_pb2 as pb
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Confirmations, audit
+from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
 from netscope_aggregator.render import human_bytes
 
 Ifid = Annotated[int, Field(ge=0, le=65535, description="interface id (fetch_ntopng_all_ifids lists them)")]
@@ -324,7 +324,7 @@ class MonitorWriteAnswer(BaseModel):
     """A monitoring write: a preview awaiting confirmation (monitor, created and updated as they would be),
     or what was done."""
 
-    status: Literal["confirmation_required", "done"]
+    status: Literal["confirmation_required", "declined", "done"]
     preview: str
     confirm_id: str = ""
     expires_in_seconds: int = 0
@@ -852,6 +852,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         assert isinstance(args, AddMonitorArgs)
         principal = principal_of(ctx).name
         arguments = args.model_dump(exclude={"confirm_id"})
+        check = None
         if not args.confirm_id:
             # The service validates and normalises the monitor without changing anything.
             check = await backends.call(
@@ -860,20 +861,26 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 pb.AddMonitorRequest(**arguments, validate_only=True),
                 principal=principal,
             )
+        preview = f"{add_name} {arguments.get('host') or arguments.get('url')}"
+        if check is not None:
             m = check.monitor
             effect = "create" if check.created else ("update" if check.updated else "keep (unchanged)")
+            preview = f"{effect} monitor {m.id} ({m.kind} every {m.interval_seconds} s" + (
+                f", threshold {m.threshold_ms} ms)" if m.threshold_ms else ")"
+            )
+        decision = await approve(confirmations, ctx, principal, add_name, arguments, preview, args.confirm_id)
+        if decision is Approval.PREVIEW and check is not None:
             return MonitorWriteAnswer(
                 status="confirmation_required",
-                preview=f"{effect} monitor {m.id} ({m.kind} every {m.interval_seconds} s"
-                + (f", threshold {m.threshold_ms} ms" if m.threshold_ms else "")
-                + f"). Call {add_name} again with the same arguments and confirm_id to do it.",
+                preview=f"{preview}. Call {add_name} again with the same arguments and confirm_id to do it.",
                 confirm_id=confirmations.issue(principal, add_name, arguments),
                 expires_in_seconds=int(confirmations.ttl_seconds),
-                monitor=_monitor(m),
+                monitor=_monitor(check.monitor),
                 created=check.created,
                 updated=check.updated,
             )
-        confirmations.consume(args.confirm_id, principal, add_name, arguments)
+        if decision is Approval.DECLINED:
+            return MonitorWriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
         request = pb.AddMonitorRequest(**arguments)
         try:
             reply = await backends.call("live", backends.stubs.live.AddMonitor, request, principal=principal)
@@ -902,14 +909,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         principal = principal_of(ctx).name
         arguments = {"monitor_id": monitor_id}
         preview = f"disable the active monitor {monitor_id}"
-        if not confirm_id:
+        decision = await approve(confirmations, ctx, principal, remove_name, arguments, preview, confirm_id)
+        if decision is Approval.PREVIEW:
             return MonitorWriteAnswer(
                 status="confirmation_required",
                 preview=f"{preview}. Call {remove_name} again with confirm_id to do it.",
                 confirm_id=confirmations.issue(principal, remove_name, arguments),
                 expires_in_seconds=int(confirmations.ttl_seconds),
             )
-        confirmations.consume(confirm_id, principal, remove_name, arguments)
+        if decision is Approval.DECLINED:
+            return MonitorWriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
         try:
             reply = await backends.call(
                 "live", backends.stubs.live.RemoveMonitor, pb.RemoveMonitorRequest(id=monitor_id), principal=principal

@@ -20,7 +20,7 @@ from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends, ServiceCallError
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Confirmations, audit
+from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
 from netscope_aggregator.tools.live import Content, content_arguments, human_bps
 from netscope_common.timeutil import make_window
 
@@ -178,7 +178,7 @@ class PollAnswer(BaseModel):
 class WriteAnswer(BaseModel):
     """A write tool's answer: a preview awaiting confirmation, or what was done."""
 
-    status: Literal["confirmation_required", "done"]
+    status: Literal["confirmation_required", "declined", "done"]
     preview: str
     confirm_id: str = ""
     expires_in_seconds: int = 0
@@ -600,14 +600,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"add SNMP device {device_id!r} at {address}:{port} ({version}, {credentials}), labels {parsed_labels}, "
             f"polled every {poll_interval_seconds:g} s"
         )
-        if not confirm_id:
+        decision = await approve(confirmations, ctx, principal, tool_name, binding(arguments), preview, confirm_id)
+        if decision is Approval.PREVIEW:
             return WriteAnswer(
                 status="confirmation_required",
                 preview=f"{preview}. Call {tool_name} again with the same arguments and confirm_id to do it.",
                 confirm_id=confirmations.issue(principal, tool_name, binding(arguments)),
                 expires_in_seconds=int(confirmations.ttl_seconds),
             )
-        confirmations.consume(confirm_id, principal, tool_name, binding(arguments))
+        if decision is Approval.DECLINED:
+            return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
         spec = pb.DeviceSpec(
             id=device_id,
             address=address,
@@ -641,6 +643,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         principal = principal_of(ctx).name
         key = device.strip()
         arguments = {"device": key}
+        preview = f"remove SNMP device {key!r}"
         if not confirm_id:
             current = await call(ctx, "GetDevice", pb.GetDeviceRequest(device=key, max_interfaces=1), key)
             labels = ", ".join(f"{k}={v}" for k, v in sorted(current.labels.items()))
@@ -649,13 +652,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 + (f", {labels}" if labels else "")
                 + f", now {_status(current.status)}) from the inventory; polling stops"
             )
+        decision = await approve(confirmations, ctx, principal, tool_name, arguments, preview, confirm_id)
+        if decision is Approval.PREVIEW:
             return WriteAnswer(
                 status="confirmation_required",
                 preview=f"{preview}. Call {tool_name} again with confirm_id to do it.",
                 confirm_id=confirmations.issue(principal, tool_name, arguments),
                 expires_in_seconds=int(confirmations.ttl_seconds),
             )
-        confirmations.consume(confirm_id, principal, tool_name, arguments)
+        if decision is Approval.DECLINED:
+            return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
         try:
             reply = await call(ctx, "RemoveDevice", pb.RemoveDeviceRequest(device=key), key)
         except Exception as exc:
