@@ -65,8 +65,11 @@ class FlowsIngestSink:
             self._stub = flows_pb2_grpc.FlowsServiceStub(open_channel(self._target))
         return self._stub
 
-    async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
-        """Store one batch; raises grpc.aio.AioRpcError when every attempt failed."""
+    async def ingest(self, batch: Sequence[CompletedFlow]) -> int:
+        """Store one batch; returns how many flows the flows service rejected as invalid.
+
+        Raises grpc.aio.AioRpcError when every attempt failed.
+        """
         batch_id = uuid.uuid4().hex
         flows = [to_ingest_flow(f) for f in batch]
 
@@ -89,4 +92,5 @@ class FlowsIngestSink:
                 continue
             self.accepted += reply.accepted
             self.rejected += reply.rejected
-            return
+            return int(reply.rejected)
+        raise AssertionError("unreachable: the last attempt returns or raises")

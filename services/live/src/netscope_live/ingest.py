@@ -47,8 +47,12 @@ class CompletedFlow:
 class IngestSink(Protocol):
     """Where completed flows go (the flows service's IngestFlows, or memory in tests)."""
 
-    async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
-        """Store one batch; raise when it could not be stored."""
+    async def ingest(self, batch: Sequence[CompletedFlow]) -> int | None:
+        """Store one batch; raise when it could not be stored.
+
+        Returns how many flows of the batch the sink refused (invalid records it did not store);
+        None or 0 means every flow was stored.
+        """
 
 
 class MemorySink:
@@ -58,10 +62,11 @@ class MemorySink:
         self.batches: deque[list[CompletedFlow]] = deque(maxlen=keep_batches)
         self.received = 0
 
-    async def ingest(self, batch: Sequence[CompletedFlow]) -> None:
+    async def ingest(self, batch: Sequence[CompletedFlow]) -> int:
         """Count the batch and keep it."""
         self.received += len(batch)
         self.batches.append(list(batch))
+        return 0
 
     @property
     def flows(self) -> list[CompletedFlow]:
@@ -168,10 +173,13 @@ class IngestExporter:
         if not batch:
             return
         try:
-            await self.sink.ingest(batch)
+            refused = min(len(batch), await self.sink.ingest(batch) or 0)
         except Exception as exc:  # a sink failure must not stop the collector
             self.counters.failed += len(batch)
             log.warning("ingest batch failed", flows=len(batch), error=str(exc) or type(exc).__name__)
             return
-        self.counters.sent += len(batch)
+        if refused:  # not stored: counted as failed so stored + failed + dropped still adds up
+            self.counters.failed += refused
+            log.warning("ingest sink refused flows", flows=refused, batch=len(batch))
+        self.counters.sent += len(batch) - refused
         self.counters.batches += 1
