@@ -102,7 +102,9 @@ def test_ingest_accounts_for_every_flow_when_flows_is_killed_mid_stream(tmp_path
     lost = stats.ingest_failed + stats.ingest_dropped_queue_full
     handed_to_ingest = stats.ingest_queued + stats.ingest_dropped_queue_full
     assert rows == distinct, f"{rows - distinct} rows stored twice"
-    assert rows == stats.ingest_sent, (rows, stats)
+    # more than handed over: a batch stored but counted as failed (its reply lost in the kill, the retries
+    # exhausted before the restart); fewer: flows lost without being counted
     assert rows + lost == handed_to_ingest, (rows, stats)
+    assert rows == stats.ingest_sent, (rows, stats)
     assert lost > 0, f"the kill cost nothing — the test did not hit the outage: {stats}"
     assert rows > 0, stats
