@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.e2e.conftest import ADMIN_TOKEN, READ_TOKEN
 from tests.support.processes import NETSCOPE, Process, free_port, start, wait_grpc_serving, wait_http_ok
+from tests.support.stack import ADMIN_TOKEN, READ_TOKEN
 
 GRPC_NAMES = {
     "flows": "netscope.flows.v1.FlowsService",
@@ -100,17 +100,20 @@ def full_stack(
 ) -> Iterator[FullStack]:
     """Start everything (services in parallel), yield, then SIGTERM everything.
 
-    `extra_env` adds or overrides settings per service, e.g. {"snmp": {"NETSCOPE_SNMP_INVENTORY_PATH": ...}}.
+    `extra_env` adds or overrides settings per service, e.g. {"snmp": {"NETSCOPE_SNMP_INVENTORY_PATH": ...}}
+    (key "aggregator" for the aggregator).
     """
     stack = FullStack(root, call_timeout_seconds, _envs(root, flows_dsn or f"chdb://{root / 'flows'}"))
-    for service, env in (extra_env or {}).items():
-        stack.envs[service].update(env)
+    extra_env = extra_env or {}
+    for service in GRPC_NAMES:
+        stack.envs[service].update(extra_env.get(service, {}))
     stack.http_port = free_port()
     agg_env = {
         "NETSCOPE_AGGREGATOR_PORT": str(stack.http_port),
         "NETSCOPE_AGGREGATOR_TOKENS": f"reader:read:{READ_TOKEN},root:admin:{ADMIN_TOKEN}",
         "NETSCOPE_AGGREGATOR_CALL_TIMEOUT_SECONDS": f"{call_timeout_seconds:g}",
         **{f"NETSCOPE_AGGREGATOR_{name.upper()}_TARGET": stack.target(name) for name in GRPC_NAMES},
+        **extra_env.get("aggregator", {}),
     }
     try:
         for service, process in [(service, stack._start(service)) for service in GRPC_NAMES]:

@@ -14,8 +14,8 @@ import pytest
 from mcp import ClientSession
 from mcp.types import CallToolResult
 
-from tests.e2e.conftest import ADMIN_TOKEN, mcp_session
 from tests.resilience.full_stack import FullStack, full_stack
+from tests.support.stack import ADMIN_TOKEN, mcp_session
 
 pytestmark = pytest.mark.integration
 CALL_TIMEOUT = 3.0
