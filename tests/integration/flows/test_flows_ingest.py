@@ -92,3 +92,17 @@ def test_ingest_refuses_bad_batches(flows_service: FlowsService) -> None:
     with pytest.raises(grpc.RpcError) as exc:
         flows_service.stub.IngestFlows(iter([huge]), timeout=30)
     assert "a batch may hold at most 10000 flows" in str(exc.value.details())
+
+
+def test_ingest_reports_the_first_20_rejections_in_order(flows_service: FlowsService) -> None:
+    def bad_batch(batch_id: str, start: int) -> flows_pb2.IngestFlowsRequest:
+        flows = [flow(start + i) for i in range(40)]
+        for i in range(1, 40, 3):
+            flows[i] = flow(start + i, protocol=300 + i)
+        return flows_pb2.IngestFlowsRequest(batch_id=batch_id, flows=flows)
+
+    answer = flows_service.stub.IngestFlows(iter([bad_batch("r-1", 0), bad_batch("r-2", 40)]), timeout=60)
+    assert (answer.accepted, answer.rejected, answer.batches) == (80 - 26, 26, 2)
+    expected = [("r-1", i, f"protocol must be 0-255, got {300 + i}") for i in range(1, 40, 3)]
+    expected += [("r-2", i, f"protocol must be 0-255, got {300 + i}") for i in range(1, 40, 3)]
+    assert [(r.batch_id, r.index, r.reason) for r in answer.rejections] == expected[:20]
