@@ -10,6 +10,7 @@ from netscope_live.ingest import IngestSink, MemorySink
 from netscope_live.monitoring.service import ActiveMonitors
 from netscope_live.ntopng import NtopngClient
 from netscope_live.ntopng_source import NtopngSource
+from netscope_live.probe.source import ProbeSource
 from netscope_live.servicer import LiveServicer
 from netscope_live.settings import LiveSettings
 from netscope_live.source import LiveSource
@@ -18,7 +19,7 @@ SERVICE_NAME = "netscope.live.v1.LiveService"
 
 
 def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> LiveSource:
-    """The source NETSCOPE_LIVE_SOURCE selects. The collector's completed flows go to `sink`: by default
+    """The source NETSCOPE_LIVE_SOURCE selects. Collector and probe completed flows go to `sink`: by default
     the flows service at NETSCOPE_LIVE_FLOWS_TARGET, or a counting sink when no target is set."""
     if settings.source == "ntopng":
         client = NtopngClient(
@@ -30,6 +31,13 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
         return NtopngSource(client)
     if sink is None:
         sink = FlowsIngestSink(settings.flows_target) if settings.flows_target else MemorySink(keep_batches=0)
+    if settings.source == "probe":
+        if (settings.probe_pcap is None) == (not settings.probe_interface):
+            raise ValueError(
+                "NETSCOPE_LIVE_SOURCE=probe needs exactly one of NETSCOPE_LIVE_PROBE_PCAP (a capture file) "
+                "or NETSCOPE_LIVE_PROBE_INTERFACE (an interface name)"
+            )
+        return ProbeSource(settings, sink)
     return CollectorSource(settings, sink)
 
 

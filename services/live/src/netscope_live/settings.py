@@ -22,7 +22,7 @@ class LiveSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NETSCOPE_LIVE_", extra="ignore", populate_by_name=True)
 
     port: int = Field(50054, ge=0, le=65535, description="gRPC port (0 picks a free port)")
-    source: Literal["collector", "ntopng"] = Field("collector", validation_alias=_env("SOURCE"))
+    source: Literal["collector", "ntopng", "probe"] = Field("collector", validation_alias=_env("SOURCE"))
 
     collector_host: str = Field("127.0.0.1", validation_alias=_env("COLLECTOR_HOST"))
     collector_port: int = Field(2055, ge=0, le=65535, validation_alias=_env("COLLECTOR_PORT"))
@@ -41,6 +41,14 @@ class LiveSettings(ServiceSettings):
     ingest_queue_size: int = Field(100_000, ge=1, validation_alias=_env("INGEST_QUEUE_SIZE"))
     ingest_batch_size: int = Field(1000, ge=1, validation_alias=_env("INGEST_BATCH_SIZE"))
     ingest_flush_seconds: float = Field(1.0, gt=0, validation_alias=_env("INGEST_FLUSH_SECONDS"))
+
+    probe_pcap: Path | None = Field(
+        None, description="source=probe: pcap/pcapng file read once", validation_alias=_env("PROBE_PCAP")
+    )
+    probe_interface: str = Field(
+        "", description="source=probe: interface captured until shutdown", validation_alias=_env("PROBE_INTERFACE")
+    )
+    probe_bpf_filter: str = Field("", description="source=probe: BPF filter", validation_alias=_env("PROBE_BPF_FILTER"))
 
     settings_dir: Path | None = Field(
         None,

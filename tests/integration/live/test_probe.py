@@ -1,0 +1,241 @@
+"""Packet probe: a pcap written here with scapy, metered by NFStream/nDPI inside the live service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from scapy.layers.dns import DNS, DNSQR, DNSRR
+from scapy.layers.inet import IP, TCP, UDP
+from scapy.layers.l2 import Ether
+from scapy.layers.tls.extensions import ServerName, TLS_Ext_ServerName
+from scapy.layers.tls.handshake import TLSClientHello
+from scapy.layers.tls.record import TLS
+from scapy.packet import Packet, Raw
+from scapy.utils import wrpcap
+
+from netscope.live.v1 import live_pb2 as pb
+from netscope.live.v1 import live_pb2_grpc
+from netscope_common.server import serve
+from netscope_live.ingest import MemorySink
+from netscope_live.main import build_source, build_spec
+from netscope_live.settings import LiveSettings
+from tests.support.processes import Process, free_port, running, wait_grpc_serving
+
+pytestmark = pytest.mark.integration
+
+SERVICE = "netscope.live.v1.LiveService"
+CLIENT, SERVER, RESOLVER = "192.168.1.10", "93.184.216.34", "8.8.8.8"
+CLIENT_MAC, GATEWAY_MAC = "00:1b:63:84:45:e6", "02:00:00:00:00:01"
+FlowId = tuple[str, int, str, int]  # client ip/port, server ip/port
+
+
+class Capture:
+    """Packets of a few sessions and the frame bytes each flow carries in each direction."""
+
+    def __init__(self) -> None:
+        self.packets: list[Packet] = []
+        self.bytes: dict[FlowId, list[int]] = {}
+        self.time = 1_700_000_000.0
+
+    def add(self, flow: FlowId, to_server: bool, packet: Packet) -> None:
+        frame = Ether(src=CLIENT_MAC, dst=GATEWAY_MAC) if to_server else Ether(src=GATEWAY_MAC, dst=CLIENT_MAC)
+        packet = frame / packet
+        self.time += 0.01
+        packet.time = self.time
+        self.packets.append(packet)
+        self.bytes.setdefault(flow, [0, 0])[0 if to_server else 1] += len(packet)
+
+    def tcp(self, sport: int, dport: int, request: Packet, reply: Packet | None) -> None:
+        """Handshake, a request and optionally a reply."""
+        flow = (CLIENT, sport, SERVER, dport)
+        out, back = IP(src=CLIENT, dst=SERVER), IP(src=SERVER, dst=CLIENT)
+        self.add(flow, True, out / TCP(sport=sport, dport=dport, flags="S", seq=1000))
+        self.add(flow, False, back / TCP(sport=dport, dport=sport, flags="SA", seq=5000, ack=1001))
+        self.add(flow, True, out / TCP(sport=sport, dport=dport, flags="A", seq=1001, ack=5001))
+        self.add(flow, True, out / TCP(sport=sport, dport=dport, flags="PA", seq=1001, ack=5001) / request)
+        if reply is not None:
+            ack = 1001 + len(request)
+            self.add(flow, False, back / TCP(sport=dport, dport=sport, flags="PA", seq=5001, ack=ack) / reply)
+
+
+DNS_FLOW: FlowId = (CLIENT, 53000, RESOLVER, 53)
+HTTP_FLOW: FlowId = (CLIENT, 51000, SERVER, 80)
+TLS_FLOW: FlowId = (CLIENT, 51001, SERVER, 443)
+EXPECTED_APPS = {DNS_FLOW: "DNS", HTTP_FLOW: "HTTP", TLS_FLOW: "TLS"}
+
+
+def write_capture(path: Path) -> Capture:
+    """DNS query/answer over UDP 53, an HTTP GET over TCP 80, a TLS ClientHello with SNI over TCP 443."""
+    cap = Capture()
+    query = DNS(id=7, rd=1, qd=DNSQR(qname="example.com"))
+    cap.add(DNS_FLOW, True, IP(src=CLIENT, dst=RESOLVER) / UDP(sport=53000, dport=53) / query)
+    answer = DNS(id=7, qr=1, qd=DNSQR(qname="example.com"), an=DNSRR(rrname="example.com", rdata=SERVER))
+    cap.add(DNS_FLOW, False, IP(src=RESOLVER, dst=CLIENT) / UDP(sport=53, dport=53000) / answer)
+    cap.tcp(
+        51000,
+        80,
+        Raw(b"GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: netscope-test\r\n\r\n"),
+        Raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    )
+    hello = TLSClientHello(ext=[TLS_Ext_ServerName(servernames=[ServerName(servername=b"example.com")])])
+    cap.tcp(51001, 443, TLS(msg=[hello]), None)
+    wrpcap(str(path), cap.packets)
+    return cap
+
+
+@contextlib.contextmanager
+def live_probe(tmp_path: Path, **env: str) -> Iterator[tuple[Process, str]]:
+    """`netscope serve live` with source=probe as a subprocess; (process, gRPC target)."""
+    port = free_port()
+    full_env = {"NETSCOPE_LIVE_PORT": str(port), "NETSCOPE_LIVE_SOURCE": "probe", **env}
+    with running("live-probe", [sys.executable, "-m", "netscope_common", "serve", "live"], full_env, tmp_path) as proc:
+        yield proc, f"127.0.0.1:{port}"
+
+
+def flows_when_read(stub: live_pb2_grpc.LiveServiceStub, count: int, timeout: float = 15) -> list[pb.LiveFlow]:
+    """The live flows once `count` of them are in the table (the meter thread reads the pcap)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = stub.ListFlows(pb.ListFlowsRequest(), timeout=5)
+        if len(reply.flows) >= count or time.monotonic() > deadline:
+            return list(reply.flows)
+        time.sleep(0.1)
+
+
+def test_pcap_flows_hosts_and_l7_names_over_grpc(tmp_path: Path) -> None:
+    pcap = tmp_path / "sessions.pcap"
+    cap = write_capture(pcap)
+    with live_probe(tmp_path, NETSCOPE_LIVE_PROBE_PCAP=str(pcap)) as (proc, target):
+        wait_grpc_serving(target, SERVICE, timeout=30, process=proc)
+        with grpc.insecure_channel(target) as channel:
+            stub = live_pb2_grpc.LiveServiceStub(channel)
+            flows = flows_when_read(stub, len(EXPECTED_APPS))
+            seen = {(f.client_ip, f.client_port, f.server_ip, f.server_port): f for f in flows}
+            assert set(seen) == set(EXPECTED_APPS), proc.log()[-2000:]
+            for flow_id, app in EXPECTED_APPS.items():
+                flow = seen[flow_id]
+                c2s, s2c = cap.bytes[flow_id]
+                assert flow.l7_proto == app, flow
+                assert (flow.bytes_client_to_server, flow.bytes_server_to_client, flow.bytes) == (c2s, s2c, c2s + s2c)
+                assert flow.l4_proto == ("UDP" if flow_id == DNS_FLOW else "TCP")
+            http = stub.ListFlows(pb.ListFlowsRequest(l7_proto="http"), timeout=5)
+            assert [f.server_port for f in http.flows] == [80]
+
+            client = stub.GetHost(pb.GetHostRequest(ip=CLIENT), timeout=5)
+            total_sent = sum(b[0] for b in cap.bytes.values())
+            total_rcvd = sum(b[1] for b in cap.bytes.values())
+            assert (client.bytes_sent, client.bytes_received) == (total_sent, total_rcvd)
+            assert client.is_local and client.mac == CLIENT_MAC and client.active_flows == 3
+            assert {a.name for a in client.applications} == {"DNS", "HTTP", "TLS"}
+            assert {p.ip for p in client.peers} == {SERVER, RESOLVER}
+            server = stub.GetHost(pb.GetHostRequest(ip=SERVER), timeout=5)
+            assert {(p.l4_proto, p.port) for p in server.server_ports} == {("TCP", 80), ("TCP", 443)}
+            assert not server.is_local
+
+            hosts = stub.ListHosts(pb.ListHostsRequest(), timeout=5)
+            assert {h.ip for h in hosts.hosts} == {CLIENT, SERVER, RESOLVER}
+            summary = stub.FlowsSummary(pb.FlowsSummaryRequest(), timeout=5)
+            assert {a.name: a.flows for a in summary.applications} == {"DNS": 1, "HTTP": 1, "TLS": 1}
+            ifaces = stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
+            assert ifaces.interfaces[0].source == "probe" and str(pcap) in ifaces.interfaces[0].description
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
+def not_serving_message(target: str, proc: Process, timeout: float = 20) -> str:
+    """Wait until the probe reports its failure; the FAILED_PRECONDITION message (health must be NOT_SERVING)."""
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(target) as channel:
+        stub = live_pb2_grpc.LiveServiceStub(channel)
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            assert proc.popen.poll() is None, proc.log()[-2000:]
+            try:
+                stub.ListFlows(pb.ListFlowsRequest(), timeout=2)
+            except grpc.RpcError as exc:
+                if exc.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                    while time.monotonic() < deadline:  # the health watcher runs on its own interval
+                        status = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2).status
+                        if status == health_pb2.HealthCheckResponse.NOT_SERVING:
+                            return str(exc.details())
+                        time.sleep(0.2)
+            time.sleep(0.2)
+    raise TimeoutError(f"the probe did not report a failure within {timeout}s\n{proc.log()[-2000:]}")
+
+
+def test_missing_pcap_is_a_clear_failed_precondition(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.pcap"
+    with live_probe(tmp_path, NETSCOPE_LIVE_PROBE_PCAP=str(missing), NETSCOPE_LIVE_HEALTH_INTERVAL_SECONDS="1") as (
+        proc,
+        target,
+    ):
+        message = not_serving_message(target, proc)
+        assert message == f"pcap file {missing} does not exist; set NETSCOPE_LIVE_PROBE_PCAP to a readable capture"
+        assert proc.stop() == 0, proc.log()[-2000:]
+
+
+async def test_corrupt_pcap_is_a_clear_failed_precondition(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.pcap"
+    corrupt.write_bytes(b"this is not a capture file at all" * 4)
+    settings = LiveSettings(port=free_port(), source="probe", probe_pcap=corrupt, health_interval_seconds=1)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(build_spec(settings), stop))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
+            await asyncio.wait_for(channel.channel_ready(), 10)
+            stub = live_pb2_grpc.LiveServiceStub(channel)
+            health = health_pb2_grpc.HealthStub(channel)
+            status = health_pb2.HealthCheckResponse.SERVING
+            for _ in range(100):
+                status = (await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)).status
+                if status == health_pb2.HealthCheckResponse.NOT_SERVING:
+                    break
+                await asyncio.sleep(0.1)
+            assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.GetHost(pb.GetHostRequest(ip=CLIENT), timeout=5)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert err.value.details() == (
+                f"cannot read pcap file {corrupt}: unknown file format (expected a pcap or pcapng capture)"
+            )
+            assert not task.done()  # the service keeps serving its other RPCs
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 15)
+
+
+def test_probe_needs_exactly_one_of_pcap_or_interface(tmp_path: Path) -> None:
+    for extra in ({}, {"probe_pcap": tmp_path / "a.pcap", "probe_interface": "lo"}):
+        with pytest.raises(
+            ValueError, match=r"exactly one of NETSCOPE_LIVE_PROBE_PCAP .* or NETSCOPE_LIVE_PROBE_INTERFACE"
+        ):
+            build_source(LiveSettings(source="probe", **extra))
+
+
+async def test_completed_probe_flows_reach_ingest(tmp_path: Path) -> None:
+    pcap = tmp_path / "sessions.pcap"
+    cap = write_capture(pcap)
+    settings = LiveSettings(port=free_port(), source="probe", probe_pcap=pcap)
+    sink = MemorySink()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(build_spec(settings, sink), stop))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
+        await asyncio.wait_for(channel.channel_ready(), 10)
+        stub = live_pb2_grpc.LiveServiceStub(channel)
+        for _ in range(150):
+            if len((await stub.ListFlows(pb.ListFlowsRequest(), timeout=5)).flows) == len(EXPECTED_APPS):
+                break
+            await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(task, 15)  # shutdown hands the live flows to ingest
+    segments = {(f.client_ip, f.client_port, f.server_ip, f.server_port): f for f in sink.flows}
+    assert {k: f.application for k, f in segments.items()} == EXPECTED_APPS
+    assert {k: f.bytes for k, f in segments.items()} == {k: sum(b) for k, b in cap.bytes.items()}
+    assert all(f.final and f.exporter == "probe" for f in sink.flows)
