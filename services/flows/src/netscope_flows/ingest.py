@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import pyarrow as pa
+
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_flows.ingest_columns import rejection_reason, validate_batch
@@ -52,37 +54,60 @@ class Ingestor:
             self._seen.popitem(last=False)
 
     async def ingest(self, batches: AsyncIterator[flows_pb2.IngestFlowsRequest]) -> IngestResult:
-        """Validate and store each batch of the stream; returns what was accepted and rejected."""
+        """Validate and store each batch of the stream; returns what was accepted and rejected.
+
+        One batch is stored (in the store's worker thread) while the next one is read and validated; stores
+        run one after the other, in stream order, so a stream is at most one batch ahead of the database.
+        """
         result = IngestResult()
-        async for batch in batches:
-            if not batch.batch_id or len(batch.batch_id) > MAX_BATCH_ID:
-                raise InvalidArgument(
-                    f"batch_id must be 1-{MAX_BATCH_ID} characters, unique per batch", field="batch_id"
-                )
-            if len(batch.flows) > MAX_BATCH_FLOWS:
-                raise InvalidArgument(
-                    f"a batch may hold at most {MAX_BATCH_FLOWS} flows; got {len(batch.flows)}: split it",
-                    field="flows",
-                )
-            result.batches += 1
-            checked = validate_batch(batch.batch_id, batch.flows)
-            result.rejected += len(checked.rejected)
-            for index in checked.rejected[: MAX_REJECTIONS - len(result.rejections)]:
-                reason = rejection_reason(batch.flows[int(index)])
-                result.rejections.append(
-                    flows_pb2.RejectedFlow(batch_id=batch.batch_id, index=int(index), reason=reason or "invalid")
-                )
-            async with self._lock:
-                if await self._already_stored(batch.batch_id):
-                    result.duplicates += 1
-                    continue
-                stored = checked.table.num_rows
-                if stored:
-                    await self._store.write_arrow("flows", checked.table)
-                now = datetime.now(UTC).replace(tzinfo=None)
-                await self._store.write(
-                    INGEST_LEDGER, ("batch_id", "stored_at", "flows"), [[batch.batch_id], [now], [stored]]
-                )
-                self._remember(batch.batch_id)
-            result.accepted += stored
+        pending: asyncio.Task[int | None] | None = None
+        try:
+            async for batch in batches:
+                table = self._validate(batch, result)
+                if pending is not None:
+                    self._count(await pending, result)
+                pending = asyncio.create_task(self._store_once(batch.batch_id, table))
+        finally:
+            if pending is not None:
+                self._count(await pending, result)
         return result
+
+    @staticmethod
+    def _validate(batch: flows_pb2.IngestFlowsRequest, result: IngestResult) -> pa.Table:
+        """The batch's valid flows as Arrow; counts the rejected ones and keeps the first reasons."""
+        if not batch.batch_id or len(batch.batch_id) > MAX_BATCH_ID:
+            raise InvalidArgument(f"batch_id must be 1-{MAX_BATCH_ID} characters, unique per batch", field="batch_id")
+        if len(batch.flows) > MAX_BATCH_FLOWS:
+            raise InvalidArgument(
+                f"a batch may hold at most {MAX_BATCH_FLOWS} flows; got {len(batch.flows)}: split it", field="flows"
+            )
+        result.batches += 1
+        checked = validate_batch(batch.batch_id, batch.flows)
+        result.rejected += len(checked.rejected)
+        for index in checked.rejected[: MAX_REJECTIONS - len(result.rejections)]:
+            reason = rejection_reason(batch.flows[int(index)])
+            result.rejections.append(
+                flows_pb2.RejectedFlow(batch_id=batch.batch_id, index=int(index), reason=reason or "invalid")
+            )
+        return checked.table
+
+    async def _store_once(self, batch_id: str, table: pa.Table) -> int | None:
+        """Store the flows and the ledger row unless the batch id was stored before (then None)."""
+        async with self._lock:
+            if await self._already_stored(batch_id):
+                return None
+            if table.num_rows:
+                await self._store.write_arrow("flows", table)
+            now = datetime.now(UTC).replace(tzinfo=None)
+            await self._store.write(
+                INGEST_LEDGER, ("batch_id", "stored_at", "flows"), [[batch_id], [now], [table.num_rows]]
+            )
+            self._remember(batch_id)
+            return int(table.num_rows)
+
+    @staticmethod
+    def _count(stored: int | None, result: IngestResult) -> None:
+        if stored is None:
+            result.duplicates += 1
+        else:
+            result.accepted += stored

@@ -1,9 +1,9 @@
 """Column-wise validation of one IngestFlows batch into an Arrow table typed like ntopng's flows table.
 
-The fields are read from the messages in one pass; addresses, exporters and application names are
-dictionary-encoded so each distinct value is parsed once (and cached across batches); range and time checks
-run on numpy arrays. The reason of a rejected record comes from `rejection_reason`, the per-record rules,
-which the vector checks mirror (tests compare them record by record).
+Each field is read from the messages in one pass (a list or a numpy array); addresses, exporters and
+application names are dictionary-encoded so each distinct value is parsed once (and cached across batches); range
+and time checks run on numpy arrays. The reason of a rejected record comes from `rejection_reason`, the
+per-record rules, which the vector checks mirror (tests compare them record by record).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import operator
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,11 +45,6 @@ COLUMNS = (
     "SRC2DST_BYTES", "DST2SRC_BYTES", "PROTOCOL", "IPV4_SRC_ADDR", "IPV6_SRC_ADDR", "IP_SRC_PORT", "IPV4_DST_ADDR",
     "IPV6_DST_ADDR", "IP_DST_PORT", "L7_PROTO", "INFO", "INTERFACE_ID", "PROBE_IP", "SRC2DST_TCP_FLAGS",
     "CLIENT_LOCATION", "SERVER_LOCATION", "INPUT_SNMP", "OUTPUT_SNMP", "SRC2DST_PACKETS", "DST2SRC_PACKETS",
-)  # fmt: skip
-_FIELDS = operator.attrgetter(
-    "client_ip", "server_ip", "exporter", "application", "info", "vlan", "protocol", "client_port", "server_port",
-    "src2dst_bytes", "dst2src_bytes", "src2dst_packets", "dst2src_packets", "tcp_flags", "input_if", "output_if",
-    "interface_id", "first_seen.seconds", "last_seen.seconds",
 )  # fmt: skip
 
 
@@ -119,14 +115,13 @@ class _Addresses:
 def _addresses(values: Sequence[str]) -> _Addresses:
     """Parse each distinct address once and spread the results over the records."""
     encoded = pa.array(values, pa.string()).dictionary_encode()
-    parsed = [parse_ip(text) for text in encoded.dictionary.to_pylist()]
-    indices = encoded.indices
-    codes = indices.to_numpy()
+    version, v4, v6, location = zip(*map(parse_ip, encoded.dictionary.to_pylist()), strict=True)
+    codes = encoded.indices.to_numpy()
     return _Addresses(
-        version=np.array([p[0] for p in parsed], np.uint8)[codes],
-        v4=np.array([p[1] for p in parsed], np.uint32)[codes],
-        v6=pa.array([p[2] for p in parsed], pa.binary(16)).take(indices),
-        location=np.array([p[3] for p in parsed], np.uint8)[codes],
+        version=np.array(version, np.uint8)[codes],
+        v4=np.array(v4, np.uint32)[codes],
+        v6=pa.array(v6, pa.binary(16)).take(encoded.indices),
+        location=np.array(location, np.uint8)[codes],
     )
 
 
@@ -162,16 +157,21 @@ def validate_batch(batch_id: str, flows: Sequence[flows_pb2.IngestFlow]) -> Batc
     """Validate a batch column-wise; the table holds the valid records in their order, typed like ntopng's."""
     if not flows:
         return Batch(pa.Table.from_arrays([], names=[]), np.empty(0, np.intp))
-    (
-        client_ip, server_ip, exporter, application, info, vlan, protocol, client_port, server_port,
-        s2d_bytes, d2s_bytes, s2d_packets, d2s_packets, tcp_flags, input_if, output_if, interface_id, first, last,
-    ) = zip(*map(_FIELDS, flows), strict=True)  # fmt: skip
-    client, server = _addresses(client_ip), _addresses(server_ip)
-    probe = _lookup(exporter, parse_probe)
-    u64 = functools.partial(np.fromiter, dtype=np.uint64, count=len(flows))
-    first_s, last_s = np.fromiter(first, np.int64, len(flows)), np.fromiter(last, np.int64, len(flows))
-    src_port, dst_port, proto = u64(client_port), u64(server_port), u64(protocol)
-    s2d_b, d2s_b, s2d_p, d2s_p = u64(s2d_bytes), u64(d2s_bytes), u64(s2d_packets), u64(d2s_packets)
+    records = list(flows)
+    count = len(records)
+
+    def texts(name: str) -> list[str]:
+        return list(map(operator.attrgetter(name), records))
+
+    def numbers(name: str, dtype: type[np.generic] = np.uint64) -> npt.NDArray[Any]:
+        return np.fromiter(map(operator.attrgetter(name), records), dtype, count)
+
+    client, server = _addresses(texts("client_ip")), _addresses(texts("server_ip"))
+    probe = _lookup(texts("exporter"), parse_probe)
+    first_s, last_s = numbers("first_seen.seconds", np.int64), numbers("last_seen.seconds", np.int64)
+    src_port, dst_port, proto = numbers("client_port"), numbers("server_port"), numbers("protocol")
+    s2d_b, d2s_b = numbers("src2dst_bytes"), numbers("dst2src_bytes")
+    s2d_p, d2s_p = numbers("src2dst_packets"), numbers("dst2src_packets")
     bad = (
         (client.version == 0) | (server.version == 0) | (client.version != server.version)
         | (src_port > 65535) | (dst_port > 65535) | (proto > 255)
@@ -180,16 +180,16 @@ def validate_batch(batch_id: str, flows: Sequence[flows_pb2.IngestFlow]) -> Batc
     total_bytes, packets = s2d_b + d2s_b, s2d_p + d2s_p
     if np.any((total_bytes < s2d_b) | (packets < s2d_p)):
         raise OverflowError("a flow's byte or packet total does not fit in 64 bits")
-    ids = np.arange(len(flows), dtype=np.uint64) + np.uint64(flow_id_base(batch_id))
+    ids = np.arange(count, dtype=np.uint64) + np.uint64(flow_id_base(batch_id))
     columns: dict[str, object] = {
         "FLOW_ID": ids, "IP_PROTOCOL_VERSION": client.version, "FIRST_SEEN": first_s, "LAST_SEEN": last_s,
-        "VLAN_ID": u64(vlan), "PACKETS": packets, "TOTAL_BYTES": total_bytes, "SRC2DST_BYTES": s2d_b,
+        "VLAN_ID": numbers("vlan"), "PACKETS": packets, "TOTAL_BYTES": total_bytes, "SRC2DST_BYTES": s2d_b,
         "DST2SRC_BYTES": d2s_b, "PROTOCOL": proto, "IPV4_SRC_ADDR": client.v4, "IPV6_SRC_ADDR": client.v6,
         "IP_SRC_PORT": src_port, "IPV4_DST_ADDR": server.v4, "IPV6_DST_ADDR": server.v6, "IP_DST_PORT": dst_port,
-        "L7_PROTO": np.fromiter(map(_l7, application), np.uint16, len(flows)), "INFO": _info(info),
-        "INTERFACE_ID": u64(interface_id), "PROBE_IP": probe,
-        "SRC2DST_TCP_FLAGS": u64(tcp_flags) & 0xFF, "CLIENT_LOCATION": client.location,
-        "SERVER_LOCATION": server.location, "INPUT_SNMP": u64(input_if), "OUTPUT_SNMP": u64(output_if),
+        "L7_PROTO": np.fromiter(map(_l7, texts("application")), np.uint16, count), "INFO": _info(texts("info")),
+        "INTERFACE_ID": numbers("interface_id"), "PROBE_IP": probe,
+        "SRC2DST_TCP_FLAGS": numbers("tcp_flags") & 0xFF, "CLIENT_LOCATION": client.location,
+        "SERVER_LOCATION": server.location, "INPUT_SNMP": numbers("input_if"), "OUTPUT_SNMP": numbers("output_if"),
         "SRC2DST_PACKETS": s2d_p, "DST2SRC_PACKETS": d2s_p,
     }  # fmt: skip
     keep = ~bad
