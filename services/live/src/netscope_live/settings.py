@@ -48,6 +48,13 @@ class LiveSettings(ServiceSettings):
     probe_interface: str = Field(
         "", description="source=probe: interface captured until shutdown", validation_alias=_env("PROBE_INTERFACE")
     )
+    probe_active_timeout_seconds: float = Field(
+        10,
+        ge=1,
+        le=3600,
+        description="source=probe: NFStream hands a running flow's packets to the live table every N s",
+        validation_alias=_env("PROBE_ACTIVE_TIMEOUT_SECONDS"),
+    )
     probe_bpf_filter: str = Field("", description="source=probe: BPF filter", validation_alias=_env("PROBE_BPF_FILTER"))
 
     settings_dir: Path | None = Field(

@@ -19,8 +19,8 @@ from netscope_live.probe.records import flow_record
 
 log = get_logger("netscope.live.probe")
 
-BATCH = 256
-STOP_JOIN_SECONDS = 5.0
+PCAP_BATCH = 256  # a pcap is read as fast as possible; a live capture hands each flow over at once
+STOP_JOIN_SECONDS = 1.0  # a capture of a quiet interface blocks in NFStream until a packet comes
 
 
 def _forget_parent_signals() -> None:
@@ -65,9 +65,12 @@ class MeterCounters:
 class PacketMeter:
     """Reads a pcap once (or captures an interface until stopped) with NFStream in a daemon thread.
 
-    Each finished NFStream flow becomes a FlowRecord; batches go to `deliver` on the event loop
-    (the live table is single-threaded). Errors never escape the thread: they set `state` FAILED and
-    `error` to a message naming the source and the fix.
+    NFStream reports a flow when it ends or every `active_timeout` s (then counting afresh), so each
+    NFStream flow is a delta record the live table adds to its flow; a live flow is at most
+    `active_timeout` s behind the packets (NFStream checks its timeouts as packets arrive, so on a
+    quiet interface a flow waits for the next packet). Each NFStream flow becomes a FlowRecord;
+    batches go to `deliver` on the event loop (the live table is single-threaded). Errors never escape
+    the thread: they set `state` FAILED and `error` to a message naming the source and the fix.
     """
 
     def __init__(
@@ -113,7 +116,8 @@ class PacketMeter:
         self._thread.start()
 
     async def stop(self) -> None:
-        """Ask the thread to stop and wait for it (bounded: an idle interface capture may not notice)."""
+        """Ask the thread to stop and wait for it, boundedly: a capture of a quiet interface notices only
+        on its next packet; the daemon thread and NFStream's daemon meter process then end with the service."""
         self._stop.set()
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, STOP_JOIN_SECONDS)
@@ -153,6 +157,7 @@ class PacketMeter:
 
     def _run(self) -> None:
         batch: list[FlowRecord] = []
+        batch_size = PCAP_BATCH if self.pcap is not None else 1
         try:
             streamer = self._streamer()
             self.state = MeterState.RUNNING
@@ -163,7 +168,7 @@ class PacketMeter:
                 self.counters.packets += record.packets + record.rev_packets
                 self.counters.bytes += record.bytes + record.rev_bytes
                 batch.append(record)
-                if len(batch) >= BATCH:
+                if len(batch) >= batch_size:
                     self._hand_over(batch)
                     batch = []
                 if self._stop.is_set():

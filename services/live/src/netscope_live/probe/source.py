@@ -37,8 +37,8 @@ class ProbeSource(CollectorSource):
             self._add,
             pcap=settings.probe_pcap,
             interface=settings.probe_interface,
-            idle_timeout=settings.idle_timeout_seconds,
-            active_timeout=settings.active_timeout_seconds,
+            idle_timeout=min(settings.idle_timeout_seconds, settings.probe_active_timeout_seconds),
+            active_timeout=settings.probe_active_timeout_seconds,
             bpf_filter=settings.probe_bpf_filter,
         )
 
