@@ -27,6 +27,7 @@ from netscope.live.v1 import live_pb2_grpc
 from netscope_common.server import serve
 from netscope_live.ingest import MemorySink
 from netscope_live.main import build_source, build_spec
+from netscope_live.probe.meter import MeterState, PacketMeter
 from netscope_live.settings import LiveSettings
 from tests.support.processes import Process, free_port, running, wait_grpc_serving
 
@@ -269,3 +270,16 @@ def test_interface_capture_on_loopback(tmp_path: Path) -> None:
             assert (flow.client_port, flow.server_port, flow.l4_proto) == (sock.getsockname()[1], port, "UDP")
             assert flow.packets <= sent and flow.bytes == flow.packets * 142  # frame: 14 + 20 + 8 + 100 bytes
         assert proc.stop() == 0, proc.log()[-2000:]
+
+
+async def test_unknown_interface_is_named_with_the_fix() -> None:
+    meter = PacketMeter(lambda records: None, interface="nosuchif0")
+    meter.start()
+    deadline = time.monotonic() + 15
+    while meter.state is not MeterState.FAILED and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await meter.stop()
+    assert meter.error == (
+        "cannot capture on interface 'nosuchif0': no such interface (or no permission to open it); "
+        "set NETSCOPE_LIVE_PROBE_INTERFACE to an existing interface name"
+    )
