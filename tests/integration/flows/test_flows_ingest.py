@@ -106,3 +106,14 @@ def test_ingest_reports_the_first_20_rejections_in_order(flows_service: FlowsSer
     expected = [("r-1", i, f"protocol must be 0-255, got {300 + i}") for i in range(1, 40, 3)]
     expected += [("r-2", i, f"protocol must be 0-255, got {300 + i}") for i in range(1, 40, 3)]
     assert [(r.batch_id, r.index, r.reason) for r in answer.rejections] == expected[:20]
+
+
+def test_batch_before_a_refused_one_is_stored_once(flows_service: FlowsService) -> None:
+    stream = iter([flows_pb2.IngestFlowsRequest(batch_id="p-1", flows=[flow(1)]), flows_pb2.IngestFlowsRequest()])
+    with pytest.raises(grpc.RpcError) as exc:
+        flows_service.stub.IngestFlows(stream, timeout=30)
+    assert "batch_id must be 1-128 characters" in str(exc.value.details())
+    again = flows_service.stub.IngestFlows(
+        iter([flows_pb2.IngestFlowsRequest(batch_id="p-1", flows=[flow(1)])]), timeout=30
+    )
+    assert (again.accepted, again.duplicate_batches) == (0, 1)
