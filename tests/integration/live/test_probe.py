@@ -151,42 +151,15 @@ def test_pcap_flows_hosts_and_l7_names_over_grpc(tmp_path: Path) -> None:
         assert proc.stop() == 0, proc.log()[-2000:]
 
 
-def not_serving_message(target: str, proc: Process, timeout: float = 20) -> str:
-    """Wait until the probe reports its failure; the FAILED_PRECONDITION message (health must be NOT_SERVING)."""
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(target) as channel:
-        stub = live_pb2_grpc.LiveServiceStub(channel)
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert proc.popen.poll() is None, proc.log()[-2000:]
-            try:
-                stub.ListFlows(pb.ListFlowsRequest(), timeout=2)
-            except grpc.RpcError as exc:
-                if exc.code() == grpc.StatusCode.FAILED_PRECONDITION:
-                    while time.monotonic() < deadline:  # the health watcher runs on its own interval
-                        status = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2).status
-                        if status == health_pb2.HealthCheckResponse.NOT_SERVING:
-                            return str(exc.details())
-                        time.sleep(0.2)
-            time.sleep(0.2)
-    raise TimeoutError(f"the probe did not report a failure within {timeout}s\n{proc.log()[-2000:]}")
-
-
-def test_missing_pcap_is_a_clear_failed_precondition(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere.pcap"
-    with live_probe(tmp_path, NETSCOPE_LIVE_PROBE_PCAP=str(missing), NETSCOPE_LIVE_HEALTH_INTERVAL_SECONDS="1") as (
-        proc,
-        target,
-    ):
-        message = not_serving_message(target, proc)
-        assert message == f"pcap file {missing} does not exist; set NETSCOPE_LIVE_PROBE_PCAP to a readable capture"
-        assert proc.stop() == 0, proc.log()[-2000:]
-
-
-async def test_corrupt_pcap_is_a_clear_failed_precondition(tmp_path: Path) -> None:
-    corrupt = tmp_path / "corrupt.pcap"
-    corrupt.write_bytes(b"this is not a capture file at all" * 4)
-    settings = LiveSettings(port=free_port(), source="probe", probe_pcap=corrupt, health_interval_seconds=1)
+@pytest.mark.parametrize("case", ["missing", "corrupt"])
+async def test_unreadable_pcap_is_not_serving_with_a_clear_failed_precondition(tmp_path: Path, case: str) -> None:
+    pcap = tmp_path / f"{case}.pcap"
+    if case == "missing":
+        expected = f"pcap file {pcap} does not exist; set NETSCOPE_LIVE_PROBE_PCAP to a readable capture"
+    else:
+        pcap.write_bytes(b"this is not a capture file at all" * 4)
+        expected = f"cannot read pcap file {pcap}: unknown file format (expected a pcap or pcapng capture)"
+    settings = LiveSettings(port=free_port(), source="probe", probe_pcap=pcap, health_interval_seconds=1)
     stop = asyncio.Event()
     task = asyncio.create_task(serve(build_spec(settings), stop))
     try:
@@ -202,13 +175,15 @@ async def test_corrupt_pcap_is_a_clear_failed_precondition(tmp_path: Path) -> No
                     break
                 await asyncio.sleep(0.1)
             assert status == health_pb2.HealthCheckResponse.NOT_SERVING
-            with pytest.raises(grpc.aio.AioRpcError) as err:
-                await stub.GetHost(pb.GetHostRequest(ip=CLIENT), timeout=5)
-            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-            assert err.value.details() == (
-                f"cannot read pcap file {corrupt}: unknown file format (expected a pcap or pcapng capture)"
-            )
-            assert not task.done()  # the service keeps serving its other RPCs
+            for call in (
+                stub.ListFlows(pb.ListFlowsRequest(), timeout=5),
+                stub.GetHost(pb.GetHostRequest(ip=CLIENT), timeout=5),
+            ):
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await call
+                assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+                assert err.value.details() == expected
+            assert not task.done()  # the service keeps running
     finally:
         stop.set()
         await asyncio.wait_for(task, 15)
@@ -260,26 +235,35 @@ def test_interface_capture_on_loopback(tmp_path: Path) -> None:
             deadline = time.monotonic() + 20
             # the capture starts shortly after SERVING; NFStream hands a running flow over each second
             # (its timeouts run on packet arrival, so the traffic keeps flowing while we wait)
-            while time.monotonic() < deadline and (not flows or flows[0].packets < 10):
+            while time.monotonic() < deadline and (not flows or flows[0].packets < 5):
                 sock.sendto(b"x" * 100, ("127.0.0.1", port))
                 sent += 1
                 time.sleep(0.1)
                 flows = list(stub.ListFlows(pb.ListFlowsRequest(port=port), timeout=5).flows)
-            assert flows and flows[0].packets >= 10, proc.log()[-2000:]
+            assert flows and flows[0].packets >= 5, proc.log()[-2000:]
             flow = flows[0]
             assert (flow.client_port, flow.server_port, flow.l4_proto) == (sock.getsockname()[1], port, "UDP")
             assert flow.packets <= sent and flow.bytes == flow.packets * 142  # frame: 14 + 20 + 8 + 100 bytes
         assert proc.stop() == 0, proc.log()[-2000:]
 
 
-async def test_unknown_interface_is_named_with_the_fix() -> None:
-    meter = PacketMeter(lambda records: None, interface="nosuchif0")
+async def failure(meter: PacketMeter) -> str:
+    """The meter's error once it failed."""
     meter.start()
     deadline = time.monotonic() + 15
     while meter.state is not MeterState.FAILED and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     await meter.stop()
-    assert meter.error == (
+    return meter.error
+
+
+async def test_unknown_interface_and_bad_filter_are_named_with_the_fix(tmp_path: Path) -> None:
+    assert await failure(PacketMeter(lambda records: None, interface="nosuchif0")) == (
         "cannot capture on interface 'nosuchif0': no such interface (or no permission to open it); "
         "set NETSCOPE_LIVE_PROBE_INTERFACE to an existing interface name"
+    )
+    pcap = tmp_path / "sessions.pcap"
+    write_capture(pcap)
+    assert await failure(PacketMeter(lambda records: None, pcap=pcap, bpf_filter="tcp portt 80")) == (
+        "NETSCOPE_LIVE_PROBE_BPF_FILTER 'tcp portt 80' is not a valid BPF filter (e.g. 'tcp port 443')"
     )

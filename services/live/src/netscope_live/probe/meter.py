@@ -8,10 +8,11 @@ import functools
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from netscope_common.logs import get_logger
 from netscope_live.netflow.records import FlowRecord
@@ -127,7 +128,7 @@ class PacketMeter:
         if self.state in (MeterState.STARTING, MeterState.RUNNING):
             self.state = MeterState.STOPPED
 
-    def _streamer(self) -> object:
+    def _streamer(self) -> Iterable[Any]:
         from nfstream import NFStreamer  # imported here: it loads nDPI
 
         if self.pcap is not None:
@@ -162,7 +163,7 @@ class PacketMeter:
             streamer = self._streamer()
             self.state = MeterState.RUNNING
             log.info("packet probe started", source=self.description)
-            for flow in streamer:  # type: ignore[attr-defined]
+            for flow in streamer:
                 record = flow_record(flow, self.exporter)
                 self.counters.flows += 1
                 self.counters.packets += record.packets + record.rev_packets
@@ -188,9 +189,11 @@ class PacketMeter:
         text = str(exc) or type(exc).__name__
         if isinstance(exc, ProbeSourceError):
             return text
+        if "BPF" in text:
+            return f"NETSCOPE_LIVE_PROBE_BPF_FILTER {self.bpf_filter!r} is not a valid BPF filter (e.g. 'tcp port 443')"
         if self.pcap is not None:
             return f"cannot read pcap file {self.pcap}: {text} (expected a pcap or pcapng capture)"
-        if self.pcap is None and "valid network interface" in text:
+        if "valid network interface" in text:
             return (
                 f"cannot capture on interface {self.interface!r}: no such interface (or no permission to open it); "
                 "set NETSCOPE_LIVE_PROBE_INTERFACE to an existing interface name"
