@@ -231,7 +231,7 @@ def test_interface_capture_on_loopback(tmp_path: Path) -> None:
         with grpc.insecure_channel(target) as channel, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             stub = live_pb2_grpc.LiveServiceStub(channel)
             sock.bind(("127.0.0.1", 0))
-            sent, flows = 0, []
+            sent, flows = 0, list[pb.LiveFlow]()
             deadline = time.monotonic() + 20
             # the capture starts shortly after SERVING; NFStream hands a running flow over each second
             # (its timeouts run on packet arrival, so the traffic keeps flowing while we wait)
