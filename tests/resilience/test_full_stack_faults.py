@@ -34,6 +34,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def patient_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
+    """A stack with the default-sized deadline, for tests that must not fail on a slow, busy machine."""
+    with full_stack(tmp_path_factory.mktemp("restarts"), call_timeout_seconds=30) as running:
+        yield running
+
+
 def _text(result: CallToolResult) -> str:
     return " ".join(getattr(c, "text", "") for c in result.content)
 
@@ -68,7 +75,8 @@ async def _listed(session: ClientSession) -> dict[str, bool]:
     }
 
 
-async def test_restarts_keep_written_state(stack: FullStack) -> None:
+async def test_restarts_keep_written_state(patient_stack: FullStack) -> None:
+    stack = patient_stack
     async with mcp_session(stack.mcp_url, ADMIN_TOKEN) as session:
         await _write(session, "add_host_alert_exclusion", {"value": EXCLUDED})
         await _write(
