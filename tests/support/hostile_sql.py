@@ -147,11 +147,67 @@ _TRICKS = [
     "SELECT " + "1 + " * 30000 + "1",
 ]
 
+_MORE = [
+    "SELECT * FROM system.users WHERE name = 'default'",
+    "SELECT * FROM system.quotas",
+    "SELECT * FROM system.roles",
+    "SELECT * FROM system.row_policies",
+    "SELECT * FROM system.settings_profiles",
+    "SELECT * FROM system.zookeeper WHERE path = '/'",
+    "SELECT * FROM system.clusters",
+    "SELECT * FROM system.macros",
+    "SELECT * FROM system.server_settings",
+    "SELECT * FROM system.crash_log",
+    "SELECT * FROM system.text_log",
+    "SELECT * FROM system.filesystem_cache",
+    "SELECT * FROM system.backups",
+    "SELECT * FROM system.certificates",
+    "SELECT name FROM system.tables UNION ALL SELECT name FROM system.users",
+    "SELECT * FROM flows WHERE FLOW_ID IN (SELECT toUInt64(length(file('/etc/hostname'))))",
+    "SELECT * FROM flows AS f LEFT JOIN url('http://127.0.0.1:9/', 'CSV', 'a UInt64') AS u ON f.FLOW_ID = u.a",
+    "SELECT * FROM flows ARRAY JOIN (SELECT groupArray(*) FROM file('/etc/passwd')) AS x",
+    "WITH (SELECT * FROM file('/etc/passwd') LIMIT 1) AS secret SELECT secret",
+    "SELECT dictGetString('d', 'a', toUInt64(1))",
+    "SELECT dictGetHierarchy('d', toUInt64(1))",
+    "SELECT dictIsIn('d', toUInt64(1), toUInt64(2))",
+    "SELECT joinGetOrNull('j', 'v', 1)",
+    "SELECT * FROM dictionary(d)",
+    "SELECT * FROM generateRandom('a UInt64') LIMIT 10",
+    "SELECT * FROM mergeTreeIndex(default, flows)",
+    "SELECT * FROM icebergS3('http://127.0.0.1:9/t')",
+    "SELECT * FROM remote('127.0.0.1', default, flows, 'default', '')",
+    "CREATE TEMPORARY TABLE t (a UInt8)",
+    "INSERT INTO TABLE FUNCTION url('http://127.0.0.1:9/', 'CSV', 'a UInt8') VALUES (1)",
+    "DELETE FROM flows WHERE FLOW_ID = 1",
+    "UPDATE flows SET TOTAL_BYTES = 0 WHERE 1",
+    "ALTER USER default IDENTIFIED BY 'x'",
+    "SET PROFILE 'readonly'",
+    "SET ROLE ALL",
+    "DESCRIBE TABLE url('http://127.0.0.1:9/', 'CSV', 'a UInt8')",
+    "EXPLAIN PIPELINE SELECT * FROM s3('http://127.0.0.1:9/b')",
+    "SELECT 1 INTO OUTFILE 'x' FORMAT CSV",
+    "SELECT *\tFROM flows;\nDROP TABLE flows",
+    "SELECT 1 ;; DROP TABLE flows",
+    "SELECT dictGetUInt64('d', 'a', toUInt64(1))",
+    "SELECT dictGetOrNull('d', 'a', toUInt64(1))",
+    "SELECT dictGetDescendants('d', toUInt64(1))",
+    "DESCRIBE TABLE file('/etc/passwd', 'TSV', 'a String')",
+    "DESCRIBE (SELECT * FROM file('/etc/passwd'))",
+    "SELECT * FROM system.users AS u JOIN flows AS f ON 1",
+    "SELECT * FROM (SELECT * FROM system.grants)",
+    "SELECT * FROM flows WHERE INFO IN (SELECT name FROM system.users)",
+    "SELECT * FROM s3Cluster('c', 'http://127.0.0.1:9/b', 'CSV', 'a UInt8')",
+    "SELECT * FROM hdfsCluster('c', 'hdfs://127.0.0.1:9/x', 'TSV')",
+    "SELECT * FROM azureBlobStorageCluster('c', 'DefaultEndpointsProtocol=http', 'c', 'b')",
+    "SELECT * FROM postgresql('127.0.0.1:5432', 'db', 't', 'u', 'p') AS p JOIN flows AS f ON 1",
+]
+
 HOSTILE_SQL: list[str] = (
     [f"SELECT * FROM {tf}" for tf in _TABLE_FUNCTIONS]
     + [f"SELECT count() FROM flows WHERE FLOW_ID IN (SELECT * FROM {tf})" for tf in _TABLE_FUNCTIONS[:16]]
     + _STATEMENTS
     + _TRICKS
+    + _MORE
 )
 
 ALLOWED_SQL: list[str] = [

@@ -112,6 +112,11 @@ def _function_name(node: Any) -> str:
     return ""
 
 
+def _is_denied(name: str) -> bool:
+    """Denied by name, or a dictionary/join-table lookup of any flavour (dictGetString, dictGetOrNull, ...)."""
+    return name in DENIED_FUNCTIONS or name.startswith(("dict", "joinget"))
+
+
 class SqlGuard:
     """Checks assistant SQL against an allow-list of statement kinds, databases and table functions."""
 
@@ -146,6 +151,8 @@ class SqlGuard:
         if isinstance(statement, exp.Command):
             return self._check_command(statement, text)
         if isinstance(statement, exp.Describe):
+            if not isinstance(statement.this, exp.Table) or not isinstance(statement.this.this, exp.Identifier):
+                raise _refuse("DESCRIBE takes a plain table name, e.g. DESCRIBE flows")
             self._check_tables(statement, set())
             return CheckedSql(statement.sql(dialect="clickhouse"), "describe")
         if not isinstance(statement, exp.Query):
@@ -167,7 +174,7 @@ class SqlGuard:
                 raise _refuse("SETTINGS and FORMAT clauses are not allowed (limits are set by the service)")
             if isinstance(node, exp.Into):
                 raise _refuse("INTO OUTFILE / INTO TABLE is not allowed")
-            if isinstance(node, (exp.Anonymous, exp.Func)) and _function_name(node) in DENIED_FUNCTIONS:
+            if isinstance(node, (exp.Anonymous, exp.Func)) and _is_denied(_function_name(node)):
                 raise _refuse(f"function {_function_name(node)}() reaches files, networks, dictionaries or servers")
         self._check_tables(query, ctes)
 
