@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +11,7 @@ from netscope_common.errors import InvalidArgument
 from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.filters import DST_IP_SQL, L4_SQL, SRC_IP_SQL, CompiledFilter, country_sql
+from netscope_flows.page_tokens import open_token, seal
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -38,33 +35,16 @@ COLUMNS = (
 )
 
 
-def _fingerprint(request: flows_pb2.SearchFlowsRequest) -> str:
-    return hashlib.sha256(request.filter.SerializeToString(deterministic=True) + bytes([request.sort])).hexdigest()[:16]
-
-
 def encode_token(request: flows_pb2.SearchFlowsRequest, offset: int) -> str:
     """Opaque token for the page starting at `offset` of this exact search."""
-    raw = json.dumps({"o": offset, "f": _fingerprint(request)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return seal(request, {"o": offset})
 
 
 def decode_token(request: flows_pb2.SearchFlowsRequest) -> int:
     """Offset of the requested page (0 without a token); refuses tokens of another search."""
     if not request.page_token:
         return 0
-    try:
-        padded = request.page_token + "=" * (-len(request.page_token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        offset, fingerprint = int(data["o"]), str(data["f"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidArgument(
-            "page_token is not a token this service issued; pass next_page_token unchanged", field="page_token"
-        ) from None
-    if fingerprint != _fingerprint(request):
-        raise InvalidArgument(
-            "page_token belongs to a search with another filter or sort; repeat the same filter and sort",
-            field="page_token",
-        )
+    offset = open_token(request, lambda data: int(data["o"]))
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidArgument(f"page_token offset out of range (at most {MAX_OFFSET})", field="page_token")
     return offset

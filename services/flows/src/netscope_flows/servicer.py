@@ -12,7 +12,6 @@ import grpc
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope_common.errors import InvalidArgument, NotFound
-from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window, to_timestamp
 from netscope_common.values import to_row
 from netscope_flows import analysis, chart, search, stats, timeseries
@@ -20,6 +19,7 @@ from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
 from netscope_flows.ingest import Ingestor
+from netscope_flows.protocols import list_protocols
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
@@ -179,14 +179,7 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def ListProtocols(
         self, request: flows_pb2.ListProtocolsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.ListProtocolsResponse:
-        needle = request.name_contains.strip().lower()
-        return flows_pb2.ListProtocolsResponse(
-            protocols=[
-                flows_pb2.ProtocolInfo(id=key, name=name, category_id=category)
-                for key, (name, category) in sorted(L7_PROTOCOLS.items())
-                if needle in name.lower()
-            ]
-        )
+        return list_protocols(request.name_contains)
 
     async def _device_stats(self, request: flows_pb2.DeviceStatsRequest) -> flows_pb2.DeviceStatsResponse:
         flt = compile_filter(request.filter)

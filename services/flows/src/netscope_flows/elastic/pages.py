@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +9,7 @@ from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.elastic.query import not_in_ecs
+from netscope_flows.page_tokens import open_token, seal
 
 S = flows_pb2.FlowSort
 _SORTS: dict[int, list[dict[str, str]]] = {
@@ -23,10 +20,6 @@ _SORTS: dict[int, list[dict[str, str]]] = {
     S.FLOW_SORT_PACKETS: [{"network.packets": "desc"}, {"flow.id": "desc"}],
     S.FLOW_SORT_DURATION: [{"event.duration": "desc"}, {"flow.id": "desc"}],
 }
-
-
-def _fingerprint(request: flows_pb2.SearchFlowsRequest) -> str:
-    return hashlib.sha256(request.filter.SerializeToString(deterministic=True) + bytes([request.sort])).hexdigest()[:16]
 
 
 def sort_of(request: flows_pb2.SearchFlowsRequest) -> list[dict[str, str]]:
@@ -40,30 +33,21 @@ def sort_of(request: flows_pb2.SearchFlowsRequest) -> list[dict[str, str]]:
 
 def encode_token(request: flows_pb2.SearchFlowsRequest, after: list[Any]) -> str:
     """Opaque token for the page after the hit whose sort values are `after`."""
-    raw = json.dumps({"a": after, "f": _fingerprint(request)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return seal(request, {"a": after})
+
+
+def _sort_values(data: dict[str, Any]) -> list[Any]:
+    after = list(data["a"])
+    if len(after) != 2 or not all(isinstance(v, int | float | str) for v in after):
+        raise ValueError("bad sort values")
+    return after
 
 
 def decode_token(request: flows_pb2.SearchFlowsRequest) -> list[Any] | None:
     """The search_after values of the requested page (None for the first); refuses tokens of another search."""
     if not request.page_token:
         return None
-    try:
-        padded = request.page_token + "=" * (-len(request.page_token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        after, fingerprint = list(data["a"]), str(data["f"])
-        if len(after) != 2 or not all(isinstance(v, int | float | str) for v in after):
-            raise ValueError("bad sort values")
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidArgument(
-            "page_token is not a token this service issued; pass next_page_token unchanged", field="page_token"
-        ) from None
-    if fingerprint != _fingerprint(request):
-        raise InvalidArgument(
-            "page_token belongs to a search with another filter or sort; repeat the same filter and sort",
-            field="page_token",
-        )
-    return after
+    return open_token(request, _sort_values)
 
 
 def _time(text: str | None) -> Any:

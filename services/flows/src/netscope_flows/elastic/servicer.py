@@ -9,11 +9,11 @@ import grpc
 
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope_common.errors import FailedPrecondition, InvalidArgument
-from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_flows import chart
 from netscope_flows.elastic.anomalies import find_anomalies
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.elastic.investigate import investigate_host
+from netscope_flows.protocols import list_protocols
 from netscope_flows.settings import FlowsSettings
 
 MAX_STREAM_PAGES = 100
@@ -85,14 +85,7 @@ class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def ListProtocols(
         self, request: flows_pb2.ListProtocolsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.ListProtocolsResponse:
-        needle = request.name_contains.strip().lower()
-        return flows_pb2.ListProtocolsResponse(
-            protocols=[
-                flows_pb2.ProtocolInfo(id=key, name=name, category_id=category)
-                for key, (name, category) in sorted(L7_PROTOCOLS.items())
-                if needle in name.lower()
-            ]
-        )
+        return list_protocols(request.name_contains)
 
     async def FlowDeviceStats(
         self, request: flows_pb2.DeviceStatsRequest, context: grpc.aio.ServicerContext
