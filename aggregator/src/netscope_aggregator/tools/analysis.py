@@ -1,7 +1,7 @@
 """Analysis tools (seed 003) and cross-domain investigations that fan out to several services at once."""
 
 import ipaddress
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -18,7 +18,7 @@ from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.fanout import FanOut, gather_parts
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.history import Hours, flow_filter
-from netscope_common.timeutil import make_window
+from netscope_common.timeutil import last
 
 AnomalyName = Literal[
     "horizontal_scan",
@@ -129,8 +129,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     ) -> dict[str, Any]:
         """Everything about one host at once: live state, history, findings and alerts."""
         address = _ip(ip)
-        end = datetime.now(UTC)
-        window = make_window(end - timedelta(hours=hours), end)
+        window = last(timedelta(hours=hours))
         alerts_request = alerts_pb2.ListAlertsRequest(window=window, entity_value=address)
         alerts_request.page.page_size = 20
         fan = await gather_parts(
@@ -164,8 +163,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     ) -> dict[str, Any]:
         """What a device is: MAC and vendor, names, country, first/last seen, usual services and alerts."""
         address = _ip(ip)
-        end = datetime.now(UTC)
-        window = make_window(end - timedelta(hours=hours), end)
+        window = last(timedelta(hours=hours))
         stats = alerts_pb2.AlertStatsRequest(window=window, entity_value=address, top_n=5)
         fan = await gather_parts(
             {
@@ -191,7 +189,6 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
 
     async def network_health(ctx: Context, threshold_percent: Threshold = 80) -> dict[str, Any]:
         """One look at the network: devices down, busy interfaces, alert counts, collector loss."""
-        end = datetime.now(UTC)
         fan = await gather_parts(
             {
                 "devices": call(ctx, "snmp", "ListDevices", snmp_pb2.ListDevicesRequest(limit=200)),
@@ -205,7 +202,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                     ctx,
                     "alerts",
                     "AlertStats",
-                    alerts_pb2.AlertStatsRequest(window=make_window(end - timedelta(hours=24), end), top_n=5),
+                    alerts_pb2.AlertStatsRequest(window=last(timedelta(hours=24)), top_n=5),
                 ),
                 "collector": call(ctx, "live", "CollectorStats", live_pb2.CollectorStatsRequest()),
             },

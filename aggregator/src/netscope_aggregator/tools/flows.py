@@ -58,6 +58,21 @@ class TableDescription(BaseModel):
     columns: list[ColumnInfo]
 
 
+def query_answer(reply: flows_pb2.QueryResponse) -> QueryAnswer:
+    """A Query reply as the tools answer it."""
+    table = reply.table
+    return QueryAnswer(
+        columns=[c.name for c in table.columns],
+        types=[c.type for c in table.columns],
+        rows=[[value_to_python(v) for v in r.values] for r in table.rows],
+        row_count=len(table.rows),
+        truncated=table.truncated,
+        truncated_reason=table.truncated_reason,
+        executed_sql=reply.executed_sql,
+        elapsed_ms=round(table.elapsed_seconds * 1000, 2),
+    )
+
+
 def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
     """Add the flow database tools."""
 
@@ -68,17 +83,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             flows_pb2.QueryRequest(sql=sql, max_rows=max_rows),
             principal=principal_of(ctx).name,
         )
-        table = reply.table
-        return QueryAnswer(
-            columns=[c.name for c in table.columns],
-            types=[c.type for c in table.columns],
-            rows=[[value_to_python(v) for v in r.values] for r in table.rows],
-            row_count=len(table.rows),
-            truncated=table.truncated,
-            truncated_reason=table.truncated_reason,
-            executed_sql=reply.executed_sql,
-            elapsed_ms=round(table.elapsed_seconds * 1000, 2),
-        )
+        return query_answer(reply)
 
     async def query_ntopng_database(query: str, ctx: Context, max_rows: MaxRows = 200) -> QueryAnswer:
         return await run_query(query, max_rows, ctx)

@@ -1,6 +1,6 @@
 """Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols, exporter stats."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, Image
@@ -10,8 +10,9 @@ from netscope.flows.v1 import flows_pb2
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
 from netscope_aggregator.confirmations import Confirmations
-from netscope_aggregator.render import human_bytes, to_plain, value_to_python
-from netscope_common.timeutil import make_window
+from netscope_aggregator.render import human_bytes, to_plain
+from netscope_aggregator.tools.flows import QueryAnswer, query_answer
+from netscope_common.timeutil import last
 
 Hours = Annotated[float, Field(gt=0, le=24 * 731, description="look back this many hours from now")]
 Ip = Annotated[str, Field(max_length=64, description="IPv4/IPv6 address or CIDR")]
@@ -31,11 +32,6 @@ MetricName = Literal["bytes", "packets", "flows", "score"]
 SortName = Literal["newest", "oldest", "bytes", "packets", "score", "duration"]
 
 
-def _window_hours(hours: float) -> Any:
-    end = datetime.now(UTC)
-    return make_window(end - timedelta(hours=hours), end)
-
-
 def flow_filter(
     hours: float,
     *,
@@ -52,7 +48,7 @@ def flow_filter(
 ) -> flows_pb2.FlowFilter:
     """A FlowFilter over the last `hours` with the given conditions."""
     flt = flows_pb2.FlowFilter(
-        window=_window_hours(hours),
+        window=last(timedelta(hours=hours)),
         src_ip=src_ip,
         dst_ip=dst_ip,
         host=host,
@@ -127,7 +123,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         locality: Literal["any", "local", "remote"] = "any",
     ) -> dict[str, Any]:
         request = flows_pb2.TopKRequest(
-            window=_window_hours(hours),
+            window=last(timedelta(hours=hours)),
             dimension=_enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", dimension),
             metric=_enum(flows_pb2.Metric, "METRIC", metric),
             k=k,
@@ -149,7 +145,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         begin_time_clause: Annotated[str, Field(max_length=200, description="SQL time, e.g. now() - 3600")] = "",
         end_time_clause: Annotated[str, Field(max_length=200)] = "",
         maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
-    ) -> dict[str, Any]:
+    ) -> QueryAnswer:
         """mcp-ntopng's top-k over SQL fragments; the composed statement goes through the SQL guard."""
         keys = select_keys_clause.strip()
         values = ", ".join(f"sum({v.strip()}) AS {v.strip()}" for v in select_values_clause.split(",") if v.strip())
@@ -160,7 +156,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"ORDER BY {first_value} DESC LIMIT {maxhits_clause}"
         )
         reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
-        return _table(reply)
+        return query_answer(reply)
 
     async def query_ntopng_flows_data(
         ctx: Context,
@@ -171,7 +167,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         begin_time_clause: Annotated[str, Field(max_length=200)] = "",
         end_time_clause: Annotated[str, Field(max_length=200)] = "",
         maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
-    ) -> dict[str, Any]:
+    ) -> QueryAnswer:
         """mcp-ntopng's flows query over SQL fragments; the composed statement goes through the SQL guard."""
         sql = f"SELECT {select_clause} FROM flows{_where(where_clause, begin_time_clause, end_time_clause)}"
         if group_by_clause.strip():
@@ -180,7 +176,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             sql += f" ORDER BY {order_by_clause}"
         sql += f" LIMIT {maxhits_clause}"
         reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
-        return _table(reply)
+        return query_answer(reply)
 
     async def get_flow_time_series(
         ctx: Context,
@@ -225,7 +221,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         else:
             request.top_k.CopyFrom(
                 flows_pb2.TopKRequest(
-                    window=_window_hours(hours),
+                    window=last(timedelta(hours=hours)),
                     dimension=_enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", dimension),
                     metric=_enum(flows_pb2.Metric, "METRIC", metric),
                     k=k,
@@ -315,13 +311,3 @@ def _where(where_clause: str, begin_time_clause: str, end_time_clause: str) -> s
         if c
     ]
     return f" WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
-
-
-def _table(reply: flows_pb2.QueryResponse) -> dict[str, Any]:
-    table = reply.table
-    return {
-        "columns": [c.name for c in table.columns],
-        "rows": [[value_to_python(v) for v in row.values] for row in table.rows],
-        "truncated": table.truncated,
-        "executed_sql": reply.executed_sql,
-    }

@@ -1,6 +1,6 @@
 """Policy tools (ntopng's create_ai_policy as structured rules with a dry-run preview) and expected servers."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context
@@ -14,7 +14,7 @@ from netscope_aggregator.catalog import NetscopeMCP, principal_of
 from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
 from netscope_aggregator.render import to_plain
 from netscope_aggregator.tools.alerts import WriteAnswer
-from netscope_common.timeutil import make_window
+from netscope_common.timeutil import last
 
 Cidrs = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50, description="IPs or CIDRs")]
 
@@ -100,10 +100,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         preview = f"create policy {name!r} ({rule})"
         if not confirm_id:  # the dry run over history is the preview, in both confirmation styles
-            end = datetime.now(UTC)
-            dry = alerts_pb2.DryRunPolicyRequest(
-                spec=spec, window=make_window(end - timedelta(hours=lookback_hours), end), limit=10
-            )
+            dry = alerts_pb2.DryRunPolicyRequest(spec=spec, window=last(timedelta(hours=lookback_hours)), limit=10)
             reply = await backends.call("alerts", backends.stubs.alerts.DryRunPolicy, dry, principal=principal)
             would = [f"{f.entity_value}: {f.description}" for f in reply.findings]
             preview = (

@@ -27,6 +27,12 @@ def make_window(start: datetime, end: datetime) -> common_pb2.TimeWindow:
     return common_pb2.TimeWindow(start=to_timestamp(start), end=to_timestamp(end))
 
 
+def last(span: timedelta, now: datetime | None = None) -> common_pb2.TimeWindow:
+    """The window [now - span, now)."""
+    end = now or datetime.now(UTC)
+    return make_window(end - span, end)
+
+
 def resolve_window(
     window: common_pb2.TimeWindow,
     *,
