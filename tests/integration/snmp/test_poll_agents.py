@@ -141,3 +141,26 @@ async def test_no_such_object_gives_partial_data_with_note(poller: Poller, snmps
     assert "net-snmp ss_cpu_idle (1.3.6.1.4.1.2021.11.11.0) is missing" in result.notes
     assert "CPU and memory unknown: neither HOST-RESOURCES nor profile net-snmp" in result.notes
     assert "sys_object_id (1.3.6.1.2.1.1.2.0) is missing on the agent" in result.notes
+
+
+@pytest.mark.parametrize("community", ["public", "recorded/linux-full-walk", "garbage"])
+async def test_native_v2c_codec_reads_what_pysnmp_reads(
+    snmpd_agent: LabAgent, snmpsim_agent: LabAgent, community: str
+) -> None:
+    port = snmpd_agent.port if community == "public" else snmpsim_agent.port
+    dev = parse_device(device("same", port, community=community))
+    native, reference = SnmpClient(), SnmpClient(native_v2c=False)
+    try:
+        fast = await Poller(native).poll(dev)
+        slow = await Poller(reference).poll(dev)
+    finally:
+        native.close()
+        reference.close()
+    assert fast.status is slow.status is Reachability.UP
+    assert (fast.sys_name, fast.sys_object_id, fast.requests) == (slow.sys_name, slow.sys_object_id, slow.requests)
+    assert fast.notes == slow.notes
+    static = [(i.index, i.name, i.alias, i.if_type, i.speed_bps, i.counter_bits) for i in fast.interfaces]
+    assert static == [(i.index, i.name, i.alias, i.if_type, i.speed_bps, i.counter_bits) for i in slow.interfaces]
+    assert [(s.descr, s.kind, s.size_bytes) for s in fast.storage] == [
+        (s.descr, s.kind, s.size_bytes) for s in slow.storage
+    ]

@@ -24,7 +24,7 @@ from netscope_snmp.transport import SnmpClient
 def build_spec(settings: SnmpSettings) -> ServiceSpec:
     """Wire inventory, poller, state and servicer into a kit ServiceSpec."""
     inventory = Inventory(settings.inventory_path, settings.state_path)
-    client = SnmpClient(max_repetitions=settings.max_repetitions)
+    client = SnmpClient(max_repetitions=settings.max_repetitions, native_v2c=settings.v2c_codec == "native")
     poller = Poller(client, settings.concurrency, settings.timeout_seconds, settings.retries)
     thresholds = Thresholds(
         utilization_percent=settings.utilization_threshold_percent,

@@ -5,47 +5,38 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-from pysnmp.proto import rfc1902
 
 from netscope_snmp import oids
+from netscope_snmp.ber import Missing, Value, oid_str, type_name
 from netscope_snmp.inventory import DeviceConfig
 from netscope_snmp.profiles import find_profile
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
-from netscope_snmp.transport import MISSING_TYPES, Oid, SnmpClient, SnmpFailure, Timing, WalkResult
+from netscope_snmp.transport import Oid, SnmpClient, SnmpFailure, Timing, WalkResult
 
 _WALK_COLUMNS: dict[str, str] = {
     **{f"if.{k}": v for k, v in oids.INTERFACE_COLUMNS.items()},
     "hr.cpu": oids.HR_PROCESSOR_LOAD,
     **{f"st.{k}": v for k, v in oids.STORAGE_COLUMNS.items()},
 }
-_NUMERIC = (
-    rfc1902.Integer32,
-    rfc1902.Integer,
-    rfc1902.Counter32,
-    rfc1902.Counter64,
-    rfc1902.Gauge32,
-    rfc1902.TimeTicks,
-)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, rfc1902.OctetString):
-        raw = bytes(value)
+def _text(value: Value) -> str:
+    if isinstance(value, bytes):
         try:
-            return raw.decode("utf-8")
+            return value.decode("utf-8")
         except UnicodeDecodeError:
-            return raw.decode("latin-1")
-    return value.prettyPrint() if value is not None else ""
+            return value.decode("latin-1")
+    if isinstance(value, tuple):
+        return oid_str(value)
+    return "" if value is None or isinstance(value, Missing) else str(value)
 
 
-def _number(value: Any, what: str, notes: list[str]) -> int | None:
+def _number(value: Value, what: str, notes: list[str]) -> int | None:
     if value is None:
         return None
-    if isinstance(value, _NUMERIC):
-        return int(value)
-    kind = "missing" if isinstance(value, MISSING_TYPES) else f"not a number ({type(value).__name__})"
+    if isinstance(value, int):
+        return value
+    kind = "missing" if isinstance(value, Missing) else f"not a number ({type_name(value)})"
     notes.append(f"{what} is {kind}")
     return None
 
@@ -61,7 +52,7 @@ class _Parser:
         self.walk = walk
         self.notes: list[str] = []
 
-    def col(self, name: str) -> dict[Oid, Any]:
+    def col(self, name: str) -> dict[Oid, Value]:
         return self.walk.columns.get(name, {})
 
     def interfaces(self) -> list[InterfaceSample]:
@@ -76,7 +67,7 @@ class _Parser:
     def _interface(self, index: int) -> InterfaceSample:
         key = (index,)
 
-        def raw(name: str) -> Any:
+        def raw(name: str) -> Value:
             return self.col(f"if.{name}").get(key)
 
         def num(name: str) -> int | None:
@@ -121,7 +112,7 @@ class _Parser:
             size = _number(self.col("st.size").get(suffix), f"{where} size", self.notes)
             used = _number(self.col("st.used").get(suffix), f"{where} used", self.notes)
             kind_oid = self.col("st.type").get(suffix)
-            kind_text = kind_oid.prettyPrint() if kind_oid is not None else ""
+            kind_text = oid_str(kind_oid) if isinstance(kind_oid, tuple) else ""
             kind = {oids.HR_STORAGE_RAM: "ram", oids.HR_STORAGE_FIXED_DISK: "disk"}.get(kind_text, "other")
             if units is None or size is None or used is None or _index(suffix) is None:
                 continue
@@ -185,7 +176,7 @@ class Poller:
         s = walk.scalars
         result = PollResult(device.id, Reachability.UP, requests=walk.requests)
         result.sys_descr = _text(s.get("sys_descr"))
-        result.sys_object_id = s["sys_object_id"].prettyPrint() if "sys_object_id" in s else ""
+        result.sys_object_id = _text(s.get("sys_object_id"))
         result.sys_name = _text(s.get("sys_name"))
         result.sys_contact = _text(s.get("sys_contact"))
         result.sys_location = _text(s.get("sys_location"))
@@ -221,7 +212,7 @@ class Poller:
             result.notes.append(f"{' and '.join(still)} unknown: neither HOST-RESOURCES nor profile {profile.name}")
 
 
-def _profile_values(names: Mapping[str, str], answer: Mapping[str, Any], profile: str, notes: list[str]) -> dict:
+def _profile_values(names: Mapping[str, str], answer: Mapping[str, Value], profile: str, notes: list[str]) -> dict:
     values: dict[str, int] = {}
     for name, oid in names.items():
         number = _number(answer.get(oid), f"{profile} {name} ({oid})", notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -22,6 +23,9 @@ class SnmpSettings(ServiceSettings):
     timeout_seconds: float = Field(2.0, gt=0, le=60, description="per-request timeout (device may override)")
     retries: int = Field(1, ge=0, le=5, description="per-request retries (device may override)")
     max_repetitions: int = Field(25, ge=1, le=200, description="GETBULK max-repetitions")
+    v2c_codec: Literal["native", "pysnmp"] = Field(
+        "native", description="v2c requests through the native BER codec (fast) or through pysnmp (v3 always)"
+    )
     history_points: int = Field(360, ge=1, le=100_000, description="history points kept per interface")
     shard_index: int = Field(0, ge=0, description="this replica's shard (e.g. the StatefulSet ordinal)")
     shard_count: int = Field(1, ge=1, le=1024, description="number of replicas sharing the inventory")
