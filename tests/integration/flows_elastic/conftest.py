@@ -7,6 +7,7 @@ Elasticsearch is played by osmem-server (an in-memory OpenSearch-compatible serv
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from netscope_flows.settings import FlowsSettings
 from netscope_scenario.model import Flow
 from netscope_scenario.output import generate
 from netscope_scenario.world import World
+from tests.integration.flows.conftest import capacities
 from tests.integration.flows_elastic.world import small_world
 from tests.support.processes import NETSCOPE, Process, free_port, running, wait_grpc_serving
 
@@ -75,7 +77,12 @@ def es_url(tmp_path_factory: pytest.TempPathFactory, world: World, flows: list[F
 
 def _serve(name: str, env: dict[str, str], root: Path) -> Iterator[FlowsService]:
     port = free_port()
-    env = {**env, "NETSCOPE_FLOWS_PORT": str(port), "NETSCOPE_FLOWS_LOG_FORMAT": "console"}
+    env = {
+        **env,
+        "NETSCOPE_FLOWS_PORT": str(port),
+        "NETSCOPE_FLOWS_LOG_FORMAT": "console",
+        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(capacities(small_world())),
+    }
     with running(f"flows-{name}", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
         target = f"127.0.0.1:{port}"
         wait_grpc_serving(target, SERVICE, timeout=60, process=process)
@@ -109,4 +116,32 @@ def service(request: pytest.FixtureRequest) -> FlowsService:
     """Each backend in turn: the same test, the same expectations."""
     fixture = "chdb_service" if request.param == "chdb" else "elastic_service"
     found: FlowsService = request.getfixturevalue(fixture)
+    return found
+
+
+@pytest.fixture(scope="session")
+def elastic_ingest_service(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator[FlowsService]:
+    """An Elasticsearch-backed service on the same cluster, reading and writing its own (empty) indices."""
+    env = {
+        "NETSCOPE_FLOWS_BACKEND": "elasticsearch",
+        "NETSCOPE_FLOWS_ES_URL": es_url,
+        "NETSCOPE_FLOWS_ES_FLAVOR": "opensearch",
+        "NETSCOPE_FLOWS_ES_INDEX": "ingested-netflow-*",
+        "NETSCOPE_FLOWS_ES_REQUEST_TIMEOUT_SECONDS": "30",
+    }
+    yield from _serve("elasticsearch-ingest", env, tmp_path_factory.mktemp("flows-es-ingest"))
+
+
+@pytest.fixture(scope="session")
+def chdb_ingest_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowsService]:
+    """A chdb-backed service on an empty store."""
+    root = tmp_path_factory.mktemp("flows-chdb-ingest")
+    env = {"NETSCOPE_FLOWS_DSN": f"chdb://{root / 'db'}", "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20"}
+    yield from _serve("chdb-ingest", env, root)
+
+
+@pytest.fixture(params=BACKENDS, scope="session")
+def ingest_service(request: pytest.FixtureRequest) -> FlowsService:
+    """Each backend in turn, starting empty, for IngestFlows."""
+    found: FlowsService = request.getfixturevalue(f"{request.param}_ingest_service")
     return found

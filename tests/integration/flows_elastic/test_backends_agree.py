@@ -11,7 +11,7 @@ import pytest
 from netscope.flows.v1 import flows_pb2
 from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import make_window
-from netscope_scenario.model import Flow
+from netscope_scenario.model import Flow, Incident
 from netscope_scenario.world import World
 from tests.integration.flows_elastic.conftest import FlowsService
 
@@ -255,6 +255,8 @@ def test_analyze_traffic_totals_and_rankings(service: FlowsService, world: World
         ("horizontal_scan", K.ANOMALY_KIND_HORIZONTAL_SCAN),
         ("vertical_scan", K.ANOMALY_KIND_VERTICAL_SCAN),
         ("exfiltration", K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION),
+        ("beaconing", K.ANOMALY_KIND_BEACONING),
+        ("bandwidth_hog", K.ANOMALY_KIND_TRAFFIC_SPIKE),
     ],
 )
 def test_incidents_are_found_with_evidence(service: FlowsService, world: World, incident: str, kind: int) -> None:
@@ -263,13 +265,79 @@ def test_incidents_are_found_with_evidence(service: FlowsService, world: World, 
         flows_pb2.FindAnomaliesRequest(filter=whole(world), kinds=[kind]),  # type: ignore[list-item]
         timeout=60,
     )
-    matches = [f for f in answer.findings if f.kind == kind and set(f.hosts) & set(truth.hosts)]
+    matches = [f for f in answer.findings if f.kind == kind and set(f.hosts) & set(truth.hosts) and overlaps(f, truth)]
     assert matches, [(K.Name(f.kind), f.title) for f in answer.findings]
     best = matches[0]
-    assert best.score >= 50 and best.title and best.evidence and best.flows
+    assert best.score >= 50 and best.title and best.evidence and (best.flows or best.bytes)
     assert best.sample_flows and all(s.src_ip in truth.hosts for s in best.sample_flows)
-    if truth.peers and kind != K.ANOMALY_KIND_HORIZONTAL_SCAN:
+    if truth.peers and kind not in (K.ANOMALY_KIND_HORIZONTAL_SCAN, K.ANOMALY_KIND_TRAFFIC_SPIKE):
         assert set(best.peers) & set(truth.peers)
+    if kind == K.ANOMALY_KIND_BEACONING:
+        assert best.flows == truth.details["beacons"]
+        assert {e.name for e in best.evidence} == {"period_seconds", "jitter_seconds", "avg_bytes_per_flow"}
+
+
+def overlaps(finding: flows_pb2.Finding, incident: Incident) -> bool:
+    return finding.start.ToDatetime() < incident.end.replace(tzinfo=None) and finding.end.ToDatetime() > (
+        incident.start.replace(tzinfo=None)
+    )
+
+
+def test_link_saturation_is_a_bottleneck(service: FlowsService, world: World) -> None:
+    incident = world.incident("link_saturation")
+    answer = service.stub.DetectBottlenecks(flows_pb2.DetectBottlenecksRequest(filter=whole(world)), timeout=60)
+    assert answer.threshold_percent == 70 and answer.bucket_seconds == 60
+    exporters = {e.device_id: e.address for e in world.exporters}
+    (top,) = [b for b in answer.bottlenecks if b.score >= 50]
+    expected = incident.interfaces[0]
+    assert (top.exporter, top.if_index, top.direction) == (
+        exporters[str(expected["device"])],
+        expected["if_index"],
+        expected["direction"],
+    )
+    assert top.speed_bps == incident.details["speed_bps"] and top.peak_percent >= 90
+    assert top.first_over.ToDatetime() >= incident.start.replace(tzinfo=None)
+    assert top.top_pairs[0].key.startswith(incident.hosts[0] + " -> ")
+    assert set(incident.peers) & {p.key.split(" -> ")[1] for p in top.top_pairs}
+
+
+def test_bottleneck_arguments_get_the_same_messages(service: FlowsService, world: World) -> None:
+    for request, needle in [
+        (
+            flows_pb2.DetectBottlenecksRequest(filter=whole(world), threshold_percent=150),
+            "threshold_percent must be above 0 and at most 100 (0 means 70); got 150",
+        ),
+        (flows_pb2.DetectBottlenecksRequest(bucket_seconds=1), "bucket_seconds must be 10-3600 (0 means 60); got 1"),
+        (
+            flows_pb2.DetectBottlenecksRequest(capacities=[flows_pb2.InterfaceCapacity(exporter="x", if_index=1)]),
+            "capacities[0].exporter must be an IPv4 address; got 'x'",
+        ),
+    ]:
+        with pytest.raises(grpc.RpcError) as exc:
+            service.stub.DetectBottlenecks(request)
+        assert needle in invalid(exc)
+
+
+def test_recommendations_cover_findings_and_bottlenecks(service: FlowsService, world: World) -> None:
+    answer = service.stub.Recommendations(
+        flows_pb2.RecommendationsRequest(filter=whole(world), max_items=50), timeout=120
+    )
+    sources = {r.source for r in answer.recommendations}
+    assert {
+        "BOTTLENECK",
+        "ANOMALY_KIND_BEACONING",
+        "ANOMALY_KIND_OFF_HOURS_EXFILTRATION",
+        "ANOMALY_KIND_HORIZONTAL_SCAN",
+        "ANOMALY_KIND_TRAFFIC_SPIKE",
+    } <= sources
+    assert all(
+        r.action and r.title and r.evidence and r.evidence_filter.window.end.seconds for r in answer.recommendations
+    )
+    scores = [r.score for r in answer.recommendations]
+    assert scores == sorted(scores, reverse=True)
+    bottleneck = next(r for r in answer.recommendations if r.source == "BOTTLENECK")
+    saturated = world.incident("link_saturation").hosts[0]
+    assert saturated in bottleneck.evidence[1].value and "Add capacity" in bottleneck.action
 
 
 def test_investigate_the_exfiltrating_host(service: FlowsService, world: World, flows: list[Flow]) -> None:

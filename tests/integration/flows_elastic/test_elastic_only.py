@@ -55,30 +55,27 @@ def test_ntopng_only_fields_are_refused_with_the_reason(elastic_service: FlowsSe
     assert "METRIC_SCORE" not in precondition(
         lambda: stub.TopK(flows_pb2.TopKRequest(window=window, metric=flows_pb2.METRIC_SCORE))
     )
-    kinds = [flows_pb2.ANOMALY_KIND_BEACONING, flows_pb2.ANOMALY_KIND_VERTICAL_SCAN]
-    message = precondition(lambda: stub.FindAnomalies(flows_pb2.FindAnomaliesRequest(kinds=kinds)))
-    assert "detects ANOMALY_KIND_HORIZONTAL_SCAN, ANOMALY_KIND_VERTICAL_SCAN, ANOMALY_KIND_OFF_HOURS_EXFILTRATION" in (
-        message
-    )
-    assert "ANOMALY_KIND_BEACONING need the ClickHouse backend" in message
     host_locality = flows_pb2.TopKRequest(
         window=window, dimension=flows_pb2.TOP_K_DIMENSION_HOST, locality=flows_pb2.LOCALITY_LOCAL
     )
     assert "rank SRC_IP or DST_IP with a locality instead" in precondition(lambda: stub.TopK(host_locality))
-    assert "IngestFlows" in precondition(lambda: stub.IngestFlows(iter([flows_pb2.IngestFlowsRequest()])))
 
 
-def test_all_supported_detectors_run_by_default(elastic_service: FlowsService, world: World) -> None:
+def test_all_detectors_run_by_default(elastic_service: FlowsService, world: World) -> None:
     answer = elastic_service.stub.FindAnomalies(
         flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=make_window(world.start, world.end))),
         timeout=60,
     )
     kinds = {f.kind for f in answer.findings}
-    assert kinds == {
+    assert kinds >= {
         flows_pb2.ANOMALY_KIND_HORIZONTAL_SCAN,
         flows_pb2.ANOMALY_KIND_VERTICAL_SCAN,
         flows_pb2.ANOMALY_KIND_OFF_HOURS_EXFILTRATION,
+        flows_pb2.ANOMALY_KIND_BEACONING,
+        flows_pb2.ANOMALY_KIND_TRAFFIC_SPIKE,
     }
+    # Filebeat's NetFlow documents carry no DNS names: the DGA detector runs and finds nothing on them.
+    assert flows_pb2.ANOMALY_KIND_DGA_DOMAINS not in kinds
 
 
 def test_chart_from_elasticsearch(elastic_service: FlowsService, world: World) -> None:

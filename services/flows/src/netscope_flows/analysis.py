@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.anomalies import find_anomalies
-from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, compile_filter, country_sql
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
@@ -130,15 +130,19 @@ async def investigate_host(
     )
 
 
+FindAnomalies = Callable[[flows_pb2.FindAnomaliesRequest], Awaitable[flows_pb2.FindAnomaliesResponse]]
+DetectBottlenecks = Callable[[flows_pb2.DetectBottlenecksRequest], Awaitable[flows_pb2.DetectBottlenecksResponse]]
+
+
 async def recommendations(
-    store: ClickHouseStore, settings: FlowsSettings, request: flows_pb2.RecommendationsRequest
+    find: FindAnomalies, bottlenecks: DetectBottlenecks, request: flows_pb2.RecommendationsRequest
 ) -> flows_pb2.RecommendationsResponse:
-    """Advice from every finding and bottleneck, best-supported first."""
+    """Advice from every finding and bottleneck of a backend's detectors, best-supported first."""
     if request.max_items > 100:
         raise InvalidArgument(
             f"max_items must be between 1 and 100 (0 means 20); got {request.max_items}", field="max_items"
         )
-    anomalies = await find_anomalies(store, settings, flows_pb2.FindAnomaliesRequest(filter=request.filter))
+    anomalies = await find(flows_pb2.FindAnomaliesRequest(filter=request.filter))
     items = [
         flows_pb2.Recommendation(
             title=f.title,
@@ -150,8 +154,8 @@ async def recommendations(
         )
         for f in anomalies.findings
     ]
-    bottlenecks = await detect_bottlenecks(store, settings, flows_pb2.DetectBottlenecksRequest(filter=request.filter))
-    for b in bottlenecks.bottlenecks:
+    found = await bottlenecks(flows_pb2.DetectBottlenecksRequest(filter=request.filter))
+    for b in found.bottlenecks:
         flt = flows_pb2.FlowFilter()
         flt.CopyFrom(request.filter)
         flt.window.start.CopyFrom(b.first_over)

@@ -6,7 +6,6 @@ which walks a bounded bucketed series.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,25 @@ from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows import search
 from netscope_flows.buckets import share, spread_join
+from netscope_flows.detections import (
+    BEACON_MAX_AVG_BYTES,
+    BEACON_MAX_FLOWS,
+    BEACON_MAX_JITTER,
+    BEACON_MIN_FLOWS,
+    BEACON_MIN_GAP_SECONDS,
+    DGA_CONSONANTS,
+    DGA_MIN_LABEL,
+    DGA_MIN_NAMES,
+    SPIKE_BUCKET_SECONDS,
+    Beacon,
+    Dga,
+    beacon_finding,
+    dga_finding,
+    volume_finding,
+    volume_runs,
+    when,
+)
+from netscope_flows.detections import finding as _finding
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
@@ -24,10 +42,6 @@ from netscope_flows.store import ClickHouseStore
 K = flows_pb2.AnomalyKind
 MAX_FINDINGS = 200
 SAMPLE_FLOWS = 5
-SPIKE_BUCKET_SECONDS = 300
-SPIKE_FACTOR = 10.0
-DROP_FACTOR = 10.0
-BASELINE_BUCKETS = 24
 # A probe: a handful of packets, no payload to speak of (a SYN answered by a reset, or unanswered).
 _PROBE = "PACKETS <= 4 AND TOTAL_BYTES <= 400"
 _DGA_LABEL = "arrayElement(splitByChar('.', lower(INFO)), -2)"
@@ -44,9 +58,7 @@ class Context:
 
 
 def _ts(value: datetime | int) -> object:
-    if isinstance(value, int):
-        value = datetime.fromtimestamp(value, UTC)
-    return to_timestamp(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return to_timestamp(when(value))
 
 
 def _evidence_filter(ctx: Context, start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
@@ -56,14 +68,6 @@ def _evidence_filter(ctx: Context, start: datetime, end: datetime, **fields: obj
     for name, value in fields.items():
         setattr(flt, name, value)
     return flt
-
-
-def _finding(
-    kind: flows_pb2.AnomalyKind.ValueType, title: str, score: float, evidence: dict[str, object], **kw: Any
-) -> flows_pb2.Finding:
-    finding = flows_pb2.Finding(kind=kind, title=title, score=round(min(100.0, score), 1), **kw)
-    finding.evidence.extend(flows_pb2.Evidence(name=k, value=str(v)) for k, v in evidence.items())
-    return finding
 
 
 async def horizontal_scans(ctx: Context) -> list[flows_pb2.Finding]:
@@ -126,29 +130,19 @@ async def vertical_scans(ctx: Context) -> list[flows_pb2.Finding]:
 async def dga_domains(ctx: Context) -> list[flows_pb2.Finding]:
     """Clients resolving many names whose registered label is long, alphanumeric and random-looking."""
     looks_random = (
-        f"match({_DGA_LABEL}, '^[a-z0-9]{{12,}}$') AND (match({_DGA_LABEL}, '[0-9]') "
-        f"OR match({_DGA_LABEL}, '[bcdfghjklmnpqrstvwxz]{{4,}}'))"
+        f"match({_DGA_LABEL}, '^[a-z0-9]{{{DGA_MIN_LABEL},}}$') AND (match({_DGA_LABEL}, '[0-9]') "
+        f"OR match({_DGA_LABEL}, '[{DGA_CONSONANTS}]{{4,}}'))"
     )
     rows = await ctx.store.read(
         f"SELECT {SRC_IP_SQL} AS src, uniqExact(lower(INFO)) AS names, count(), min(FIRST_SEEN), max(LAST_SEEN), "
         f"groupUniqArray(5)(INFO), any({DST_IP_SQL}) FROM flows WHERE {ctx.flt.where} AND L7_PROTO = 5 "
-        f"AND {looks_random} GROUP BY src HAVING names >= 5 ORDER BY names DESC LIMIT 100"
+        f"AND {looks_random} GROUP BY src HAVING names >= {DGA_MIN_NAMES} ORDER BY names DESC LIMIT 100"
     )
-    return [
-        _finding(
-            K.ANOMALY_KIND_DGA_DOMAINS,
-            f"{src} resolved {names} random-looking domains (e.g. {', '.join(examples[:3])})",
-            40 + int(names) / 2,
-            hosts=[src],
-            peers=[resolver],
-            start=_ts(start),
-            end=_ts(end),
-            flows=int(n),
-            evidence={"distinct_names": names, "examples": ", ".join(examples)},
-            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, l7_proto="DNS"),
-        )
-        for src, names, n, start, end, examples, resolver in rows.rows
-    ]
+    out = []
+    for src, names, n, start, end, examples, resolver in rows.rows:
+        dga = Dga(src, int(names), int(n), when(start), when(end), list(examples), resolver)
+        out.append(dga_finding(dga, _evidence_filter(ctx, dga.start, dga.end, src_ip=src, l7_proto="DNS")))
+    return out
 
 
 async def beaconing(ctx: Context) -> list[flows_pb2.Finding]:
@@ -159,28 +153,16 @@ async def beaconing(ctx: Context) -> list[flows_pb2.Finding]:
         "arrayAvg(gaps) AS mean_gap, sqrt(arrayAvg(arrayMap(x -> (x - mean_gap) * (x - mean_gap), gaps))) AS sd, "
         "avg(TOTAL_BYTES) AS avg_bytes, min(FIRST_SEEN), max(LAST_SEEN) "
         f"FROM flows WHERE {ctx.flt.where} GROUP BY src, dst, port "
-        "HAVING n >= 10 AND n <= 100000 AND mean_gap >= 10 AND sd / mean_gap <= 0.2 AND avg_bytes <= 20000 "
+        f"HAVING n >= {BEACON_MIN_FLOWS} AND n <= {BEACON_MAX_FLOWS} AND mean_gap >= {BEACON_MIN_GAP_SECONDS} "
+        f"AND sd / mean_gap <= {BEACON_MAX_JITTER} AND avg_bytes <= {BEACON_MAX_AVG_BYTES} "
         "ORDER BY n DESC LIMIT 100"
     )
-    return [
-        _finding(
-            K.ANOMALY_KIND_BEACONING,
-            f"{src} calls {dst}:{port} every {mean_gap:.0f} s (+/- {sd:.1f} s), {n} times",
-            50 + 50 * (1 - sd / mean_gap / 0.2) * min(1.0, int(n) / 60),
-            hosts=[src],
-            peers=[dst],
-            start=_ts(start),
-            end=_ts(end),
-            flows=int(n),
-            evidence={
-                "period_seconds": round(mean_gap, 1),
-                "jitter_seconds": round(sd, 1),
-                "avg_bytes_per_flow": round(avg_bytes),
-            },
-            evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, dst_ip=dst, dst_port=int(port)),
-        )
-        for src, dst, port, n, _gaps, mean_gap, sd, avg_bytes, start, end in rows.rows
-    ]
+    out = []
+    for src, dst, port, n, _gaps, mean_gap, sd, avg_bytes, start, end in rows.rows:
+        b = Beacon(src, dst, int(port), int(n), float(mean_gap), float(sd), float(avg_bytes), when(start), when(end))
+        flt = _evidence_filter(ctx, b.start, b.end, src_ip=src, dst_ip=dst, dst_port=b.port)
+        out.append(beacon_finding(b, flt))
+    return out
 
 
 async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
@@ -220,59 +202,18 @@ async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
         f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}) FROM flows {spread_join(ctx.flt, w)} "
         f"WHERE {ctx.flt.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
     )
-    normal: list[float] = []
-    runs: list[tuple[flows_pb2.AnomalyKind.ValueType, list[tuple[int, float]], float]] = []  # kind, buckets, baseline
-    current: tuple[flows_pb2.AnomalyKind.ValueType, list[tuple[int, float]], float] | None = None
-    for t, value in rows.rows:
-        value = float(value)
-        baseline = statistics.median(normal[-BASELINE_BUCKETS:]) if len(normal) >= BASELINE_BUCKETS // 2 else None
-        kind: flows_pb2.AnomalyKind.ValueType | None = None
-        if baseline is not None and baseline > 0:
-            if value >= SPIKE_FACTOR * baseline:
-                kind = K.ANOMALY_KIND_TRAFFIC_SPIKE
-            elif value * DROP_FACTOR <= baseline:
-                kind = K.ANOMALY_KIND_TRAFFIC_DROP
-        if kind is None:
-            normal.append(value)
-            current = None
-            continue
-        if current is None or current[0] != kind:
-            current = (kind, [], baseline or 0.0)
-            runs.append(current)
-        current[1].append((int(t), value))
     out = []
-    for kind, buckets, baseline in runs:
-        start, end = buckets[0][0], buckets[-1][0] + w
-        total = sum(v for _, v in buckets)
-        peak = max(v for _, v in buckets) if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else min(v for _, v in buckets)
-        ratio = peak / baseline if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else baseline / max(peak, 1.0)
+    for run in volume_runs([(int(t), float(v)) for t, v in rows.rows]):
+        start, end = run.start, run.end(w)
         top = await ctx.store.read(
             f"SELECT {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {ctx.flt.where} "
             f"AND FIRST_SEEN >= toDateTime({start}) AND FIRST_SEEN < toDateTime({end}) "
             "GROUP BY h ORDER BY b DESC LIMIT 3"
         )
-        hosts = [str(r[0]) for r in top.rows] if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else []
-        word = "above" if kind == K.ANOMALY_KIND_TRAFFIC_SPIKE else "below"
-        start_dt, end_dt = datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
-        out.append(
-            _finding(
-                kind,
-                f"traffic {ratio:.0f}x {word} its baseline for {len(buckets) * w // 60} min"
-                + (f", led by {hosts[0]}" if hosts else ""),
-                40 + 10 * min(6.0, ratio / SPIKE_FACTOR),
-                hosts=hosts[:1],
-                start=_ts(start),
-                end=_ts(end),
-                bytes=int(total),
-                evidence={
-                    "baseline_bytes_per_bucket": int(baseline),
-                    "peak_bytes_per_bucket": int(peak),
-                    "bucket_seconds": w,
-                    "top_sources": ", ".join(f"{h} ({int(b)} B)" for h, b in top.rows),
-                },
-                evidence_filter=_evidence_filter(ctx, start_dt, end_dt, **({"src_ip": hosts[0]} if hosts else {})),
-            )
-        )
+        leaders = [(str(h), int(b)) for h, b in top.rows]
+        spike = run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE
+        fields = {"src_ip": leaders[0][0]} if spike and leaders else {}
+        out.append(volume_finding(run, w, leaders, _evidence_filter(ctx, when(start), when(end), **fields)))
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
-from netscope_flows.ingest_columns import rejection_reason, validate_batch
+from netscope_flows.ingest_columns import Batch, rejection_reason, validate_batch
 from netscope_flows.store import INGEST_LEDGER, ClickHouseStore
 
 MAX_BATCH_FLOWS = 10_000
@@ -30,6 +30,40 @@ class IngestResult:
     batches: int = 0
     duplicates: int = 0
     rejections: list[flows_pb2.RejectedFlow] = field(default_factory=list)
+
+
+def ingest_response(result: IngestResult) -> flows_pb2.IngestFlowsResponse:
+    """The IngestFlows answer for a stream's counts."""
+    return flows_pb2.IngestFlowsResponse(
+        accepted=result.accepted,
+        rejected=result.rejected,
+        batches=result.batches,
+        duplicate_batches=result.duplicates,
+        rejections=result.rejections,
+    )
+
+
+def validate(batch: flows_pb2.IngestFlowsRequest, result: IngestResult) -> Batch:
+    """The batch's valid flows (as Arrow) and rejected indices; counts them and keeps the first reasons."""
+    if not batch.batch_id or len(batch.batch_id) > MAX_BATCH_ID:
+        raise InvalidArgument(f"batch_id must be 1-{MAX_BATCH_ID} characters, unique per batch", field="batch_id")
+    if len(batch.flows) > MAX_BATCH_FLOWS:
+        raise InvalidArgument(
+            f"a batch may hold at most {MAX_BATCH_FLOWS} flows; got {len(batch.flows)}: split it", field="flows"
+        )
+    result.batches += 1
+    checked = validate_batch(batch.batch_id, batch.flows)
+    reject(result, batch.batch_id, [int(i) for i in checked.rejected], lambda i: rejection_reason(batch.flows[i]))
+    return checked
+
+
+def reject(result: IngestResult, batch_id: str, indices: list[int], reason: Callable[[int], str | None]) -> None:
+    """Count rejected records (by index in the batch) and keep the reasons of the first MAX_REJECTIONS."""
+    result.rejected += len(indices)
+    for index in indices[: max(0, MAX_REJECTIONS - len(result.rejections))]:
+        result.rejections.append(
+            flows_pb2.RejectedFlow(batch_id=batch_id, index=index, reason=reason(index) or "invalid")
+        )
 
 
 class Ingestor:
@@ -63,7 +97,7 @@ class Ingestor:
         pending: asyncio.Task[int | None] | None = None
         try:
             async for batch in batches:
-                table = self._validate(batch, result)
+                table = validate(batch, result).table
                 if pending is not None:
                     self._count(await pending, result)
                 pending = asyncio.create_task(self._store_once(batch.batch_id, table))
@@ -71,25 +105,6 @@ class Ingestor:
             if pending is not None:
                 self._count(await pending, result)
         return result
-
-    @staticmethod
-    def _validate(batch: flows_pb2.IngestFlowsRequest, result: IngestResult) -> pa.Table:
-        """The batch's valid flows as Arrow; counts the rejected ones and keeps the first reasons."""
-        if not batch.batch_id or len(batch.batch_id) > MAX_BATCH_ID:
-            raise InvalidArgument(f"batch_id must be 1-{MAX_BATCH_ID} characters, unique per batch", field="batch_id")
-        if len(batch.flows) > MAX_BATCH_FLOWS:
-            raise InvalidArgument(
-                f"a batch may hold at most {MAX_BATCH_FLOWS} flows; got {len(batch.flows)}: split it", field="flows"
-            )
-        result.batches += 1
-        checked = validate_batch(batch.batch_id, batch.flows)
-        result.rejected += len(checked.rejected)
-        for index in checked.rejected[: MAX_REJECTIONS - len(result.rejections)]:
-            reason = rejection_reason(batch.flows[int(index)])
-            result.rejections.append(
-                flows_pb2.RejectedFlow(batch_id=batch.batch_id, index=int(index), reason=reason or "invalid")
-            )
-        return checked.table
 
     async def _store_once(self, batch_id: str, table: pa.Table) -> int | None:
         """Store the flows and the ledger row unless the batch id was stored before (then None)."""

@@ -134,7 +134,8 @@ def _lookup(values: Sequence[str], parse: Callable[[str], int | None]) -> npt.ND
 
 
 @functools.lru_cache(maxsize=4096)
-def _l7(name: str) -> int:
+def l7_id(name: str) -> int:
+    """The nDPI id of an application name (case-insensitive); 0 (Unknown) when it is not one."""
     return L7_BY_LOWER.get(name.lower(), 0)
 
 
@@ -186,7 +187,7 @@ def validate_batch(batch_id: str, flows: Sequence[flows_pb2.IngestFlow]) -> Batc
         "VLAN_ID": numbers("vlan"), "PACKETS": packets, "TOTAL_BYTES": total_bytes, "SRC2DST_BYTES": s2d_b,
         "DST2SRC_BYTES": d2s_b, "PROTOCOL": proto, "IPV4_SRC_ADDR": client.v4, "IPV6_SRC_ADDR": client.v6,
         "IP_SRC_PORT": src_port, "IPV4_DST_ADDR": server.v4, "IPV6_DST_ADDR": server.v6, "IP_DST_PORT": dst_port,
-        "L7_PROTO": np.fromiter(map(_l7, texts("application")), np.uint16, count), "INFO": _info(texts("info")),
+        "L7_PROTO": np.fromiter(map(l7_id, texts("application")), np.uint16, count), "INFO": _info(texts("info")),
         "INTERFACE_ID": numbers("interface_id"), "PROBE_IP": probe,
         "SRC2DST_TCP_FLAGS": numbers("tcp_flags") & 0xFF, "CLIENT_LOCATION": client.location,
         "SERVER_LOCATION": server.location, "INPUT_SNMP": numbers("input_if"), "OUTPUT_SNMP": numbers("output_if"),

@@ -18,7 +18,7 @@ from netscope_flows import analysis, chart, search, stats, timeseries
 from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.filters import compile_filter
-from netscope_flows.ingest import Ingestor
+from netscope_flows.ingest import Ingestor, ingest_response
 from netscope_flows.protocols import list_protocols
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
@@ -220,19 +220,16 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def Recommendations(
         self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.RecommendationsResponse:
-        return await analysis.recommendations(self._store, self._settings, request)
+        return await analysis.recommendations(
+            lambda r: find_anomalies(self._store, self._settings, r),
+            lambda r: detect_bottlenecks(self._store, self._settings, r),
+            request,
+        )
 
     async def IngestFlows(
         self, request_iterator: AsyncIterator[flows_pb2.IngestFlowsRequest], context: grpc.aio.ServicerContext
     ) -> flows_pb2.IngestFlowsResponse:
-        result = await self._ingestor.ingest(request_iterator)
-        return flows_pb2.IngestFlowsResponse(
-            accepted=result.accepted,
-            rejected=result.rejected,
-            batches=result.batches,
-            duplicate_batches=result.duplicates,
-            rejections=result.rejections,
-        )
+        return ingest_response(await self._ingestor.ingest(request_iterator))
 
     async def Chart(
         self, request: flows_pb2.ChartRequest, context: grpc.aio.ServicerContext

@@ -1,8 +1,5 @@
-"""FindAnomalies on Elasticsearch: port scans (cardinality aggregations) and off-hours exfiltration (sums).
-
-DGA domains need the DNS query names ntopng keeps (ECS NetFlow has none); beaconing and spikes/drops need
-per-flow timing series that are not built for this backend; asking for them says so.
-"""
+"""FindAnomalies on Elasticsearch: port scans (cardinality aggregations), off-hours exfiltration (sums), and
+the timing detectors of `timing` (beaconing, DGA names, spikes/drops); scoring is shared with ClickHouse."""
 
 from __future__ import annotations
 
@@ -10,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import FailedPrecondition, InvalidArgument
+from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows.anomalies import MAX_FINDINGS, SAMPLE_FLOWS
+from netscope_flows.detections import finding as _finding
+from netscope_flows.elastic import timing
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.elastic.query import EsFilter, compile_es_filter, window_range
 from netscope_flows.settings import FlowsSettings
 
 K = flows_pb2.AnomalyKind
-SUPPORTED = (K.ANOMALY_KIND_HORIZONTAL_SCAN, K.ANOMALY_KIND_VERTICAL_SCAN, K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION)
 DAY = timedelta(days=1)
 # A probe: a handful of packets, no payload to speak of (as on the ClickHouse path).
 PROBE = [{"range": {"network.packets": {"lte": 4}}}, {"range": {"network.bytes": {"lte": 400}}}]
@@ -57,12 +55,6 @@ def _evidence(base: flows_pb2.FlowFilter, start: datetime, end: datetime, **fiel
     for name, value in fields.items():
         setattr(flt, name, value)
     return flt
-
-
-def _finding(kind: int, title: str, score: float, evidence: dict[str, object], **kw: Any) -> flows_pb2.Finding:
-    finding = flows_pb2.Finding(kind=kind, title=title, score=round(min(100.0, score), 1), **kw)  # type: ignore[arg-type]
-    finding.evidence.extend(flows_pb2.Evidence(name=k, value=str(v)) for k, v in evidence.items())
-    return finding
 
 
 async def horizontal_scans(
@@ -186,31 +178,35 @@ async def off_hours_exfiltration(
 async def find_anomalies(
     backend: ElasticBackend, settings: FlowsSettings, request: flows_pb2.FindAnomaliesRequest
 ) -> flows_pb2.FindAnomaliesResponse:
-    """Run the scan detectors asked for (all supported ones when none is named), best findings first."""
+    """Run the detectors asked for (all when none is named), best findings first, each with sample flows."""
     if request.max_findings > MAX_FINDINGS:
         raise InvalidArgument(
             f"max_findings must be between 1 and {MAX_FINDINGS} (0 means 50); got {request.max_findings}",
             field="max_findings",
         )
-    asked = set(request.kinds) or set(SUPPORTED)
-    unknown = asked - set(K.values())
+    known = set(K.values()) - {K.ANOMALY_KIND_UNSPECIFIED}
+    asked = set(request.kinds) or known
+    unknown = asked - known
     if unknown:
         raise InvalidArgument(f"unknown anomaly kind(s) {sorted(unknown)}; use AnomalyKind values 1-7", field="kinds")
-    missing = asked - set(SUPPORTED)
-    if missing:
-        raise FailedPrecondition(
-            f"on the Elasticsearch backend FindAnomalies detects {', '.join(K.Name(k) for k in SUPPORTED)}; "
-            f"{', '.join(sorted(K.Name(k) for k in missing))} need the ClickHouse backend",
-            field="kinds",
-        )
     flt = compile_es_filter(request.filter, default_span=timedelta(hours=24))
+
+    def evidence(start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
+        return _evidence(request.filter, start, end, **fields)
+
     findings: list[flows_pb2.Finding] = []
     if K.ANOMALY_KIND_HORIZONTAL_SCAN in asked:
         findings += await horizontal_scans(backend, flt, request, settings.scan_min_targets)
     if K.ANOMALY_KIND_VERTICAL_SCAN in asked:
         findings += await vertical_scans(backend, flt, request, settings.scan_min_targets)
+    if K.ANOMALY_KIND_DGA_DOMAINS in asked:
+        findings += await timing.dga_domains(backend, flt, evidence)
+    if K.ANOMALY_KIND_BEACONING in asked:
+        findings += await timing.beaconing(backend, flt, evidence)
     if K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in asked:
         findings += await off_hours_exfiltration(backend, flt, request, settings)
+    if asked & {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}:
+        findings += [f for f in await timing.volume_changes(backend, flt, evidence) if f.kind in asked]
     findings.sort(key=lambda f: -f.score)
     findings = findings[: request.max_findings or 50]
     for finding in findings:

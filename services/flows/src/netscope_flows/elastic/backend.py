@@ -40,6 +40,11 @@ class ElasticBackend:
         self.index = settings.es_index
 
     @property
+    def url(self) -> str:
+        """The cluster's URL (for messages)."""
+        return self._settings.es_url
+
+    @property
     def client(self) -> AsyncElasticsearch:
         """The cluster client (created on first use)."""
         if self._client is None:
@@ -293,4 +298,8 @@ class ElasticBackend:
     async def aggregate(self, flt: EsFilter, extra: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
         """Aggregations over the filter narrowed by `extra` clauses (for the detectors)."""
         query = {"bool": {"filter": [flt.query, *extra]}}
+        return await self._aggregate(query, aggs)
+
+    async def aggregate_query(self, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
+        """Aggregations over a ready bool query (documents are never returned)."""
         return await self._aggregate(query, aggs)

@@ -50,6 +50,7 @@ MAPPING: dict[str, Any] = {
         ),
         "flow": _props(id=_LONG),
         "related": _props(ip=_IP),
+        "dns": _props(question=_props(name=_KW, registered_domain=_KW)),
     },
 }
 

@@ -10,9 +10,13 @@ import grpc
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope_common.errors import FailedPrecondition, InvalidArgument
 from netscope_flows import chart
+from netscope_flows.analysis import recommendations
 from netscope_flows.elastic.anomalies import find_anomalies
 from netscope_flows.elastic.backend import ElasticBackend
+from netscope_flows.elastic.bottlenecks import detect_bottlenecks
+from netscope_flows.elastic.ingest import ElasticIngestor
 from netscope_flows.elastic.investigate import investigate_host
+from netscope_flows.ingest import ingest_response
 from netscope_flows.protocols import list_protocols
 from netscope_flows.settings import FlowsSettings
 
@@ -23,19 +27,13 @@ SQL_ERROR = (
 )
 
 
-def _not_here(rpc: str) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"{rpc} is not available on the Elasticsearch backend (it needs ntopng data or is not built for it yet); "
-        "this service is configured for Elasticsearch: use the ClickHouse backend for it"
-    )
-
-
 class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
-    """Answers flow RPCs with Elasticsearch aggregations; SQL and ntopng-only RPCs say why they cannot."""
+    """Answers flow RPCs with Elasticsearch aggregations (and indexes ingested flows); SQL RPCs say why they cannot."""
 
     def __init__(self, backend: ElasticBackend, settings: FlowsSettings) -> None:
         self._backend = backend
         self._settings = settings
+        self._ingestor = ElasticIngestor(backend)
 
     async def Query(
         self, request: flows_pb2.QueryRequest, context: grpc.aio.ServicerContext
@@ -110,7 +108,7 @@ class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def DetectBottlenecks(
         self, request: flows_pb2.DetectBottlenecksRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.DetectBottlenecksResponse:
-        raise _not_here("DetectBottlenecks")
+        return await detect_bottlenecks(self._backend, self._settings, request)
 
     async def InvestigateHost(
         self, request: flows_pb2.InvestigateHostRequest, context: grpc.aio.ServicerContext
@@ -120,12 +118,17 @@ class ElasticFlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     async def Recommendations(
         self, request: flows_pb2.RecommendationsRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.RecommendationsResponse:
-        raise _not_here("Recommendations")
+        return await recommendations(
+            lambda r: find_anomalies(self._backend, self._settings, r),
+            lambda r: detect_bottlenecks(self._backend, self._settings, r),
+            request,
+        )
 
     async def IngestFlows(
         self, request_iterator: AsyncIterator[flows_pb2.IngestFlowsRequest], context: grpc.aio.ServicerContext
     ) -> flows_pb2.IngestFlowsResponse:
-        raise _not_here("IngestFlows (ECS documents are indexed by your shipper, e.g. Filebeat's netflow module)")
+        result = await self._ingestor.ingest(request_iterator)
+        return ingest_response(result)
 
     async def Chart(
         self, request: flows_pb2.ChartRequest, context: grpc.aio.ServicerContext

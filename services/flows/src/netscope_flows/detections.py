@@ -1,0 +1,208 @@
+"""Detection rules and finding builders shared by every backend (thresholds, scoring, titles, evidence).
+
+A backend computes the aggregates its own way (SQL on ClickHouse, aggregations on Elasticsearch) and hands
+them to these functions, so a finding reads and scores the same whichever backend found it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.timeutil import to_timestamp
+
+K = flows_pb2.AnomalyKind
+Kind: TypeAlias = flows_pb2.AnomalyKind.ValueType
+
+# Beaconing: at least BEACON_MIN_FLOWS small flows client -> peer:port at a regular interval.
+BEACON_MIN_FLOWS = 10
+BEACON_MAX_FLOWS = 100_000
+BEACON_MIN_GAP_SECONDS = 10.0
+BEACON_MAX_JITTER = 0.2  # standard deviation of the gaps / their mean
+BEACON_MAX_AVG_BYTES = 20_000
+# DGA: a registered label (second from the right) this long, alphanumeric, with a digit or 4 consonants in a row.
+DGA_MIN_LABEL = 12
+DGA_MIN_NAMES = 5
+DGA_CONSONANTS = "bcdfghjklmnpqrstvwxz"
+# Spikes and drops: buckets against the median of the trailing normal buckets.
+SPIKE_BUCKET_SECONDS = 300
+SPIKE_FACTOR = 10.0
+DROP_FACTOR = 10.0
+BASELINE_BUCKETS = 24
+
+
+def when(value: datetime | float) -> datetime:
+    """An aware UTC datetime from a datetime (naive = UTC) or epoch seconds."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(value, UTC)
+
+
+def finding(kind: Kind, title: str, score: float, evidence: dict[str, object], **kw: Any) -> flows_pb2.Finding:
+    """A Finding with its score capped at 100 and its evidence as name/value pairs."""
+    out = flows_pb2.Finding(kind=kind, title=title, score=round(min(100.0, score), 1), **kw)
+    out.evidence.extend(flows_pb2.Evidence(name=k, value=str(v)) for k, v in evidence.items())
+    return out
+
+
+def gap_stats(times: Sequence[float]) -> tuple[float, float]:
+    """Mean and population standard deviation of the gaps between sorted start times."""
+    ordered = sorted(times)
+    gaps = [b - a for a, b in itertools.pairwise(ordered)]
+    if not gaps:
+        return 0.0, 0.0
+    mean = sum(gaps) / len(gaps)
+    return mean, math.sqrt(sum((g - mean) ** 2 for g in gaps) / len(gaps))
+
+
+def is_beacon(flows: int, mean_gap: float, sd: float, avg_bytes: float) -> bool:
+    """The beaconing rule (the ClickHouse query's HAVING clause says the same)."""
+    return (
+        BEACON_MIN_FLOWS <= flows <= BEACON_MAX_FLOWS
+        and mean_gap >= BEACON_MIN_GAP_SECONDS
+        and sd / mean_gap <= BEACON_MAX_JITTER
+        and avg_bytes <= BEACON_MAX_AVG_BYTES
+    )
+
+
+@dataclass(frozen=True)
+class Beacon:
+    """One client -> peer:port series that passed the beaconing rule."""
+
+    src: str
+    dst: str
+    port: int
+    flows: int
+    mean_gap: float
+    sd: float
+    avg_bytes: float
+    start: datetime
+    end: datetime
+
+
+def beacon_finding(b: Beacon, evidence_filter: flows_pb2.FlowFilter) -> flows_pb2.Finding:
+    """A BEACONING finding: the steadier and longer the series, the higher the score."""
+    return finding(
+        K.ANOMALY_KIND_BEACONING,
+        f"{b.src} calls {b.dst}:{b.port} every {b.mean_gap:.0f} s (+/- {b.sd:.1f} s), {b.flows} times",
+        50 + 50 * (1 - b.sd / b.mean_gap / BEACON_MAX_JITTER) * min(1.0, b.flows / 60),
+        {
+            "period_seconds": round(b.mean_gap, 1),
+            "jitter_seconds": round(b.sd, 1),
+            "avg_bytes_per_flow": round(b.avg_bytes),
+        },
+        hosts=[b.src],
+        peers=[b.dst],
+        start=to_timestamp(b.start),
+        end=to_timestamp(b.end),
+        flows=b.flows,
+        evidence_filter=evidence_filter,
+    )
+
+
+@dataclass(frozen=True)
+class Dga:
+    """A client that resolved many random-looking names."""
+
+    src: str
+    names: int
+    flows: int
+    start: datetime
+    end: datetime
+    examples: Sequence[str]
+    resolver: str
+
+
+def dga_finding(d: Dga, evidence_filter: flows_pb2.FlowFilter) -> flows_pb2.Finding:
+    """A DGA_DOMAINS finding scored by how many distinct names were resolved."""
+    return finding(
+        K.ANOMALY_KIND_DGA_DOMAINS,
+        f"{d.src} resolved {d.names} random-looking domains (e.g. {', '.join(d.examples[:3])})",
+        40 + d.names / 2,
+        {"distinct_names": d.names, "examples": ", ".join(d.examples)},
+        hosts=[d.src],
+        peers=[d.resolver] if d.resolver else [],
+        start=to_timestamp(d.start),
+        end=to_timestamp(d.end),
+        flows=d.flows,
+        evidence_filter=evidence_filter,
+    )
+
+
+@dataclass
+class VolumeRun:
+    """Consecutive buckets flagged the same way (spike or drop), with the baseline they were judged against."""
+
+    kind: Kind
+    baseline: float
+    buckets: list[tuple[int, float]] = field(default_factory=list)
+
+    @property
+    def start(self) -> int:
+        """Epoch seconds of the first bucket."""
+        return self.buckets[0][0]
+
+    def end(self, width: int) -> int:
+        """Epoch seconds where the last bucket ends."""
+        return self.buckets[-1][0] + width
+
+
+def volume_runs(points: Sequence[tuple[int, float]]) -> list[VolumeRun]:
+    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets.
+
+    `points` must be every bucket of the window in time order, empty ones as 0.
+    """
+    normal: list[float] = []
+    runs: list[VolumeRun] = []
+    current: VolumeRun | None = None
+    for t, value in points:
+        baseline = statistics.median(normal[-BASELINE_BUCKETS:]) if len(normal) >= BASELINE_BUCKETS // 2 else None
+        kind: Kind | None = None
+        if baseline is not None and baseline > 0:
+            if value >= SPIKE_FACTOR * baseline:
+                kind = K.ANOMALY_KIND_TRAFFIC_SPIKE
+            elif value * DROP_FACTOR <= baseline:
+                kind = K.ANOMALY_KIND_TRAFFIC_DROP
+        if kind is None:
+            normal.append(value)
+            current = None
+            continue
+        if current is None or current.kind != kind:
+            current = VolumeRun(kind, baseline or 0.0)
+            runs.append(current)
+        current.buckets.append((int(t), value))
+    return runs
+
+
+def volume_finding(
+    run: VolumeRun, width: int, top: Sequence[tuple[str, int]], evidence_filter: flows_pb2.FlowFilter
+) -> flows_pb2.Finding:
+    """A TRAFFIC_SPIKE (led by the run's top source) or TRAFFIC_DROP finding."""
+    spike = run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE
+    values = [v for _, v in run.buckets]
+    peak = max(values) if spike else min(values)
+    ratio = peak / run.baseline if spike else run.baseline / max(peak, 1.0)
+    hosts = [h for h, _ in top] if spike else []
+    return finding(
+        run.kind,
+        f"traffic {ratio:.0f}x {'above' if spike else 'below'} its baseline for {len(run.buckets) * width // 60} min"
+        + (f", led by {hosts[0]}" if hosts else ""),
+        40 + 10 * min(6.0, ratio / SPIKE_FACTOR),
+        {
+            "baseline_bytes_per_bucket": int(run.baseline),
+            "peak_bytes_per_bucket": int(peak),
+            "bucket_seconds": width,
+            "top_sources": ", ".join(f"{h} ({int(b)} B)" for h, b in top),
+        },
+        hosts=hosts[:1],
+        start=to_timestamp(when(run.start)),
+        end=to_timestamp(when(run.end(width))),
+        bytes=int(sum(values)),
+        evidence_filter=evidence_filter,
+    )

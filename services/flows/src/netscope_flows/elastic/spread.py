@@ -1,0 +1,42 @@
+"""Byte sums per time bucket with each flow's bytes spread over the buckets its duration covers, by aggregations.
+
+ClickHouse spreads each flow exactly (per-flow arithmetic). Aggregations cannot divide a document's bytes by its
+duration, so flows are grouped by start bucket and by duration class (`event.duration` in whole bucket widths):
+a class-k group's bytes are shared evenly over its start bucket and the k buckets after it. A flow's bytes thus
+land within one bucket of where ClickHouse puts them; flows shorter than a bucket stay in their start bucket.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+NANOS = 1_000_000_000
+
+
+def histogram(width: int, sums: Iterable[str]) -> dict[str, Any]:
+    """A date_histogram of `event.start` with a duration-class histogram under it, summing each field."""
+    return {
+        "date_histogram": {"field": "event.start", "fixed_interval": f"{width}s", "min_doc_count": 1},
+        "aggs": {
+            "d": {
+                "histogram": {"field": "event.duration", "interval": width * NANOS, "min_doc_count": 1},
+                "aggs": {name: {"sum": {"field": name}} for name in sums},
+            }
+        },
+    }
+
+
+def spread(buckets: list[dict[str, Any]], width: int, field: str, end: int) -> dict[int, float]:
+    """Bytes of `field` per bucket start (epoch seconds, before `end`) from `histogram`'s buckets."""
+    out: dict[int, float] = defaultdict(float)
+    for b in buckets:
+        start = int(b["key"] // 1000)
+        for d in b["d"]["buckets"]:
+            extra = max(0, int(d["key"] // (width * NANOS)))
+            covered = [start + i * width for i in range(extra + 1) if start + i * width < end] or [start]
+            value = float(d[field]["value"] or 0) / len(covered)
+            for t in covered:
+                out[t] += value
+    return out
