@@ -52,6 +52,15 @@ class FullStack:
         self.processes[service] = process
         return process
 
+    def kill(self, service: str) -> None:
+        """SIGKILL a service and wait until it is gone (no graceful shutdown: a crash)."""
+        assert self.processes[service].stop(signal.SIGKILL) == -signal.SIGKILL
+
+    def start_again(self, service: str) -> None:
+        """Start a stopped service with its settings and data; return once its health says SERVING."""
+        assert self.processes[service].popen.poll() is not None, f"{service} is still running"
+        wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=self._start(service))
+
     def restart(self, *services: str, sig: int = signal.SIGTERM) -> None:
         """Stop services with `sig`, then start them again (in parallel) with the same settings and data."""
         for service in services:
