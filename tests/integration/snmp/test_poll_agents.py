@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+import yaml
 
-from netscope_snmp.inventory import parse_device
-from netscope_snmp.lab import LabAgent
+from netscope_snmp.inventory import Inventory, parse_device
+from netscope_snmp.lab import LabAgent, free_udp_port
 from netscope_snmp.poller import Poller
+from netscope_snmp.runtime import SnmpRuntime
 from netscope_snmp.sample import Reachability
+from netscope_snmp.state import FleetState
 from netscope_snmp.transport import SnmpClient
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -164,3 +168,50 @@ async def test_native_v2c_codec_reads_what_pysnmp_reads(
     assert [(s.descr, s.kind, s.size_bytes) for s in fast.storage] == [
         (s.descr, s.kind, s.size_bytes) for s in slow.storage
     ]
+
+
+async def test_dead_devices_do_not_starve_live_ones_and_are_skipped_fast_later(snmpd_agent: LabAgent) -> None:
+    """30 live devices and 10 dead ones through 4 walk slots: one cycle settles all of them."""
+    live = [parse_device(device(f"live-{i}", snmpd_agent.port, community="public")) for i in range(30)]
+    dead = [parse_device(device(f"dead-{i}", free_udp_port(), community="public")) for i in range(10)]
+    client = SnmpClient()
+    poller = Poller(client, concurrency=4, timeout_seconds=0.5, retries=1)
+    try:
+        first = await poller.poll_many([*dead, *live])
+        second = await poller.poll_many([*dead, *live])
+    finally:
+        client.close()
+    for cycle in (first, second):
+        assert [r.status for r in cycle[10:]] == [Reachability.UP] * 30, [r.detail for r in cycle[10:]]
+        assert [r.status for r in cycle[:10]] == [Reachability.UNREACHABLE] * 10
+    # A dead device costs one probe (never a walk slot); once known dead, a single attempt.
+    assert {(r.requests, r.detail) for r in first[:10]} == {
+        (1, "no answer (0.5s x 2 attempts): unreachable or wrong community")
+    }
+    assert {(r.requests, r.detail) for r in second[:10]} == {
+        (1, "no answer (0.5s x 1 attempts): unreachable or wrong community")
+    }
+    # Live devices known to answer are walked without a probe on the second cycle.
+    assert all(b.requests == a.requests - 1 for a, b in zip(first[10:], second[10:], strict=True))
+    assert poller.consecutive_unreachable("dead-0") == 2 and poller.consecutive_unreachable("live-0") == 0
+    assert poller.limit.in_flight == 0 and poller.limit.minimum <= poller.limit.limit <= 4
+
+
+async def test_unreachable_device_backs_off_its_interval(tmp_path: Path) -> None:
+    inv = tmp_path / "inventory.yaml"
+    inv.write_text(
+        yaml.safe_dump({"devices": [device("gone", free_udp_port(), community="c", poll_interval_seconds=10)]})
+    )
+    client = SnmpClient()
+    runtime = SnmpRuntime(
+        Inventory(inv, None), Poller(client, timeout_seconds=0.2, retries=0), FleetState(), max_backoff_seconds=35
+    )
+    config = runtime.state.devices["gone"].config
+    try:
+        intervals = []
+        for _ in range(4):
+            await runtime.poll_now([config])
+            intervals.append(runtime.next_interval(config))
+    finally:
+        client.close()
+    assert intervals == [10, 20, 35, 35]

@@ -40,6 +40,7 @@ def build_spec(settings: SnmpSettings) -> ServiceSpec:
         FleetState(thresholds, settings.history_points),
         Shard(settings.shard_index, settings.shard_count),
         event_buffer=settings.event_buffer,
+        max_backoff_seconds=settings.unreachable_backoff_max_seconds,
         sinks=sinks,
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from netscope_snmp import oids
 from netscope_snmp.ber import Missing, Value, oid_str, type_name
 from netscope_snmp.inventory import DeviceConfig
+from netscope_snmp.limit import AdaptiveLimit
 from netscope_snmp.profiles import find_profile
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
 from netscope_snmp.transport import Oid, SnmpClient, SnmpFailure, Timing, WalkResult
@@ -129,7 +130,14 @@ def memory_percent(storage: Iterable[StorageSample]) -> float | None:
 
 
 class Poller:
-    """Polls devices with a global concurrency limit and per-device timeout and retries."""
+    """Polls devices with an adaptive global concurrency limit and per-device timeout and retries.
+
+    A device not known to answer (never polled by this poller, or silent/refusing last time) is first
+    probed with one GET of sysUpTime.0 outside the walk limit: dead devices then cost one small request
+    that waits in parallel with all others, never a walk slot, so a cycle stays bounded by
+    timeout x attempts however many devices are dead. A device that was unreachable last time is probed
+    with a single attempt. Only devices that answer are walked, under `limit` (`AdaptiveLimit`).
+    """
 
     def __init__(
         self,
@@ -137,11 +145,19 @@ class Poller:
         concurrency: int = 64,
         timeout_seconds: float = 2.0,
         retries: int = 1,
+        probe_concurrency: int = 512,
     ) -> None:
         self.client = client
         self.timeout_seconds = timeout_seconds
         self.retries = retries
-        self._limit = asyncio.Semaphore(concurrency)
+        self.limit = AdaptiveLimit(concurrency)
+        self._probes = asyncio.Semaphore(probe_concurrency)
+        self._answering: set[str] = set()
+        self._silent: dict[str, int] = {}
+
+    def consecutive_unreachable(self, device_id: str) -> int:
+        """How many polls in a row found the device unreachable (0 after any answer)."""
+        return self._silent.get(device_id, 0)
 
     async def poll_many(self, devices: Iterable[DeviceConfig]) -> list[PollResult]:
         """Poll devices concurrently; results in the same order."""
@@ -149,23 +165,48 @@ class Poller:
 
     async def poll(self, device: DeviceConfig) -> PollResult:
         """Poll one device; never raises for SNMP problems (they become the result's status)."""
-        async with self._limit:
-            started, clock = time.time(), time.perf_counter()
-            result = await self._poll(device)
-            result.started_at = started
-            result.duration_seconds = time.perf_counter() - clock
-            return result
+        started, clock = time.time(), time.perf_counter()
+        result = await self._poll(device)
+        result.started_at = started
+        result.duration_seconds = time.perf_counter() - clock
+        if result.status is Reachability.UP:
+            self._answering.add(device.id)
+        else:
+            self._answering.discard(device.id)
+        if result.status is Reachability.UNREACHABLE:
+            self._silent[device.id] = self._silent.get(device.id, 0) + 1
+        else:
+            self._silent.pop(device.id, None)
+        return result
 
-    async def _poll(self, device: DeviceConfig) -> PollResult:
-        timing = Timing(
+    def _timing(self, device: DeviceConfig) -> Timing:
+        return Timing(
             device.timeout_seconds or self.timeout_seconds,
             self.retries if device.retries is None else device.retries,
         )
-        try:
-            walk = await self.client.walk(device, oids.SYSTEM_SCALARS, _WALK_COLUMNS, timing)
-        except SnmpFailure as failure:
-            return PollResult(device.id, *_failure_status(device, failure, timing))
+
+    async def _poll(self, device: DeviceConfig) -> PollResult:
+        timing = self._timing(device)
+        probed = 0
+        if device.id not in self._answering:
+            probe_timing = Timing(timing.timeout_s, 0) if self._silent.get(device.id) else timing
+            async with self._probes:
+                try:
+                    await self.client.get(device, [f"{oids.SYS_UPTIME}.0"], probe_timing)
+                except SnmpFailure as failure:
+                    return PollResult(device.id, *_failure_status(device, failure, probe_timing), requests=1)
+            probed = 1
+        async with self.limit:
+            began = time.monotonic()
+            try:
+                walk = await self.client.walk(device, oids.SYSTEM_SCALARS, _WALK_COLUMNS, timing)
+            except SnmpFailure as failure:
+                if failure.kind == "timeout":
+                    self.limit.observe(began, timing.timeout_s * (timing.retries + 1), timing.timeout_s)
+                return PollResult(device.id, *_failure_status(device, failure, timing), requests=probed)
+            self.limit.observe(began, walk.slowest_answer_s, timing.timeout_s)
         result = self._build(device, walk)
+        result.requests += probed
         if result.cpu_percent is None or result.memory_percent is None:
             await self._apply_profile(device, result, timing)
         return result

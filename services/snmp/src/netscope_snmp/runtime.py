@@ -31,6 +31,7 @@ class SnmpRuntime:
         sinks: list[EventSink] | None = None,
         event_buffer: int = 10_000,
         tick_seconds: float = 0.5,
+        max_backoff_seconds: float = 600.0,
     ) -> None:
         self.inventory = inventory
         self.poller = poller
@@ -39,6 +40,7 @@ class SnmpRuntime:
         self.events = MemorySink(event_buffer)
         self.sinks: list[EventSink] = [self.events, *(sinks if sinks is not None else [LogSink()])]
         self.tick_seconds = tick_seconds
+        self.max_backoff_seconds = max_backoff_seconds
         self._next_due: dict[str, float] = {}
         self._in_flight: dict[str, asyncio.Task[PollResult]] = {}
         self._loop_task: asyncio.Task[None] | None = None
@@ -118,7 +120,7 @@ class SnmpRuntime:
         result = await self.poller.poll(device)
         if device.id not in self.state.devices:  # removed while polling
             return result
-        self._next_due[device.id] = time.monotonic() + device.poll_interval_seconds
+        self._next_due[device.id] = time.monotonic() + self.next_interval(device)
         for event in self.state.apply(device, result):
             for sink in self.sinks:
                 try:
@@ -126,6 +128,16 @@ class SnmpRuntime:
                 except Exception as exc:  # one broken sink must not stop polling
                     log.error("event_sink_failed", sink=type(sink).__name__, error=str(exc))
         return result
+
+    def next_interval(self, device: DeviceConfig) -> float:
+        """Seconds to the device's next scheduled poll: its interval, doubled for each further poll in a
+        row that found it unreachable (1x, 2x, 4x ...), never more than max_backoff_seconds (nor less
+        than the interval). PollNow ignores the back-off."""
+        interval = float(device.poll_interval_seconds)
+        misses = self.poller.consecutive_unreachable(device.id)
+        if misses <= 1:
+            return interval
+        return max(interval, min(interval * 2 ** (misses - 1), self.max_backoff_seconds))
 
     async def poll_now(self, devices: list[DeviceConfig]) -> list[PollResult]:
         """Poll these devices now (joining polls already in flight) and return their results."""

@@ -26,6 +26,9 @@ class SnmpSettings(ServiceSettings):
     v2c_codec: Literal["native", "pysnmp"] = Field(
         "native", description="v2c requests through the native BER codec (fast) or through pysnmp (v3 always)"
     )
+    unreachable_backoff_max_seconds: float = Field(
+        600.0, gt=0, le=86_400, description="longest poll interval of a device unreachable several times in a row"
+    )
     history_points: int = Field(360, ge=1, le=100_000, description="history points kept per interface")
     shard_index: int = Field(0, ge=0, description="this replica's shard (e.g. the StatefulSet ordinal)")
     shard_count: int = Field(1, ge=1, le=1024, description="number of replicas sharing the inventory")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
@@ -145,6 +146,7 @@ class WalkResult:
     columns: dict[str, dict[Oid, Value]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     requests: int = 0
+    slowest_answer_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -367,6 +369,7 @@ class SnmpClient:
                 break
             names = list(cursor)
             request = [oid for _, oid in scalar_items] + [cursor[n] for n in names]
+            sent = time.monotonic()
             try:
                 answer = await self._request(
                     device, timing, ber.GET_BULK, request, len(scalar_items), max_rep if names else 0
@@ -377,6 +380,7 @@ class SnmpClient:
                     continue
                 raise
             result.requests += 1
+            result.slowest_answer_s = max(result.slowest_answer_s, time.monotonic() - sent)
             for (name, oid), (got, value) in zip(scalar_items, answer, strict=False):
                 if got == (*oid, 0) and not isinstance(value, Missing):
                     result.scalars[name] = value
