@@ -120,7 +120,7 @@ def service(request: pytest.FixtureRequest) -> FlowsService:
 
 
 @pytest.fixture(scope="session")
-def elastic_ingest_service(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator[FlowsService]:
+def elasticsearch_ingest_service(tmp_path_factory: pytest.TempPathFactory, es_url: str) -> Iterator[FlowsService]:
     """An Elasticsearch-backed service on the same cluster, reading and writing its own (empty) indices."""
     env = {
         "NETSCOPE_FLOWS_BACKEND": "elasticsearch",

@@ -55,6 +55,26 @@ BAD = [
     (flow(last_seen=Timestamp(seconds=T0 - 1)), "last_seen is before first_seen"),
     (flow(exporter="2001:db8::9"), "exporter '2001:db8::9' is not an IPv4 address"),
     (flow(exporter="192.0.2.300", protocol=999), "protocol must be 0-255, got 999"),
+    (flow(vlan=4096), "vlan must be 0-4095; got 4096"),
+    (flow(interface_id=65536), "interface_id must be 0-65535; got 65536"),
+    (flow(src2dst_packets=2**32), "src2dst_packets must be 0-4294967295; got 4294967296"),
+    (flow(dst2src_packets=2**40), "dst2src_packets must be 0-4294967295; got 1099511627776"),
+    (
+        flow(src2dst_packets=2**31, dst2src_packets=2**31),
+        "src2dst_packets + dst2src_packets must be at most 4294967295; got 4294967296",
+    ),
+    (
+        flow(src2dst_bytes=2**64 - 1, dst2src_bytes=1),
+        "src2dst_bytes + dst2src_bytes must be at most 18446744073709551615",
+    ),
+    (
+        flow(first_seen=Timestamp(seconds=-5)),
+        "first_seen must be between 1970-01-01 and 2106-02-07 (epoch seconds 1-4294967295)",
+    ),
+    (
+        flow(last_seen=Timestamp(seconds=2**32)),
+        "last_seen must be between 1970-01-01 and 2106-02-07 (epoch seconds 1-4294967295)",
+    ),
 ]
 GOOD = [
     flow(),
@@ -109,6 +129,19 @@ def test_empty_and_all_rejected_batches() -> None:
     assert (checked.table.num_rows, len(checked.rejected)) == (0, len(BAD))
 
 
-def test_counter_totals_that_overflow_are_refused() -> None:
-    with pytest.raises(OverflowError, match="does not fit in 64 bits"):
-        validate_batch("o", [flow(src2dst_bytes=2**64 - 1, dst2src_bytes=1)])
+def test_counter_totals_that_overflow_are_rejected_records() -> None:
+    checked = validate_batch("o", [flow(src2dst_bytes=2**64 - 1, dst2src_bytes=1), flow()])
+    assert (checked.rejected.tolist(), checked.table.num_rows) == ([0], 1)
+
+
+def test_largest_values_are_stored() -> None:
+    record = flow(vlan=4095, interface_id=65535, src2dst_packets=2**32 - 2, dst2src_packets=1, dst2src_bytes=1)
+    record.src2dst_bytes = 2**64 - 2
+    assert rejection_reason(record) is None
+    (row,) = validate_batch("max", [record]).table.to_pylist()
+    assert (row["VLAN_ID"], row["INTERFACE_ID"], row["PACKETS"], row["TOTAL_BYTES"]) == (
+        4095,
+        65535,
+        2**32 - 1,
+        2**64 - 1,
+    )

@@ -28,6 +28,10 @@ from netscope_flows.filters import L7_BY_LOWER
 
 LOCAL, REMOTE = 1, 2
 MAX_INFO = 1024
+MAX_VLAN = 4095
+MAX_U16 = 2**16 - 1
+MAX_U32 = 2**32 - 1
+MAX_U64 = 2**64 - 1
 _ZERO_V6 = bytes(16)
 _BAD_IP = (0, 0, _ZERO_V6, 0)
 _ARROW_TYPES = {
@@ -88,10 +92,26 @@ def rejection_reason(f: flows_pb2.IngestFlow) -> str | None:
         return "ports must be 0-65535"
     if f.protocol > 255:
         return f"protocol must be 0-255, got {f.protocol}"
+    if f.vlan > MAX_VLAN:
+        return f"vlan must be 0-{MAX_VLAN}; got {f.vlan}"
+    if f.interface_id > MAX_U16:
+        return f"interface_id must be 0-{MAX_U16}; got {f.interface_id}"
+    for name in ("src2dst_packets", "dst2src_packets"):
+        if getattr(f, name) > MAX_U32:
+            return f"{name} must be 0-{MAX_U32}; got {getattr(f, name)}"
+    if f.src2dst_packets + f.dst2src_packets > MAX_U32:
+        return (
+            f"src2dst_packets + dst2src_packets must be at most {MAX_U32}; got {f.src2dst_packets + f.dst2src_packets}"
+        )
+    if f.src2dst_bytes + f.dst2src_bytes > MAX_U64:
+        return f"src2dst_bytes + dst2src_bytes must be at most {MAX_U64}"
     if not f.first_seen.seconds:
         return "first_seen is missing"
     if not f.last_seen.seconds:
         return "last_seen is missing"
+    for name in ("first_seen", "last_seen"):
+        if not 0 < getattr(f, name).seconds <= MAX_U32:
+            return f"{name} must be between 1970-01-01 and 2106-02-07 (epoch seconds 1-{MAX_U32})"
     if f.last_seen.seconds < f.first_seen.seconds:
         return "last_seen is before first_seen"
     if parse_probe(f.exporter) is None:
@@ -173,22 +193,23 @@ def validate_batch(batch_id: str, flows: Sequence[flows_pb2.IngestFlow]) -> Batc
     src_port, dst_port, proto = numbers("client_port"), numbers("server_port"), numbers("protocol")
     s2d_b, d2s_b = numbers("src2dst_bytes"), numbers("dst2src_bytes")
     s2d_p, d2s_p = numbers("src2dst_packets"), numbers("dst2src_packets")
+    vlan, interface_id = numbers("vlan"), numbers("interface_id")
+    total_bytes, packets = s2d_b + d2s_b, s2d_p + d2s_p
     bad = (
         (client.version == 0) | (server.version == 0) | (client.version != server.version)
-        | (src_port > 65535) | (dst_port > 65535) | (proto > 255)
-        | (first_s == 0) | (last_s == 0) | (last_s < first_s) | (probe < 0)
+        | (src_port > 65535) | (dst_port > 65535) | (proto > 255) | (vlan > MAX_VLAN) | (interface_id > MAX_U16)
+        | (s2d_p > MAX_U32) | (d2s_p > MAX_U32) | (packets > MAX_U32) | (total_bytes < s2d_b)
+        | (first_s <= 0) | (last_s <= 0) | (first_s > MAX_U32) | (last_s > MAX_U32) | (last_s < first_s)
+        | (probe < 0)
     )  # fmt: skip
-    total_bytes, packets = s2d_b + d2s_b, s2d_p + d2s_p
-    if np.any((total_bytes < s2d_b) | (packets < s2d_p)):
-        raise OverflowError("a flow's byte or packet total does not fit in 64 bits")
     ids = np.arange(count, dtype=np.uint64) + np.uint64(flow_id_base(batch_id))
     columns: dict[str, object] = {
         "FLOW_ID": ids, "IP_PROTOCOL_VERSION": client.version, "FIRST_SEEN": first_s, "LAST_SEEN": last_s,
-        "VLAN_ID": numbers("vlan"), "PACKETS": packets, "TOTAL_BYTES": total_bytes, "SRC2DST_BYTES": s2d_b,
+        "VLAN_ID": vlan, "PACKETS": packets, "TOTAL_BYTES": total_bytes, "SRC2DST_BYTES": s2d_b,
         "DST2SRC_BYTES": d2s_b, "PROTOCOL": proto, "IPV4_SRC_ADDR": client.v4, "IPV6_SRC_ADDR": client.v6,
         "IP_SRC_PORT": src_port, "IPV4_DST_ADDR": server.v4, "IPV6_DST_ADDR": server.v6, "IP_DST_PORT": dst_port,
         "L7_PROTO": np.fromiter(map(l7_id, texts("application")), np.uint16, count), "INFO": _info(texts("info")),
-        "INTERFACE_ID": numbers("interface_id"), "PROBE_IP": probe,
+        "INTERFACE_ID": interface_id, "PROBE_IP": probe,
         "SRC2DST_TCP_FLAGS": numbers("tcp_flags") & 0xFF, "CLIENT_LOCATION": client.location,
         "SERVER_LOCATION": server.location, "INPUT_SNMP": numbers("input_if"), "OUTPUT_SNMP": numbers("output_if"),
         "SRC2DST_PACKETS": s2d_p, "DST2SRC_PACKETS": d2s_p,
