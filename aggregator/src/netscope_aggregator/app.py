@@ -66,6 +66,8 @@ def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
     )
     mcp_app = mcp.streamable_http_app(
         streamable_http_path="/",
+        stateless_http=settings.stateless_http,
+        json_response=settings.json_response,
         transport_security=security,
         max_request_body_size=settings.max_body_bytes,
     )
@@ -99,8 +101,9 @@ def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
-    app.mount("/mcp", mcp_app)
     limiter = RateLimiter(settings.rate_limit_per_minute)
-    guarded = McpHttpGuard(app, registry, prefix="/mcp", max_body_bytes=settings.max_body_bytes, limiter=limiter)
+    guarded = McpHttpGuard(
+        app, mcp_app, registry, prefix="/mcp", max_body_bytes=settings.max_body_bytes, limiter=limiter
+    )
     app.state.guarded = guarded
     return app

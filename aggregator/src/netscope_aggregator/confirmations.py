@@ -35,12 +35,17 @@ class ConfirmChange(BaseModel):
 
 
 def can_elicit(ctx: Context[Any]) -> bool:
-    """Whether the calling client declared form elicitation (stdio and stateful HTTP sessions can)."""
+    """Whether the calling client declared form elicitation and this request's channel can carry it.
+
+    stdio and stateful HTTP sessions with SSE answers can; stateless HTTP and JSON answers cannot.
+    """
     try:
         session = ctx.request_context.session
     except ValueError:
         return False
-    return session.check_client_capability(ClientCapabilities(elicitation=ElicitationCapability()))
+    return session.can_send_request and session.check_client_capability(
+        ClientCapabilities(elicitation=ElicitationCapability())
+    )
 
 
 class Confirmations:

@@ -51,9 +51,17 @@ class McpHttpGuard:
     """Authenticates every request under `prefix` and bounds its size and rate."""
 
     def __init__(
-        self, app: ASGIApp, registry: TokenRegistry, *, prefix: str, max_body_bytes: int, limiter: RateLimiter
+        self,
+        app: ASGIApp,
+        mcp_app: ASGIApp,
+        registry: TokenRegistry,
+        *,
+        prefix: str,
+        max_body_bytes: int,
+        limiter: RateLimiter,
     ) -> None:
         self._app = app
+        self._mcp_app = mcp_app
         self._registry = registry
         self._prefix = prefix
         self._max_body = max_body_bytes
@@ -87,7 +95,9 @@ class McpHttpGuard:
             )
             return
         scope.setdefault("state", {})["principal"] = principal
-        await self._app(scope, self._bounded(receive), send)
+        # Straight to the MCP app, as a mount at `prefix` would, without the web framework's middleware per call.
+        scope["root_path"] = scope.get("root_path", "") + self._prefix
+        await self._mcp_app(scope, self._bounded(receive), send)
 
     def _bounded(self, receive: Receive) -> Receive:
         seen = 0

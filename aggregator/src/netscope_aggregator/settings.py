@@ -32,6 +32,16 @@ class AggregatorSettings(BaseSettings):
     toolsets: str = Field("all", description="comma-separated toolsets to serve, or 'all'")
     read_only: bool = Field(False, description="serve read-only tools only, whatever the token's role")
     call_timeout_seconds: float = Field(30.0, gt=0, le=600, description="deadline of one service call")
+    stateless_http: bool = Field(
+        False,
+        description="no MCP sessions: any replica answers any request (use with several replicas behind one "
+        "Service); writes then confirm with a confirm_id, since elicitation needs a session",
+    )
+    json_response: bool = Field(
+        False,
+        description="answer each POST with one JSON body instead of an SSE stream (less CPU per call; "
+        "no elicitation, so writes confirm with a confirm_id)",
+    )
     allowed_hosts: str = Field(
         "127.0.0.1:*,localhost:*,[::1]:*",
         description="Host header patterns accepted on HTTP (DNS-rebinding protection); '*' disables the check",

@@ -1,0 +1,116 @@
+"""Two aggregator replicas behind a round-robin balancer, as in Kubernetes: stateless HTTP lets any replica
+answer any request, and a write previewed on one replica is confirmed on the other (shared confirm secret)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+from mcp import ClientSession, types
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.e2e.conftest import ADMIN_TOKEN, load_store
+from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
+
+pytestmark = pytest.mark.e2e
+
+
+class RoundRobin(httpx2.AsyncBaseTransport):
+    """A load balancer in the client: each request goes to the next replica's port."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self._ports = itertools.cycle(ports)
+        self._inner = httpx2.AsyncHTTPTransport()
+        self.used: list[int] = []
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        port = next(self._ports)
+        self.used.append(port)
+        request.url = request.url.copy_with(port=port)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+@pytest.fixture(scope="module")
+def replica_ports(run_dir: Path, world_dir: Path) -> Iterator[dict[str, list[int]]]:
+    """alerts + two stateless replicas and two stateful replicas; yields {'stateless': [..], 'stateful': [..]}."""
+    store = run_dir / "alerts-replicas"
+    load_store(world_dir, store)
+    alerts_port = free_port()
+    logs = run_dir / "logs"
+    alerts_env = {"NETSCOPE_ALERTS_DSN": f"chdb://{store}", "NETSCOPE_ALERTS_PORT": str(alerts_port)}
+    ports = {"stateless": [free_port(), free_port()], "stateful": [free_port(), free_port()]}
+    with contextlib.ExitStack() as stack:
+        alerts = stack.enter_context(running("alerts-replicas", [*NETSCOPE, "serve", "alerts"], alerts_env, logs))
+        wait_grpc_serving(f"127.0.0.1:{alerts_port}", "netscope.alerts.v1.AlertsService", process=alerts)
+        for mode, pair in ports.items():
+            for index, port in enumerate(pair):
+                env = {
+                    "NETSCOPE_AGGREGATOR_PORT": str(port),
+                    "NETSCOPE_AGGREGATOR_ALERTS_TARGET": f"127.0.0.1:{alerts_port}",
+                    "NETSCOPE_AGGREGATOR_TOKENS": f"root:admin:{ADMIN_TOKEN}",
+                    "NETSCOPE_AGGREGATOR_CONFIRM_SECRET": "shared-between-replicas-0123456789",
+                    "NETSCOPE_AGGREGATOR_STATELESS_HTTP": str(mode == "stateless").lower(),
+                }
+                process = stack.enter_context(
+                    running(f"aggregator-{mode}-{index}", [*NETSCOPE, "serve", "aggregator"], env, logs)
+                )
+                wait_http_ok(f"http://127.0.0.1:{port}/healthz", process=process)
+        yield ports
+
+
+@contextlib.asynccontextmanager
+async def balanced_session(ports: list[int], balancer: RoundRobin, **kwargs: object) -> AsyncIterator[ClientSession]:
+    """An official MCP client session whose every HTTP request goes through the balancer."""
+    http = httpx2.AsyncClient(transport=balancer, headers={"Authorization": f"Token {ADMIN_TOKEN}"}, timeout=30)
+    async with (
+        http,
+        streamable_http_client(f"http://127.0.0.1:{ports[0]}/mcp/", http_client=http) as (read, write),
+        ClientSession(read, write, **kwargs) as session,  # type: ignore[arg-type]
+    ):
+        await session.initialize()
+        yield session
+
+
+async def test_stateless_replicas_answer_any_request_and_confirm_each_others_writes(
+    replica_ports: dict[str, list[int]],
+) -> None:
+    ports = replica_ports["stateless"]
+    asked: list[str] = []
+
+    async def answer(context: object, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        return types.ElicitResult(action="accept", content={"confirm": True})
+
+    balancer = RoundRobin(ports)
+    async with balanced_session(ports, balancer, elicitation_callback=answer) as session:
+        stats = await session.call_tool("get_ntopng_host_alert_stats", {})
+        assert not stats.is_error, stats.content
+        # No session to carry an elicitation: the write answers with a preview and a signed confirm_id ...
+        preview = await session.call_tool("add_host_alert_exclusion", {"value": "10.6.6.6"})
+        assert preview.structured_content["status"] == "confirmation_required", preview.content
+        # ... which the other replica accepts, since both sign with the same secret.
+        done = await session.call_tool(
+            "add_host_alert_exclusion",
+            {"value": "10.6.6.6", "confirm_id": preview.structured_content["confirm_id"]},
+        )
+        assert done.structured_content["status"] == "done", done.content
+        listed = await session.call_tool("list_alert_exclusions", {})
+    assert asked == []
+    assert set(balancer.used) == set(ports)
+    assert "10.6.6.6" in {e["value"] for e in listed.structured_content["result"]}
+
+
+async def test_stateful_replicas_behind_a_balancer_lose_the_session(replica_ports: dict[str, list[int]]) -> None:
+    """Why Kubernetes runs the aggregator stateless: a session opened on one replica is unknown to the other."""
+    ports = replica_ports["stateful"]
+    with pytest.raises(ExceptionGroup) as failure:
+        async with balanced_session(ports, RoundRobin(ports)) as session:
+            await session.call_tool("get_ntopng_host_alert_stats", {})
+    assert failure.group_contains(Exception, match="Session not found", depth=None)
