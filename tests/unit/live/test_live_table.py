@@ -91,15 +91,15 @@ def test_aggregates_country_app_mac_interface_and_locality() -> None:
     host = table.hosts["192.168.1.5"]
     assert host.is_local and host.country == "" and host.mac == "00:1b:63:84:45:e6"
     assert not table.hosts["8.8.8.8"].is_local and table.hosts["8.8.8.8"].country == "US"
-    assert set(host.apps) == {"TLS", "DNS"} and host.apps["TLS"].bytes_sent == 1000
-    assert table.hosts["192.168.1.6"].apps.keys() == {"HTTP"}
+    assert set(host.applications()) == {"TLS", "DNS"} and host.applications()["TLS"].bytes_sent == 1000
+    assert table.hosts["192.168.1.6"].applications().keys() == {"HTTP"}
     assert host.peers == {"8.8.8.8": 1000, "1.1.1.1": 100}
     assert table.hosts["8.8.8.8"].server_ports == {(6, 443): 1}
     assert table.macs["00:1b:63:84:45:e6"].vendor == "Apple, Inc."
     assert table.countries["US"].bytes_rcvd == 1050 and table.countries["US"].flows == 2  # 8.8.8.8, 8.8.4.4
     assert table.countries["US"].hosts == 2
     assert table.interfaces[("127.0.0.1", 1)].bytes_in == 1150
-    assert host.rate.bps(clock.now) == 1100 * 8 / 30
+    assert table.host_bps(host, clock.now) == 1100 * 8 / 30
     assert table.apps["TLS"].rate.bps(clock.now + 31) == 0
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
+from itertools import islice
+from operator import itemgetter
 from typing import TypeVar
 
 from netscope.live.v1 import live_pb2 as pb
 from netscope_common.errors import InvalidArgument, NotFound, Unavailable
 from netscope_live.collector import Collector
-from netscope_live.entries import FlowEntry, HostEntry
+from netscope_live.entries import FlowEntry, HostEntry, ServiceTraffic
 from netscope_live.geo import LocalNetworks
 from netscope_live.ingest import IngestExporter, IngestSink
 from netscope_live.ndpi import category_name
@@ -62,7 +64,8 @@ class CollectorSource:
         return self.settings.window_buckets * self.settings.bucket_seconds
 
     async def start(self) -> None:
-        """Bind the UDP socket and start the ingest task."""
+        """Load the lookup tables, bind the UDP socket and start the ingest task."""
+        self.table.preload()
         self.ingest.start()
         await self.collector.start(self.settings.collector_host, self.settings.collector_port)
 
@@ -143,7 +146,7 @@ class CollectorSource:
             bytes_received=h.bytes_rcvd,
             packets_sent=h.packets_sent,
             packets_received=h.packets_rcvd,
-            throughput_bps=h.rate.bps(now),
+            throughput_bps=self.table.host_bps(h, now),
             active_flows=h.active_flows,
             active_flows_as_client=h.active_as_client,
             active_flows_as_server=h.active_as_server,
@@ -152,7 +155,7 @@ class CollectorSource:
             last_seen=timestamp(h.last_seen),
         )
         if details:
-            apps = _top(h.apps.items(), DETAIL_CAP, lambda kv: kv[1].bytes_sent + kv[1].bytes_rcvd)
+            apps = _top(h.applications().items(), DETAIL_CAP, lambda kv: kv[1].bytes_sent + kv[1].bytes_rcvd)
             host.applications.extend(
                 pb.ApplicationTraffic(
                     name=name,
@@ -182,20 +185,38 @@ class CollectorSource:
             hosts = [h for h in hosts if not h.is_local]
         else:
             hosts = list(hosts)
-        key: Callable[[HostEntry], float]
-        if req.sort == pb.HOST_SORT_THROUGHPUT:
-            key = lambda h: h.rate.bps(now)  # noqa: E731
-        elif req.sort == pb.HOST_SORT_FLOWS:
-            key = lambda h: h.active_flows  # noqa: E731
-        elif req.sort == pb.HOST_SORT_SCORE:
-            key = lambda h: (h.score, h.bytes_total)  # type: ignore[assignment,return-value]  # noqa: E731
-        else:
-            key = lambda h: h.bytes_total  # noqa: E731
         total = len(hosts)
-        page = _top(hosts, offset + size, key)[offset:]
+        if req.sort == pb.HOST_SORT_THROUGHPUT:
+            page = self._busiest(req.locality, hosts, offset + size, now)[offset:]
+        else:
+            key: Callable[[HostEntry], float]
+            if req.sort == pb.HOST_SORT_FLOWS:
+                key = lambda h: h.active_as_client + h.active_as_server  # noqa: E731
+            elif req.sort == pb.HOST_SORT_SCORE:
+                key = lambda h: (h.score, h.bytes_sent + h.bytes_rcvd)  # type: ignore[assignment,return-value]  # noqa: E731
+            else:
+                key = lambda h: h.bytes_sent + h.bytes_rcvd  # noqa: E731
+            page = _top(hosts, offset + size, key)[offset:]
         return pb.ListHostsResponse(
             hosts=[self._host(h, now) for h in page], next_page_token=next_token(offset, size, total), total=total
         )
+
+    def _busiest(self, locality: int, hosts: list[HostEntry], n: int, now: float) -> list[HostEntry]:
+        """The `n` hosts with the highest window throughput, from the window's own entries (only hosts
+        with traffic inside it), then hosts without traffic in the window in table order."""
+        t = self.table
+        windows = []
+        if locality != pb.HOST_LOCALITY_REMOTE:
+            windows.append(t.local_rates.totals(now))
+        if locality != pb.HOST_LOCALITY_LOCAL:
+            windows.append(t.remote_rates.totals(now))
+        ranked = heapq.nlargest(n, (kv for w in windows for kv in w.items() if kv[1] > 0), key=itemgetter(1))
+        table_hosts = t.hosts
+        page = [table_hosts[ip] for ip, _ in ranked if ip in table_hosts]
+        if len(page) < n:
+            busy = {h.ip for h in page}
+            page += islice((h for h in hosts if h.ip not in busy and t.host_bps(h, now) == 0), n - len(page))
+        return page
 
     async def get_host(self, req: pb.GetHostRequest) -> pb.Host:
         """One host with applications, peers and server ports."""
@@ -213,9 +234,7 @@ class CollectorSource:
 
     # -- flows -------------------------------------------------------------------------------------
     def _matching_flows(self, host: str, l7: str, l4: str, port: int) -> list[FlowEntry]:
-        flows: Iterable[FlowEntry] = self.table.flows.values()
-        if host:
-            flows = (f for f in flows if host in (f.client_ip, f.server_ip))
+        flows: Iterable[FlowEntry] = self.table.host_flows(host) if host else self.table.flows.values()
         if l7:
             wanted = l7.lower()
             flows = (f for f in flows if f.application.lower() == wanted)
@@ -273,32 +292,42 @@ class CollectorSource:
         self._interface(req.ifid)
         limit = bounded_limit(req.limit, 10, 100, "limit")
         host = valid_ip(req.host, "host") if req.host else ""
-        flows = self._matching_flows(host, "", "", 0)
+        services: Iterable[ServiceTraffic]
+        if host:  # one host: its flows from the host index, grouped here
+            grouped: dict[tuple[str, int, int], ServiceTraffic] = {}
+            for f in self.table.host_flows(host):
+                key = (f.application, f.protocol, f.server_port)
+                s = grouped.get(key)
+                if s is None:
+                    s = grouped[key] = ServiceTraffic(*key)
+                s.flows += 1
+                s.bytes += f.bytes
+            services = grouped.values()
+        else:  # every flow: the table keeps these aggregates up to date as records arrive
+            services = self.table.services.values()
         groups: dict[str, dict[str, list[int]]] = {"app": {}, "l4": {}, "port": {}}
-        total_bytes = 0
-        for f in flows:
-            total_bytes += f.bytes
-            for kind, name in (
-                ("app", f.application),
-                ("l4", l4_name(f.protocol)),
-                ("port", f"{l4_name(f.protocol)}/{f.server_port}"),
-            ):
+        total_flows = total_bytes = 0
+        for s in services:
+            total_flows += s.flows
+            total_bytes += s.bytes
+            l4 = l4_name(s.protocol)
+            for kind, name in (("app", s.application), ("l4", l4), ("port", f"{l4}/{s.server_port}")):
                 counts = groups[kind].setdefault(name, [0, 0])
-                counts[0] += 1
-                counts[1] += f.bytes
+                counts[0] += s.flows
+                counts[1] += s.bytes
 
         def named(kind: str) -> list[pb.NamedTraffic]:
             top = _top(groups[kind].items(), limit, lambda kv: kv[1][1])
             return [pb.NamedTraffic(name=name, flows=c[0], bytes=c[1]) for name, c in top]
 
         return pb.FlowsSummaryResponse(
-            total_flows=len(flows),
+            total_flows=total_flows,
             total_bytes=total_bytes,
             applications=named("app"),
             l4_protocols=named("l4"),
             server_ports=named("port"),
             truncated=any(len(g) > limit for g in groups.values()),
-            flows_examined=len(flows),
+            flows_examined=total_flows,
         )
 
     # -- geography and MACs ------------------------------------------------------------------------

@@ -38,6 +38,7 @@ class FlowEntry:
     records: int = 0
     exported_bytes: int = 0
     exported_packets: int = 0
+    service: ServiceTraffic | None = None  # the table's aggregate of this flow's (application, protocol, port)
 
     @property
     def bytes(self) -> int:
@@ -55,6 +56,17 @@ class FlowEntry:
 
 
 @dataclass(slots=True)
+class ServiceTraffic:
+    """Live flows of one (application, L4 protocol, server port) and their bytes (FlowsSummary)."""
+
+    application: str
+    protocol: int
+    server_port: int
+    flows: int = 0
+    bytes: int = 0
+
+
+@dataclass(slots=True)
 class AppCounters:
     """Per-host traffic of one application."""
 
@@ -65,12 +77,11 @@ class AppCounters:
 
 @dataclass(slots=True)
 class HostEntry:
-    """One IP address seen in flows."""
+    """One IP address seen in flows (its throughput window is kept by the table, see KeyedRates)."""
 
     ip: str
     is_local: bool
     country: str
-    rate: RateWindow
     first_seen: float
     last_seen: float
     updated: float
@@ -84,9 +95,15 @@ class HostEntry:
     active_as_client: int = 0
     active_as_server: int = 0
     score: int = 0
-    apps: dict[str, AppCounters] = field(default_factory=dict)
+    # applications: the first one inline (most hosts have one), the others in `more_apps`
+    app: str = ""
+    app_sent: int = 0
+    app_rcvd: int = 0
+    app_flows: int = 0
+    more_apps: dict[str, AppCounters] | None = None
     peers: dict[str, int] = field(default_factory=dict)  # peer ip -> bytes exchanged
     server_ports: dict[tuple[int, int], int] = field(default_factory=dict)  # (protocol, port) -> flows
+    flows: dict[FlowKey, None] = field(default_factory=dict)  # keys of its live flows (either side)
 
     @property
     def bytes_total(self) -> int:
@@ -97,6 +114,26 @@ class HostEntry:
     def active_flows(self) -> int:
         """Flows in the table with this host on either side."""
         return self.active_as_client + self.active_as_server
+
+    def app_counters(self, app: str) -> AppCounters | None:
+        """The counters of an application other than the inline first one (created on first use)."""
+        if not self.app:
+            self.app = app
+        if app == self.app:
+            return None
+        more = self.more_apps
+        if more is None:
+            more = self.more_apps = {}
+        counters = more.get(app)
+        if counters is None:
+            counters = more[app] = AppCounters()
+        return counters
+
+    def applications(self) -> dict[str, AppCounters]:
+        """Every application of the host with its traffic (a new dict)."""
+        apps = {self.app: AppCounters(self.app_sent, self.app_rcvd, self.app_flows)} if self.app else {}
+        apps.update(self.more_apps or {})
+        return apps
 
 
 @dataclass(slots=True)

@@ -10,23 +10,24 @@ since the previous hand-off go to `on_complete` (the ingest exporter). Times: re
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from netscope_live.entries import (
-    AppCounters,
     FlowEntry,
     FlowKey,
     HostEntry,
     InterfaceEntry,
     MacEntry,
+    ServiceTraffic,
     TrafficEntry,
 )
-from netscope_live.geo import GeoLocator, LocalNetworks
+from netscope_live.geo import AddressClassifier, GeoLocator, LocalNetworks
 from netscope_live.ndpi import classify
 from netscope_live.netflow.records import FlowRecord
-from netscope_live.rates import RateWindow
+from netscope_live.rates import KeyedRates, RateWindow
 from netscope_live.vendor import VendorLookup
 
 NO_MAC = {"", "00:00:00:00:00:00", "ff:ff:ff:ff:ff:ff"}
@@ -74,6 +75,7 @@ class FlowTable:
         self.config = config or TableConfig()
         self.local = local_networks or LocalNetworks()
         self.geo = geo or GeoLocator()
+        self.addresses = AddressClassifier(self.local, self.geo)
         self.vendors = vendors or VendorLookup()
         self.on_export = on_export
         self.clock = clock
@@ -83,23 +85,52 @@ class FlowTable:
         self.macs: dict[str, MacEntry] = {}
         self.countries: dict[str, TrafficEntry] = {}
         self.apps: dict[str, TrafficEntry] = {}
+        self.services: dict[tuple[str, int, int], ServiceTraffic] = {}
         self.interfaces: dict[tuple[str, int], InterfaceEntry] = {}
         self.total_rate = self._window()
+        self.local_rates = KeyedRates(self.config.window_buckets, self.config.bucket_seconds)
+        self.remote_rates = KeyedRates(self.config.window_buckets, self.config.bucket_seconds)
         self.bytes = 0
         self.packets = 0
         self.counters = TableCounters()
+        self._local_bucket: dict[str, int] = {}
+        self._remote_bucket: dict[str, int] = {}
+
+    def preload(self) -> None:
+        """Load the geolocation and OUI tables now instead of on the first packets, then freeze the heap.
+
+        `gc.freeze()` moves everything allocated so far (imports, these large permanent tables) out of
+        the cyclic collector's scans, so full collections, which run as the live table grows, only
+        walk objects created later. Frozen objects are still freed by reference counting.
+        """
+        self.geo.country("192.0.2.1")
+        self.vendors.vendor("00:00:5e:00:53:01")
+        gc.collect()
+        gc.freeze()
 
     def _window(self) -> RateWindow:
         return RateWindow(self.config.window_buckets, self.config.bucket_seconds)
+
+    def host_rates(self, host: HostEntry) -> KeyedRates:
+        """The throughput window holding `host` (local and remote hosts are kept apart)."""
+        return self.local_rates if host.is_local else self.remote_rates
+
+    def host_bps(self, host: HostEntry, now: float) -> float:
+        """Bits per second of `host` (sent plus received) over the window ending at `now`."""
+        return self.host_rates(host).bps(host.ip, now)
 
     # -- updates -------------------------------------------------------------------------------------
     def add(self, records: Iterable[FlowRecord], now: float | None = None) -> None:
         """Merge decoded records into the table."""
         now = self.clock() if now is None else now
         slot = self.total_rate.slot(now)
+        self._local_bucket = self.local_rates.bucket(slot)
+        self._remote_bucket = self.remote_rates.bucket(slot)
         flows = self.flows
+        update = self._update
+        count = 0
         for r in records:
-            self.counters.records += 1
+            count += 1
             key = (r.exporter, r.vlan, r.protocol, r.src_ip, r.src_port, r.dst_ip, r.dst_port)
             flow = flows.get(key)
             forward = True
@@ -110,47 +141,63 @@ class FlowTable:
                     flow = self._new_flow(key, r, now)
                     if flow is None:
                         continue
-            self._update(flow, r, forward, now, slot)
+            update(flow, r, forward, now, slot)
+        self.counters.records += count
 
     def _new_flow(self, key: FlowKey, r: FlowRecord, now: float) -> FlowEntry | None:
         if len(self.flows) >= self.config.max_flows:
             self.counters.flows_dropped_table_full += 1
             return None
         app = classify(r.l7_proto, r.l7_name, r.protocol, r.src_port, r.dst_port)
+        service_key = (app, r.protocol, r.dst_port)
+        service = self.services.get(service_key)
+        if service is None:
+            service = self.services[service_key] = ServiceTraffic(app, r.protocol, r.dst_port)
+        service.flows += 1
         flow = FlowEntry(
-            key=key,
-            exporter=r.exporter,
-            vlan=r.vlan,
-            protocol=r.protocol,
-            client_ip=r.src_ip,
-            client_port=r.src_port,
-            server_ip=r.dst_ip,
-            server_port=r.dst_port,
-            application=app,
-            first_seen=r.first_seen,
-            last_seen=r.last_seen,
-            updated=now,
-            created=now,
+            key,
+            r.exporter,
+            r.vlan,
+            r.protocol,
+            r.src_ip,
+            r.src_port,
+            r.dst_ip,
+            r.dst_port,
+            app,
+            r.first_seen,
+            r.last_seen,
+            now,
+            now,
             input_if=r.input_if,
             output_if=r.output_if,
+            service=service,
         )
         self.flows[key] = flow
         self.counters.flows_created += 1
-        client = self._host(r.src_ip, r.first_seen, now)
-        server = self._host(r.dst_ip, r.first_seen, now)
+        hosts = self.hosts
+        client = hosts.get(r.src_ip) or self._host(r.src_ip, r.first_seen, now)
+        server = hosts.get(r.dst_ip) or self._host(r.dst_ip, r.first_seen, now)
         client.flows_as_client += 1
         client.active_as_client += 1
+        client.flows[key] = None
         server.flows_as_server += 1
         server.active_as_server += 1
-        self._app_counters(client, app).flows += 1
-        self._app_counters(server, app).flows += 1
+        server.flows[key] = None
+        for host in (client, server):
+            counters = host.app_counters(app)
+            if counters is None:
+                host.app_flows += 1
+            else:
+                counters.flows += 1
         ports = server.server_ports
         port_key = (r.protocol, r.dst_port)
         if port_key in ports or len(ports) < self.config.max_ports_per_host:
             ports[port_key] = ports.get(port_key, 0) + 1
         self._traffic(self.apps, app).flows += 1
-        for country in {client.country, server.country} - {""}:
-            self._traffic(self.countries, country).flows += 1
+        if client.country:
+            self._traffic(self.countries, client.country).flows += 1
+        if server.country and server.country != client.country:
+            self._traffic(self.countries, server.country).flows += 1
         return flow
 
     def _update(self, flow: FlowEntry, r: FlowRecord, forward: bool, now: float, slot: int) -> None:
@@ -173,30 +220,38 @@ class FlowTable:
             flow.packets_s2c += r.packets
             flow.packets_c2s += r.rev_packets
         total = sent + rcvd
+        service = flow.service
+        if service is not None:
+            service.bytes += total
         self.bytes += total
         self.packets += r.packets + r.rev_packets
         self.total_rate.add(slot, total)
-        src = self.hosts.get(r.src_ip) or self._host(r.src_ip, r.first_seen, now)
-        dst = self.hosts.get(r.dst_ip) or self._host(r.dst_ip, r.first_seen, now)
-        self._account(src, dst.ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, slot, flow.application)
-        self._account(dst, src.ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, slot, flow.application)
+        hosts = self.hosts
+        src_ip, dst_ip = r.src_ip, r.dst_ip
+        src = hosts.get(src_ip) or self._host(src_ip, r.first_seen, now)
+        dst = hosts.get(dst_ip) or self._host(dst_ip, r.first_seen, now)
+        bucket = self._local_bucket if src.is_local else self._remote_bucket
+        bucket[src_ip] = bucket.get(src_ip, 0) + total
+        bucket = self._local_bucket if dst.is_local else self._remote_bucket
+        bucket[dst_ip] = bucket.get(dst_ip, 0) + total
+        app_name = flow.application
+        self._account(src, dst_ip, sent, rcvd, r.packets, r.rev_packets, r.last_seen, now, app_name)
+        self._account(dst, src_ip, rcvd, sent, r.rev_packets, r.packets, r.last_seen, now, app_name)
         if r.src_mac not in NO_MAC:
             src.mac = r.src_mac
-            self._mac(r.src_mac, r.src_ip, sent, rcvd, now)
+            self._mac(r.src_mac, src_ip, sent, rcvd, now)
             flow.client_mac = flow.client_mac or r.src_mac
         if r.dst_mac not in NO_MAC:
             dst.mac = r.dst_mac
-            self._mac(r.dst_mac, r.dst_ip, rcvd, sent, now)
-        app = self.apps.get(flow.application) or self._traffic(self.apps, flow.application)
+            self._mac(r.dst_mac, dst_ip, rcvd, sent, now)
+        app = self.apps.get(app_name) or self._traffic(self.apps, app_name)
         app.bytes_sent += sent
         app.bytes_rcvd += rcvd
         app.rate.add(slot, total)
-        for host, out, back in ((src, sent, rcvd), (dst, rcvd, sent)):
-            if host.country:
-                country = self.countries.get(host.country) or self._traffic(self.countries, host.country)
-                country.bytes_sent += out
-                country.bytes_rcvd += back
-                country.rate.add(slot, total)
+        if src.country:
+            self._country_bytes(src.country, sent, rcvd, slot, total)
+        if dst.country:
+            self._country_bytes(dst.country, rcvd, sent, slot, total)
         if r.input_if:
             iface = self._interface(r.exporter, r.input_if)
             iface.bytes_in += sent
@@ -208,6 +263,12 @@ class FlowTable:
             iface.packets_out += r.packets
             iface.rate_out.add(slot, sent)
 
+    def _country_bytes(self, name: str, out: int, back: int, slot: int, total: int) -> None:
+        country = self.countries.get(name) or self._traffic(self.countries, name)
+        country.bytes_sent += out
+        country.bytes_rcvd += back
+        country.rate.add(slot, total)
+
     def _account(
         self,
         host: HostEntry,
@@ -218,20 +279,26 @@ class FlowTable:
         prcvd: int,
         seen: float,
         now: float,
-        slot: int,
         app: str,
     ) -> None:
         host.bytes_sent += sent
         host.bytes_rcvd += rcvd
         host.packets_sent += psent
         host.packets_rcvd += prcvd
-        host.rate.add(slot, sent + rcvd)
         host.updated = now
         if seen > host.last_seen:
             host.last_seen = seen
-        counters = host.apps.get(app) or self._app_counters(host, app)
-        counters.bytes_sent += sent
-        counters.bytes_rcvd += rcvd
+        if app == host.app:
+            host.app_sent += sent
+            host.app_rcvd += rcvd
+        else:
+            counters = host.app_counters(app)
+            if counters is None:
+                host.app_sent += sent
+                host.app_rcvd += rcvd
+            else:
+                counters.bytes_sent += sent
+                counters.bytes_rcvd += rcvd
         peers = host.peers
         if peer in peers or len(peers) < self.config.max_peers_per_host:
             peers[peer] = peers.get(peer, 0) + sent + rcvd
@@ -239,19 +306,11 @@ class FlowTable:
     def _host(self, ip: str, seen: float, now: float) -> HostEntry:
         host = self.hosts.get(ip)
         if host is None:
-            is_local = self.local.is_local(ip)
-            country = "" if is_local else self.geo.country(ip)
-            host = HostEntry(ip, is_local, country, self._window(), seen, seen, now)
-            self.hosts[ip] = host
+            is_local, country = self.addresses.classify(ip)
+            host = self.hosts[ip] = HostEntry(ip, is_local, country, seen, seen, now)
             if country:
                 self._traffic(self.countries, country).hosts += 1
         return host
-
-    def _app_counters(self, host: HostEntry, app: str) -> AppCounters:
-        counters = host.apps.get(app)
-        if counters is None:
-            counters = host.apps[app] = AppCounters()
-        return counters
 
     def _traffic(self, table: dict[str, TrafficEntry], name: str) -> TrafficEntry:
         entry = table.get(name)
@@ -284,11 +343,7 @@ class FlowTable:
         idle = [f for f in self.flows.values() if now - f.updated >= cfg.idle_timeout]
         for flow in idle:
             self._hand_off(flow, final=True)
-            del self.flows[flow.key]
-            for ip, attr in ((flow.client_ip, "active_as_client"), (flow.server_ip, "active_as_server")):
-                host = self.hosts.get(ip)
-                if host is not None:
-                    setattr(host, attr, max(0, getattr(host, attr) - 1))
+            self._remove(flow)
         self.counters.flows_expired += len(idle)
         for flow in self.flows.values():
             if now - flow.created >= cfg.active_timeout:
@@ -300,6 +355,31 @@ class FlowTable:
             if host.country and host.country in self.countries:
                 self.countries[host.country].hosts -= 1
         return len(idle)
+
+    def _remove(self, flow: FlowEntry) -> None:
+        del self.flows[flow.key]
+        service = flow.service
+        if service is not None:
+            service.flows -= 1
+            service.bytes -= flow.bytes
+            if service.flows <= 0:
+                self.services.pop((service.application, service.protocol, service.server_port), None)
+        client = self.hosts.get(flow.client_ip)
+        if client is not None:
+            client.active_as_client = max(0, client.active_as_client - 1)
+            client.flows.pop(flow.key, None)
+        server = self.hosts.get(flow.server_ip)
+        if server is not None:
+            server.active_as_server = max(0, server.active_as_server - 1)
+            server.flows.pop(flow.key, None)
+
+    def host_flows(self, ip: str) -> list[FlowEntry]:
+        """The live flows with `ip` on either side (from the host's index, not a scan)."""
+        host = self.hosts.get(ip)
+        if host is None:
+            return []
+        flows = self.flows
+        return [flows[key] for key in host.flows if key in flows]
 
     def flush(self) -> None:
         """Hand every live flow's pending bytes to the exporter (shutdown)."""

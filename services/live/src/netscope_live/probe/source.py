@@ -46,7 +46,8 @@ class ProbeSource(CollectorSource):
         self.table.add(records)
 
     async def start(self) -> None:
-        """Start ingest, the table sweep and the packet meter thread."""
+        """Load the lookup tables, start ingest, the table sweep and the packet meter thread."""
+        self.table.preload()
         self.ingest.start()
         self._sweeper = asyncio.create_task(self._sweep(), name="live-probe-sweep")
         self.meter.start()
