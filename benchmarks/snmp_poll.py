@@ -4,9 +4,12 @@
 
 As root it creates a network namespace with `--interfaces` veth interfaces and re-runs itself
 inside it, so each snmpd reports that many interfaces (all traffic stays inside the namespace's own
-loopback). Part 1 polls N devices (one snmpd each) with the poller, then walks the same devices and
-tables with `snmpbulkwalk` processes in parallel, in the same run. Part 2 polls `--large` devices of
-which 10% are closed ports (900 answering ports spread over the same snmpd processes).
+loopback). Part 1 polls N devices (one snmpd each) with the poller, v2c through pysnmp's codec (the
+former path) and through the native codec, two cycles each on one poller (the first meets every device
+and probes it, the second is steady state), then walks the same devices and tables with `snmpbulkwalk`
+processes in parallel, in the same run. Part 2 polls `--large` devices of which 10% are closed ports
+(answering ports spread over the same snmpd processes), three cycles, with the native codec, after
+polling the answering devices alone (the difference is what the dead devices cost).
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from netscope_snmp.inventory import DeviceConfig, parse_device
 from netscope_snmp.lab import LabAgent, start_snmpd, wait_answering
 from netscope_snmp.poller import Poller
-from netscope_snmp.sample import Reachability
+from netscope_snmp.sample import PollResult, Reachability
 from netscope_snmp.transport import SnmpClient
 
 TABLES = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1", "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.2.3"]
@@ -85,16 +89,37 @@ def devices_for(ports: list[int], prefix: str) -> list[DeviceConfig]:
     ]
 
 
-async def poll_cycle(devices: list[DeviceConfig], concurrency: int, timeout: float, retries: int) -> tuple[float, list]:
-    client = SnmpClient()
+@dataclass
+class Cycle:
+    """One full poll of every device."""
+
+    seconds: float
+    cpu_seconds: float
+    results: list[PollResult]
+
+
+async def poll_cycles(
+    devices: list[DeviceConfig], concurrency: int, timeout: float, retries: int, native: bool, cycles: int = 2
+) -> tuple[list[Cycle], Poller]:
+    """`cycles` full cycles on one poller: the first meets every device, the next ones are steady state."""
+    client = SnmpClient(native_v2c=native)
     try:
         poller = Poller(client, concurrency=concurrency, timeout_seconds=timeout, retries=retries)
-        await poller.poll_many(devices[:5])  # warm-up: engine, targets, LCD entries
-        started = time.perf_counter()
-        results = await poller.poll_many(devices)
-        return time.perf_counter() - started, results
+        await Poller(client).poll_many(devices[:5])  # warm-up of the client (sockets, pysnmp engine), not the poller
+        out = []
+        for _ in range(cycles):
+            cpu, started = time.process_time(), time.perf_counter()
+            results = await poller.poll_many(devices)
+            out.append(Cycle(time.perf_counter() - started, time.process_time() - cpu, results))
+        return out, poller
     finally:
         client.close()
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 async def bulkwalk_cycle(ports: list[int], parallel: int) -> tuple[float, int]:
@@ -128,11 +153,21 @@ async def bulkwalk_cycle(ports: list[int], parallel: int) -> tuple[float, int]:
     return time.perf_counter() - started, lines
 
 
-def summary(results: list) -> str:
+def summary(results: list[PollResult]) -> str:
     up = [r for r in results if r.status is Reachability.UP]
     ifaces = sum(len(r.interfaces) for r in up)
-    requests = sum(r.requests for r in up)
-    return f"{len(up)}/{len(results)} up, {ifaces} interfaces, {requests} GETBULK requests"
+    requests = sum(r.requests for r in results)
+    return f"{len(up)}/{len(results)} up, {ifaces} interfaces, {requests} requests"
+
+
+def best(cycles: list[Cycle]) -> Cycle:
+    return min(cycles, key=lambda c: c.seconds)
+
+
+def describe(name: str, cycles: list[Cycle]) -> str:
+    b = best(cycles)
+    runs = [round(c.seconds, 2) for c in cycles]
+    return f"    {name}: best {b.seconds:.2f}s (CPU {b.cpu_seconds:.2f}s), runs {runs}; {summary(b.results)}"
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -146,34 +181,62 @@ async def main(args: argparse.Namespace) -> None:
         try:
             first_ports = [a.ports[0] for a in agents]
             devices = devices_for(first_ports, "dev")
-            poll_times, walk_times = [], []
+            runs: dict[str, list[Cycle]] = {"pysnmp first": [], "pysnmp steady": [], "native first": []}
+            runs["native steady"] = []
+            walk_times = []
+            print(f"load average before: {os.getloadavg()}", flush=True)
             for _ in range(args.rounds):
-                t_poll, results = await poll_cycle(devices, args.concurrency, 2.0, 1)
+                for codec in ("pysnmp", "native"):
+                    cycles, _ = await poll_cycles(devices, args.concurrency, 2.0, 1, codec == "native")
+                    runs[f"{codec} first"].append(cycles[0])
+                    runs[f"{codec} steady"] += cycles[1:]
                 t_walk, lines = await bulkwalk_cycle(first_ports, args.parallel)
-                poll_times.append(t_poll)
                 walk_times.append(t_walk)
-            print(f"[1] {args.devices} devices: poller {summary(results)}")
-            print(f"    poller full cycle: best {min(poll_times):.2f}s, runs {[round(t, 2) for t in poll_times]}")
+            print(f"[1] {args.devices} devices, concurrency {args.concurrency}, {args.rounds} rounds")
+            for name, cycles in runs.items():
+                print(describe(f"poller {name} cycle", cycles))
             print(
                 f"    snmpbulkwalk x{len(TABLES)} tables/device, {args.parallel} in parallel: best "
                 f"{min(walk_times):.2f}s ({lines} varbinds), runs {[round(t, 2) for t in walk_times]}"
             )
-            print(f"    ratio poller/snmpbulkwalk (best of each): {min(poll_times) / min(walk_times):.2f}")
+            for name, cycles in runs.items():
+                print(
+                    f"    ratio poller {name} / snmpbulkwalk (best of each): "
+                    f"{best(cycles).seconds / min(walk_times):.2f}"
+                )
             if args.large:
                 answering = [p for a in agents for p in a.ports][: args.large * 9 // 10]
                 dead = spare[: args.large - len(answering)]
                 large = devices_for(answering, "dev") + devices_for(dead, "dead")
-                rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                t_large, results = await poll_cycle(large, args.large_concurrency, 1.0, 1)
-                rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                unreachable = sum(r.status is Reachability.UNREACHABLE for r in results)
-                slowest_dead = max(r.duration_seconds for r in results if r.status is Reachability.UNREACHABLE)
-                print(
-                    f"[2] {len(large)} devices ({len(dead)} closed ports), timeout 1s x 2 attempts, "
-                    f"concurrency {args.large_concurrency}: cycle {t_large:.2f}s; {summary(results)}; "
-                    f"{unreachable} unreachable, slowest unreachable {slowest_dead:.2f}s; "
-                    f"max RSS {rss_before / 1024:.0f} -> {rss_after / 1024:.0f} MiB"
+                live_only, _ = await poll_cycles(
+                    large[: len(answering)], args.large_concurrency, 1.0, 1, True, cycles=2
                 )
+                print(
+                    f"[2a] the {len(answering)} answering devices alone (same run): "
+                    f"cycle 1 {live_only[0].seconds:.2f}s, "
+                    f"cycle 2 {live_only[1].seconds:.2f}s; {summary(live_only[1].results)}",
+                    flush=True,
+                )
+                rss_before = rss_mib()
+                cycles, poller = await poll_cycles(large, args.large_concurrency, 1.0, 1, True, cycles=3)
+                print(
+                    f"[2b] {len(large)} devices ({len(dead)} closed ports), timeout 1s x 2 attempts, "
+                    f"concurrency {args.large_concurrency} (adaptive, ended at {poller.limit.limit:.0f}, "
+                    f"{poller.limit.decreases} decreases); RSS {rss_before:.0f} -> {rss_mib():.0f} MiB, "
+                    f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+                )
+                for number, cycle in enumerate(cycles, 1):
+                    live_lost = sum(
+                        r.status is not Reachability.UP for r in cycle.results if r.device_id.startswith("dev-")
+                    )
+                    dead_up = sum(r.status is Reachability.UP for r in cycle.results if r.device_id.startswith("dead-"))
+                    slowest_dead = max(r.duration_seconds for r in cycle.results if r.device_id.startswith("dead-"))
+                    print(
+                        f"    cycle {number}: {cycle.seconds:.2f}s (CPU {cycle.cpu_seconds:.2f}s); "
+                        f"{summary(cycle.results)}; live devices not up: {live_lost}, dead devices up: {dead_up}; "
+                        f"slowest dead device {slowest_dead:.2f}s"
+                    )
+            print(f"load average after: {os.getloadavg()}")
         finally:
             for agent in agents:
                 agent.stop()

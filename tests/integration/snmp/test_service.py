@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_snmp.lab import LabAgent
+from netscope_snmp.sharding import shard_of
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -189,9 +191,10 @@ async def test_add_remove_survive_restart(tmp_path: Path, snmpd_agent: LabAgent,
     assert "public" not in read_text(log_dir / "snmp-a.log")
 
 
-async def test_two_shards_cover_the_inventory_exactly_once(
-    tmp_path: Path, snmpd_agent: LabAgent, closed_port: int
+async def test_two_replicas_share_the_inventory_and_refuse_foreign_devices(
+    tmp_path: Path, snmpd_agent: LabAgent
 ) -> None:
+    """Two real replicas on one YAML inventory: the contract the aggregator's routing relies on."""
     inv = {
         "devices": [
             {
@@ -204,28 +207,68 @@ async def test_two_shards_cover_the_inventory_exactly_once(
             for i in range(20)
         ]
     }
-    seen: list[str] = []
-    for index in range(2):
-        (args, env), target = serve(
-            tmp_path,
-            f"shard{index}",
-            inv,
-            NETSCOPE_SNMP_SHARD_INDEX=str(index),
-            NETSCOPE_SNMP_SHARD_COUNT="2",
-            NETSCOPE_SNMP_POLL_ON_START="false",
-        )
-        with running(f"snmp-shard{index}", args, env, tmp_path / "logs") as proc:
+    inv_path = tmp_path / "inventory.yaml"
+    inv_path.write_text(yaml.safe_dump(inv))
+    ids = [f"dev-{i:02d}" for i in range(20)]
+    with contextlib.ExitStack() as stack:
+        targets = []
+        for index in range(2):
+            (args, env), target = serve(
+                tmp_path,
+                f"shard{index}",
+                inv,
+                NETSCOPE_SNMP_INVENTORY_PATH=str(inv_path),
+                NETSCOPE_SNMP_SHARD_INDEX=str(index),
+                NETSCOPE_SNMP_SHARD_COUNT="2",
+                NETSCOPE_SNMP_POLL_ON_START="false",
+            )
+            proc = stack.enter_context(running(f"snmp-shard{index}", args, env, tmp_path / "logs"))
             wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
-            async with grpc.aio.insecure_channel(target) as channel:
-                stub = snmp_pb2_grpc.SnmpServiceStub(channel)
+            targets.append(target)
+        channels = [grpc.aio.insecure_channel(t) for t in targets]
+        stubs = [snmp_pb2_grpc.SnmpServiceStub(c) for c in channels]
+        try:
+            # Fan-out calls: each replica answers for its own shard; together they cover the inventory once.
+            owned: list[list[str]] = []
+            for index, stub in enumerate(stubs):
                 listed = await stub.ListDevices(pb.ListDevicesRequest(), timeout=10)
-                assert listed.shard.shard_index == index and listed.shard.inventory_devices == 20
-                ids = [d.id for d in listed.devices]
-                assert 0 < len(ids) < 20
+                assert (listed.shard.shard_index, listed.shard.shard_count) == (index, 2)
+                assert listed.shard.inventory_devices == 20  # the YAML is shared by both
+                owned.append([d.id for d in listed.devices])
+                assert owned[-1] == [d for d in ids if shard_of(d, 2) == index]
                 polled = await stub.PollNow(pb.PollNowRequest(), timeout=30)
-                assert sorted(o.device_id for o in polled.outcomes) == sorted(ids)
-                other = next(f"dev-{i:02d}" for i in range(20) if f"dev-{i:02d}" not in ids)
-                reply = await stub.PollNow(pb.PollNowRequest(devices=[other]), timeout=30)
-                assert list(reply.not_in_shard) == [other]
-                seen += ids
-    assert sorted(seen) == [f"dev-{i:02d}" for i in range(20)]
+                assert sorted(o.device_id for o in polled.outcomes) == owned[-1]
+            assert sorted(owned[0] + owned[1]) == ids and owned[0] and owned[1]
+            # Per-device calls: the owner answers; the other replica names the owner.
+            mine, foreign = owned[0][0], owned[1][0]
+            device = await stubs[0].GetDevice(pb.GetDeviceRequest(device=mine), timeout=10)
+            assert device.status == pb.DEVICE_STATUS_UP
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stubs[0].GetDevice(pb.GetDeviceRequest(device=foreign), timeout=10)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert err.value.details() == (
+                f"device '{foreign}' belongs to shard 1 of 2, not to this replica (shard 0): "
+                "send per-device calls to the replica shard_of(device id, 2)"
+            )
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stubs[0].RemoveDevice(pb.RemoveDeviceRequest(device=foreign), timeout=10)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            reply = await stubs[0].PollNow(pb.PollNowRequest(devices=[mine, foreign]), timeout=30)
+            assert [o.device_id for o in reply.outcomes] == [mine] and list(reply.not_in_shard) == [foreign]
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stubs[0].GetDevice(pb.GetDeviceRequest(device="nope"), timeout=10)
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND
+            # AddDevice: refused (nothing stored) by the wrong replica, accepted and polled by the owner.
+            new_id = next(f"edge-{i}" for i in range(100) if shard_of(f"edge-{i}", 2) == 1)
+            spec = pb.DeviceSpec(id=new_id, address="127.0.0.1", port=snmpd_agent.port, community="public")
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stubs[0].AddDevice(pb.AddDeviceRequest(device=spec, poll_now=True), timeout=30)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+            assert f"device '{new_id}' belongs to shard 1 of 2" in err.value.details()
+            assert not (tmp_path / "shard0-state.json").exists()
+            added = await stubs[1].AddDevice(pb.AddDeviceRequest(device=spec, poll_now=True), timeout=30)
+            assert added.in_shard and added.device.status == pb.DEVICE_STATUS_UP
+            assert [d["id"] for d in read_json(str(tmp_path / "shard1-state.json"))["added"]] == [new_id]
+        finally:
+            for channel in channels:
+                await channel.close()

@@ -207,6 +207,10 @@ class Inventory:
         merged.update(self._added)
         return [merged[k] for k in sorted(merged)]
 
+    def added(self) -> list[DeviceConfig]:
+        """Devices added through the API (kept in the state file), sorted by id."""
+        return [self._added[k] for k in sorted(self._added)]
+
     def get(self, device_id: str) -> DeviceConfig:
         """The device with this id; raises NotFound."""
         if device_id in self._added:

@@ -7,13 +7,13 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from netscope_common.errors import NotFound
+from netscope_common.errors import FailedPrecondition, NotFound
 from netscope_common.logs import get_logger
 from netscope_snmp.events import EventSink, LogSink, MemorySink
 from netscope_snmp.inventory import DeviceConfig, Inventory
 from netscope_snmp.poller import Poller
 from netscope_snmp.sample import PollResult
-from netscope_snmp.sharding import Shard
+from netscope_snmp.sharding import Shard, shard_of
 from netscope_snmp.state import DeviceView, FleetState
 
 log = get_logger("netscope_snmp.runtime")
@@ -45,6 +45,7 @@ class SnmpRuntime:
         self._in_flight: dict[str, asyncio.Task[PollResult]] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self.sync_devices()
+        self.warn_orphans()
 
     def shard_devices(self) -> list[DeviceConfig]:
         """Devices this replica polls."""
@@ -62,15 +63,40 @@ class SnmpRuntime:
             self._next_due.setdefault(device.id, 0.0)
 
     def find(self, key: str) -> DeviceView:
-        """A device of this shard by id or address; raises NotFound."""
+        """A device of this shard by id or address; raises NotFound or, when another shard owns it,
+        FailedPrecondition naming that shard."""
         view = self.state.devices.get(key)
         if view is None:
             view = next((v for v in self.state.devices.values() if v.config.address == key), None)
         if view is None:
-            in_inventory = any(d.id == key or d.address == key for d in self.inventory.devices())
-            where = "is polled by another replica (shard)" if in_inventory else "is not in the inventory"
-            raise NotFound(f"device {key!r} {where}", field="device")
+            owned = next((d for d in self.inventory.devices() if key in (d.id, d.address)), None)
+            if owned is not None:
+                raise self.not_owned(owned.id, key)
+            raise NotFound(f"device {key!r} is not in the inventory", field="device")
         return view
+
+    def not_owned(self, device_id: str, key: str | None = None) -> FailedPrecondition:
+        """The error for a per-device call that reached a replica not owning the device."""
+        owner = shard_of(device_id, self.shard.count)
+        named = f"device {key!r} (id {device_id!r})" if key and key != device_id else f"device {device_id!r}"
+        return FailedPrecondition(
+            f"{named} belongs to shard {owner} of {self.shard.count}, not to this replica (shard "
+            f"{self.shard.index}): send per-device calls to the replica shard_of(device id, {self.shard.count})",
+            field="device",
+        )
+
+    def warn_orphans(self) -> None:
+        """Log API-added devices of this replica's state file that another shard owns now (the shard
+        count changed): nobody polls them until they are added again through their owner."""
+        for device in self.inventory.added():
+            if not self.shard.owns(device.id):
+                log.warning(
+                    "snmp_added_device_not_in_shard",
+                    device=device.id,
+                    owner_shard=shard_of(device.id, self.shard.count),
+                    shard_index=self.shard.index,
+                    shard_count=self.shard.count,
+                )
 
     async def start(self, poll_now: bool = True) -> None:
         """Start the scheduler (devices are due immediately when poll_now, else after one interval)."""
@@ -143,14 +169,18 @@ class SnmpRuntime:
         """Poll these devices now (joining polls already in flight) and return their results."""
         return list(await asyncio.gather(*(self._start_poll(d) for d in devices)))
 
-    def add(self, device: DeviceConfig) -> bool:
-        """Add to the inventory; returns whether this replica polls it."""
+    def add(self, device: DeviceConfig) -> None:
+        """Add to the inventory and poll it; raises FailedPrecondition when another shard owns the id
+        (nothing is stored: the owner's replica must accept it)."""
+        if not self.shard.owns(device.id):
+            raise self.not_owned(device.id)
         self.inventory.add(device)
         self.sync_devices()
-        return self.shard.owns(device.id)
 
     def remove(self, device_id: str) -> DeviceConfig:
-        """Remove from the inventory and stop polling it."""
+        """Remove from the inventory and stop polling it; FailedPrecondition when another shard owns it."""
+        if not self.shard.owns(device_id) and any(d.id == device_id for d in self.inventory.devices()):
+            raise self.not_owned(device_id)
         device = self.inventory.remove(device_id)
         self.sync_devices()
         return device

@@ -10,7 +10,7 @@ import grpc
 
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
-from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from netscope_common.timeutil import resolve_window
 from netscope_snmp import convert
 from netscope_snmp.inventory import DeviceConfig, parse_device
@@ -159,9 +159,7 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
             for key in request.devices:
                 try:
                     targets.append(self.runtime.find(key).config)
-                except NotFound:
-                    if not any(d.id == key or d.address == key for d in self.runtime.inventory.devices()):
-                        raise
+                except FailedPrecondition:
                     not_in_shard.append(key)
         else:
             targets = [v.config for v in self.runtime.state.devices.values()]
@@ -176,12 +174,10 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
         if not request.HasField("device"):
             raise InvalidArgument("device is required", field="device")
         config = parse_device(_spec_to_mapping(request.device), "device")
-        in_shard = self.runtime.add(config)
-        if in_shard and request.poll_now:
+        self.runtime.add(config)
+        if request.poll_now:
             await self.runtime.poll_now([config])
-        view = self.runtime.state.devices.get(config.id)
-        device = convert.device(view, 500) if view else pb.Device(id=config.id, address=config.address)
-        return pb.AddDeviceResponse(device=device, in_shard=in_shard)
+        return pb.AddDeviceResponse(device=convert.device(self.runtime.find(config.id), 500), in_shard=True)
 
     async def RemoveDevice(self, request: pb.RemoveDeviceRequest, context: grpc.aio.ServicerContext) -> Any:
         if not request.device:

@@ -925,7 +925,7 @@ class AddDeviceResponse(_message.Message):
     DEVICE_FIELD_NUMBER: _builtins.int
     IN_SHARD_FIELD_NUMBER: _builtins.int
     in_shard: _builtins.bool
-    """False when another replica's shard owns the device (it is stored here but polled there)."""
+    """Always true: a replica refuses (FAILED_PRECONDITION, nothing stored) a device another shard owns."""
     @_builtins.property
     def device(self) -> Global___Device: ...
     def __init__(

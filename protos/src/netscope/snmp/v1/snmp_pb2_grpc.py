@@ -27,7 +27,12 @@ if _version_not_supported:
 
 class SnmpServiceStub:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     def __init__(self, channel):
@@ -80,7 +85,12 @@ class SnmpServiceStub:
 
 class SnmpServiceServicer:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     def ListDevices(self, request, context):
@@ -192,7 +202,12 @@ def add_SnmpServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class SnmpService:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     @staticmethod

@@ -28,7 +28,12 @@ GRPC_VERSION: str
 
 class SnmpServiceStub:
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     @_typing.overload
@@ -55,7 +60,12 @@ class SnmpServiceStub:
 @_typing.type_check_only
 class SnmpServiceAsyncStub(SnmpServiceStub):
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -78,7 +88,12 @@ class SnmpServiceAsyncStub(SnmpServiceStub):
 
 class SnmpServiceServicer(metaclass=_abc_1.ABCMeta):
     """SNMP device polling: inventory, interfaces, rates, CPU/memory and reachability.
-    A replica answers for the devices of its shard (consistent hashing on the device id).
+    A replica answers for the devices of its shard: shard_of(device id, shard count), rendezvous hashing
+    (netscope_snmp.sharding). Per-device calls (GetDevice, InterfaceHistory, AddDevice, RemoveDevice,
+    ListInterfaces/DeviceAlerts with a device, PollNow with devices) go to the owning replica; a replica
+    given a device another shard owns answers FAILED_PRECONDITION naming that shard (PollNow lists such
+    devices in not_in_shard instead). ListDevices, ListInterfaces and DeviceAlerts without a device, and
+    PollNow without devices, are answered per replica: fan out to all and merge.
     """
 
     @_abc_1.abstractmethod
