@@ -6,20 +6,11 @@ whose winning shard changed (about 1/count of them), and no coordination between
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
+from netscope_common.sharding import shard_of
 
-def _weight(device_id: str, shard: int) -> int:
-    digest = hashlib.blake2b(f"{shard}:{device_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
-
-
-def shard_of(device_id: str, count: int) -> int:
-    """The shard (0..count-1) that owns this device."""
-    if count < 1:
-        raise ValueError("shard count must be at least 1")
-    return max(range(count), key=lambda shard: _weight(device_id, shard))
+__all__ = ["Shard", "shard_of"]
 
 
 @dataclass(frozen=True)
