@@ -70,6 +70,16 @@ INGEST_LEDGER_DDL = (
     f"CREATE TABLE IF NOT EXISTS {INGEST_LEDGER} (batch_id String, stored_at DateTime, flows UInt32) "
     "ENGINE = ReplacingMergeTree ORDER BY batch_id COMMENT 'IngestFlows batch ids already stored (idempotency)'"
 )
+# Where a batch's rows are (written before them, so a retry can tell a stored batch from an interrupted one);
+# added to ledgers created before these columns existed.
+INGEST_LEDGER_RANGES = (
+    f"ALTER TABLE {INGEST_LEDGER} ADD COLUMN IF NOT EXISTS first_flow_id UInt64, "
+    "ADD COLUMN IF NOT EXISTS last_flow_id UInt64, ADD COLUMN IF NOT EXISTS first_seen_min UInt32, "
+    "ADD COLUMN IF NOT EXISTS first_seen_max UInt32"
+)
+LEDGER_COLUMNS = (
+    "batch_id", "stored_at", "flows", "first_flow_id", "last_flow_id", "first_seen_min", "first_seen_max"
+)  # fmt: skip
 
 
 @dataclass
@@ -164,6 +174,7 @@ class ClickHouseStore:
             writer.command(schema.flows_ddl())
             writer.command(schema.FLOW_ALERTS_VIEW_DDL)
         writer.command(INGEST_LEDGER_DDL)
+        writer.command(INGEST_LEDGER_RANGES)
         reader = _make_client(self._settings)
         if self._settings.is_embedded:
             for name, value in self._limits.items():
@@ -223,6 +234,18 @@ class ClickHouseStore:
             await self._call(self._write, table, column_names, columns)
         except ClickHouseError as exc:
             raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
+
+    def _command(self, sql: str, settings: dict[str, Any] | None) -> None:
+        assert self._writer is not None
+        self._writer.command(sql, settings=settings)
+
+    async def command(self, sql: str, settings: dict[str, Any] | None = None) -> None:
+        """Run one statement with the writer client (trusted callers only, e.g. ingest recovery)."""
+        await self.open()
+        try:
+            await self._call(self._command, sql, settings)
+        except ClickHouseError as exc:
+            raise Unavailable(f"could not change the stored flows: {str(exc).splitlines()[0][:200]}") from None
 
     def _write_arrow(self, table: str, data: Any) -> None:
         assert self._writer is not None
