@@ -139,6 +139,21 @@ def test_snmp_shards_by_ordinal(rendered: dict[str, list[Obj]], overlay: str, mo
     assert settings_of(w, monkeypatch, pod_index=replicas - 1).shard_index == replicas - 1
 
 
+def test_aggregator_addresses_every_snmp_shard_in_ordinal_order(rendered: dict[str, list[Obj]], overlay: str) -> None:
+    objs = rendered[overlay]
+    snmp = workloads(objs)["snmp"].obj
+    replicas = snmp["spec"]["replicas"]
+    env = workloads(objs)["aggregator"].env
+    if replicas == 1:
+        assert not env.get("NETSCOPE_AGGREGATOR_SNMP_SHARD_TARGETS"), "one snmp replica: the Service is enough"
+        return
+    governing = snmp["spec"]["serviceName"]
+    assert governing in by_kind(objs, "Service")
+    port = env["NETSCOPE_AGGREGATOR_SNMP_TARGET"].rsplit(":", 1)[1]
+    expected = [f"{snmp['metadata']['name']}-{i}.{governing}:{port}" for i in range(replicas)]
+    assert env["NETSCOPE_AGGREGATOR_SNMP_SHARD_TARGETS"].split(",") == expected
+
+
 def test_no_secret_value_in_plain_manifests(
     rendered: dict[str, list[Obj]], overlay: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

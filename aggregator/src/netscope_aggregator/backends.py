@@ -16,6 +16,7 @@ from netscope.flows.v1 import flows_pb2_grpc
 from netscope.live.v1 import live_pb2_grpc
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_aggregator.settings import AggregatorSettings
+from netscope_aggregator.snmp_shards import ShardedSnmpStub
 from netscope_common.client import call_metadata, open_channel
 
 ResponseT = TypeVar("ResponseT")
@@ -75,7 +76,7 @@ class Stubs:
 
     flows: flows_pb2_grpc.FlowsServiceStub
     alerts: alerts_pb2_grpc.AlertsServiceStub
-    snmp: snmp_pb2_grpc.SnmpServiceStub
+    snmp: snmp_pb2_grpc.SnmpServiceStub | ShardedSnmpStub
     live: live_pb2_grpc.LiveServiceStub
 
 
@@ -90,6 +91,11 @@ class Backends:
             "snmp": settings.snmp_target,
             "live": settings.live_target,
         }
+        shards = [t.strip() for t in settings.snmp_shard_targets.split(",") if t.strip()]
+        if shards:
+            targets["snmp"] = shards[0]
+            targets.update({f"snmp-{index}": target for index, target in enumerate(shards[1:], start=1)})
+        self.snmp_shards = len(shards) or 1
         self.targets = targets
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stubs: Stubs | None = None
@@ -97,7 +103,8 @@ class Backends:
     def _channel(self, name: str) -> grpc.aio.Channel:
         # Channels bind to the running event loop, so they are made on first use inside it.
         if name not in self._channels:
-            self._channels[name] = open_channel(self.targets[name], retry_services=[SERVICE_NAMES[name]])
+            service = SERVICE_NAMES[name.split("-")[0]]
+            self._channels[name] = open_channel(self.targets[name], retry_services=[service])
         return self._channels[name]
 
     @property
@@ -107,10 +114,16 @@ class Backends:
             self._stubs = Stubs(
                 flows=flows_pb2_grpc.FlowsServiceStub(self._channel("flows")),
                 alerts=alerts_pb2_grpc.AlertsServiceStub(self._channel("alerts")),
-                snmp=snmp_pb2_grpc.SnmpServiceStub(self._channel("snmp")),
+                snmp=self._snmp_stub(),
                 live=live_pb2_grpc.LiveServiceStub(self._channel("live")),
             )
         return self._stubs
+
+    def _snmp_stub(self) -> snmp_pb2_grpc.SnmpServiceStub | ShardedSnmpStub:
+        if self.snmp_shards == 1:
+            return snmp_pb2_grpc.SnmpServiceStub(self._channel("snmp"))
+        names = ["snmp", *(f"snmp-{index}" for index in range(1, self.snmp_shards))]
+        return ShardedSnmpStub([snmp_pb2_grpc.SnmpServiceStub(self._channel(name)) for name in names])
 
     async def call(
         self,
@@ -131,8 +144,9 @@ class Backends:
     async def health(self, service: str, timeout: float = 2.0) -> tuple[bool, str]:
         """Whether a service reports SERVING, with a reason when it does not."""
         stub = health_pb2_grpc.HealthStub(self._channel(service))
+        name = SERVICE_NAMES[service.split("-")[0]]
         try:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAMES[service]), timeout=timeout)
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=timeout)
         except grpc.aio.AioRpcError as error:
             return False, f"{error.code().name}: {(error.details() or '')[:120]}"
         serving = reply.status == health_pb2.HealthCheckResponse.SERVING

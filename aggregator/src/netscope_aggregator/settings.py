@@ -19,6 +19,11 @@ class AggregatorSettings(BaseSettings):
     alerts_target: str = "127.0.0.1:50052"
     snmp_target: str = "127.0.0.1:50053"
     live_target: str = "127.0.0.1:50054"
+    snmp_shard_targets: str = Field(
+        "",
+        description="comma-separated snmp replicas in shard order (replica i runs NETSCOPE_SNMP_SHARD_INDEX=i); "
+        "empty = snmp_target alone",
+    )
     tokens: SecretStr = Field(
         SecretStr(""),
         description="comma-separated name:role:token triples, e.g. 'alice:read:s3cret,ops:admin:t0ken'",
