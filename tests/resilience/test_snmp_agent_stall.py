@@ -1,13 +1,15 @@
-"""One SNMP agent stops answering (snmpd SIGSTOPped: its socket stays open, nothing comes back).
+"""One SNMP agent stops answering (snmpd SIGSTOPped: its socket stays open, nothing comes back), another
+answers slowly (snmpsim's delay variation holds every answer that carries sysName for SLOW_MS).
 
-The snmp service, a real process polling devices on two Debian snmpd agents, keeps polling the devices of
-the answering agent at their usual speed; the stalled agent's device turns UNREACHABLE after its own
-timeout and comes back UP after SIGCONT, without a restart.
+The snmp service, a real process polling devices on both and on a healthy Debian snmpd, keeps polling the
+healthy devices at their usual speed; the stalled agent's device turns UNREACHABLE after its own timeout
+and comes back UP after SIGCONT, without a restart; the slow one is UP, just late.
 """
 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +20,18 @@ import yaml
 
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
-from netscope_snmp.lab import LabAgent, free_udp_port, snmpd_available, start_snmpd, wait_answering
+from netscope_snmp.lab import LabAgent, free_udp_port, snmpd_available, start_snmpd, start_snmpsim, wait_answering
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 STALL_TIMEOUT = 2.0  # the stalled device's timeout x 1 attempt: the longest its poll may take
 HEALTHY = [f"healthy-{i}" for i in range(4)]
+SLOW_MS = 1500
+SLOW_RECORDING = f"""\
+1.3.6.1.2.1.1.1.0|4|slow box
+1.3.6.1.2.1.1.3.0|67|500
+1.3.6.1.2.1.1.5.0|4:delay|value=slow-1,wait={SLOW_MS}
+"""
 
 
 def _agent(root: Path, name: str) -> Iterator[LabAgent]:
@@ -51,13 +59,40 @@ def answering(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabAgent]:
     yield from _agent(tmp_path_factory.mktemp("snmpd-answering"), "answering")
 
 
+def _wait_sys_descr(agent: LabAgent, community: str, timeout: float = 60) -> None:
+    """Block until the agent answers a GET of sysDescr (wait_answering asks for sysName, the delayed one)."""
+    deadline = time.monotonic() + timeout
+    command = ["snmpget", "-v2c", "-c", community, "-t", "1", "-r", "0", f"127.0.0.1:{agent.port}", "1.3.6.1.2.1.1.1.0"]
+    while subprocess.run(command, capture_output=True, timeout=10, check=False).returncode != 0:
+        assert agent.process.poll() is None, agent.log_path.read_text()[-2000:]
+        assert time.monotonic() < deadline, f"snmpsim did not answer within {timeout} s; see {agent.log_path}"
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="module")
-def snmp_target(tmp_path_factory: pytest.TempPathFactory, stalling: LabAgent, answering: LabAgent) -> Iterator[str]:
+def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabAgent]:
+    """snmpsim serving one recording whose sysName answers SLOW_MS late (community 'slow')."""
+    root = tmp_path_factory.mktemp("snmpsim-slow")
+    (root / "data").mkdir()
+    (root / "data" / "slow.snmprec").write_text(SLOW_RECORDING)
+    agent = start_snmpsim(root, [root / "data"], free_udp_port())
+    try:
+        _wait_sys_descr(agent, "slow")
+        yield agent
+    finally:
+        agent.stop()
+
+
+@pytest.fixture(scope="module")
+def snmp_target(
+    tmp_path_factory: pytest.TempPathFactory, stalling: LabAgent, answering: LabAgent, slow: LabAgent
+) -> Iterator[str]:
     root = tmp_path_factory.mktemp("snmp-stall")
     device = {"address": "127.0.0.1", "version": "v2c", "community": "public", "poll_interval_seconds": 2}
     inventory = {
         "devices": [
             {**device, "id": "stalled", "port": stalling.port, "timeout_seconds": STALL_TIMEOUT, "retries": 0},
+            {**device, "id": "slow", "port": slow.port, "community": "slow", "timeout_seconds": 10, "retries": 0},
             *({**device, "id": name, "port": answering.port} for name in HEALTHY),
         ]
     }
@@ -119,4 +154,20 @@ def test_a_stalled_agent_does_not_slow_the_others(snmp_target: str, stalling: La
         + ", ".join(f"{during[n].duration_seconds * 1e3:.0f}" for n in HEALTHY)
         + f" ms while the stalled one took {stalled.duration_seconds:.2f} s "
         f"(before: {', '.join(f'{before[n].duration_seconds * 1e3:.0f}' for n in HEALTHY)} ms)"
+    )
+
+
+def test_a_slow_agent_does_not_slow_the_others(snmp_target: str) -> None:
+    with grpc.insecure_channel(snmp_target) as channel:
+        outcomes = _poll(snmp_pb2_grpc.SnmpServiceStub(channel))
+    slow = outcomes["slow"]
+    assert slow.status == pb.DEVICE_STATUS_UP, slow
+    assert slow.duration_seconds >= SLOW_MS / 1000, slow.duration_seconds
+    for name in HEALTHY:  # polled at the same time, each done before the slow one answered
+        assert outcomes[name].status == pb.DEVICE_STATUS_UP, outcomes[name]
+        assert outcomes[name].duration_seconds < SLOW_MS / 1000, outcomes[name].duration_seconds
+    print(
+        "\nslow snmp agent: healthy devices polled in "
+        + ", ".join(f"{outcomes[n].duration_seconds * 1e3:.0f}" for n in HEALTHY)
+        + f" ms while the slow one took {slow.duration_seconds:.2f} s"
     )
