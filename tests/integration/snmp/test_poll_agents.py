@@ -175,7 +175,7 @@ async def test_dead_devices_do_not_starve_live_ones_and_are_skipped_fast_later(s
     live = [parse_device(device(f"live-{i}", snmpd_agent.port, community="public")) for i in range(30)]
     dead = [parse_device(device(f"dead-{i}", free_udp_port(), community="public")) for i in range(10)]
     client = SnmpClient()
-    poller = Poller(client, concurrency=4, timeout_seconds=0.5, retries=1)
+    poller = Poller(client, concurrency=4, timeout_seconds=0.5, retries=1, full_walk_every=1)
     try:
         first = await poller.poll_many([*dead, *live])
         second = await poller.poll_many([*dead, *live])
@@ -215,3 +215,20 @@ async def test_unreachable_device_backs_off_its_interval(tmp_path: Path) -> None
     finally:
         client.close()
     assert intervals == [10, 20, 35, 35]
+
+
+async def test_light_walks_between_full_walks_give_the_same_answer(snmpd_agent: LabAgent) -> None:
+    dev = parse_device(device("light", snmpd_agent.port, community="public"))
+    client = SnmpClient()
+    poller = Poller(client, full_walk_every=3)
+    try:
+        results = [await poller.poll(dev) for _ in range(4)]
+    finally:
+        client.close()
+    assert all(r.status is Reachability.UP for r in results), [r.detail for r in results]
+    full, light, light2, full2 = (r.requests for r in results)
+    assert light < full - 1 and light2 == light and full2 == full - 1  # the first poll also probed
+    names = [[(i.index, i.name, i.speed_bps, i.counter_bits) for i in r.interfaces] for r in results]
+    assert names[1] == names[0] == names[3] and names[0]
+    assert [s.descr for s in results[1].storage] == [s.descr for s in results[0].storage]
+    assert results[1].memory_percent is not None and results[1].notes == results[0].notes

@@ -25,7 +25,13 @@ def build_spec(settings: SnmpSettings) -> ServiceSpec:
     """Wire inventory, poller, state and servicer into a kit ServiceSpec."""
     inventory = Inventory(settings.inventory_path, settings.state_path)
     client = SnmpClient(max_repetitions=settings.max_repetitions, native_v2c=settings.v2c_codec == "native")
-    poller = Poller(client, settings.concurrency, settings.timeout_seconds, settings.retries)
+    poller = Poller(
+        client,
+        settings.concurrency,
+        settings.timeout_seconds,
+        settings.retries,
+        full_walk_every=settings.full_walk_every,
+    )
     thresholds = Thresholds(
         utilization_percent=settings.utilization_threshold_percent,
         cpu_percent=settings.cpu_threshold_percent,

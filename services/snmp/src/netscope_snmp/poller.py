@@ -13,6 +13,7 @@ from netscope_snmp.limit import AdaptiveLimit
 from netscope_snmp.profiles import find_profile
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
 from netscope_snmp.transport import Oid, SnmpClient, SnmpFailure, Timing, WalkResult
+from netscope_snmp.walkplan import WalkPlan
 
 _WALK_COLUMNS: dict[str, str] = {
     **{f"if.{k}": v for k, v in oids.INTERFACE_COLUMNS.items()},
@@ -146,6 +147,7 @@ class Poller:
         timeout_seconds: float = 2.0,
         retries: int = 1,
         probe_concurrency: int = 512,
+        full_walk_every: int = 10,
     ) -> None:
         self.client = client
         self.timeout_seconds = timeout_seconds
@@ -154,6 +156,13 @@ class Poller:
         self._probes = asyncio.Semaphore(probe_concurrency)
         self._answering: set[str] = set()
         self._silent: dict[str, int] = {}
+        self.plan = WalkPlan(_WALK_COLUMNS, full_walk_every)
+
+    def forget(self, device_id: str) -> None:
+        """Drop what the poller remembers of a device (it left the inventory or the shard)."""
+        self._answering.discard(device_id)
+        self._silent.pop(device_id, None)
+        self.plan.forget(device_id)
 
     def consecutive_unreachable(self, device_id: str) -> int:
         """How many polls in a row found the device unreachable (0 after any answer)."""
@@ -199,7 +208,7 @@ class Poller:
         async with self.limit:
             began = time.monotonic()
             try:
-                walk = await self.client.walk(device, oids.SYSTEM_SCALARS, _WALK_COLUMNS, timing)
+                walk = await self._walk(device, timing)
             except SnmpFailure as failure:
                 if failure.kind == "timeout":
                     self.limit.observe(began, timing.timeout_s * (timing.retries + 1), timing.timeout_s)
@@ -210,6 +219,20 @@ class Poller:
         if result.cpu_percent is None or result.memory_percent is None:
             await self._apply_profile(device, result, timing)
         return result
+
+    async def _walk(self, device: DeviceConfig, timing: Timing) -> WalkResult:
+        """A light walk (changing columns only) when the plan allows and it fits, else a full one."""
+        columns, full = self.plan.columns_for(device.id)
+        light_requests = 0
+        if not full:
+            walk = await self.client.walk(device, oids.SYSTEM_SCALARS, columns, timing)
+            if self.plan.complete_light(device.id, walk):
+                return walk
+            light_requests = walk.requests
+        walk = await self.client.walk(device, oids.SYSTEM_SCALARS, _WALK_COLUMNS, timing)
+        walk.requests += light_requests
+        self.plan.after_full(device.id, walk)
+        return walk
 
     @staticmethod
     def _build(device: DeviceConfig, walk: WalkResult) -> PollResult:

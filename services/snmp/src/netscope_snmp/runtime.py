@@ -58,6 +58,7 @@ class SnmpRuntime:
             if device_id not in mine:
                 self.state.forget(device_id)
                 self._next_due.pop(device_id, None)
+                self.poller.forget(device_id)
         for device in mine.values():
             self.state.track(device)
             self._next_due.setdefault(device.id, 0.0)

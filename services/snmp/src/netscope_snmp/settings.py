@@ -26,6 +26,9 @@ class SnmpSettings(ServiceSettings):
     v2c_codec: Literal["native", "pysnmp"] = Field(
         "native", description="v2c requests through the native BER codec (fast) or through pysnmp (v3 always)"
     )
+    full_walk_every: int = Field(
+        10, ge=1, le=1000, description="polls per full walk; in between only counters/status (1 = always full)"
+    )
     unreachable_backoff_max_seconds: float = Field(
         600.0, gt=0, le=86_400, description="longest poll interval of a device unreachable several times in a row"
     )
