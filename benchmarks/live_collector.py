@@ -1,7 +1,11 @@
-"""Live collector benchmarks: decode+table rate, UDP loss point, query latency and memory at 100k flows.
+"""Live collector benchmarks: decode+table rate, UDP loss point, query latency and memory at 100k flows,
+packet probe throughput.
 
-Run: uv run python benchmarks/live_collector.py [--quick]
-Prints one line per figure; docs/benchmarks.md records a run.
+Run: uv run python benchmarks/live_collector.py [--quick] [--only decode,loss,query,probe]
+Prints one line per figure; docs/benchmarks.md records a run. Rates are given per wall second and per
+CPU second of this process (the machine is shared: CPU seconds are the steadier figure).
+To compare with an earlier build, run this same script with PYTHONPATH pointing at that build's
+services/live/src (e.g. a `git worktree`); the first line names the netscope_live that was loaded.
 """
 
 from __future__ import annotations
@@ -13,11 +17,15 @@ import multiprocessing as mp
 import os
 import socket
 import statistics
+import tempfile
 import time
 import tracemalloc
 from multiprocessing.connection import Connection
+from pathlib import Path
 
+import netscope_live
 from netscope.live.v1 import live_pb2 as pb
+from netscope_live import table as table_module
 from netscope_live.collector import Collector
 from netscope_live.collector_source import CollectorSource
 from netscope_live.ingest import MemorySink
@@ -69,26 +77,39 @@ def packets(version: int, count: int, distinct: bool) -> list[bytes]:
     return out
 
 
+def warm(table: FlowTable) -> None:
+    """Load the geo and OUI tables outside the timing and tune the GC, as the service process does at start."""
+    table.geo.country("8.8.8.8")
+    table.vendors.vendor("00:1b:63:84:45:e6")
+    tune = getattr(table_module, "tune_gc", None)  # builds before tune_gc existed keep Python's defaults
+    if tune is not None:
+        tune()
+
+
 def decode_and_table_rate(count: int) -> None:
-    """Records/s decoded and merged into the table on one core (no sockets)."""
+    """Records/s decoded and merged into the table on one core (no sockets), per wall and CPU second."""
     for version in (5, 9, 10):
         for distinct in (True, False):
             data = packets(version, count, distinct)
             decoder, table = NetflowDecoder(), FlowTable()
-            table.geo.country("8.8.8.8")  # load the geo and OUI tables outside the timing
-            table.vendors.vendor("00:1b:63:84:45:e6")
-            start = time.perf_counter()
+            warm(table)
+            start, cpu = time.perf_counter(), time.process_time()
             for p in data:
                 table.add(decoder.decode(p, "127.0.0.1"))
-            elapsed = time.perf_counter() - start
-            rate = table.counters.records / elapsed
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+            n = table.counters.records
             kind = "new flows+hosts" if distinct else "updates"
-            print(f"decode+table v{version} {kind:15s}: {rate:9,.0f} records/s  ({len(table.flows):,} flows)")
+            print(
+                f"decode+table v{version} {kind:15s}: {n / elapsed:9,.0f} records/s wall, {n / cpu:9,.0f} per CPU s "
+                f"({len(table.flows):,} flows, {len(table.hosts):,} hosts)"
+            )
 
 
 def _collector_child(port: int, conn: Connection) -> None:
     async def run() -> None:
-        collector = Collector(NetflowDecoder(), FlowTable(), sweep_seconds=3600)
+        table = FlowTable()
+        warm(table)
+        collector = Collector(NetflowDecoder(), table, sweep_seconds=3600)
         await collector.start("127.0.0.1", port)
         loop = asyncio.get_running_loop()
         conn.send("ready")
@@ -97,7 +118,8 @@ def _collector_child(port: int, conn: Connection) -> None:
             if command == "stop":
                 break
             stats = collector.decoder.stats.get("127.0.0.1")
-            conn.send((stats.records if stats else 0, stats.lost_records if stats else 0))
+            wakeups = getattr(collector.counters, "wakeups", collector.counters.datagrams)
+            conn.send((stats.records if stats else 0, collector.counters.datagrams, wakeups))
         await collector.stop()
 
     asyncio.run(run())
@@ -115,7 +137,7 @@ def loss_point(seconds: float, rates: list[int]) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     data = packets(10, 2000, False)
     sock.sendto(data[0], ("127.0.0.1", port))
-    before = 0
+    before = datagrams_before = wakeups_before = 0
     time.sleep(0.2)
     for rate in rates:
         pps = rate / RECORDS_PER_PACKET
@@ -128,11 +150,15 @@ def loss_point(seconds: float, rates: list[int]) -> None:
                 pass
         time.sleep(1.0)
         parent.send("stats")
-        received, _ = parent.recv()
+        received, datagrams, wakeups = parent.recv()
         got = received - before
-        before = received
+        per_wakeup = (datagrams - datagrams_before) / max(1, wakeups - wakeups_before)
+        before, datagrams_before, wakeups_before = received, datagrams, wakeups
         sent = total * RECORDS_PER_PACKET
-        print(f"offered {rate:7,d} records/s for {seconds:g} s: received {got / sent:6.1%} ({got:,}/{sent:,})")
+        print(
+            f"offered {rate:7,d} records/s for {seconds:g} s: received {got / sent:6.1%} ({got:,}/{sent:,}), "
+            f"{per_wakeup:.1f} datagrams per socket wakeup"
+        )
     parent.send("stop")
     proc.join(10)
     sock.close()
@@ -151,6 +177,7 @@ def query_latency_and_memory(n_flows: int) -> None:
     current, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     table = source.table
+    table.clock = lambda: now  # the throughput window as it was when the flows arrived
     print(
         f"memory: {current / 2**20:,.1f} MiB for {len(table.flows):,} flows and {len(table.hosts):,} hosts "
         f"(tables, geo/OUI data and decoder state)"
@@ -180,19 +207,114 @@ def query_latency_and_memory(n_flows: int) -> None:
     asyncio.run(run())
 
 
+def write_probe_pcap(path: Path, flows: int) -> int:
+    """A pcap of `flows` HTTP exchanges (handshake, GET, reply, FIN both ways: 8 packets each); packet count.
+
+    scapy builds one exchange; the others are copies with their addresses and ports rewritten in place
+    (checksums are left as they are: NFStream and nDPI do not check them), which is ~100x faster.
+    """
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    from scapy.utils import RawPcapWriter
+
+    get = b"GET / HTTP/1.1\r\nHost: example.test\r\n\r\n"
+    reply = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 512\r\n\r\n" + b"x" * 512
+    c2s = Ether() / IP(src="10.0.0.1", dst="93.184.0.1") / TCP(sport=20000, dport=80)
+    s2c = Ether() / IP(src="93.184.0.1", dst="10.0.0.1") / TCP(sport=80, dport=20000)
+    g, r = len(get), len(reply)
+    template = [
+        (True, c2s / TCP(flags="S", seq=1)),
+        (False, s2c / TCP(flags="SA", seq=100, ack=2)),
+        (True, c2s / TCP(flags="A", seq=2, ack=101)),
+        (True, c2s / TCP(flags="PA", seq=2, ack=101) / Raw(get)),
+        (False, s2c / TCP(flags="PA", seq=101, ack=2 + g) / Raw(reply)),
+        (True, c2s / TCP(flags="FA", seq=2 + g, ack=101 + r)),
+        (False, s2c / TCP(flags="FA", seq=101 + r, ack=3 + g)),
+        (True, c2s / TCP(flags="A", seq=3 + g, ack=102 + r)),
+    ]
+    frames = [(forward, bytearray(bytes(pkt))) for forward, pkt in template]
+    t = time.time() - 60
+    count = 0
+    with RawPcapWriter(str(path), linktype=1, sync=False) as out:
+        out.write_header(None)
+        for i in range(flows):
+            client = socket.inet_aton(f"10.{i // 60000}.{(i // 250) % 240}.{i % 250 + 1}")
+            server = socket.inet_aton(f"93.184.{i % 200}.{i % 7 + 1}")
+            port = (20000 + i % 40000).to_bytes(2, "big")
+            for forward, frame in frames:
+                frame[26:30], frame[30:34] = (client, server) if forward else (server, client)
+                if forward:
+                    frame[34:36] = port
+                else:
+                    frame[36:38] = port
+                t += 0.0001
+                out.write_packet(bytes(frame), sec=int(t), usec=int(t % 1 * 1e6))
+                count += 1
+    return count
+
+
+def probe_throughput(flows: int) -> None:
+    """NFStream (nDPI) metering a scapy-written pcap into the live table: packets/s and flows/s."""
+    from netscope_live.probe.meter import MeterState, PacketMeter
+
+    async def meter(path: Path) -> tuple[float, int, int]:
+        table = FlowTable()
+        warm(table)
+        m = PacketMeter(table.add, pcap=path, idle_timeout=30, active_timeout=120)
+        start = time.perf_counter()
+        m.start()
+        while m.state in (MeterState.STARTING, MeterState.RUNNING):  # noqa: ASYNC110 - the meter has no event
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # the last batch handed to the loop
+        elapsed = time.perf_counter() - start
+        await m.stop()
+        assert m.state is MeterState.FINISHED, m.error
+        return elapsed, m.counters.flows, len(table.flows)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        small, big = Path(tmp, "one.pcap"), Path(tmp, "many.pcap")
+        write_probe_pcap(small, 1)
+        start = time.perf_counter()
+        n_packets = write_probe_pcap(big, flows)
+        written = time.perf_counter() - start
+        asyncio.run(meter(small))  # the first run also imports NFStream and loads nDPI
+        startup, _, _ = asyncio.run(meter(small))
+        elapsed, metered, tabled = asyncio.run(meter(big))
+    work = max(1e-9, elapsed - startup)
+    print(f"probe pcap: {n_packets:,} packets in {flows:,} flows written by scapy in {written:.1f} s")
+    print(
+        f"probe (NFStream+nDPI -> live table): {elapsed:.2f} s, {n_packets / elapsed:,.0f} packets/s, "
+        f"{metered / elapsed:,.0f} flows/s; without the {startup:.2f} s start-up (one-flow pcap): "
+        f"{n_packets / work:,.0f} packets/s, {metered / work:,.0f} flows/s "
+        f"({metered:,} NFStream flows, {tabled:,} in the table)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller runs (CI smoke)")
+    parser.add_argument("--only", default="decode,loss,query,probe", help="comma-separated parts to run")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     with open("/proc/cpuinfo") if os.path.exists("/proc/cpuinfo") else open(os.devnull) as cpu:
         model = next((line.split(":", 1)[1].strip() for line in cpu if line.startswith("model name")), "unknown")
-    print(f"cpu: {model}, {os.cpu_count()} cores; one core per process")
-    decode_and_table_rate(500 if args.quick else 4000)
-    loss_point(
-        1.0 if args.quick else 3.0,
-        [20_000, 50_000, 100_000] if args.quick else [20_000, 40_000, 60_000, 80_000, 100_000, 150_000],
-    )
-    query_latency_and_memory(10_000 if args.quick else 100_008)
+    print(f"cpu: {model}, {os.cpu_count()} cores; one core per process; load average {os.getloadavg()}")
+    print(f"netscope_live from {Path(netscope_live.__file__).parent}")
+    if "decode" in parts:
+        decode_and_table_rate(500 if args.quick else 4000)
+    if "loss" in parts:
+        loss_point(
+            1.0 if args.quick else 3.0,
+            [20_000, 50_000, 100_000]
+            if args.quick
+            else [20_000, 40_000, 60_000, 80_000, 100_000, 120_000, 150_000, 200_000],
+        )
+    if "query" in parts:
+        query_latency_and_memory(10_000 if args.quick else 100_008)
+    if "probe" in parts:
+        probe_throughput(500 if args.quick else 10_000)
+    print(f"load average at the end {os.getloadavg()}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from netscope_live.probe.source import ProbeSource
 from netscope_live.servicer import LiveServicer
 from netscope_live.settings import LiveSettings
 from netscope_live.source import LiveSource
+from netscope_live.table import tune_gc
 
 SERVICE_NAME = "netscope.live.v1.LiveService"
 
@@ -41,14 +42,17 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
     return CollectorSource(settings, sink)
 
 
-def build_spec(settings: LiveSettings, sink: IngestSink | None = None) -> ServiceSpec:
-    """Wire the source and the servicer into a runnable service."""
+def build_spec(settings: LiveSettings, sink: IngestSink | None = None, *, own_process: bool = False) -> ServiceSpec:
+    """Wire the source and the servicer into a runnable service. `own_process` (the `netscope serve live`
+    process, not in-process tests) also tunes the process's GC for the live table once it is loaded."""
     source = build_source(settings, sink)
     monitors = ActiveMonitors(settings.settings_dir, settings.max_monitors)
 
     async def startup() -> None:
         await source.start()
         await monitors.start()
+        if own_process:
+            tune_gc()
 
     async def shutdown() -> None:
         await monitors.stop()
@@ -66,4 +70,4 @@ def build_spec(settings: LiveSettings, sink: IngestSink | None = None) -> Servic
 
 def main() -> None:
     """Run the live service with settings from the environment."""
-    run(build_spec(LiveSettings()))
+    run(build_spec(LiveSettings(), own_process=True))
