@@ -37,13 +37,15 @@ from netscope_live.table import FlowTable
 RECORDS_PER_PACKET = 24
 
 
-def flows_for(batch: int, distinct: bool, now: float) -> list[ExportFlow]:
-    """24 flows; `distinct` makes every batch new flows/hosts, else they repeat (steady state)."""
+def flows_for(batch: int, distinct: bool, now: float, clustered: bool = False) -> list[ExportFlow]:
+    """24 flows; `distinct` makes every batch new flows/hosts, else they repeat (steady state). Distinct
+    remote hosts each get their own /24 (the worst case for the per-/24 country cache), or with
+    `clustered` share 5,280 /24s (about 18 hosts each, as servers of one provider do)."""
     j = batch if distinct else batch % 50
     return [
         ExportFlow(
             f"10.{j % 200}.{i}.{(j // 200) % 250}",
-            f"{(j % 220) + 1}.{i}.{j % 250}.8",
+            f"{(j % 220) + 1}.{i}.0.{(j // 220) % 250 + 1}" if clustered else f"{(j % 220) + 1}.{i}.{j % 250}.8",
             1024 + i,
             443,
             6,
@@ -58,21 +60,23 @@ def flows_for(batch: int, distinct: bool, now: float) -> list[ExportFlow]:
     ]
 
 
-def packets(version: int, count: int, distinct: bool) -> list[bytes]:
+def packets(version: int, count: int, distinct: bool, clustered: bool = False) -> list[bytes]:
     """Export packets (templates first) carrying `count` batches of 24 records."""
     now = time.time()
     out: list[bytes] = []
     if version == 5:
-        return [encode_v5(flows_for(b, distinct, now), sequence=b * 24, export_time=now) for b in range(count)]
+        return [
+            encode_v5(flows_for(b, distinct, now, clustered), sequence=b * 24, export_time=now) for b in range(count)
+        ]
     if version == 9:
         v9 = V9Encoder()
         out.append(v9.packet(v9.template_set(), now))
-        out += [v9.packet(v9.data_sets(flows_for(b, distinct, now), now), now) for b in range(count)]
+        out += [v9.packet(v9.data_sets(flows_for(b, distinct, now, clustered), now), now) for b in range(count)]
         return out
     ipfix = IpfixEncoder()
     out.append(ipfix.message(ipfix.template_set(), now, 0))
     for b in range(count):
-        sets, n = ipfix.data_sets(flows_for(b, distinct, now))
+        sets, n = ipfix.data_sets(flows_for(b, distinct, now, clustered))
         out.append(ipfix.message(sets, now, n))
     return out
 
@@ -89,8 +93,12 @@ def warm(table: FlowTable) -> None:
 def decode_and_table_rate(count: int) -> None:
     """Records/s decoded and merged into the table on one core (no sockets), per wall and CPU second."""
     for version in (5, 9, 10):
-        for distinct in (True, False):
-            data = packets(version, count, distinct)
+        for kind, distinct, clustered in (
+            ("new flows+hosts", True, False),
+            ("new, /24s shared", True, True),
+            ("updates", False, False),
+        ):
+            data = packets(version, count, distinct, clustered)
             decoder, table = NetflowDecoder(), FlowTable()
             warm(table)
             start, cpu = time.perf_counter(), time.process_time()
@@ -98,9 +106,9 @@ def decode_and_table_rate(count: int) -> None:
                 table.add(decoder.decode(p, "127.0.0.1"))
             elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             n = table.counters.records
-            kind = "new flows+hosts" if distinct else "updates"
             print(
-                f"decode+table v{version} {kind:15s}: {n / elapsed:9,.0f} records/s wall, {n / cpu:9,.0f} per CPU s "
+                f"decode+table v{version:<2d} {kind:16s}: {n / elapsed:9,.0f} records/s wall, "
+                f"{n / cpu:9,.0f} per CPU s "
                 f"({len(table.flows):,} flows, {len(table.hosts):,} hosts)"
             )
 
