@@ -117,3 +117,29 @@ def test_batch_before_a_refused_one_is_stored_once(flows_service: FlowsService) 
         iter([flows_pb2.IngestFlowsRequest(batch_id="p-1", flows=[flow(1)])]), timeout=30
     )
     assert (again.accepted, again.duplicate_batches) == (0, 1)
+
+
+def test_topk_ranks_ipv4_and_ipv6_keys_together(flows_service: FlowsService) -> None:
+    at = NOW - timedelta(hours=2)
+    times = {"first_seen": ts(at), "last_seen": ts(at + timedelta(seconds=1)), "dst2src_bytes": 0}
+    records = [
+        flow(0, client_ip="2001:db8::1", server_ip="2606:4700::1111", src2dst_bytes=500, **times),
+        flow(1, client_ip="10.9.7.1", server_ip="8.8.8.8", src2dst_bytes=300, **times),
+        flow(2, client_ip="2001:db8::1", server_ip="2606:4700::1111", src2dst_bytes=100, **times),
+        flow(3, client_ip="10.9.7.2", server_ip="8.8.8.8", src2dst_bytes=550, **times),
+    ]
+    answer = flows_service.stub.IngestFlows(iter([flows_pb2.IngestFlowsRequest(batch_id="v6", flows=records)]))
+    assert answer.accepted == 4
+    window = make_window(at, at + timedelta(seconds=1))
+    expected = {
+        flows_pb2.TOP_K_DIMENSION_SRC_IP: [("2001:db8::1", 600), ("10.9.7.2", 550), ("10.9.7.1", 300)],
+        flows_pb2.TOP_K_DIMENSION_DST_IP: [("8.8.8.8", 850), ("2606:4700::1111", 600)],
+        flows_pb2.TOP_K_DIMENSION_IP_PAIR: [
+            ("2001:db8::1 -> 2606:4700::1111", 600),
+            ("10.9.7.2 -> 8.8.8.8", 550),
+            ("10.9.7.1 -> 8.8.8.8", 300),
+        ],
+    }
+    for dimension, ranked in expected.items():
+        top = flows_service.stub.TopK(flows_pb2.TopKRequest(window=window, dimension=dimension, k=3))
+        assert [(e.key, e.bytes) for e in top.entries] == ranked

@@ -33,22 +33,22 @@ KEY_EXPRESSIONS: dict[int, str] = {
     D.TOP_K_DIMENSION_HOST: "host.1",
 }
 _TOTALS = "sum(TOTAL_BYTES) AS bytes, sum(PACKETS) AS packets, count() AS flows, sum(SCORE) AS score"
-# IP rankings group on the numeric columns (IPv6 folded into a hash) and render text for the top k only:
-# 3x (one side) to 8x (pairs) faster than grouping on rendered strings over 10M rows (docs/benchmarks.md).
+# IP rankings: IPv4 rows group on the numeric address (a pair on one UInt64, source << 32 | destination) and
+# IPv6 rows on the 16-byte columns, in two ranked subqueries whose top k are merged; text is rendered for the
+# top k only. The IPv6 subquery's version condition runs as PREWHERE, so an IPv4-only table costs it a scan of
+# IP_PROTOCOL_VERSION (docs/benchmarks.md has the figures).
 _V6 = "IP_PROTOCOL_VERSION = 6"
-_NUMERIC_GROUPS: dict[int, tuple[str, str]] = {
-    D.TOP_K_DIMENSION_SRC_IP: (
-        f"IPV4_SRC_ADDR AS a, if({_V6}, sipHash64(IPV6_SRC_ADDR), 0) AS h, anyIf(IPV6_SRC_ADDR, {_V6}) AS b",
-        "if(h != 0, toString(b), IPv4NumToString(a))",
-    ),
-    D.TOP_K_DIMENSION_DST_IP: (
-        f"IPV4_DST_ADDR AS a, if({_V6}, sipHash64(IPV6_DST_ADDR), 0) AS h, anyIf(IPV6_DST_ADDR, {_V6}) AS b",
-        "if(h != 0, toString(b), IPv4NumToString(a))",
-    ),
+_PAIR_V4 = "bitOr(bitShiftLeft(toUInt64(IPV4_SRC_ADDR), 32), IPV4_DST_ADDR)"
+_PAIR_V4_TEXT = (
+    "concat(IPv4NumToString(toUInt32(bitShiftRight(g, 32))), ' -> ', IPv4NumToString(toUInt32(bitAnd(g, 4294967295))))"
+)
+# dimension -> ((IPv4 group key, its text from g), (IPv6 group key, its text from g))
+_IP_GROUPS: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
+    D.TOP_K_DIMENSION_SRC_IP: (("IPV4_SRC_ADDR", "IPv4NumToString(g)"), ("IPV6_SRC_ADDR", "toString(g)")),
+    D.TOP_K_DIMENSION_DST_IP: (("IPV4_DST_ADDR", "IPv4NumToString(g)"), ("IPV6_DST_ADDR", "toString(g)")),
     D.TOP_K_DIMENSION_IP_PAIR: (
-        f"IPV4_SRC_ADDR AS a, IPV4_DST_ADDR AS c, if({_V6}, sipHash64(IPV6_SRC_ADDR, IPV6_DST_ADDR), 0) AS h, "
-        f"anyIf(IPV6_SRC_ADDR, {_V6}) AS b, anyIf(IPV6_DST_ADDR, {_V6}) AS d",
-        "if(h != 0, concat(toString(b), ' -> ', toString(d)), concat(IPv4NumToString(a), ' -> ', IPv4NumToString(c)))",
+        (_PAIR_V4, _PAIR_V4_TEXT),
+        ("(IPV6_SRC_ADDR, IPV6_DST_ADDR)", "concat(toString(g.1), ' -> ', toString(g.2))"),
     ),
 }
 _METRIC_COLUMNS = {
@@ -104,12 +104,13 @@ def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetim
         conditions.append(f"{column} = {LOCAL if request.locality == flows_pb2.LOCALITY_LOCAL else REMOTE}")
     k = request.k or 10
     where = " AND ".join(conditions)
-    if dimension in _NUMERIC_GROUPS:
-        groups, render = _NUMERIC_GROUPS[dimension]
-        return (
-            f"SELECT {render} AS key, bytes, packets, flows, score FROM (SELECT {groups}, {_TOTALS} FROM flows "
-            f"WHERE {where} GROUP BY ALL ORDER BY {order} DESC LIMIT {k}) ORDER BY {order} DESC, key"
-        )
+    if dimension in _IP_GROUPS:
+        parts = [
+            f"SELECT {text} AS key, bytes, packets, flows, score FROM (SELECT {group} AS g, {_TOTALS} FROM flows "
+            f"WHERE {where} AND {version} GROUP BY g ORDER BY {order} DESC LIMIT {k})"
+            for (group, text), version in zip(_IP_GROUPS[dimension], ("IP_PROTOCOL_VERSION != 6", _V6), strict=True)
+        ]
+        return f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY {order} DESC, key LIMIT {k}"
     return (
         f"SELECT {KEY_EXPRESSIONS[dimension]} AS key, {_TOTALS} FROM flows{join} WHERE {where} "
         f"GROUP BY key ORDER BY {order} DESC, key LIMIT {k}"
