@@ -72,6 +72,11 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated network.")] = 7,
     hours: Annotated[float, typer.Option(help="Hours of history to simulate.")] = 24.0,
     port: Annotated[int, typer.Option(help="HTTP port of the MCP endpoint.")] = 8000,
+    grpc_base_port: Annotated[
+        int, typer.Option(help="gRPC port of flows; alerts, snmp and live take the next three.")
+    ] = 50051,
+    collector_port: Annotated[int, typer.Option(help="UDP port of the NetFlow/IPFIX collector.")] = 2055,
+    agent_port: Annotated[int, typer.Option(help="UDP port of the simulated SNMP agents.")] = 1161,
     fresh: Annotated[bool, typer.Option(help="Regenerate the data even if it exists.")] = False,
 ) -> None:
     """Start every service and the aggregator on loopback with simulated data; Ctrl-C stops all."""
@@ -84,7 +89,19 @@ def demo(
     if not (world / "ntopng" / "flows.parquet").is_file():
         _run_step(
             f"generating {hours:g} h of a simulated network (seed {seed})",
-            [*NETSCOPE, "scenario", "generate", "--seed", str(seed), "--hours", str(hours), "--out", str(world)],
+            [
+                *NETSCOPE,
+                "scenario",
+                "generate",
+                "--seed",
+                str(seed),
+                "--hours",
+                str(hours),
+                "--snmp-port",
+                str(agent_port),
+                "--out",
+                str(world),
+            ],
         )
     installed = {ep.name for ep in entry_points(group="netscope.services")}
     stores = {"flows": data_dir / "flows", "alerts": data_dir / "alerts"}
@@ -96,7 +113,7 @@ def demo(
             )
 
     token = os.environ.get("NETSCOPE_DEMO_TOKEN") or secrets.token_urlsafe(18)
-    ports = {"flows": 50051, "alerts": 50052, "snmp": 50053, "live": 50054}
+    ports = {name: grpc_base_port + offset for offset, name in enumerate(("flows", "alerts", "snmp", "live"))}
     components = [
         Component(
             "flows",
@@ -125,7 +142,7 @@ def demo(
                     responder,
                     f"--data-dir={world / 'snmp'}",
                     f"--cache-dir={data_dir / 'snmpsim-cache'}",
-                    "--agent-udpv4-endpoint=127.0.0.1:1161",
+                    f"--agent-udpv4-endpoint=127.0.0.1:{agent_port}",
                 ],
                 {"SNMPSIM_ALLOW_ROOT": "true"},
                 "alive:3",
@@ -150,7 +167,7 @@ def demo(
             [*NETSCOPE, "serve", "live"],
             {
                 "NETSCOPE_LIVE_PORT": str(ports["live"]),
-                "NETSCOPE_LIVE_COLLECTOR_PORT": "2055",
+                "NETSCOPE_LIVE_COLLECTOR_PORT": str(collector_port),
                 # The replay re-sends flows that are already in the history store, so the demo's collector
                 # keeps them live only; `netscope serve live` with NETSCOPE_LIVE_FLOWS_TARGET stores them.
                 "NETSCOPE_LIVE_SETTINGS_DIR": str(data_dir / "live-state"),
@@ -167,7 +184,7 @@ def demo(
                 "scenario",
                 "replay",
                 "--to",
-                "127.0.0.1:2055",
+                f"127.0.0.1:{collector_port}",
                 "--from",
                 str(world),
                 "--version",
@@ -215,6 +232,9 @@ def demo(
         typer.echo(f"stopping: {', '.join(dead)} exited (see {logs})", err=True)
     except KeyboardInterrupt:
         typer.echo("\nstopping…")
+    except RuntimeError as error:  # a component did not start: say which and why, stop the others
+        typer.echo(f"netscope demo could not start: {error}", err=True)
+        raise typer.Exit(1) from None
     finally:
         # Reverse start order, one at a time: the collector drains into flows while flows still runs.
         for component in reversed(components):
