@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
 from netscope_snmp.inventory import Inventory, parse_device
 from netscope_snmp.lab import LabAgent, free_udp_port
@@ -176,11 +177,15 @@ async def test_dead_devices_do_not_starve_live_ones_and_are_skipped_fast_later(s
     dead = [parse_device(device(f"dead-{i}", free_udp_port(), community="public")) for i in range(10)]
     client = SnmpClient()
     poller = Poller(client, concurrency=4, timeout_seconds=0.5, retries=1, full_walk_every=1)
+    unreachable_before = REGISTRY.get_sample_value("netscope_snmp_polls_total", {"status": "unreachable"}) or 0
     try:
         first = await poller.poll_many([*dead, *live])
         second = await poller.poll_many([*dead, *live])
     finally:
         client.close()
+    unreachable_after = REGISTRY.get_sample_value("netscope_snmp_polls_total", {"status": "unreachable"})
+    assert unreachable_after == unreachable_before + 20
+    assert REGISTRY.get_sample_value("netscope_snmp_walk_limit") == poller.limit.limit
     for cycle in (first, second):
         assert [r.status for r in cycle[10:]] == [Reachability.UP] * 30, [r.detail for r in cycle[10:]]
         assert [r.status for r in cycle[:10]] == [Reachability.UNREACHABLE] * 10

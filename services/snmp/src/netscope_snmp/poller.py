@@ -10,6 +10,7 @@ from netscope_snmp import oids
 from netscope_snmp.ber import Missing, Value, oid_str, type_name
 from netscope_snmp.inventory import DeviceConfig
 from netscope_snmp.limit import AdaptiveLimit
+from netscope_snmp.metrics import POLLS, REQUESTS, WALK_LIMIT
 from netscope_snmp.profiles import find_profile
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
 from netscope_snmp.transport import Oid, SnmpClient, SnmpFailure, Timing, WalkResult
@@ -178,6 +179,9 @@ class Poller:
         result = await self._poll(device)
         result.started_at = started
         result.duration_seconds = time.perf_counter() - clock
+        POLLS.labels(result.status.value).inc()
+        REQUESTS.inc(result.requests)
+        WALK_LIMIT.set(self.limit.limit)
         if result.status is Reachability.UP:
             self._answering.add(device.id)
         else:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netscope_snmp.ber import BerError, Oid, Response, decode_response, encode_request
+from netscope_snmp.metrics import LATE_ANSWERS, MALFORMED_ANSWERS
 
 
 class V2cTimeout(Exception):
@@ -129,10 +130,12 @@ class V2cClient:
             response = decode_response(data)
         except BerError:
             self.malformed_answers += 1
+            MALFORMED_ANSWERS.inc()
             return
         pending = self._pending.get(response.request_id)
         if pending is None or pending.future.done():
             self.late_answers += 1
+            LATE_ANSWERS.inc()
             return
         if tuple(addr[:2]) != pending.address or response.community != pending.community:
             return
