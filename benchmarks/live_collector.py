@@ -127,7 +127,7 @@ def _collector_child(port: int, conn: Connection) -> None:
                 break
             stats = collector.decoder.stats.get("127.0.0.1")
             wakeups = getattr(collector.counters, "wakeups", collector.counters.datagrams)
-            conn.send((stats.records if stats else 0, collector.counters.datagrams, wakeups))
+            conn.send((stats.records if stats else 0, collector.counters.datagrams, wakeups, time.process_time()))
         await collector.stop()
 
     asyncio.run(run())
@@ -146,6 +146,8 @@ def loss_point(seconds: float, rates: list[int]) -> None:
     data = packets(10, 2000, False)
     sock.sendto(data[0], ("127.0.0.1", port))
     before = datagrams_before = wakeups_before = 0
+    parent.send("stats")
+    cpu_before = parent.recv()[3]
     time.sleep(0.2)
     for rate in rates:
         pps = rate / RECORDS_PER_PACKET
@@ -158,14 +160,17 @@ def loss_point(seconds: float, rates: list[int]) -> None:
                 pass
         time.sleep(1.0)
         parent.send("stats")
-        received, datagrams, wakeups = parent.recv()
+        step_wall = time.perf_counter() - start
+        received, datagrams, wakeups, cpu = parent.recv()
+        cpu_share = (cpu - cpu_before) / step_wall
+        cpu_before = cpu
         got = received - before
         per_wakeup = (datagrams - datagrams_before) / max(1, wakeups - wakeups_before)
         before, datagrams_before, wakeups_before = received, datagrams, wakeups
         sent = total * RECORDS_PER_PACKET
         print(
             f"offered {rate:7,d} records/s for {seconds:g} s: received {got / sent:6.1%} ({got:,}/{sent:,}), "
-            f"{per_wakeup:.1f} datagrams per socket wakeup"
+            f"{per_wakeup:.1f} datagrams per socket wakeup, collector process had {cpu_share:.0%} of a core"
         )
     parent.send("stop")
     proc.join(10)
@@ -180,6 +185,8 @@ def query_latency_and_memory(n_flows: int) -> None:
     tracemalloc.start()
     source = CollectorSource(LiveSettings(), MemorySink())
     decoder = NetflowDecoder()
+    warm(source.table)
+    base, _ = tracemalloc.get_traced_memory()
     for p in data:
         source.table.add(decoder.decode(p, "127.0.0.1"), now)
     current, _ = tracemalloc.get_traced_memory()
@@ -188,7 +195,8 @@ def query_latency_and_memory(n_flows: int) -> None:
     table.clock = lambda: now  # the throughput window as it was when the flows arrived
     print(
         f"memory: {current / 2**20:,.1f} MiB for {len(table.flows):,} flows and {len(table.hosts):,} hosts "
-        f"(tables, geo/OUI data and decoder state)"
+        f"(tables, geo/OUI data and decoder state); the flows and hosts alone {(current - base) / 2**20:,.1f} MiB, "
+        f"{(current - base) / len(table.flows):,.0f} bytes per flow with its share of hosts"
     )
     some_host = next(iter(table.hosts))
 
