@@ -56,7 +56,9 @@ def replica_ports(run_dir: Path, world_dir: Path) -> Iterator[dict[str, list[int
                     "NETSCOPE_AGGREGATOR_ALERTS_TARGET": f"127.0.0.1:{alerts_port}",
                     "NETSCOPE_AGGREGATOR_TOKENS": f"root:admin:{ADMIN_TOKEN}",
                     "NETSCOPE_AGGREGATOR_CONFIRM_SECRET": "shared-between-replicas-0123456789",
+                    # As k8s/base/aggregator.yaml runs them.
                     "NETSCOPE_AGGREGATOR_STATELESS_HTTP": str(mode == "stateless").lower(),
+                    "NETSCOPE_AGGREGATOR_JSON_RESPONSE": str(mode == "stateless").lower(),
                 }
                 process = stack.enter_context(
                     running(f"aggregator-{mode}-{index}", [*NETSCOPE, "serve", "aggregator"], env, logs)
