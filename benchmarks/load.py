@@ -4,7 +4,14 @@ By default it starts its own stack on free loopback ports (scenario world in chd
 snmpsim serving the scenario's devices, live fed by a NetFlow v9 replay, the aggregator); with --url and
 --token it drives a running stack instead (e.g. `make demo`, then RSS is not measured).
 
+With --kill flows,alerts,snmp,live (own stack only) it SIGKILLs each listed service in turn while the load
+runs, keeps it down --down seconds, starts it again on the same data, and reports per outage: success of the
+tools that do not need it, errors and fail-fast latency of those that do, partial fan-out answers, and the
+time from the restarted service's SERVING to the last call that still missed it.
+
 Run: uv run python -m benchmarks.load [--clients 16] [--seconds 300] [--url URL --token TOKEN]
+     uv run python -m benchmarks.load --clients 8 --seconds 60 --kill flows,alerts,snmp,live  (runs on until the
+     last service has been back for --settle seconds)
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 import yaml
 from mcp.shared.exceptions import MCPError
 
-from tests.resilience.full_stack import full_stack
+from tests.resilience.full_stack import FullStack, full_stack
 from tests.support.processes import NETSCOPE, start
 from tests.support.snmpsim import start_snmpsim
 from tests.support.stack import ADMIN_TOKEN, mcp_session
@@ -45,6 +52,50 @@ class Target:
     host: str
     device: str
     pids: dict[str, int] = field(default_factory=dict)
+    stack: FullStack | None = None
+
+
+# which service each tool of the mix calls; investigate_host fans out and answers partially without one
+NEEDS = {
+    "query_ntopng_database": {"flows"},
+    "get_flow_top_k": {"flows"},
+    "list_alerts": {"alerts"},
+    "get_snmp_device_info": {"snmp"},
+    "get_host_info": {"live"},
+    "investigate_host": {"live", "flows", "alerts"},
+    "search_docs": set(),
+}
+FANOUT = {"investigate_host"}
+
+
+@dataclass
+class Event:
+    """One call: tool, start and end (monotonic seconds), failed (tool error), partial (fan-out part missing)."""
+
+    tool: str
+    started: float
+    ended: float
+    failed: bool
+    partial: bool
+    why: str  # the error text and the missing parts' reasons
+
+    def missed(self, service: str) -> bool:
+        """Failed or partial because `service` could not be reached."""
+        return f"the {service} service is unavailable" in self.why or f"the {service} service did not" in self.why
+
+    def ok(self) -> bool:
+        """Answered, with no part missing for want of a service."""
+        return not self.failed and not any(self.missed(s) for s in NEEDS["investigate_host"] | {"snmp"})
+
+
+@dataclass
+class Outage:
+    """One kill: when the service died, when it was started again, when it reported SERVING again."""
+
+    service: str
+    killed: float
+    restarted: float
+    serving: float
 
 
 def mix(target: Target) -> list[tuple[str, dict[str, Any]]]:
@@ -69,35 +120,99 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def client(target: Target, calls: list[tuple[str, dict[str, Any]]], stop_at: float, out: dict[str, Any]) -> None:
-    """One MCP session calling the mix in a random order until `stop_at`."""
+async def client(target: Target, calls: list[tuple[str, dict[str, Any]]], out: dict[str, Any]) -> None:
+    """One MCP session calling the mix in a random order until `out["stop_at"]` (monotonic seconds)."""
     async with mcp_session(target.url, target.token) as session:
         order = calls[:]
-        while time.monotonic() < stop_at:
+        while time.monotonic() < out["stop_at"]:
             random.shuffle(order)
             for name, arguments in order:
-                if time.monotonic() >= stop_at:
+                if time.monotonic() >= out["stop_at"]:
                     return
                 started = time.monotonic()
+                partial, why = False, ""
                 try:
                     result = await asyncio.wait_for(session.call_tool(name, arguments), 60)
                     failed = bool(result.is_error)
                     text = " ".join(getattr(c, "text", "") for c in result.content) if failed else ""
+                    content = result.structured_content if isinstance(result.structured_content, dict) else {}
+                    partial, why = bool(content.get("partial")), text + json.dumps(content.get("missing", {}))
                 except TimeoutError:
                     failed, text = True, "no answer in 60 s"
                 except MCPError as exc:  # a JSON-RPC error response (e.g. rate limited); the session goes on
                     failed, text = True, f"MCP error {exc.code}: {exc}"
-                out["latency"][name].append(time.monotonic() - started)
+                ended = time.monotonic()
+                out["latency"][name].append(ended - started)
+                out["events"].append(Event(name, started, ended, failed, partial, why or text))
                 if failed:
                     out["errors"][name].append(text[:200])
 
 
-async def load(target: Target, clients: int, seconds: float) -> dict[str, Any]:
-    """Run the clients; returns latencies and errors per tool."""
-    out: dict[str, Any] = {"latency": defaultdict(list), "errors": defaultdict(list)}
-    stop_at = time.monotonic() + seconds
-    await asyncio.gather(*(client(target, mix(target), stop_at, out) for _ in range(clients)))
+async def chaos(stack: FullStack, services: list[str], down: float, settle: float, out: dict[str, Any]) -> None:
+    """Kill each service in turn (SIGKILL), keep it down `down` s, start it again, let the load settle.
+
+    The load goes on until the last service has been back for `settle` seconds, even past --seconds.
+    """
+    out["stop_at"] = float("inf")
+    await asyncio.sleep(settle)
+    for service in services:
+        await asyncio.to_thread(stack.kill, service)
+        killed = time.monotonic()
+        await asyncio.sleep(down)
+        restarted = time.monotonic()
+        await asyncio.to_thread(stack.start_again, service)
+        out["outages"].append(Outage(service, killed, restarted, time.monotonic()))
+        print(f"  {service}: killed, restarted after {down:g} s, SERVING {time.monotonic() - restarted:.1f} s later")
+        await asyncio.sleep(settle)
+    out["stop_at"] = max(out["deadline"], time.monotonic())
+
+
+async def load(
+    target: Target, clients: int, seconds: float, kill: list[str] | None = None, down: float = 10, settle: float = 15
+) -> dict[str, Any]:
+    """Run the clients (and the kills, when asked); returns latencies, errors, events, outages and duration."""
+    started = time.monotonic()
+    out: dict[str, Any] = {"latency": defaultdict(list), "errors": defaultdict(list), "events": [], "outages": []}
+    out["deadline"] = out["stop_at"] = started + seconds
+    jobs = [client(target, mix(target), out) for _ in range(clients)]
+    if kill:
+        if target.stack is None:
+            raise SystemExit("--kill needs the benchmark's own stack (no --url)")
+        jobs.append(chaos(target.stack, kill, down, settle, out))
+    await asyncio.gather(*jobs)
+    out["seconds"] = time.monotonic() - started
     return out
+
+
+def outage_report(out: dict[str, Any]) -> str:
+    """Per outage: the other tools' success, its tools' errors and fail-fast latency, partial answers, recovery."""
+    lines = [
+        "| killed | restart → SERVING s | other tools ok | its tools failed (p50 / max ms) | fan-out partial | "
+        "recovered after SERVING s | its calls after SERVING ok |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    events: list[Event] = out["events"]
+    outages: list[Outage] = out["outages"]
+    for o, following in zip(outages, [*outages[1:], None], strict=True):
+        end = min(o.serving + 15, following.killed if following else o.serving + 15)
+        after = [e for e in events if e.started >= o.killed and e.ended <= end]
+        others = [e for e in after if o.service not in NEEDS[e.tool]]
+        ok = sum(e.ok() for e in others)
+        down = [e for e in after if e.ended <= o.restarted and o.service in NEEDS[e.tool]]
+        single = sorted(e.ended - e.started for e in down if e.tool not in FANOUT and e.failed and e.missed(o.service))
+        single_all = [e for e in down if e.tool not in FANOUT]
+        partial = [e for e in down if e.tool in FANOUT]
+        missed = [e.ended for e in after if e.ended > o.serving and e.missed(o.service)]
+        back = [e for e in after if e.started >= o.serving and o.service in NEEDS[e.tool]]
+        named = sum(e.partial and e.missed(o.service) for e in partial)
+        fail_ms = f"{statistics.median(single) * 1e3:.0f} / {single[-1] * 1e3:.0f}" if single else "-"
+        lines.append(
+            f"| {o.service} | {o.serving - o.restarted:.1f} | {ok}/{len(others)} ({ok / max(len(others), 1):.2%}) "
+            f"| {len(single)}/{len(single_all)} ({fail_ms}) | {named}/{len(partial)} "
+            f"| {max(0.0, max(missed, default=o.serving) - o.serving):.2f} "
+            f"| {sum(not e.missed(o.service) for e in back)}/{len(back)} |"
+        )
+    return "\n".join(lines)
 
 
 def report(out: dict[str, Any], seconds: float, rss: dict[str, tuple[float, float]]) -> str:
@@ -112,7 +227,9 @@ def report(out: dict[str, Any], seconds: float, rss: dict[str, tuple[float, floa
         lines.append(
             f"| {name} | {len(samples)} | {failed} | {statistics.median(samples) * 1e3:.0f} | {p99 * 1e3:.0f} |"
         )
-    lines.append(f"\n{total} calls in {seconds:g} s ({total / seconds:.0f}/s), error rate {errors / max(total, 1):.2%}")
+    lines.append(
+        f"\n{total} calls in {seconds:.0f} s ({total / seconds:.0f}/s), error rate {errors / max(total, 1):.2%}"
+    )
     if rss:
         lines += ["", "| process | RSS start MiB | RSS end MiB |", "|---|---:|---:|"]
         lines += [f"| {name} | {start:.0f} | {end:.0f} |" for name, (start, end) in rss.items()]
@@ -160,7 +277,7 @@ def own_stack(root: Path) -> Iterator[Target]:
             try:
                 time.sleep(5)  # the replayed hosts become active in live
                 pids = {name: p.popen.pid for name, p in stack.processes.items()}
-                yield Target(stack.mcp_url, ADMIN_TOKEN, host, inventory["devices"][0]["id"], pids)
+                yield Target(stack.mcp_url, ADMIN_TOKEN, host, inventory["devices"][0]["id"], pids, stack)
             finally:
                 replay.stop()
     finally:
@@ -176,7 +293,13 @@ def main() -> None:
     parser.add_argument("--token", help="its admin token (with --url)")
     parser.add_argument("--host", default="10.1.2.42", help="host to ask about (with --url)")
     parser.add_argument("--device", default="hq-vpn-1", help="SNMP device id (with --url)")
+    parser.add_argument("--kill", default="", help="services to SIGKILL in turn during the load, e.g. flows,live")
+    parser.add_argument("--down", type=float, default=10, help="seconds each killed service stays down")
+    parser.add_argument("--settle", type=float, default=15, help="seconds of load before and after each kill")
     args = parser.parse_args()
+    kill = [s for s in args.kill.split(",") if s]
+    if unknown := set(kill) - set(NEEDS["investigate_host"] | {"snmp"}):
+        parser.error(f"--kill takes flows, alerts, snmp, live; got {', '.join(sorted(unknown))}")
     if args.url:
         if not args.token:
             parser.error("--url needs --token")
@@ -188,9 +311,12 @@ def main() -> None:
     with target_cm as target:
         start_rss = {name: rss_mib(pid) for name, pid in target.pids.items()}
         print(f"load: {args.clients} clients x {args.seconds:g} s against {target.url}", flush=True)
-        out = asyncio.run(load(target, args.clients, args.seconds))
-        rss = {name: (start_rss[name], rss_mib(pid)) for name, pid in target.pids.items()}
-    print(report(out, args.seconds, rss))
+        out = asyncio.run(load(target, args.clients, args.seconds, kill, args.down, args.settle))
+        now = {n: p.popen.pid for n, p in target.stack.processes.items()} if target.stack else target.pids
+        rss = {name: (start_rss[name], rss_mib(now[name])) for name in target.pids}  # restarted: the new process
+    print(report(out, out["seconds"], rss))
+    if kill:
+        print("\n" + outage_report(out))
 
 
 if __name__ == "__main__":
