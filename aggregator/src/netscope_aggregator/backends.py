@@ -11,10 +11,10 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from mcp.server.mcpserver.exceptions import ToolError
 
-from netscope.alerts.v1 import alerts_pb2_grpc
-from netscope.flows.v1 import flows_pb2_grpc
-from netscope.live.v1 import live_pb2_grpc
-from netscope.snmp.v1 import snmp_pb2_grpc
+from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
+from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from netscope.live.v1 import live_pb2, live_pb2_grpc
+from netscope.snmp.v1 import snmp_pb2, snmp_pb2_grpc
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.snmp_shards import ShardedSnmpStub
 from netscope_common.client import call_metadata, open_channel
@@ -27,6 +27,34 @@ SERVICE_NAMES = {
     "snmp": "netscope.snmp.v1.SnmpService",
     "live": "netscope.live.v1.LiveService",
 }
+
+# RPCs that change state: never retried by the channel (a retry after UNAVAILABLE could apply them twice).
+WRITE_METHODS = frozenset(
+    {
+        "RaiseAlert",
+        "AcknowledgeAlert",
+        "AddExclusion",
+        "RemoveExclusion",
+        "CreatePolicy",
+        "SetPolicyEnabled",
+        "DeletePolicy",
+        "AddExpectedServer",
+        "RemoveExpectedServer",
+        "IngestFlows",
+        "AddMonitor",
+        "RemoveMonitor",
+        "AddDevice",
+        "RemoveDevice",
+    }
+)
+_DESCRIPTORS = {"flows": flows_pb2, "alerts": alerts_pb2, "snmp": snmp_pb2, "live": live_pb2}
+
+
+def read_methods(service: str) -> list[tuple[str, str]]:
+    """(full service name, method) of every RPC of a service that only reads, from its descriptor."""
+    full_name = SERVICE_NAMES[service]
+    descriptor = _DESCRIPTORS[service].DESCRIPTOR.services_by_name[full_name.rsplit(".", 1)[1]]
+    return [(full_name, m.name) for m in descriptor.methods if m.name not in WRITE_METHODS]
 
 
 class ServiceCallError(ToolError):
@@ -103,8 +131,8 @@ class Backends:
     def _channel(self, name: str) -> grpc.aio.Channel:
         # Channels bind to the running event loop, so they are made on first use inside it.
         if name not in self._channels:
-            service = SERVICE_NAMES[name.split("-")[0]]
-            self._channels[name] = open_channel(self.targets[name], retry_services=[service])
+            reads = read_methods(name.split("-")[0])
+            self._channels[name] = open_channel(self.targets[name], retry_methods=reads)
         return self._channels[name]
 
     @property

@@ -10,13 +10,13 @@ import grpc
 from netscope_common.interceptors import PRINCIPAL_KEY, REQUEST_ID_KEY
 
 
-def _service_config(services: list[str], max_attempts: int) -> str:
-    """gRPC service config: retry UNAVAILABLE for the named services (their RPCs must be idempotent reads)."""
+def _service_config(methods: list[tuple[str, str]], max_attempts: int) -> str:
+    """gRPC service config: retry UNAVAILABLE for the named (service, method) pairs, which must be idempotent."""
     return json.dumps(
         {
             "methodConfig": [
                 {
-                    "name": [{"service": s} for s in services],
+                    "name": [{"service": service, "method": method} for service, method in methods],
                     "retryPolicy": {
                         "maxAttempts": max_attempts,
                         "initialBackoff": "0.05s",
@@ -33,11 +33,12 @@ def _service_config(services: list[str], max_attempts: int) -> str:
 def open_channel(
     target: str,
     *,
-    retry_services: list[str] | None = None,
+    retry_methods: list[tuple[str, str]] | None = None,
     max_attempts: int = 3,
     max_message_bytes: int = 16 * 1024 * 1024,
 ) -> grpc.aio.Channel:
-    """An insecure aio channel to `host:port` with keepalive, and retries for `retry_services` reads."""
+    """An insecure aio channel to `host:port` with keepalive, and retries of the `retry_methods` (service, method)
+    pairs on UNAVAILABLE; name idempotent reads only, so a write is never applied twice."""
     options: list[tuple[str, Any]] = [
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
@@ -47,8 +48,8 @@ def open_channel(
         ("grpc.initial_reconnect_backoff_ms", 200),
         ("grpc.max_reconnect_backoff_ms", 2_000),
     ]
-    if retry_services:
-        options.append(("grpc.service_config", _service_config(retry_services, max_attempts)))
+    if retry_methods:
+        options.append(("grpc.service_config", _service_config(retry_methods, max_attempts)))
     return grpc.aio.insecure_channel(target, options=options)
 
 
