@@ -48,3 +48,7 @@ if name not in found:
     sys.exit(f"netscope-{name} installed but registers no 'netscope.services' entry point '{name}' (found: {found})")
 print(f"netscope-{name} installed; services: {', '.join(found)}")
 PY
+
+# The image's entrypoint: exec, so `netscope serve` is PID 1 and receives SIGTERM itself.
+printf '#!/bin/sh\nexec "$(dirname "$0")/netscope" serve %s "$@"\n' "$name" > "$venv/bin/netscope-entrypoint"
+chmod 0755 "$venv/bin/netscope-entrypoint"
