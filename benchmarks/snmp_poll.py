@@ -35,6 +35,7 @@ from netscope_snmp.transport import SnmpClient
 
 TABLES = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1", "1.3.6.1.2.1.25.3.3.1.2", "1.3.6.1.2.1.25.2.3"]
 NETNS = "netscope-snmp-bench"
+V3_USER = ("netops", "authpass123", "privpass123")  # SHA/AES authPriv on every bench snmpd
 
 
 def in_namespace(args: argparse.Namespace) -> None:
@@ -74,7 +75,7 @@ def start_agents(work: Path, ports: list[int], count: int, ports_each: int) -> l
     try:
         for i in range(count):
             ports_i = ports[i * ports_each : (i + 1) * ports_each]
-            agents.append(start_snmpd(work / f"snmpd{i}", ports_i, v3_user=None, sys_name=f"bench-{i}"))
+            agents.append(start_snmpd(work / f"snmpd{i}", ports_i, v3_user=V3_USER, sys_name=f"bench-{i}"))
         for agent in agents:
             wait_answering(agent, "public", timeout_s=60)
     except BaseException:
@@ -84,10 +85,10 @@ def start_agents(work: Path, ports: list[int], count: int, ports_each: int) -> l
     return agents
 
 
-def devices_for(ports: list[int], prefix: str) -> list[DeviceConfig]:
-    return [
-        parse_device({"id": f"{prefix}-{p}", "address": "127.0.0.1", "port": p, "community": "public"}) for p in ports
-    ]
+def devices_for(ports: list[int], prefix: str, v3: bool = False) -> list[DeviceConfig]:
+    user, auth, priv = V3_USER
+    creds = {"version": "v3", "user": user, "auth_key": auth, "priv_key": priv} if v3 else {"community": "public"}
+    return [parse_device({"id": f"{prefix}-{p}", "address": "127.0.0.1", "port": p, **creds}) for p in ports]
 
 
 @dataclass
@@ -198,6 +199,12 @@ async def main(args: argparse.Namespace) -> None:
                     cycles, _ = await poll_cycles(devices, args.concurrency, 2.0, 1, codec == "native", 2, every)
                     runs.setdefault(f"{codec} first", []).append(cycles[0])
                     runs.setdefault(f"{codec} steady {steady}-walk", []).append(cycles[1])
+                if args.v3:
+                    v3_devices = devices_for(first_ports, "v3", v3=True)
+                    for every, steady in ((1, "full"), (10, "light")):
+                        cycles, _ = await poll_cycles(v3_devices, args.concurrency, 2.0, 1, True, 2, every)
+                        runs.setdefault("v3 (pysnmp) first", []).append(cycles[0])
+                        runs.setdefault(f"v3 (pysnmp) steady {steady}-walk", []).append(cycles[1])
                 t_walk, lines = await bulkwalk_cycle(first_ports, args.parallel)
                 walk_times.append(t_walk)
             print(f"[1] {args.devices} devices, concurrency {args.concurrency}, {args.rounds} rounds")
@@ -259,6 +266,7 @@ if __name__ == "__main__":
     parser.add_argument("--large-concurrency", type=int, default=32)
     parser.add_argument("--parallel", type=int, default=32, help="snmpbulkwalk processes at once")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--v3", action="store_true", help="also poll the same devices over SNMPv3 authPriv")
     parser.add_argument("--no-netns", action="store_true", help="run on the host's interfaces")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
     ns = parser.parse_args()

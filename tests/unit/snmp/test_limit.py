@@ -35,3 +35,23 @@ async def test_admits_at_most_limit_holders() -> None:
 
     await asyncio.wait_for(asyncio.gather(*(hold() for _ in range(20))), 10)
     assert peak == 3 and limit.in_flight == 0
+
+
+async def test_cancelled_waiters_leave_no_slot_behind() -> None:
+    limit = AdaptiveLimit(maximum=1, minimum=1)
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with limit:
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await asyncio.sleep(0)
+    waiters = [asyncio.create_task(hold()) for _ in range(3)]
+    await asyncio.sleep(0)
+    waiters[0].cancel()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, *waiters[1:]), 10)
+    assert waiters[0].cancelled() and limit.in_flight == 0
+    async with limit:
+        assert limit.in_flight == 1

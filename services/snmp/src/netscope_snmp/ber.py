@@ -14,6 +14,7 @@ IpAddress, None for NULL and a `Missing` member for noSuchObject/noSuchInstance/
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -162,8 +163,9 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return tag, pos, stop
 
 
+@functools.lru_cache(maxsize=65536)
 def decode_oid(raw: bytes) -> Oid:
-    """An OBJECT IDENTIFIER payload -> tuple of arcs."""
+    """An OBJECT IDENTIFIER payload -> tuple of arcs (cached: a fleet answers with the same OIDs)."""
     if not raw:
         raise BerError("empty OBJECT IDENTIFIER")
     arcs: list[int] = []

@@ -9,12 +9,16 @@ timing out for lack of CPU. Prompt answers grow the limit again, up to the confi
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import time
 from types import TracebackType
 
 
 class AdaptiveLimit:
-    """An async context manager admitting at most `limit` holders; the limit adapts between bounds."""
+    """An async context manager admitting at most `limit` holders, first come first served; the limit
+    adapts between bounds. Waiters queue in FIFO order and each release wakes only as many as fit (a
+    condition variable waking every waiter costs O(waiters) per release: quadratic for 1,000 devices)."""
 
     def __init__(self, maximum: int, minimum: int = 4, slow_fraction: float = 0.5, backoff: float = 0.7) -> None:
         self.maximum = maximum
@@ -25,20 +29,39 @@ class AdaptiveLimit:
         self.in_flight = 0
         self.decreases = 0
         self._last_decrease = 0.0
-        self._changed = asyncio.Condition()
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     async def __aenter__(self) -> AdaptiveLimit:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.in_flight < int(self.limit))
+        if not self._waiters and self.in_flight < int(self.limit):
             self.in_flight += 1
+            return self
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(granted)
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():  # a slot was handed over: give it back
+                self.in_flight -= 1
+                self._wake()
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(granted)
+            raise
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        async with self._changed:
-            self.in_flight -= 1
-            self._changed.notify_all()
+        self.in_flight -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        """Hand free slots to the longest waiting callers."""
+        while self._waiters and self.in_flight < int(self.limit):
+            granted = self._waiters.popleft()
+            if not granted.done():
+                self.in_flight += 1
+                granted.set_result(None)
 
     def observe(self, started: float, slowest_answer_s: float, timeout_s: float) -> None:
         """Feed one finished walk: when it started (monotonic) and its slowest answer's round trip.
@@ -53,3 +76,4 @@ class AdaptiveLimit:
                 self.decreases += 1
         else:
             self.limit = min(float(self.maximum), self.limit + 1.0 / max(self.limit, 1.0))
+            self._wake()
