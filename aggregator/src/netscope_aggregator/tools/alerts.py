@@ -12,7 +12,8 @@ from netscope.alerts.v1 import alerts_pb2
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
+from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
 
 EpochBegin = Annotated[int | None, Field(ge=0, description="window start, UNIX seconds (default: 24 h ago)")]
@@ -91,16 +92,6 @@ class ExclusionItem(BaseModel):
     value: str
     alert_type: str = ""
     comment: str = ""
-
-
-class WriteAnswer(BaseModel):
-    """A write tool's answer: a preview awaiting confirmation, or what was done."""
-
-    status: Literal["confirmation_required", "declined", "done"]
-    preview: str
-    confirm_id: str = ""
-    expires_in_seconds: int = 0
-    result: dict[str, Any] = Field(default_factory=dict)
 
 
 def _window(epoch_begin: int | None, epoch_end: int | None) -> Any:
@@ -279,26 +270,17 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             comment: Annotated[str, Field(max_length=500)] = "",
             confirm_id: ConfirmId = None,
         ) -> WriteAnswer:
-            principal = principal_of(ctx).name
             arguments = {"value": value, "alert_type": alert_type, "comment": comment}
             preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
-            decision = await approve(confirmations, ctx, principal, tool_name, arguments, preview, confirm_id)
-            if decision is Approval.PREVIEW:
-                return WriteAnswer(
-                    status="confirmation_required",
-                    preview=f"{preview}. Call {tool_name} again with confirm_id to do it.",
-                    confirm_id=confirmations.issue(principal, tool_name, arguments),
-                    expires_in_seconds=int(confirmations.ttl_seconds),
-                )
-            if decision is Approval.DECLINED:
-                return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
+            write = Write(tool_name, principal_of(ctx).name, arguments, preview)
+            waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer)
+            if waiting is not None:
+                return waiting
             request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
-            try:
-                reply = await backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=principal)
-            except Exception as exc:
-                audit(principal, tool_name, arguments, f"failed: {exc}")
-                raise
-            audit(principal, tool_name, arguments, "created" if reply.created else "already existed")
+            reply = await write.execute(
+                backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=write.principal),
+                lambda r: "created" if r.created else "already existed",
+            )
             return WriteAnswer(
                 status="done",
                 preview=preview,

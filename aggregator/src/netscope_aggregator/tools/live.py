@@ -17,8 +17,9 @@ from netscope.live.v1 import live_pb2 as pb
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
+from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.render import human_bytes
+from netscope_aggregator.writes import Write, WriteStatus
 
 Ifid = Annotated[int, Field(ge=0, le=65535, description="interface id (fetch_ntopng_all_ifids lists them)")]
 FlowLimit = Annotated[int, Field(ge=1, le=200, description="flows to return, largest first")]
@@ -320,14 +321,14 @@ class EnabledMonitorsAnswer(BaseModel):
     summary: str
 
 
-class MonitorWriteAnswer(BaseModel):
+def _monitor_outcome(reply: Any) -> str:
+    return "created" if reply.created else ("updated" if reply.updated else "already existed")
+
+
+class MonitorWriteAnswer(WriteStatus):
     """A monitoring write: a preview awaiting confirmation (monitor, created and updated as they would be),
     or what was done."""
 
-    status: Literal["confirmation_required", "declined", "done"]
-    preview: str
-    confirm_id: str = ""
-    expires_in_seconds: int = 0
     monitor: MonitorItem | None = None
     created: bool = False
     updated: bool = False
@@ -868,27 +869,22 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             preview = f"{effect} monitor {m.id} ({m.kind} every {m.interval_seconds} s" + (
                 f", threshold {m.threshold_ms} ms)" if m.threshold_ms else ")"
             )
-        decision = await approve(confirmations, ctx, principal, add_name, arguments, preview, args.confirm_id)
-        if decision is Approval.PREVIEW and check is not None:
-            return MonitorWriteAnswer(
-                status="confirmation_required",
-                preview=f"{preview}. Call {add_name} again with the same arguments and confirm_id to do it.",
-                confirm_id=confirmations.issue(principal, add_name, arguments),
-                expires_in_seconds=int(confirmations.ttl_seconds),
-                monitor=_monitor(check.monitor),
-                created=check.created,
-                updated=check.updated,
-            )
-        if decision is Approval.DECLINED:
-            return MonitorWriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
-        request = pb.AddMonitorRequest(**arguments)
-        try:
-            reply = await backends.call("live", backends.stubs.live.AddMonitor, request, principal=principal)
-        except Exception as exc:
-            audit(principal, add_name, arguments, f"failed: {exc}")
-            raise
-        outcome = "created" if reply.created else ("updated" if reply.updated else "already existed")
-        audit(principal, add_name, arguments, outcome)
+        write = Write(add_name, principal, arguments, preview)
+        as_checked = (
+            {"monitor": _monitor(check.monitor), "created": check.created, "updated": check.updated} if check else {}
+        )
+        waiting = await write.gate(
+            confirmations, ctx, args.confirm_id, MonitorWriteAnswer, same_arguments=True, **as_checked
+        )
+        if waiting is not None:
+            return waiting
+        reply = await write.execute(
+            backends.call(
+                "live", backends.stubs.live.AddMonitor, pb.AddMonitorRequest(**arguments), principal=principal
+            ),
+            _monitor_outcome,
+        )
+        outcome = _monitor_outcome(reply)
         return MonitorWriteAnswer(
             status="done",
             preview=f"monitor {reply.monitor.id}: {outcome}",
@@ -906,28 +902,17 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         ],
         confirm_id: Annotated[str, Field(max_length=64, description="id from the preview, to execute the write")] = "",
     ) -> MonitorWriteAnswer:
-        principal = principal_of(ctx).name
         arguments = {"monitor_id": monitor_id}
-        preview = f"disable the active monitor {monitor_id}"
-        decision = await approve(confirmations, ctx, principal, remove_name, arguments, preview, confirm_id)
-        if decision is Approval.PREVIEW:
-            return MonitorWriteAnswer(
-                status="confirmation_required",
-                preview=f"{preview}. Call {remove_name} again with confirm_id to do it.",
-                confirm_id=confirmations.issue(principal, remove_name, arguments),
-                expires_in_seconds=int(confirmations.ttl_seconds),
-            )
-        if decision is Approval.DECLINED:
-            return MonitorWriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
-        try:
-            reply = await backends.call(
-                "live", backends.stubs.live.RemoveMonitor, pb.RemoveMonitorRequest(id=monitor_id), principal=principal
-            )
-        except Exception as exc:
-            audit(principal, remove_name, arguments, f"failed: {exc}")
-            raise
-        audit(principal, remove_name, arguments, "removed")
-        return MonitorWriteAnswer(status="done", preview=f"{preview}: removed", monitor=_monitor(reply.monitor))
+        write = Write(remove_name, principal_of(ctx).name, arguments, f"disable the active monitor {monitor_id}")
+        waiting = await write.gate(confirmations, ctx, confirm_id, MonitorWriteAnswer)
+        if waiting is not None:
+            return waiting
+        request = pb.RemoveMonitorRequest(id=monitor_id)
+        reply = await write.execute(
+            backends.call("live", backends.stubs.live.RemoveMonitor, request, principal=write.principal),
+            lambda _: "removed",
+        )
+        return MonitorWriteAnswer(status="done", preview=f"{write.preview}: removed", monitor=_monitor(reply.monitor))
 
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."

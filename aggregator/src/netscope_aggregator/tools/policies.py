@@ -11,9 +11,9 @@ from netscope.alerts.v1 import alerts_pb2
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
+from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.render import to_plain
-from netscope_aggregator.tools.alerts import WriteAnswer
+from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import last
 
 Cidrs = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50, description="IPs or CIDRs")]
@@ -107,23 +107,15 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 f"policy {name!r} ({rule}) would have raised {len(would)}{'+' if reply.truncated else ''} "
                 f"alerts over the last {lookback_hours:g} h" + (": " + "; ".join(would[:5]) if would else "")
             )
-        decision = await approve(confirmations, ctx, principal, "create_ai_policy", arguments, preview, confirm_id)
-        if decision is Approval.PREVIEW:
-            return WriteAnswer(
-                status="confirmation_required",
-                preview=preview + ". Call create_ai_policy again with confirm_id.",
-                confirm_id=confirmations.issue(principal, "create_ai_policy", arguments),
-                expires_in_seconds=int(confirmations.ttl_seconds),
-            )
-        if decision is Approval.DECLINED:
-            return WriteAnswer(status="declined", preview=f"{preview}: not created, the user declined")
+        write = Write("create_ai_policy", principal, arguments, preview)
+        waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer)
+        if waiting is not None:
+            return waiting
         request = alerts_pb2.CreatePolicyRequest(spec=spec, enabled=enabled)
-        try:
-            created = await backends.call("alerts", backends.stubs.alerts.CreatePolicy, request, principal=principal)
-        except ToolError as error:
-            audit(principal, "create_ai_policy", arguments, f"failed: {error}")
-            raise
-        audit(principal, "create_ai_policy", arguments, "created" if created.created else "already existed")
+        created = await write.execute(
+            backends.call("alerts", backends.stubs.alerts.CreatePolicy, request, principal=principal),
+            lambda r: "created" if r.created else "already existed",
+        )
         return WriteAnswer(
             status="done",
             preview=f"policy {name!r} ({rule})",

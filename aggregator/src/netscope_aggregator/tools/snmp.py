@@ -20,8 +20,9 @@ from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends, ServiceCallError
 from netscope_aggregator.catalog import NetscopeMCP, principal_of
-from netscope_aggregator.confirmations import Approval, Confirmations, approve, audit
+from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.tools.live import Content, content_arguments, human_bps
+from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
 
 DeviceKey = Annotated[str, Field(min_length=1, max_length=255, description="device id or address (IP)")]
@@ -173,16 +174,6 @@ class PollAnswer(BaseModel):
     outcomes: list[PollOutcomeItem]
     not_in_shard: list[str] = Field(default_factory=list)
     elapsed_seconds: float
-
-
-class WriteAnswer(BaseModel):
-    """A write tool's answer: a preview awaiting confirmation, or what was done."""
-
-    status: Literal["confirmation_required", "declined", "done"]
-    preview: str
-    confirm_id: str = ""
-    expires_in_seconds: int = 0
-    result: dict[str, Any] = Field(default_factory=dict)
 
 
 # -- content (ntopng MCP style) argument models ----------------------------------------------------------
@@ -600,16 +591,10 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"add SNMP device {device_id!r} at {address}:{port} ({version}, {credentials}), labels {parsed_labels}, "
             f"polled every {poll_interval_seconds:g} s"
         )
-        decision = await approve(confirmations, ctx, principal, tool_name, binding(arguments), preview, confirm_id)
-        if decision is Approval.PREVIEW:
-            return WriteAnswer(
-                status="confirmation_required",
-                preview=f"{preview}. Call {tool_name} again with the same arguments and confirm_id to do it.",
-                confirm_id=confirmations.issue(principal, tool_name, binding(arguments)),
-                expires_in_seconds=int(confirmations.ttl_seconds),
-            )
-        if decision is Approval.DECLINED:
-            return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
+        write = Write(tool_name, principal, binding(arguments), preview, audited=redacted(arguments))
+        waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer, same_arguments=True)
+        if waiting is not None:
+            return waiting
         spec = pb.DeviceSpec(
             id=device_id,
             address=address,
@@ -625,12 +610,9 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             labels=parsed_labels,
             poll_interval_seconds=poll_interval_seconds,
         )
-        try:
-            reply = await call(ctx, "AddDevice", pb.AddDeviceRequest(device=spec, poll_now=True))
-        except Exception as exc:
-            audit(principal, tool_name, redacted(arguments), f"failed: {exc}")
-            raise
-        audit(principal, tool_name, redacted(arguments), "added")
+        reply = await write.execute(
+            call(ctx, "AddDevice", pb.AddDeviceRequest(device=spec, poll_now=True)), lambda _: "added"
+        )
         info = device_info(reply.device)
         return WriteAnswer(
             status="done",
@@ -652,22 +634,13 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 + (f", {labels}" if labels else "")
                 + f", now {_status(current.status)}) from the inventory; polling stops"
             )
-        decision = await approve(confirmations, ctx, principal, tool_name, arguments, preview, confirm_id)
-        if decision is Approval.PREVIEW:
-            return WriteAnswer(
-                status="confirmation_required",
-                preview=f"{preview}. Call {tool_name} again with confirm_id to do it.",
-                confirm_id=confirmations.issue(principal, tool_name, arguments),
-                expires_in_seconds=int(confirmations.ttl_seconds),
-            )
-        if decision is Approval.DECLINED:
-            return WriteAnswer(status="declined", preview=f"{preview}: not done, the user declined")
-        try:
-            reply = await call(ctx, "RemoveDevice", pb.RemoveDeviceRequest(device=key), key)
-        except Exception as exc:
-            audit(principal, tool_name, arguments, f"failed: {exc}")
-            raise
-        audit(principal, tool_name, arguments, "removed")
+        write = Write(tool_name, principal, arguments, preview)
+        waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer)
+        if waiting is not None:
+            return waiting
+        reply = await write.execute(
+            call(ctx, "RemoveDevice", pb.RemoveDeviceRequest(device=key), key), lambda _: "removed"
+        )
         return WriteAnswer(
             status="done", preview=f"removed SNMP device {reply.device_id!r}", result={"device_id": reply.device_id}
         )
