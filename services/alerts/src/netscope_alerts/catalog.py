@@ -1,32 +1,22 @@
 """ntopng's alert vocabulary: severities, alert type names and entity kinds.
 
-Type and severity names come from a recorded ntopng 6.3 answer (`/lua/rest/v2/get/alert/type/consts.lua`,
-`.../severity/consts.lua`). ntopng numbers alert types in three families: host alerts and flow alerts share
-the ids below 4096, every other entity uses ids from 4096 on.
+Type and severity names are ntopng's (netscope_common.ntopng.ndpi, shared with the scenario that writes the
+alert tables). ntopng numbers alert types in three families: host alerts and flow alerts share the ids below
+4096, every other entity uses ids from 4096 on.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 from netscope_common.errors import InvalidArgument
+from netscope_common.ntopng import ndpi
 
 # ntopng severity ids (alert_consts.alert_severities).
-SEVERITIES: dict[int, str] = {
-    0: "none",
-    1: "debug",
-    2: "info",
-    3: "notice",
-    4: "warning",
-    5: "error",
-    6: "critical",
-    8: "emergency",
-}
-SEVERITY_IDS: dict[str, int] = {name: sid for sid, name in SEVERITIES.items()}
+SEVERITIES: dict[int, str] = ndpi.ALERT_SEVERITIES
+SEVERITY_IDS: dict[str, int] = ndpi.SEVERITY_IDS
 
 # ntopng alert_status column values.
 STATUS_HISTORICAL = 0
@@ -53,18 +43,9 @@ class AlertType:
 @cache
 def alert_types() -> tuple[AlertType, ...]:
     """Every known alert type, by id then name."""
-    raw = json.loads(resources.files("netscope_alerts").joinpath("data/alert_types.json").read_text())
-    out = []
-    for entry in raw["types"]:
-        key, name = int(entry["key"]), str(entry["type"])
-        if key >= OTHER_KEY_BASE:
-            family = "other"
-        elif name.startswith("host_alert_"):
-            family = "host"
-        else:
-            family = "flow"
-        out.append(AlertType(name=name, key=key, family=family))
-    return tuple(out)
+    families = (("flow", ndpi.FLOW_ALERT_TYPES), ("host", ndpi.HOST_ALERT_TYPES), ("other", ndpi.OTHER_ALERT_TYPES))
+    found = (AlertType(name=name, key=key, family=family) for family, table in families for key, name in table.items())
+    return tuple(sorted(found, key=lambda t: (t.key, t.name)))
 
 
 @cache
