@@ -3,7 +3,9 @@
 Per service, while it is down: tools that do not need it keep answering; tools that need only it fail fast
 with an error naming it; fan-out tools answer, naming the part it serves in `missing`; /readyz names it.
 After the restart every tool answers again within 5 s of the service reporting SERVING, with the same
-aggregator process. The figures (printed, `pytest -s`) are recorded in docs/resilience.md.
+aggregator process, and every service still lists the configuration and state written before the first
+kill (written_state.py: exclusions, policies, expected servers, audit, devices, monitors, flow rows).
+The figures (printed, `pytest -s`) are recorded in docs/resilience.md.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 from mcp.shared.exceptions import MCPError
 
 from tests.resilience.full_stack import GRPC_NAMES, FullStack, full_stack
+from tests.resilience.written_state import read_state, write_state
 from tests.support.stack import ADMIN_TOKEN, mcp_session
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(420)]
@@ -228,6 +231,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullStack]:
 
 async def test_each_service_killed_under_load(stack: FullStack) -> None:
     aggregator = stack.processes["aggregator"].popen
+    written = await write_state(stack)
+    states: dict[str, dict[str, Any]] = {}
     calls: list[Call] = []
     stop = asyncio.Event()
     clients = [asyncio.create_task(_client(stack.mcp_url, seed, calls, stop)) for seed in range(CLIENTS)]
@@ -237,6 +242,7 @@ async def test_each_service_killed_under_load(stack: FullStack) -> None:
         assert not any(_degraded(c) for c in calls), [(c.tool, c.text[:200]) for c in calls if _degraded(c)][:5]
         for service in GRPC_NAMES:
             outages.append(await _outage(stack, service, calls))
+            states[service] = await read_state(stack)
     finally:
         stop.set()
         await asyncio.wait_for(asyncio.gather(*clients), 60)
@@ -249,5 +255,7 @@ async def test_each_service_killed_under_load(stack: FullStack) -> None:
         )
     figures = [_check(outage) for outage in outages]
     print("\nkill-each-service figures:\n" + "\n".join(json.dumps(f) for f in figures))
+    for service, state in states.items():
+        assert state == written, f"state changed across the SIGKILL of {service}"
     assert aggregator.poll() is None and stack.processes["aggregator"].popen is aggregator  # never restarted
     assert (await _readyz(stack))[0] == 200
