@@ -18,6 +18,7 @@ from typing import Annotated
 import grpc
 import httpx
 import typer
+import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 NETSCOPE = [sys.executable, "-m", "netscope_common"]
@@ -60,6 +61,16 @@ def _wait(component: Component, log: Path, timeout: float = 120) -> None:
             pass
         time.sleep(0.3)
     raise RuntimeError(f"{component.name} did not become healthy in {timeout:g} s; see {log}")
+
+
+def _inventory_for(world: Path, data_dir: Path, agent_port: int) -> Path:
+    """The world's SNMP inventory pointed at this run's agent port (the data may come from an earlier run)."""
+    inventory = yaml.safe_load((world / "snmp" / "inventory.yaml").read_text())
+    for device in inventory["devices"]:
+        device["port"] = agent_port
+    path = data_dir / "snmp-inventory.yaml"
+    path.write_text(yaml.safe_dump(inventory, sort_keys=False))
+    return path
 
 
 def _run_step(description: str, args: list[str]) -> None:
@@ -154,7 +165,7 @@ def demo(
                 [*NETSCOPE, "serve", "snmp"],
                 {
                     "NETSCOPE_SNMP_PORT": str(ports["snmp"]),
-                    "NETSCOPE_SNMP_INVENTORY_PATH": str(world / "snmp" / "inventory.yaml"),
+                    "NETSCOPE_SNMP_INVENTORY_PATH": str(_inventory_for(world, data_dir, agent_port)),
                     "NETSCOPE_SNMP_STATE_PATH": str(data_dir / "snmp-state.json"),
                     "NETSCOPE_SNMP_ALERTS_TARGET": f"127.0.0.1:{ports['alerts']}",
                 },
