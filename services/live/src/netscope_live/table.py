@@ -139,7 +139,7 @@ class FlowTable:
         self._remote_bucket = self.remote_rates.bucket(slot)
         flows = self.flows
         update = self._update
-        count = 0
+        count = batch_bytes = 0
         for r in records:
             count += 1
             key = (r.exporter, r.vlan, r.protocol, r.src_ip, r.src_port, r.dst_ip, r.dst_port)
@@ -152,8 +152,10 @@ class FlowTable:
                     flow = self._new_flow(key, r, now)
                     if flow is None:
                         continue
-            update(flow, r, forward, now, slot)
+            batch_bytes += update(flow, r, forward, now, slot)
         self.counters.records += count
+        self.bytes += batch_bytes
+        self.total_rate.add(slot, batch_bytes)
 
     def _new_flow(self, key: FlowKey, r: FlowRecord, now: float) -> FlowEntry | None:
         if len(self.flows) >= self.config.max_flows:
@@ -179,15 +181,15 @@ class FlowTable:
             r.last_seen,
             now,
             now,
-            input_if=r.input_if,
-            output_if=r.output_if,
-            service=service,
         )
+        flow.input_if = r.input_if  # set after the positional call: keyword arguments cost more
+        flow.output_if = r.output_if
+        flow.service = service
         self.flows[key] = flow
         self.counters.flows_created += 1
         hosts = self.hosts
-        client = hosts.get(r.src_ip) or self._host(r.src_ip, r.first_seen, now)
-        server = hosts.get(r.dst_ip) or self._host(r.dst_ip, r.first_seen, now)
+        client = hosts.get(r.src_ip) or self._new_host(r.src_ip, r.first_seen, now)
+        server = hosts.get(r.dst_ip) or self._new_host(r.dst_ip, r.first_seen, now)
         client.flows_as_client += 1
         client.active_as_client += 1
         client.flows[key] = None
@@ -204,14 +206,15 @@ class FlowTable:
         port_key = (r.protocol, r.dst_port)
         if port_key in ports or len(ports) < self.config.max_ports_per_host:
             ports[port_key] = ports.get(port_key, 0) + 1
-        self._traffic(self.apps, app).flows += 1
+        (self.apps.get(app) or self._traffic(self.apps, app)).flows += 1
         if client.country:
             self._traffic(self.countries, client.country).flows += 1
         if server.country and server.country != client.country:
             self._traffic(self.countries, server.country).flows += 1
         return flow
 
-    def _update(self, flow: FlowEntry, r: FlowRecord, forward: bool, now: float, slot: int) -> None:
+    def _update(self, flow: FlowEntry, r: FlowRecord, forward: bool, now: float, slot: int) -> int:
+        """Account one record in its flow, hosts and aggregates; its bytes (the caller adds the batch total)."""
         sent, rcvd = r.bytes, r.rev_bytes
         flow.records += 1
         flow.updated = now
@@ -234,13 +237,11 @@ class FlowTable:
         service = flow.service
         if service is not None:
             service.bytes += total
-        self.bytes += total
         self.packets += r.packets + r.rev_packets
-        self.total_rate.add(slot, total)
         hosts = self.hosts
         src_ip, dst_ip = r.src_ip, r.dst_ip
-        src = hosts.get(src_ip) or self._host(src_ip, r.first_seen, now)
-        dst = hosts.get(dst_ip) or self._host(dst_ip, r.first_seen, now)
+        src = hosts.get(src_ip) or self._new_host(src_ip, r.first_seen, now)
+        dst = hosts.get(dst_ip) or self._new_host(dst_ip, r.first_seen, now)
         bucket = self._local_bucket if src.is_local else self._remote_bucket
         bucket[src_ip] = bucket.get(src_ip, 0) + total
         bucket = self._local_bucket if dst.is_local else self._remote_bucket
@@ -273,6 +274,7 @@ class FlowTable:
             iface.bytes_out += sent
             iface.packets_out += r.packets
             iface.rate_out.add(slot, sent)
+        return total
 
     def _country_bytes(self, name: str, out: int, back: int, slot: int, total: int) -> None:
         country = self.countries.get(name) or self._traffic(self.countries, name)
@@ -314,13 +316,11 @@ class FlowTable:
         if peer in peers or len(peers) < self.config.max_peers_per_host:
             peers[peer] = peers.get(peer, 0) + sent + rcvd
 
-    def _host(self, ip: str, seen: float, now: float) -> HostEntry:
-        host = self.hosts.get(ip)
-        if host is None:
-            is_local, country = self.addresses.classify(ip)
-            host = self.hosts[ip] = HostEntry(ip, is_local, country, seen, seen, now)
-            if country:
-                self._traffic(self.countries, country).hosts += 1
+    def _new_host(self, ip: str, seen: float, now: float) -> HostEntry:
+        is_local, country = self.addresses.classify(ip)
+        host = self.hosts[ip] = HostEntry(ip, is_local, country, seen, seen, now)
+        if country:
+            self._traffic(self.countries, country).hosts += 1
         return host
 
     def _traffic(self, table: dict[str, TrafficEntry], name: str) -> TrafficEntry:
