@@ -142,3 +142,18 @@ async def test_bind_error_is_clear() -> None:
             await Collector(NetflowDecoder(), FlowTable()).start(host, port)
     finally:
         await first.stop()
+
+
+async def test_one_wakeup_drains_many_datagrams_into_one_batch(collector: Collector) -> None:
+    assert collector.address is not None
+    now = time.time()
+    v9 = V9Encoder(source_id=3)
+    template = v9.packet(v9.template_set(), now)
+    data = [v9.packet(v9.data_sets(world(now), now), now) for _ in range(100)]
+    with sender("127.0.0.7") as sock:  # all sent before the loop runs again: they wait in the socket buffer
+        for packet in [template, *data]:
+            sock.sendto(packet, collector.address)
+    await wait_for(lambda: collector.counters.datagrams == 101)
+    assert collector.decoder.stats["127.0.0.7"].records == 300 and len(collector.table.flows) == 3
+    assert collector.counters.wakeups < 101  # up to DATAGRAMS_PER_WAKEUP per read, not one each
+    assert collector.counters.internal_errors == 0
