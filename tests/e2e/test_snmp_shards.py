@@ -82,6 +82,9 @@ async def test_lists_merge_every_shard_and_device_calls_reach_the_owner(sharded:
         assert {i["device_id"] for i in busy.structured_content["interfaces"]} >= {
             d["id"] for d in listed.structured_content["devices"] if d["status"] == "up"
         }
+        named = await session.call_tool("poll_snmp_device_now", {"devices": ids})
+        assert not named.is_error, named.content
+        assert sorted(o["device_id"] for o in named.structured_content["outcomes"]) == sorted(ids)
         missing = await session.call_tool("get_snmp_device_info", {"device": "no-such-device"})
         assert missing.is_error
         assert "Known devices" in missing.content[0].text
@@ -91,8 +94,15 @@ async def test_a_device_added_through_the_aggregator_lands_on_its_shard(sharded:
     url, _ = sharded
     new_ids = [next(f"edge-{i}" for i in range(200) if shard_of(f"edge-{i}", 2) == shard) for shard in (0, 1)]
     async with mcp_session(url, ADMIN_TOKEN) as session:
+        # Addresses that hash to the other shard: a lookup by address must still find the device.
+        addresses = {
+            device_id: next(
+                a for a in (f"127.0.0.{n}" for n in range(200, 255)) if shard_of(a, 2) != shard_of(device_id, 2)
+            )
+            for device_id in new_ids
+        }
         for device_id in new_ids:
-            arguments = {"device_id": device_id, "address": "127.0.0.1", "port": 9, "community": "x-community"}
+            arguments = {"device_id": device_id, "address": addresses[device_id], "port": 9, "community": "x-community"}
             preview = await session.call_tool("add_snmp_device", arguments)
             assert preview.structured_content["status"] == "confirmation_required", preview.content
             done = await session.call_tool(
@@ -101,6 +111,10 @@ async def test_a_device_added_through_the_aggregator_lands_on_its_shard(sharded:
             assert done.structured_content["status"] == "done", done.content
         listed = await session.call_tool("list_snmp_devices", {"limit": 200})
         assert set(new_ids) <= {d["id"] for d in listed.structured_content["devices"]}
+        for device_id, address in addresses.items():
+            by_address = await session.call_tool("get_snmp_device_info", {"device": address})
+            assert not by_address.is_error, by_address.content
+            assert by_address.structured_content["id"] == device_id
         for device_id in new_ids:
             preview = await session.call_tool("remove_snmp_device", {"device": device_id})
             assert not preview.is_error, preview.content

@@ -18,6 +18,8 @@ from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.sharding import shard_of
 
 _DEFAULT_LIMITS = {"ListDevices": 100, "ListInterfaces": 100, "DeviceAlerts": 100}
+# A replica that does not own a key: NOT_FOUND (unknown to it) or FAILED_PRECONDITION (another shard's device).
+_NOT_HERE = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION)
 
 
 def _limit(request: Any, method: str) -> int:
@@ -38,12 +40,12 @@ class ShardedSnmpStub:
         self._stubs = list(stubs)
 
     async def _on_device(self, method: str, device: str, request: Any, **call: Any) -> Any:
-        """Ask the owner of `device`; when it does not know the name (an address, say), ask the others."""
+        """Ask the owner of `device`; when the key is not its own (an address hashes elsewhere), ask the others."""
         owner = shard_of(device, len(self._stubs))
         try:
             return await getattr(self._stubs[owner], method)(request, **call)
         except grpc.aio.AioRpcError as error:
-            if error.code() != grpc.StatusCode.NOT_FOUND or len(self._stubs) == 1:
+            if error.code() not in _NOT_HERE or len(self._stubs) == 1:
                 raise
             first_error = error
         others = [stub for index, stub in enumerate(self._stubs) if index != owner]
@@ -51,6 +53,9 @@ class ShardedSnmpStub:
         for answer in answers:
             if not isinstance(answer, BaseException):
                 return answer
+        for answer in answers:  # a real failure of the replica that owns it beats "not mine"
+            if isinstance(answer, grpc.aio.AioRpcError) and answer.code() not in _NOT_HERE:
+                raise answer
         raise first_error
 
     async def _everywhere(self, method: str, request: Any, **call: Any) -> list[Any]:
@@ -126,17 +131,28 @@ class ShardedSnmpStub:
         """Poll the named devices on their owners (or every device everywhere) and merge the outcomes."""
         if len(self._stubs) == 1:
             return await self._stubs[0].PollNow(request, **call)
-        if request.devices:
-            groups: dict[int, list[str]] = {}
-            for device in request.devices:
-                groups.setdefault(shard_of(device, len(self._stubs)), []).append(device)
-            replies = await asyncio.gather(
-                *(self._stubs[i].PollNow(pb.PollNowRequest(devices=ids), **call) for i, ids in groups.items())
-            )
-        else:
+        if not request.devices:
             replies = await self._everywhere("PollNow", request, **call)
-        return pb.PollNowResponse(
-            outcomes=[o for r in replies for o in r.outcomes],
-            not_in_shard=[d for r in replies for d in r.not_in_shard],
-            elapsed_seconds=max(r.elapsed_seconds for r in replies),
-        )
+            return _merged_polls(replies, sorted({d for r in replies for d in r.not_in_shard}))
+        groups: dict[int, list[str]] = {}
+        for device in request.devices:
+            groups.setdefault(shard_of(device, len(self._stubs)), []).append(device)
+        replies = list(await asyncio.gather(*(self._poll(i, ids, **call) for i, ids in groups.items())))
+        # Keys the hashed replica does not own (an address hashes anywhere) go to every other replica.
+        asked = {d: i for i, reply in zip(groups, replies, strict=True) for d in reply.not_in_shard}
+        if asked:
+            others = {i: [d for d, s in asked.items() if s != i] for i in range(len(self._stubs))}
+            replies += await asyncio.gather(*(self._poll(i, ids, **call) for i, ids in others.items() if ids))
+        polled = {o.device_id for r in replies for o in r.outcomes}
+        return _merged_polls(replies, sorted(d for d in asked if d not in polled))
+
+    def _poll(self, shard: int, devices: list[str], **call: Any) -> Any:
+        return self._stubs[shard].PollNow(pb.PollNowRequest(devices=devices), **call)
+
+
+def _merged_polls(replies: Sequence[pb.PollNowResponse], not_in_any_shard: list[str]) -> pb.PollNowResponse:
+    return pb.PollNowResponse(
+        outcomes=[o for r in replies for o in r.outcomes],
+        not_in_shard=not_in_any_shard,
+        elapsed_seconds=max(r.elapsed_seconds for r in replies),
+    )
