@@ -1,4 +1,4 @@
-"""TopK and TimeSeries latency on the Elasticsearch backend (osmem-server) next to chdb, on the same flows.
+"""TopK, TimeSeries and analytics latency on the Elasticsearch backend (osmem-server) next to chdb, same flows.
 
 Usage: uv run python benchmarks/flows_elastic.py [--flows-per-hour 280] [--runs 7]
 
@@ -55,6 +55,9 @@ def requests(world: World) -> dict[str, tuple[str, Any]]:
             "TimeSeries",
             flows_pb2.TimeSeriesRequest(filter=flt, group_by=flows_pb2.TOP_K_DIMENSION_L7_PROTO, top_n=5),
         ),
+        "FindAnomalies 24 h, all detectors": ("FindAnomalies", flows_pb2.FindAnomaliesRequest(filter=flt)),
+        "DetectBottlenecks 24 h (60 s buckets)": ("DetectBottlenecks", flows_pb2.DetectBottlenecksRequest(filter=flt)),
+        "Recommendations 24 h": ("Recommendations", flows_pb2.RecommendationsRequest(filter=flt)),
     }
 
 
