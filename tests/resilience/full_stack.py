@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.support.processes import NETSCOPE, Process, free_port, start, wait_grpc_serving, wait_http_ok
 from tests.support.stack import ADMIN_TOKEN, READ_TOKEN
 
+START_TIMEOUT = 180  # seconds a service may take to report SERVING: imports and chdb are slow on a busy 2-core box
 GRPC_NAMES = {
     "flows": "netscope.flows.v1.FlowsService",
     "alerts": "netscope.alerts.v1.AlertsService",
@@ -59,7 +60,9 @@ class FullStack:
     def start_again(self, service: str) -> None:
         """Start a stopped service with its settings and data; return once its health says SERVING."""
         assert self.processes[service].popen.poll() is not None, f"{service} is still running"
-        wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=self._start(service))
+        wait_grpc_serving(
+            self.target(service), GRPC_NAMES[service], timeout=START_TIMEOUT, process=self._start(service)
+        )
 
     def restart(self, *services: str, sig: int = signal.SIGTERM) -> None:
         """Stop services with `sig`, then start them again (in parallel) with the same settings and data."""
@@ -69,7 +72,7 @@ class FullStack:
             self.processes[service].stop(sig)
         started = [(service, self._start(service)) for service in services]
         for service, process in started:
-            wait_grpc_serving(self.target(service), GRPC_NAMES[service], process=process)
+            wait_grpc_serving(self.target(service), GRPC_NAMES[service], timeout=START_TIMEOUT, process=process)
 
 
 def _envs(root: Path, flows_dsn: str) -> dict[str, dict[str, str]]:
@@ -126,10 +129,10 @@ def full_stack(
     }
     try:
         for service, process in [(service, stack._start(service)) for service in GRPC_NAMES]:
-            wait_grpc_serving(stack.target(service), GRPC_NAMES[service], process=process)
+            wait_grpc_serving(stack.target(service), GRPC_NAMES[service], timeout=START_TIMEOUT, process=process)
         aggregator = start("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root / "logs")
         stack.processes["aggregator"] = aggregator
-        wait_http_ok(f"{stack.base_url}/healthz", process=aggregator)
+        wait_http_ok(f"{stack.base_url}/healthz", timeout=START_TIMEOUT, process=aggregator)
         yield stack
     finally:
         for process in stack.processes.values():

@@ -1,8 +1,9 @@
-"""The flows store stalls (osmem-server, playing Elasticsearch, is SIGSTOPped): queries hang inside the store.
+"""Stalls: the flows store (osmem-server, playing Elasticsearch, SIGSTOPped: queries hang inside the store),
+and the flows service itself (SIGSTOPped: calls hang in the process).
 
-Deadlines cut the calls with a message naming the flows service, its health turns NOT_SERVING, the
-aggregator's /readyz fails naming it, tools of the other services keep answering, and after SIGCONT
-everything recovers by itself (no restart of anything).
+Deadlines cut the calls with a message naming the flows service, /readyz fails naming it (NOT_SERVING when
+the store stalls: the service's own health check notices; DEADLINE_EXCEEDED when the service itself hangs),
+tools of the other services keep answering, and after SIGCONT everything recovers by itself (no restart).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import grpc
 import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from mcp.types import CallToolResult
 from osmem_server import OsmemServer
 
 from netscope_flows.elastic.loader import load_ecs
@@ -67,6 +69,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, osmem: OsmemServer) -> Itera
         tmp_path_factory.mktemp("stall"), call_timeout_seconds=CALL_TIMEOUT, extra_env={"flows": flows}
     ) as running:
         yield running
+
+
+def _text(result: CallToolResult) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 def _flows_health(stack: FullStack) -> int:
@@ -133,3 +139,44 @@ async def test_stalled_store_is_cut_by_deadlines_and_recovers_alone(stack: FullS
         f"\nstore stall: NOT_SERVING {to_not_serving:.1f} s after the first cut call; after SIGCONT, "
         f"tools answered in {answered:.1f} s and health was SERVING {to_serving:.1f} s later"
     )
+
+
+async def test_hung_flows_is_cut_by_the_deadline_and_named_by_readyz(stack: FullStack) -> None:
+    assert (await _readyz(stack))[0] == 200
+    flows = stack.processes["flows"].popen
+    async with mcp_session(stack.mcp_url, ADMIN_TOKEN) as session:
+        assert not (await session.call_tool(*TOP_K)).is_error
+        flows.send_signal(signal.SIGSTOP)
+        try:
+            for _ in range(3):
+                started = time.monotonic()
+                hung = await asyncio.wait_for(session.call_tool(*TOP_K), 30)
+                elapsed = time.monotonic() - started
+                assert hung.is_error
+                assert elapsed < CALL_TIMEOUT + 1.5, elapsed
+                assert f"the flows service did not answer within {CALL_TIMEOUT:g} s" in _text(hung)
+                for name, arguments in OTHERS:
+                    started = time.monotonic()
+                    other = await asyncio.wait_for(session.call_tool(name, arguments), 30)
+                    assert not other.is_error, (name, other.content)
+                    assert time.monotonic() - started < 2, name
+            started = time.monotonic()
+            status, body = await _readyz(stack)
+            assert time.monotonic() - started < CALL_TIMEOUT + 1
+            assert status == 503, body
+            services = body["services"]
+            assert isinstance(services, dict)
+            assert services["flows"]["serving"] is False
+            assert "DEADLINE_EXCEEDED" in services["flows"]["reason"]
+            assert all(services[name]["serving"] for name in ("alerts", "snmp", "live")), services
+        finally:
+            flows.send_signal(signal.SIGCONT)
+        resumed = time.monotonic()
+        while True:
+            result = await session.call_tool(*TOP_K)
+            if not result.is_error:
+                break
+            assert time.monotonic() - resumed < 5, _text(result)
+            await asyncio.sleep(0.1)
+    assert (await _readyz(stack))[0] == 200
+    assert stack.processes["aggregator"].popen.poll() is None  # recovered without an aggregator restart
