@@ -44,8 +44,9 @@ def main() -> None:
         log.warning("no_tokens", hint="set NETSCOPE_AGGREGATOR_TOKENS=name:role:token; every /mcp call gets 401")
     app = build_app(settings)
     log.info("aggregator", url=f"http://{settings.host}:{settings.port}/mcp/", services=app.state.backends.targets)
+    # The asyncio loop, not uvloop: with grpc.aio calls inside, uvloop measured ~1 ms slower per tool call.
     config = uvicorn.Config(
-        app.state.guarded, host=settings.host, port=settings.port, log_level="warning", lifespan="on"
+        app.state.guarded, host=settings.host, port=settings.port, log_level="warning", lifespan="on", loop="asyncio"
     )
     GracefulServer(config).run()
 
