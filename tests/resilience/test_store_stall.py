@@ -183,13 +183,6 @@ async def test_hung_flows_is_cut_by_the_deadline_and_named_by_readyz(stack: Full
     assert stack.processes["aggregator"].popen.poll() is None  # recovered without an aggregator restart
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library loggers (elastic_transport logs every request at INFO) bypass structlog: "
-    "netscope_common.logs.configure_logging sets logging.basicConfig with a plain '%(levelname)s %(name)s "
-    "%(message)s' format; with fmt=json the root handler should use structlog.stdlib.ProcessorFormatter "
-    "(JSONRenderer) so that every line is one JSON object, as docs/operations.md promises",
-)
 def test_the_flows_log_is_one_json_object_per_line(stack: FullStack) -> None:
     """What an operator's log pipeline reads during (and after) the faults above."""
     lines = [line for line in stack.processes["flows"].log().splitlines() if line.strip()]
