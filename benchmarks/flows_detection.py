@@ -82,9 +82,14 @@ async def evaluate(world: World, dsn: str, tally: dict[str, list[int]], found: d
     for f in anomalies.findings:
         ok = any(_matches(f, inc) for inc in world.incidents)
         tally[K.Name(f.kind)][0 if ok else 1] += 1
+        if not ok:
+            print(f"  unmatched {K.Name(f.kind)} {list(f.hosts)} {f.start.ToDatetime():%H:%M}: {f.title}")
     for b in bottlenecks.bottlenecks:
         ok = any(_bottleneck_matches(b, inc, world) for inc in world.incidents)
         tally["BOTTLENECK"][0 if ok else 1] += 1
+        if not ok:
+            when = f"{b.first_over.ToDatetime():%H:%M}-{b.last_over.ToDatetime():%H:%M}"
+            print(f"  unmatched bottleneck {b.exporter}:{b.if_index} {b.direction} {when}: peak {b.peak_percent:.0f}%")
     for inc in world.incidents:
         if inc.kind not in RECALL_KIND:
             continue

@@ -12,9 +12,13 @@ def spread_join(flt: CompiledFilter, width: int) -> str:
 
 
 def share(flt: CompiledFilter, width: int) -> str:
-    """The fraction of a flow's duration inside bucket `b` (use with spread_join)."""
+    """The fraction of a flow's whole duration inside bucket `b` (use with spread_join).
+
+    The part of a flow after the window's end is cut off, not squeezed into the last bucket (that made a
+    link look 110 % full in the window's last minute).
+    """
     last = f"least(toUInt32(LAST_SEEN), {int(flt.end.timestamp()) - 1})"
     return (
         f"(least(b + {width}, {last} + 1) - greatest(b, toUInt32(FIRST_SEEN))) "
-        f"/ (greatest({last}, toUInt32(FIRST_SEEN)) - toUInt32(FIRST_SEEN) + 1)"
+        "/ (greatest(toUInt32(LAST_SEEN), toUInt32(FIRST_SEEN)) - toUInt32(FIRST_SEEN) + 1)"
     )

@@ -36,7 +36,7 @@ def spread(buckets: list[dict[str, Any]], width: int, field: str, end: int) -> d
         for d in b["d"]["buckets"]:
             extra = max(0, int(d["key"] // (width * NANOS)))
             covered = [start + i * width for i in range(extra + 1) if start + i * width < end] or [start]
-            value = float(d[field]["value"] or 0) / len(covered)
+            value = float(d[field]["value"] or 0) / (extra + 1)  # the share after `end` is cut off
             for t in covered:
                 out[t] += value
     return out
