@@ -48,10 +48,14 @@ async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, 
     names = ["", *(name for _, _, name in spec.servicers)]
     last: int | None = None
     while not stop.is_set():
+        limit = max(1.0, spec.settings.health_interval_seconds)
         try:
-            async with asyncio.timeout(max(1.0, spec.settings.health_interval_seconds)):
+            async with asyncio.timeout(limit):
                 await spec.health_check()
             status, error = health_pb2.HealthCheckResponse.SERVING, ""
+        except TimeoutError:
+            error = f"health check did not finish within {limit:g} s"
+            status = health_pb2.HealthCheckResponse.NOT_SERVING
         except Exception as exc:
             status, error = health_pb2.HealthCheckResponse.NOT_SERVING, str(exc) or type(exc).__name__
         if status != last:
