@@ -32,6 +32,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from netscope.live.v1 import live_pb2, live_pb2_grpc
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
 
 TOKEN = "bench-token-0123456789"
@@ -198,32 +199,40 @@ async def light_table(args: argparse.Namespace, urls: dict[str, str], pids: dict
         print(f"  {label:44s} {rate:6.0f} calls/s   CPU ms per call: {shares}")
 
 
-async def measure(args: argparse.Namespace, flows_target: str, aggregator_url: str, bare_url: str) -> None:
-    async with grpc.aio.insecure_channel(flows_target) as channel:
-        stub = flows_pb2_grpc.FlowsServiceStub(channel)
-        grpc_samples = await timed(args.calls, lambda: stub.ListTables(flows_pb2.ListTablesRequest(), timeout=10))
+async def measure(args: argparse.Namespace, targets: dict[str, str], aggregator_url: str, bare_url: str) -> None:
+    """Sequential latency: trivial RPC (live ListInterfaces) and a chdb RPC (flows ListTables), direct and as tools."""
+    async with (
+        grpc.aio.insecure_channel(targets["flows"]) as flows_channel,
+        grpc.aio.insecure_channel(targets["live"]) as live_channel,
+    ):
+        flows = flows_pb2_grpc.FlowsServiceStub(flows_channel)
+        live = live_pb2_grpc.LiveServiceStub(live_channel)
+        trivial = await timed(args.calls, lambda: live.ListInterfaces(live_pb2.ListInterfacesRequest(), timeout=10))
+        tables = await timed(args.calls, lambda: flows.ListTables(flows_pb2.ListTablesRequest(), timeout=10))
 
-    async def session_samples(url: str, tool: str, token: str) -> list[float]:
-        http = httpx2.AsyncClient(headers={"Authorization": f"Token {token}"}, timeout=30)
+    async def session_samples(url: str, tool: str) -> list[float]:
+        http = httpx2.AsyncClient(headers={"Authorization": f"Token {TOKEN}"}, timeout=30)
         async with http, streamable_http_client(url, http_client=http) as (r, w), ClientSession(r, w) as session:
             await session.initialize()
             return await timed(args.calls, lambda: session.call_tool(tool, {}))
 
-    bare = await session_samples(bare_url, "ping", TOKEN)
-    ours = await session_samples(aggregator_url, "list_tables_ntopng_database", TOKEN)
-    g50, g99 = percentiles(grpc_samples)
-    b50, b99 = percentiles(bare)
-    o50, o99 = percentiles(ours)
-    print(f"direct gRPC ListTables        p50 {g50:6.2f} ms  p99 {g99:6.2f} ms")
-    print(f"bare SDK trivial tool (HTTP)  p50 {b50:6.2f} ms  p99 {b99:6.2f} ms")
-    print(f"netscope list_tables tool     p50 {o50:6.2f} ms  p99 {o99:6.2f} ms")
-    print(f"aggregator overhead = netscope - bare - gRPC: p50 {o50 - b50 - g50:+.2f} ms")
+    bare = percentiles(await session_samples(bare_url, "ping"))
+    print(f"{'bare SDK trivial tool (HTTP)':44s} p50 {bare[0]:6.2f} ms  p99 {bare[1]:6.2f} ms")
+    for label, direct, tool in (
+        ("live ListInterfaces (trivial RPC)", trivial, "fetch_ntopng_all_ifids"),
+        ("flows ListTables (chdb)", tables, "list_tables_ntopng_database"),
+    ):
+        grpc_p = percentiles(direct)
+        ours = percentiles(await session_samples(aggregator_url, tool))
+        print(f"{'direct gRPC ' + label:44s} p50 {grpc_p[0]:6.2f} ms  p99 {grpc_p[1]:6.2f} ms")
+        print(f"{'netscope ' + tool:44s} p50 {ours[0]:6.2f} ms  p99 {ours[1]:6.2f} ms")
+        print(f"{'  aggregator overhead (netscope - bare - gRPC)':44s} p50 {ours[0] - bare[0] - grpc_p[0]:+6.2f} ms")
     bare_rate = await throughput(bare_url, TOKEN, "ping", {}, 16, args.seconds)
     local_rate = await throughput(aggregator_url, TOKEN, "search_docs", {"query": "token"}, 16, args.seconds)
-    grpc_rate = await grpc_throughput(flows_target, 16, args.seconds)
+    grpc_rate = await grpc_throughput(targets["flows"], 16, args.seconds)
     our_rate = await throughput(aggregator_url, TOKEN, "list_tables_ntopng_database", {}, 16, args.seconds)
     print(
-        f"16 concurrent clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
+        f"16 concurrent official clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
         f"{local_rate:.0f} calls/s; direct gRPC ListTables {grpc_rate:.0f} calls/s; "
         f"netscope list_tables {our_rate:.0f} calls/s"
     )
@@ -280,7 +289,8 @@ def main() -> None:
                 "flows": flows.popen.pid,
                 "live": live.popen.pid,
             }
-            asyncio.run(measure(args, f"127.0.0.1:{flows_port}", urls["sse"], urls["bare"]))
+            targets = {"flows": f"127.0.0.1:{flows_port}", "live": f"127.0.0.1:{live_port}"}
+            asyncio.run(measure(args, targets, urls["sse"], urls["bare"]))
             asyncio.run(light_table(args, urls, pids))
             print(f"(load average {Path('/proc/loadavg').read_text().split()[0]})")
 
