@@ -73,6 +73,21 @@ def _inventory_for(world: Path, data_dir: Path, agent_port: int) -> Path:
     return path
 
 
+def _stop_all(components: list[Component], grace_seconds: float = 10.0) -> None:
+    """SIGTERM every running component (newest first), wait up to `grace_seconds` in all, then SIGKILL the rest:
+    no component outlives the demo, even one stuck in its shutdown."""
+    running = [c.process for c in reversed(components) if c.process is not None and c.process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + grace_seconds
+    for process in running:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
 def _run_step(description: str, args: list[str]) -> None:
     typer.echo(f"· {description}")
     subprocess.run(args, check=True)
@@ -247,11 +262,4 @@ def demo(
         typer.echo(f"netscope demo could not start: {error}", err=True)
         raise typer.Exit(1) from None
     finally:
-        # Reverse start order, one at a time: the collector drains into flows while flows still runs.
-        for component in reversed(components):
-            if component.process is not None and component.process.poll() is None:
-                component.process.terminate()
-                try:
-                    component.process.wait(15)
-                except subprocess.TimeoutExpired:
-                    component.process.kill()
+        _stop_all(components)

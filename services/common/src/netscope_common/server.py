@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ class ServiceSpec:
     shutdown: Hook | None = None
     default_deadline_seconds: float = 60.0
     options: list[tuple[str, Any]] = field(default_factory=list)
+
+
+SHUTDOWN_MARGIN_SECONDS = 10.0  # beyond the in-flight grace, for the service's own shutdown hook
 
 
 async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, stop: asyncio.Event) -> None:
@@ -111,13 +116,21 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
         await stop.wait()
     finally:
         log.info("stopping", service=spec.name, grace_seconds=settings.grace_seconds)
-        await health_servicer.enter_graceful_shutdown()
-        await server.stop(settings.grace_seconds)
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        if spec.shutdown:
-            await spec.shutdown()
+        limit = settings.grace_seconds + SHUTDOWN_MARGIN_SECONDS
+        try:
+            async with asyncio.timeout(limit):
+                await health_servicer.enter_graceful_shutdown()
+                await server.stop(settings.grace_seconds)
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+                if spec.shutdown:
+                    await spec.shutdown()
+        except TimeoutError:
+            # A stuck shutdown must not leave a process that never exits (an orphan, or a pod until SIGKILL).
+            log.error("shutdown_stuck", service=spec.name, seconds=limit)
+            logging.shutdown()
+            os._exit(1)
         log.info("stopped", service=spec.name)
 
 
