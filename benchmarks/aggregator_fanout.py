@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import sys
 import tempfile
 import time
@@ -33,11 +32,11 @@ from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope.live.v1 import live_pb2, live_pb2_grpc
 from netscope_common.timeutil import last
-from tests.support.processes import NETSCOPE, free_port, running, wait_http_ok
+from tests.support.demo import running_demo
+from tests.support.processes import free_port, running
 from tests.support.stack import mcp_session
 
 TOKEN = "fanout-bench-token-0123456789"
-SERVICES = ("flows", "alerts", "snmp", "live")
 
 
 async def p50_p99(calls: int, fn: Callable[[], Awaitable[object]]) -> tuple[float, float]:
@@ -155,20 +154,6 @@ async def measure(args: argparse.Namespace, url: str, targets: dict[str, str], b
         await sizes(session, host)
 
 
-def _block(size: int) -> int:
-    while True:
-        base = free_port()
-        ok = True
-        for port in range(base, base + size):
-            with socket.socket() as sock:
-                try:
-                    sock.bind(("127.0.0.1", port))
-                except OSError:
-                    ok = False
-        if ok:
-            return base
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=100)
@@ -176,28 +161,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        http_port, grpc_base, bare_port = free_port(), _block(4), free_port()
-        demo = [
-            *NETSCOPE,
-            "demo",
-            "--data-dir",
-            str(root / "demo"),
-            "--hours",
-            str(args.hours),
-            "--port",
-            str(http_port),
-            "--grpc-base-port",
-            str(grpc_base),
-            "--collector-port",
-            str(free_port(socket.SOCK_DGRAM)),
-            "--agent-port",
-            str(free_port(socket.SOCK_DGRAM)),
-        ]
+        bare_port = free_port()
         bare = [sys.executable, "-m", "benchmarks.aggregator_overhead", "--bare", str(bare_port)]
-        with running("demo", demo, {"NETSCOPE_DEMO_TOKEN": TOKEN}, root) as process, running("bare", bare, {}, root):
-            wait_http_ok(f"http://127.0.0.1:{http_port}/readyz", timeout=600, process=process)
-            targets = {name: f"127.0.0.1:{grpc_base + i}" for i, name in enumerate(SERVICES)}
-            asyncio.run(measure(args, f"http://127.0.0.1:{http_port}/mcp/", targets, bare_port))
+        with (
+            running_demo(root / "demo", root, TOKEN, hours=args.hours, ready_timeout=600) as demo,
+            running("bare", bare, {}, root),
+        ):
+            asyncio.run(measure(args, demo.url, demo.grpc_targets, bare_port))
             load = Path("/proc/loadavg").read_text().split()[0]
             print(f"(load average {load}; p50 = median of the calls above)")
 

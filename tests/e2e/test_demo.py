@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,63 +13,18 @@ from mcp.client.stdio import stdio_client
 
 from tests.e2e.conftest import mcp_session
 from tests.e2e.every_tool import drive_every_tool
-from tests.support.processes import NETSCOPE, free_port, running, wait_http_ok
+from tests.support.demo import Demo, running_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
 TOKEN = "demo-e2e-token-0123456789"
-SERVICES = ("flows", "alerts", "snmp", "live")
-
-
-@dataclass
-class Demo:
-    """Where the running demo answers."""
-
-    url: str
-    grpc_targets: dict[str, str]
-
-
-def _free_block(size: int) -> int:
-    """The first port of `size` consecutive free TCP ports."""
-    while True:
-        base = free_port()
-        if base + size < 65536 and all(_bindable(base + i) for i in range(size)):
-            return base
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 @pytest.fixture(scope="module")
 def demo(run_dir: Path) -> Iterator[Demo]:
-    """`netscope demo` on free ports with 4 h of simulated history, until every service is ready."""
-    http_port, grpc_base = free_port(), _free_block(len(SERVICES))
-    args = [
-        *NETSCOPE,
-        "demo",
-        "--data-dir",
-        str(run_dir / "demo"),
-        "--hours",
-        "4",
-        "--port",
-        str(http_port),
-        "--grpc-base-port",
-        str(grpc_base),
-        "--collector-port",
-        str(free_port(socket.SOCK_DGRAM)),
-        "--agent-port",
-        str(free_port(socket.SOCK_DGRAM)),
-    ]
-    with running("demo", args, {"NETSCOPE_DEMO_TOKEN": TOKEN}, run_dir / "logs") as process:
-        wait_http_ok(f"http://127.0.0.1:{http_port}/readyz", timeout=300, process=process)
-        targets = {name: f"127.0.0.1:{grpc_base + i}" for i, name in enumerate(SERVICES)}
-        yield Demo(f"http://127.0.0.1:{http_port}/mcp/", targets)
+    """`netscope demo` with 4 h of simulated history, until every service is ready."""
+    with running_demo(run_dir / "demo", run_dir / "logs", TOKEN, hours=4, ready_timeout=300) as running:
+        yield running
 
 
 async def test_every_tool_answers_over_streamable_http(demo: Demo) -> None:
