@@ -52,7 +52,7 @@ class Schedule:
 
 
 def plan(minutes: int, start_epoch: int) -> Schedule:
-    """Place every incident inside the window; the exfiltration at night (01:30-03:30 UTC) when it fits."""
+    """Place every incident inside the window; the exfiltration at night (01:30 UTC, else the latest night slot)."""
     n = minutes
     sched = Schedule(minutes, start_epoch)
 
@@ -61,7 +61,7 @@ def plan(minutes: int, start_epoch: int) -> Schedule:
         return Window(s, min(n, s + max(1, length)))
 
     exfil_len = min(120, max(2, n // 10))
-    night = _latest_slot(start_epoch, n, 1, 30, exfil_len)
+    night = _night_slot(start_epoch, n, exfil_len)
     if night is None:
         sched.exfil_off_hours = False
         sched.windows["exfiltration"] = at(0.35, exfil_len)
@@ -78,6 +78,28 @@ def plan(minutes: int, start_epoch: int) -> Schedule:
     sched.windows["interface_down"] = Window(int(n * 0.85), n)
     sched.windows["snmp_unresponsive"] = Window(n - min(30, max(2, n // 25)), n)
     return sched
+
+
+def _night_slot(start_epoch: int, minutes: int, length: int) -> int | None:
+    """Minute offset of the exfiltration: 01:30 UTC when it fits, else the latest fitting night start.
+
+    Night starts run every half hour from NIGHT_FIRST_START to NIGHT_LAST_START, so a 2-hour upload ends by
+    07:00 UTC, before any business day the services assume (flows: 07-19, policies: 08-18). Any window of a
+    day or more holds one of them, whatever the hour it ends at.
+    """
+    preferred = _latest_slot(start_epoch, minutes, 1, 30, length)
+    if preferred is not None:
+        return preferred
+    starts = [_latest_slot(start_epoch, minutes, *divmod(m, 60), length) for m in _NIGHT_START_MINUTES]
+    fitting = [s for s in starts if s is not None]
+    return max(fitting) if fitting else None
+
+
+NIGHT_FIRST_START = (19, 0)
+NIGHT_LAST_START = (5, 0)
+_NIGHT_START_MINUTES = [
+    m % 1440 for m in range(NIGHT_FIRST_START[0] * 60 + NIGHT_FIRST_START[1], 1440 + NIGHT_LAST_START[0] * 60 + 1, 30)
+]
 
 
 def _latest_slot(start_epoch: int, minutes: int, hour: int, minute: int, length: int) -> int | None:

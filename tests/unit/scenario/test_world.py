@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from netscope_scenario.incidents import plan
 from netscope_scenario.world import World, build_world
 
 END = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -106,3 +107,17 @@ def test_normal_traffic_has_a_daily_rhythm_and_a_protocol_mix(world: World) -> N
     assert hours[13] > 5 * max(1, hours[3])
     protos = Counter(f.l7_proto for f in world.flows())
     assert {5, 91, 126, 41} <= set(protos)  # DNS, TLS, Google, SMBv23 (nDPI ids)
+
+
+@pytest.mark.parametrize("end_minute", range(0, 1440, 10))
+def test_a_day_long_world_puts_the_exfiltration_off_hours_whatever_hour_it_ends(end_minute: int) -> None:
+    minutes = 1440
+    end = int(datetime(2026, 11, 23, tzinfo=UTC).timestamp()) + end_minute * 60
+    sched = plan(minutes, end - minutes * 60)
+    window = sched.windows["exfiltration"]
+    first = datetime.fromtimestamp(sched.start_epoch + window.start * 60, UTC)
+    last = datetime.fromtimestamp(sched.start_epoch + window.end * 60, UTC)
+    assert sched.exfil_off_hours
+    assert window.end <= minutes - 10
+    assert first.hour >= 19 or first.hour < 7
+    assert last.hour < 7 or (last.hour, last.minute) == (7, 0) or last.hour >= 19
