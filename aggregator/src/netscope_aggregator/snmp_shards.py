@@ -1,6 +1,6 @@
 """The SNMP service as one stub over its shard replicas.
 
-Each snmp replica polls the devices of its shard (`netscope_snmp.sharding.shard_of(device id, count)`) and answers
+Each snmp replica polls the devices of its shard (`netscope_common.sharding.shard_of(device id, count)`) and answers
 only for them. This stub gives the tools one SnmpService: per-device calls go to the owning replica, list calls
 fan out to every replica concurrently and are merged in the order a single replica would use.
 """
@@ -16,14 +16,14 @@ import grpc
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.sharding import shard_of
+from netscope_common.snmp_limits import LIST_LIMIT_DEFAULT
 
-_DEFAULT_LIMITS = {"ListDevices": 100, "ListInterfaces": 100, "DeviceAlerts": 100}
 # A replica that does not own a key: NOT_FOUND (unknown to it) or FAILED_PRECONDITION (another shard's device).
 _NOT_HERE = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION)
 
 
-def _limit(request: Any, method: str) -> int:
-    return int(request.limit) or _DEFAULT_LIMITS[method]
+def _limit(request: Any) -> int:
+    return int(request.limit) or LIST_LIMIT_DEFAULT
 
 
 def _utilization_order(interface: pb.Interface) -> tuple[float, str, int]:
@@ -84,7 +84,7 @@ class ShardedSnmpStub:
         if len(self._stubs) == 1:
             return await self._stubs[0].ListDevices(request, **call)
         replies = await self._everywhere("ListDevices", request, **call)
-        limit = _limit(request, "ListDevices")
+        limit = _limit(request)
         devices = sorted((d for r in replies for d in r.devices), key=lambda d: d.id)
         shard = pb.ShardInfo(
             shard_index=0,
@@ -106,7 +106,7 @@ class ShardedSnmpStub:
         if len(self._stubs) == 1:
             return await self._stubs[0].ListInterfaces(request, **call)
         replies = await self._everywhere("ListInterfaces", request, **call)
-        limit = _limit(request, "ListInterfaces")
+        limit = _limit(request)
         interfaces = sorted((i for r in replies for i in r.interfaces), key=_utilization_order)
         return pb.ListInterfacesResponse(
             interfaces=interfaces[:limit],
@@ -121,7 +121,7 @@ class ShardedSnmpStub:
         if len(self._stubs) == 1:
             return await self._stubs[0].DeviceAlerts(request, **call)
         replies = await self._everywhere("DeviceAlerts", request, **call)
-        limit = _limit(request, "DeviceAlerts")
+        limit = _limit(request)
         alerts = sorted((a for r in replies for a in r.alerts), key=lambda a: a.time.ToNanoseconds(), reverse=True)
         return pb.DeviceAlertsResponse(
             alerts=alerts[:limit], truncated=any(r.truncated for r in replies) or len(alerts) > limit
