@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import grpc
 import pytest
 
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
-from netscope_live.entries import FlowEntry
 from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestExporter
+from tests.support.live_entries import http_flow_entry
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
-
-
-def _entry(port: int) -> FlowEntry:
-    return FlowEntry(
-        key=("192.0.2.1", 0, 6, "10.0.0.1", port, "10.0.0.2", 80),
-        exporter="192.0.2.1",
-        vlan=0,
-        protocol=6,
-        client_ip="10.0.0.1",
-        client_port=port,
-        server_ip="10.0.0.2",
-        server_port=80,
-        application="HTTP",
-        first_seen=1_700_000_000.0,
-        last_seen=1_700_000_060.0,
-        updated=0,
-        created=0,
-        bytes_c2s=100,
-        bytes_s2c=50,
-    )
 
 
 async def test_rejected_flows_count_as_failed(tmp_path: Path) -> None:
@@ -44,10 +23,10 @@ async def test_rejected_flows_count_as_failed(tmp_path: Path) -> None:
         wait_grpc_serving(f"127.0.0.1:{port}", process=flows)
         exporter = IngestExporter(FlowsIngestSink(f"127.0.0.1:{port}"), batch_size=100)
         for client_port in range(1000, 1010):
-            exporter.offer(_entry(client_port), 150, 3, True)
+            exporter.offer(http_flow_entry(client_port), 150, 3, True)
         # an exporter whose clock ran backwards: last_seen before first_seen (the flows service refuses it)
-        exporter.offer(dataclasses.replace(_entry(2000), last_seen=1_600_000_000.0), 150, 3, True)
-        exporter.offer(dataclasses.replace(_entry(2001), first_seen=0.0, last_seen=0.0), 150, 3, True)
+        exporter.offer(http_flow_entry(2000, last_seen=1_600_000_000.0), 150, 3, True)
+        exporter.offer(http_flow_entry(2001, first_seen=0.0, last_seen=0.0), 150, 3, True)
         await exporter.stop()  # sends what is queued
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             reply = flows_pb2_grpc.FlowsServiceStub(channel).Query(

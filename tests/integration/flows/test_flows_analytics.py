@@ -10,6 +10,7 @@ from netscope_common.timeutil import make_window
 from netscope_scenario.model import Incident
 from netscope_scenario.world import World
 from tests.integration.flows.conftest import FlowsService
+from tests.support.bottlenecks import assert_link_saturation_is_the_one_bottleneck
 
 pytestmark = pytest.mark.integration
 K = flows_pb2.AnomalyKind
@@ -83,23 +84,12 @@ def test_kinds_narrow_the_detectors(flows_service: FlowsService, scenario_world:
 
 
 def test_link_saturation_is_a_bottleneck(flows_service: FlowsService, scenario_world: World) -> None:
-    incident = scenario_world.incident("link_saturation")
     window = make_window(scenario_world.start, scenario_world.end)
     answer = flows_service.stub.DetectBottlenecks(
         flows_pb2.DetectBottlenecksRequest(filter=flows_pb2.FlowFilter(window=window)), timeout=60
     )
     assert answer.threshold_percent == 70
-    exporters = {e.device_id: e.address for e in scenario_world.exporters}
-    (top,) = [b for b in answer.bottlenecks if b.score >= 50]
-    expected = incident.interfaces[0]
-    assert (top.exporter, top.if_index, top.direction) == (
-        exporters[str(expected["device"])],
-        expected["if_index"],
-        expected["direction"],
-    )
-    assert top.speed_bps == incident.details["speed_bps"] and top.peak_percent >= 90
-    assert top.first_over.ToDatetime() >= incident.start.replace(tzinfo=None)
-    assert top.top_pairs[0].key.startswith(incident.hosts[0] + " -> ")
+    assert_link_saturation_is_the_one_bottleneck(answer, scenario_world)
 
 
 def test_bottleneck_arguments_are_checked(flows_service: FlowsService) -> None:

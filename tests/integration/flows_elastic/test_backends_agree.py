@@ -14,6 +14,7 @@ from netscope_common.timeutil import make_window
 from netscope_scenario.model import Flow, Incident
 from netscope_scenario.world import World
 from tests.integration.flows_elastic.conftest import FlowsService
+from tests.support.bottlenecks import assert_link_saturation_is_the_one_bottleneck
 
 pytestmark = pytest.mark.integration
 K = flows_pb2.AnomalyKind
@@ -284,21 +285,9 @@ def overlaps(finding: flows_pb2.Finding, incident: Incident) -> bool:
 
 
 def test_link_saturation_is_a_bottleneck(service: FlowsService, world: World) -> None:
-    incident = world.incident("link_saturation")
     answer = service.stub.DetectBottlenecks(flows_pb2.DetectBottlenecksRequest(filter=whole(world)), timeout=60)
     assert answer.threshold_percent == 70 and answer.bucket_seconds == 60
-    exporters = {e.device_id: e.address for e in world.exporters}
-    (top,) = [b for b in answer.bottlenecks if b.score >= 50]
-    expected = incident.interfaces[0]
-    assert (top.exporter, top.if_index, top.direction) == (
-        exporters[str(expected["device"])],
-        expected["if_index"],
-        expected["direction"],
-    )
-    assert top.speed_bps == incident.details["speed_bps"] and top.peak_percent >= 90
-    assert top.first_over.ToDatetime() >= incident.start.replace(tzinfo=None)
-    assert top.top_pairs[0].key.startswith(incident.hosts[0] + " -> ")
-    assert set(incident.peers) & {p.key.split(" -> ")[1] for p in top.top_pairs}
+    assert_link_saturation_is_the_one_bottleneck(answer, world)
 
 
 def test_bottleneck_arguments_get_the_same_messages(service: FlowsService, world: World) -> None:
