@@ -72,7 +72,7 @@ class CollectorSource:
     async def stop(self) -> None:
         """Close the socket, flush live flows to ingest."""
         await self.collector.stop()
-        await self.ingest.stop()
+        await self.ingest.stop(self.settings.ingest_drain_seconds)
 
     async def health(self) -> None:
         """Serving while the UDP socket is open."""

@@ -44,6 +44,10 @@ def to_ingest_flow(flow: CompletedFlow) -> flows_pb2.IngestFlow:
     )
 
 
+class IngestFailed(Exception):
+    """A batch the flows service did not take, after the sink's retries."""
+
+
 class FlowsIngestSink:
     """Sends each batch as one client-streaming IngestFlows call under one batch id.
 
@@ -68,7 +72,7 @@ class FlowsIngestSink:
     async def ingest(self, batch: Sequence[CompletedFlow]) -> int:
         """Store one batch; returns how many flows the flows service rejected as invalid.
 
-        Raises grpc.aio.AioRpcError when every attempt failed.
+        Raises IngestFailed (naming the target, the status and its details) when every attempt failed.
         """
         batch_id = uuid.uuid4().hex
         flows = [to_ingest_flow(f) for f in batch]
@@ -87,7 +91,10 @@ class FlowsIngestSink:
                     grpc.StatusCode.UNAVAILABLE,
                     grpc.StatusCode.DEADLINE_EXCEEDED,
                 ):
-                    raise
+                    raise IngestFailed(
+                        f"IngestFlows to {self._target} failed after {attempt} attempt(s): "
+                        f"{error.code().name}: {error.details()}"
+                    ) from error
                 await asyncio.sleep(0.2 * 2**attempt)
                 continue
             self.accepted += reply.accepted

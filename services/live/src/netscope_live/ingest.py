@@ -74,6 +74,13 @@ class MemorySink:
         return [flow for batch in self.batches for flow in batch]
 
 
+DRAIN_SECONDS = 5.0
+
+
+class _SinkFailed(Exception):
+    """A batch could not be stored while draining at shutdown."""
+
+
 @dataclass(slots=True)
 class IngestCounters:
     """What happened to completed flows."""
@@ -102,6 +109,9 @@ class IngestExporter:
         self.queue: asyncio.Queue[CompletedFlow] = asyncio.Queue(maxsize=queue_size)
         self.counters = IngestCounters()
         self._task: asyncio.Task[None] | None = None
+        self._in_flight = 0  # flows of the batch at the sink
+        self._carry: list[CompletedFlow] = []  # a batch the cancelled task had taken off the queue
+        self._closing = False
 
     def offer(self, flow: FlowEntry, delta_bytes: int, delta_packets: int, final: bool) -> None:
         """Queue a flow segment without blocking; drop and count it when the queue is full."""
@@ -138,48 +148,109 @@ class IngestExporter:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="live-ingest")
 
-    async def stop(self) -> None:
-        """Send what is queued, then stop."""
+    async def stop(self, drain_seconds: float = DRAIN_SECONDS) -> None:
+        """Send what is queued, for at most `drain_seconds`, then stop.
+
+        A batch already at the sink may finish; the rest is sent in batches. Draining ends early when a batch
+        fails (the sink is unreachable: the others would fail too, each after the sink's own retries). What is
+        not sent is counted as failed, so a stop is bounded whatever the state of the flows service and
+        stored + failed + dropped still adds up.
+        """
+        try:
+            async with asyncio.timeout(drain_seconds):
+                await self._end_task()
+                await self._drain()
+        except TimeoutError:
+            await self._cancel_task()
+            self._give_up(f"the {drain_seconds:g} s shutdown drain ran out")
+        except _SinkFailed:
+            self._give_up("a batch failed while draining at shutdown")
+
+    async def _end_task(self) -> None:
+        """Stop the sending task: after its batch when one is at the sink, else at once (keeping its batch)."""
+        task = self._task
+        if task is None:
+            return
+        if self._in_flight:
+            self._closing = True
+            await task
+        else:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._task = None
+
+    async def _cancel_task(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        await self._drain()
 
     async def _drain(self) -> None:
+        while self._carry or not self.queue.empty():
+            if self._carry:
+                batch, self._carry = self._carry, []
+            else:
+                batch = [self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))]
+            if not await self._send(batch):
+                raise _SinkFailed
+
+    def _give_up(self, reason: str) -> None:
+        """Count the batch cut at the sink and every flow not yet sent as failed."""
+        left = self.queue.qsize() + len(self._carry)
         while not self.queue.empty():
-            await self._send([self.queue.get_nowait() for _ in range(min(self.batch_size, self.queue.qsize()))])
+            self.queue.get_nowait()
+        self._carry = []
+        if self._in_flight:
+            log.warning("ingest batch cut at shutdown; its flows may or may not be stored", flows=self._in_flight)
+        self.counters.failed += left + self._in_flight
+        self._in_flight = 0
+        if left:
+            log.warning("queued flows not sent at shutdown", flows=left, reason=reason)
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             batch = [await self.queue.get()]
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.flush_seconds
-            while len(batch) < self.batch_size:
-                if not self.queue.empty():
-                    batch.append(self.queue.get_nowait())
-                    continue
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(self.queue.get(), remaining))
-                except TimeoutError:
-                    break
+            try:
+                await self._fill(batch)
+            except asyncio.CancelledError:
+                self._carry = batch  # taken off the queue, not sent: the shutdown drain sends it
+                raise
             await self._send(batch)
 
-    async def _send(self, batch: list[CompletedFlow]) -> None:
+    async def _fill(self, batch: list[CompletedFlow]) -> None:
+        """Add queued flows to `batch` until it is full or `flush_seconds` have passed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.flush_seconds
+        while len(batch) < self.batch_size:
+            if not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+                continue
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            try:
+                batch.append(await asyncio.wait_for(self.queue.get(), remaining))
+            except TimeoutError:
+                return
+
+    async def _send(self, batch: list[CompletedFlow]) -> bool:
+        """Hand one batch to the sink; False when the sink failed (the batch is counted as failed)."""
         if not batch:
-            return
+            return True
+        self._in_flight = len(batch)  # stays set if the send is cancelled: the outcome is then unknown
         try:
             refused = min(len(batch), await self.sink.ingest(batch) or 0)
         except Exception as exc:  # a sink failure must not stop the collector
+            self._in_flight = 0
             self.counters.failed += len(batch)
             log.warning("ingest batch failed", flows=len(batch), error=str(exc) or type(exc).__name__)
-            return
+            return False
+        self._in_flight = 0
         if refused:  # not stored: counted as failed so stored + failed + dropped still adds up
             self.counters.failed += refused
             log.warning("ingest sink refused flows", flows=refused, batch=len(batch))
         self.counters.sent += len(batch) - refused
         self.counters.batches += 1
+        return True

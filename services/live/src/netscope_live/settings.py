@@ -41,6 +41,12 @@ class LiveSettings(ServiceSettings):
     ingest_queue_size: int = Field(100_000, ge=1, validation_alias=_env("INGEST_QUEUE_SIZE"))
     ingest_batch_size: int = Field(1000, ge=1, validation_alias=_env("INGEST_BATCH_SIZE"))
     ingest_flush_seconds: float = Field(1.0, gt=0, validation_alias=_env("INGEST_FLUSH_SECONDS"))
+    ingest_drain_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="at shutdown, time to send queued flows; what is left is counted as failed",
+        validation_alias=_env("INGEST_DRAIN_SECONDS"),
+    )
 
     probe_pcap: Path | None = Field(
         None, description="source=probe: pcap/pcapng file read once", validation_alias=_env("PROBE_PCAP")
