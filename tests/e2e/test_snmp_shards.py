@@ -124,3 +124,21 @@ async def test_a_device_added_through_the_aggregator_lands_on_its_shard(sharded:
             assert done.structured_content["status"] == "done", done.content
         listed = await session.call_tool("list_snmp_devices", {"limit": 200})
         assert not set(new_ids) & {d["id"] for d in listed.structured_content["devices"]}
+
+
+async def test_an_address_devices_of_both_shards_share_is_refused_naming_them(sharded: tuple[str, list[str]]) -> None:
+    """The scenario's devices all sit at 127.0.0.1 on both shards: no replica's answer may stand for all of them."""
+    url, ids = sharded
+    async with mcp_session(url) as session:
+        for tool, arguments in (
+            ("get_snmp_device_info", {"device": "127.0.0.1"}),
+            ("get_snmp_interface_history", {"device": "127.0.0.1", "interface": "1"}),
+            ("list_snmp_interfaces", {"device": "127.0.0.1"}),
+            ("poll_snmp_device_now", {"devices": ["127.0.0.1"]}),
+        ):
+            answer = await session.call_tool(tool, arguments)
+            assert answer.is_error, (tool, answer.content)
+            text = answer.content[0].text
+            listed = ", ".join(sorted(ids))
+            assert f"device '127.0.0.1' is ambiguous: {len(ids)} devices have this address ({listed})" in text, text
+            assert "name the device by its id" in text

@@ -132,6 +132,19 @@ async def test_device_info_has_cpu_memory_interfaces_and_rates(snmp_stack: SnmpS
         assert all(i["oper_status"] == "down" for i in down.structured_content["interfaces"])
         assert ("hq-sw-2", 5) in {(i["device_id"], i["if_index"]) for i in down.structured_content["interfaces"]}
 
+        # The busiest interface is the one most utilised in either direction, and the summary names the direction.
+        rated = [i for i in device["interfaces"] if i["utilization_percent"] is not None]
+        if rated:
+            busiest = max(rated, key=lambda i: i["utilization_percent"])
+            assert f"busiest {busiest['name']} " in device["summary"]
+            direction = "out" if busiest["out_utilization_percent"] > busiest["in_utilization_percent"] else "in"
+            percent = max(busiest["in_utilization_percent"], busiest["out_utilization_percent"])
+            assert f"busiest {busiest['name']} {direction} {percent:.0f}% of " in device["summary"]
+        assert history.structured_content["summary"].count(" avg ") == 2  # both directions
+        assert ", in avg " in history.structured_content["summary"]
+        assert ", out avg " in history.structured_content["summary"]
+        assert busy.structured_content["without_rates"] >= 0
+
         silent = await session.call_tool("get_snmp_device_info", {"device": "br1-sw-1"})
         assert silent.structured_content["status"] == "unreachable"
         assert silent.structured_content["summary"].startswith("br1-sw-1: unreachable")
@@ -150,6 +163,11 @@ async def test_unknown_device_and_bad_content_are_clear_errors(snmp_stack: SnmpS
         missing = await session.call_tool("get_snmp_device_info", {})
         assert missing.is_error
         assert "device is required" in missing.content[0].text
+        shared = await session.call_tool("get_snmp_device_info", {"device": "127.0.0.1"})
+        assert shared.is_error
+        assert "device '127.0.0.1' is ambiguous: 7 devices have this address (br1-rtr-1, " in shared.content[0].text
+        assert "name the device by its id, one of those" in shared.content[0].text
+        assert "Known devices" not in shared.content[0].text
         label = await session.call_tool("list_snmp_devices", {"label": "site"})
         assert label.is_error
         assert "must be key=value" in label.content[0].text

@@ -19,6 +19,7 @@ from netscope_common.sharding import shard_of
 from netscope_common.snmp_limits import LIST_LIMIT_DEFAULT
 
 # A replica that does not own a key: NOT_FOUND (unknown to it) or FAILED_PRECONDITION (another shard's device).
+# An address several devices share is INVALID_ARGUMENT (naming their ids) on every replica: never a fallback.
 _NOT_HERE = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION)
 
 
@@ -50,6 +51,9 @@ class ShardedSnmpStub:
             first_error = error
         others = [stub for index, stub in enumerate(self._stubs) if index != owner]
         answers = await asyncio.gather(*(getattr(s, method)(request, **call) for s in others), return_exceptions=True)
+        for answer in answers:  # an address several devices share is refused, even if one replica knows only one
+            if isinstance(answer, grpc.aio.AioRpcError) and answer.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise answer
         for answer in answers:
             if not isinstance(answer, BaseException):
                 return answer
@@ -112,6 +116,7 @@ class ShardedSnmpStub:
             interfaces=interfaces[:limit],
             truncated=any(r.truncated for r in replies) or len(interfaces) > limit,
             total=sum(r.total for r in replies),
+            without_rates=sum(r.without_rates for r in replies),
         )
 
     async def DeviceAlerts(self, request: pb.DeviceAlertsRequest, **call: Any) -> pb.DeviceAlertsResponse:

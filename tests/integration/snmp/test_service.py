@@ -155,6 +155,54 @@ async def test_errors_are_actionable(stub: snmp_pb2_grpc.SnmpServiceStub) -> Non
     assert "auth_key' of at least 8 characters" in err.value.details() and "tiny" not in err.value.details()
 
 
+AMBIGUOUS = (
+    "device '127.0.0.1' is ambiguous: 4 devices have this address (bad-key, core-rtr-1, dead-sw, vpn-gw); "
+    "name the device by its id, one of those"
+)
+
+
+async def test_an_address_several_devices_share_is_refused_naming_them(
+    stub: snmp_pb2_grpc.SnmpServiceStub,
+) -> None:
+    """Every device of the inventory is at 127.0.0.1: no per-device call may pick one of them silently."""
+    calls = [
+        stub.GetDevice(pb.GetDeviceRequest(device="127.0.0.1"), timeout=10),
+        stub.InterfaceHistory(pb.InterfaceHistoryRequest(device="127.0.0.1", interface="lo"), timeout=10),
+        stub.ListInterfaces(pb.ListInterfacesRequest(device="127.0.0.1"), timeout=10),
+        stub.DeviceAlerts(pb.DeviceAlertsRequest(device="127.0.0.1"), timeout=10),
+        stub.PollNow(pb.PollNowRequest(devices=["127.0.0.1"]), timeout=30),
+    ]
+    for call in calls:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await call
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert err.value.details() == AMBIGUOUS
+    by_id = await stub.GetDevice(pb.GetDeviceRequest(device="core-rtr-1"), timeout=10)
+    assert by_id.id == "core-rtr-1"
+
+
+async def test_interfaces_without_rates_are_counted_not_dropped_silently(tmp_path: Path, snmpd_agent: LabAgent) -> None:
+    """After one poll no interface has a rate: a utilisation filter matches nothing, and the answer says why."""
+    device = {"id": "core-rtr-1", "address": "127.0.0.1", "port": snmpd_agent.port, "community": "public"}
+    (args, env), target = serve(
+        tmp_path, "fresh", {"devices": [{**device, "poll_interval_seconds": 3600}]}, NETSCOPE_SNMP_POLL_ON_START="false"
+    )
+    with running("snmp-fresh", args, env, tmp_path / "logs") as proc:
+        wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
+        async with grpc.aio.insecure_channel(target) as channel:
+            stub = snmp_pb2_grpc.SnmpServiceStub(channel)
+            await stub.PollNow(pb.PollNowRequest(), timeout=30)
+            every = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=10)
+            assert every.total > 0 and every.without_rates == every.total
+            busy = await stub.ListInterfaces(pb.ListInterfacesRequest(min_utilization_percent=0), timeout=10)
+            assert busy.total == 0 and busy.without_rates == every.total
+            named = await stub.ListInterfaces(pb.ListInterfacesRequest(name_contains="lo"), timeout=10)
+            assert named.without_rates == named.total >= 1  # other filters still apply to the count
+            await stub.PollNow(pb.PollNowRequest(), timeout=30)
+            rated = await stub.ListInterfaces(pb.ListInterfacesRequest(min_utilization_percent=0), timeout=10)
+            assert rated.without_rates == 0
+
+
 async def test_device_alerts(stub: snmp_pb2_grpc.SnmpServiceStub) -> None:
     await stub.PollNow(pb.PollNowRequest(devices=["dead-sw", "bad-key"]), timeout=30)
     alerts = await stub.DeviceAlerts(pb.DeviceAlertsRequest(device="dead-sw"), timeout=10)
@@ -258,6 +306,14 @@ async def test_two_replicas_share_the_inventory_and_refuse_foreign_devices(
             with pytest.raises(grpc.aio.AioRpcError) as err:
                 await stubs[0].GetDevice(pb.GetDeviceRequest(device="nope"), timeout=10)
             assert err.value.code() == grpc.StatusCode.NOT_FOUND
+            # An address both shards' devices share: each replica refuses it alike, naming the ids.
+            for stub in stubs:
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await stub.GetDevice(pb.GetDeviceRequest(device="127.0.0.1"), timeout=10)
+                assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+                assert err.value.details().startswith(
+                    "device '127.0.0.1' is ambiguous: 20 devices have this address (dev-00, dev-01, "
+                )
             # AddDevice: refused (nothing stored) by the wrong replica, accepted and polled by the owner.
             new_id = next(f"edge-{i}" for i in range(100) if shard_of(f"edge-{i}", 2) == 1)
             spec = pb.DeviceSpec(id=new_id, address="127.0.0.1", port=snmpd_agent.port, community="public")

@@ -43,6 +43,8 @@ _REDACTED = "***"
 # How the snmp service words "no such device" (other NOT_FOUNDs, e.g. an unknown interface, list their own hints).
 _UNKNOWN_DEVICE_MARKERS = ("is not in the inventory", "no device with id")
 _SECRET_FIELDS = ("community", "auth_key", "priv_key")
+_WITHOUT_RATES_DOC = "interfaces with no rate yet (rates need two polls)"
+NEEDS_TWO_POLLS = "rates need two polls: run poll_snmp_device_now again or wait one poll interval"
 
 
 # -- answers -------------------------------------------------------------------------------------------
@@ -61,6 +63,8 @@ class InterfaceItem(BaseModel):
     in_bps: float | None = None
     out_bps: float | None = None
     utilization_percent: float | None = None
+    in_utilization_percent: float | None = None
+    out_utilization_percent: float | None = None
     errors_per_second: float | None = None
     discards_per_second: float | None = None
 
@@ -119,6 +123,7 @@ class DeviceInfo(BaseModel):
     notes: list[str] = Field(default_factory=list)
     interface_count: int = 0
     interfaces_up: int = 0
+    interfaces_without_rates: int = Field(0, description=_WITHOUT_RATES_DOC)
     interfaces: list[InterfaceItem] = Field(default_factory=list)
     interfaces_truncated: bool = False
 
@@ -130,6 +135,7 @@ class InterfacesAnswer(BaseModel):
     interfaces: list[InterfaceItem]
     total: int
     truncated: bool
+    without_rates: int = Field(0, description=_WITHOUT_RATES_DOC + "; a utilisation or errors filter skips them")
 
 
 class HistoryPointItem(BaseModel):
@@ -139,6 +145,8 @@ class HistoryPointItem(BaseModel):
     in_bps: float | None = None
     out_bps: float | None = None
     utilization_percent: float | None = None
+    in_utilization_percent: float | None = None
+    out_utilization_percent: float | None = None
     errors_per_second: float | None = None
     oper_status: str = ""
 
@@ -250,14 +258,40 @@ def interface_item(i: pb.Interface) -> InterfaceItem:
         in_bps=_opt(i, "in_bps"),
         out_bps=_opt(i, "out_bps"),
         utilization_percent=_opt(i, "utilization_percent"),
+        in_utilization_percent=_opt(i, "in_utilization_percent"),
+        out_utilization_percent=_opt(i, "out_utilization_percent"),
         errors_per_second=_sum_opt(i, "in_errors_per_second", "out_errors_per_second"),
         discards_per_second=_sum_opt(i, "in_discards_per_second", "out_discards_per_second"),
     )
 
 
+def _has_rates(item: InterfaceItem) -> bool:
+    return item.in_bps is not None or item.out_bps is not None
+
+
 def _busiest(items: list[InterfaceItem]) -> InterfaceItem | None:
-    rated = [i for i in items if i.in_bps is not None or i.out_bps is not None]
-    return max(rated, key=lambda i: max(i.in_bps or 0.0, i.out_bps or 0.0), default=None)
+    """The interface with the highest utilisation of either direction (by rate where the speed is unknown)."""
+    rated = [i for i in items if _has_rates(i)]
+    return max(
+        rated,
+        key=lambda i: (
+            i.utilization_percent is not None,
+            i.utilization_percent or 0.0,
+            max(i.in_bps or 0.0, i.out_bps or 0.0),
+        ),
+        default=None,
+    )
+
+
+def busiest_direction(item: InterfaceItem) -> str:
+    """'out 95% of 50.0 Mbit/s (in 1.1 Mbit/s, out 47.4 Mbit/s)': the busier direction first, then both rates."""
+    rates = f"in {item.in_rate or '?'}, out {item.out_rate or '?'}"
+    inbound, outbound = item.in_utilization_percent, item.out_utilization_percent
+    if inbound is None and outbound is None:
+        busier = "out" if (item.out_bps or 0.0) > (item.in_bps or 0.0) else "in"
+        return f"{busier} {item.out_rate if busier == 'out' else item.in_rate} ({rates}; speed {item.speed})"
+    busier, percent = ("out", outbound or 0.0) if (outbound or 0.0) > (inbound or 0.0) else ("in", inbound or 0.0)
+    return f"{busier} {percent:.0f}% of {item.speed} ({rates})"
 
 
 def device_summary_line(d: pb.Device, items: list[InterfaceItem]) -> str:
@@ -277,11 +311,11 @@ def device_summary_line(d: pb.Device, items: list[InterfaceItem]) -> str:
     else:
         parts.append(f"{up}/{len(items)} interfaces up")
     busiest = _busiest(items)
+    unrated = sum(1 for i in items if not _has_rates(i))
     if busiest is not None:
-        util = f" ({busiest.utilization_percent:.0f}% of {busiest.speed})" if busiest.utilization_percent else ""
-        parts.append(f"busiest {busiest.name} in {busiest.in_rate or '?'} out {busiest.out_rate or '?'}{util}")
-    elif items:
-        parts.append("no rates yet (they need two polls)")
+        parts.append(f"busiest {busiest.name} {busiest_direction(busiest)}")
+    if unrated:
+        parts.append(f"{unrated} of {len(items)} listed interfaces without rates yet ({NEEDS_TWO_POLLS})")
     if d.partial:
         parts.append("partial data: " + "; ".join(d.notes[:3]))
     return ", ".join(parts)
@@ -315,6 +349,7 @@ def device_info(d: pb.Device) -> DeviceInfo:
         notes=list(d.notes[:10]),
         interface_count=d.interface_count,
         interfaces_up=sum(1 for i in items if i.oper_status == "up"),
+        interfaces_without_rates=sum(1 for i in items if not _has_rates(i)),
         interfaces=items,
         interfaces_truncated=d.interfaces_truncated,
     )
@@ -351,6 +386,40 @@ def devices_summary(rows: list[DeviceSummary], total: int) -> str:
         parts.append(f"{len(ids)} {status}{names}")
     shown = f" (showing {len(rows)})" if total > len(rows) else ""
     return f"{total} devices{shown}: " + ", ".join(parts)
+
+
+def interfaces_summary(items: list[InterfaceItem], total: int, without_rates: int, rate_filter: bool) -> str:
+    """'3 interfaces match; busiest br1-rtr-1 ge-0/0/0 out 95% of ...', with the interfaces lacking rates."""
+    if items:
+        top = items[0]
+        summary = f"{total} interfaces match; busiest {top.device_id} {top.name}"
+        summary += f" {busiest_direction(top)}" if _has_rates(top) else " (no rates yet)"
+    else:
+        summary = "no interface matches"
+    if without_rates:
+        skipped = "; they were not checked against the utilisation/errors filter" if rate_filter else ""
+        summary += f"; {without_rates} interfaces have no rate yet ({NEEDS_TWO_POLLS}){skipped}"
+        if not items and rate_filter:
+            summary += ", so this is not an all-clear"
+    return summary
+
+
+def _avg_max(values: list[float]) -> str:
+    return f"avg {human_bps(sum(values) / len(values))} max {human_bps(max(values))}"
+
+
+def history_summary(points: list[HistoryPointItem]) -> str:
+    """'120 points, in avg 1.1 Mbit/s max 2.0 Mbit/s (peak 4%), out avg 47.4 Mbit/s max ... (peak 95%)'."""
+    parts = [f"{len(points)} points"]
+    for direction in ("in", "out"):
+        rates = [r for p in points if (r := getattr(p, f"{direction}_bps")) is not None]
+        peaks = [u for p in points if (u := getattr(p, f"{direction}_utilization_percent")) is not None]
+        if rates:
+            peak = f" (peak {max(peaks):.0f}% of speed)" if peaks else ""
+            parts.append(f"{direction} {_avg_max(rates)}{peak}")
+    if len(parts) == 1 and points:
+        parts.append(f"no rates yet ({NEEDS_TWO_POLLS})")
+    return ", ".join(parts)
 
 
 # -- write helpers -------------------------------------------------------------------------------------
@@ -463,13 +532,14 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             request.min_errors_per_second = min_errors_per_second
         reply = await call(ctx, "ListInterfaces", request, device.strip())
         items = [interface_item(i) for i in reply.interfaces]
-        if items:
-            top = items[0]
-            util = f" at {top.utilization_percent:.0f}%" if top.utilization_percent is not None else ""
-            summary = f"{reply.total} interfaces match; busiest {top.device_id} {top.name}{util}"
-        else:
-            summary = "no interface matches"
-        return InterfacesAnswer(summary=summary, interfaces=items, total=reply.total, truncated=reply.truncated)
+        rate_filter = min_utilization_percent is not None or min_errors_per_second is not None
+        return InterfacesAnswer(
+            summary=interfaces_summary(items, reply.total, reply.without_rates, rate_filter),
+            interfaces=items,
+            total=reply.total,
+            truncated=reply.truncated,
+            without_rates=reply.without_rates,
+        )
 
     async def get_snmp_interface_history(
         ctx: Context,
@@ -492,20 +562,15 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 in_bps=_opt(p, "in_bps"),
                 out_bps=_opt(p, "out_bps"),
                 utilization_percent=_opt(p, "utilization_percent"),
+                in_utilization_percent=_opt(p, "in_utilization_percent"),
+                out_utilization_percent=_opt(p, "out_utilization_percent"),
                 errors_per_second=_sum_opt(p, "in_errors_per_second", "out_errors_per_second"),
                 oper_status=p.oper_status,
             )
             for p in reply.points
         ]
-        utils = [p.utilization_percent for p in points if p.utilization_percent is not None]
-        ins = [p.in_bps for p in points if p.in_bps is not None]
-        summary = f"{reply.device_id} {reply.name} over {minutes} min: {len(points)} points"
-        if ins:
-            summary += f", in avg {human_bps(sum(ins) / len(ins))} max {human_bps(max(ins))}"
-        if utils:
-            summary += f", peak utilisation {max(utils):.0f}%"
         return HistoryAnswer(
-            summary=summary,
+            summary=f"{reply.device_id} {reply.name} over {minutes} min: " + history_summary(points),
             device_id=reply.device_id,
             if_index=reply.if_index,
             name=reply.name,

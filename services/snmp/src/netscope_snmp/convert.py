@@ -116,6 +116,8 @@ def history_point(point: HistoryPoint) -> pb.HistoryPoint:
         ("in_bps", point.in_bps),
         ("out_bps", point.out_bps),
         ("utilization_percent", point.utilization),
+        ("in_utilization_percent", point.in_utilization),
+        ("out_utilization_percent", point.out_utilization),
         ("in_errors_per_second", point.in_errors_per_s),
         ("out_errors_per_second", point.out_errors_per_s),
     ):

@@ -7,7 +7,7 @@ import contextlib
 import time
 from collections.abc import Callable
 
-from netscope_common.errors import FailedPrecondition, NotFound
+from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from netscope_common.logs import get_logger
 from netscope_snmp.events import EventSink, LogSink, MemorySink
 from netscope_snmp.inventory import DeviceConfig, Inventory
@@ -17,6 +17,20 @@ from netscope_snmp.sharding import Shard, shard_of
 from netscope_snmp.state import DeviceView, FleetState
 
 log = get_logger("netscope_snmp.runtime")
+
+
+AMBIGUOUS_LISTED = 20
+
+
+def ambiguous_address(address: str, device_ids: list[str]) -> InvalidArgument:
+    """The error for an address several devices share (they differ by port or credentials)."""
+    shown = ", ".join(device_ids[:AMBIGUOUS_LISTED])
+    more = f" and {len(device_ids) - AMBIGUOUS_LISTED} more" if len(device_ids) > AMBIGUOUS_LISTED else ""
+    return InvalidArgument(
+        f"device {address!r} is ambiguous: {len(device_ids)} devices have this address ({shown}{more}); "
+        "name the device by its id, one of those",
+        field="device",
+    )
 
 
 class SnmpRuntime:
@@ -64,16 +78,23 @@ class SnmpRuntime:
             self._next_due.setdefault(device.id, 0.0)
 
     def find(self, key: str) -> DeviceView:
-        """A device of this shard by id or address; raises NotFound or, when another shard owns it,
-        FailedPrecondition naming that shard."""
+        """A device of this shard by id or address. Raises NotFound; InvalidArgument naming the device ids when
+        the key is an address several devices share (of any shard: every replica reads the whole inventory, so
+        each answers the same); FailedPrecondition naming the owning shard when another shard owns the device."""
         view = self.state.devices.get(key)
-        if view is None:
-            view = next((v for v in self.state.devices.values() if v.config.address == key), None)
-        if view is None:
-            owned = next((d for d in self.inventory.devices() if key in (d.id, d.address)), None)
-            if owned is not None:
-                raise self.not_owned(owned.id, key)
+        if view is not None:
+            return view
+        devices = self.inventory.devices()
+        if any(d.id == key for d in devices):
+            raise self.not_owned(key)
+        matches = sorted({d.id for d in devices if d.address == key})
+        if len(matches) > 1:
+            raise ambiguous_address(key, matches)
+        if not matches:
             raise NotFound(f"device {key!r} is not in the inventory", field="device")
+        view = self.state.devices.get(matches[0])
+        if view is None:
+            raise self.not_owned(matches[0], key)
         return view
 
     def not_owned(self, device_id: str, key: str | None = None) -> FailedPrecondition:

@@ -98,6 +98,7 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
         views = [self.runtime.find(request.device)] if request.device else list(self.runtime.state.devices.values())
         needle = request.name_contains.lower()
         found: list[tuple[str, InterfaceView]] = []
+        without_rates = 0
         for view in views:
             if not _labels_match(view, request.labels):
                 continue
@@ -105,6 +106,10 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
                 s, r = iface.sample, iface.rates
                 if request.oper_status and s.oper_status != request.oper_status:
                     continue
+                if needle and not any(needle in t.lower() for t in (s.name, s.descr, s.alias)):
+                    continue
+                if r.in_bps is None and r.out_bps is None:
+                    without_rates += 1
                 if request.HasField("min_utilization_percent") and (
                     r.utilization is None or r.utilization < request.min_utilization_percent
                 ):
@@ -113,14 +118,13 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
                     errors = (r.in_errors_per_s or 0.0) + (r.out_errors_per_s or 0.0)
                     if errors < request.min_errors_per_second:
                         continue
-                if needle and not any(needle in t.lower() for t in (s.name, s.descr, s.alias)):
-                    continue
                 found.append((view.config.id, iface))
         found.sort(key=lambda x: (-(x[1].rates.utilization or -1.0), x[0], x[1].sample.index))
         return pb.ListInterfacesResponse(
             interfaces=[convert.interface(i, device_id) for device_id, i in found[:limit]],
             truncated=len(found) > limit,
             total=len(found),
+            without_rates=without_rates,
         )
 
     async def InterfaceHistory(self, request: pb.InterfaceHistoryRequest, context: grpc.aio.ServicerContext) -> Any:

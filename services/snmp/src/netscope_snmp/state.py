@@ -34,6 +34,8 @@ class HistoryPoint:
     in_errors_per_s: float | None
     out_errors_per_s: float | None
     oper_status: str
+    in_utilization: float | None = None
+    out_utilization: float | None = None
 
 
 @dataclass
@@ -170,6 +172,8 @@ class FleetState:
                     r.in_errors_per_s,
                     r.out_errors_per_s,
                     sample.oper_status,
+                    r.in_utilization,
+                    r.out_utilization,
                 )
             )
             events += self._interface_threshold_events(view, iface)

@@ -563,8 +563,15 @@ class ListInterfacesResponse(_message.Message):
     INTERFACES_FIELD_NUMBER: _builtins.int
     TRUNCATED_FIELD_NUMBER: _builtins.int
     TOTAL_FIELD_NUMBER: _builtins.int
+    WITHOUT_RATES_FIELD_NUMBER: _builtins.int
     truncated: _builtins.bool
     total: _builtins.int
+    without_rates: _builtins.int
+    """Interfaces matching the other filters (device, labels, oper status, name) that have no rate yet: rates need
+    two polls (PollNow twice, or wait one poll interval), and restart after a counter reset. With
+    min_utilization_percent or min_errors_per_second these are left out of interfaces and total, so an empty
+    answer is not an all-clear while this is above 0.
+    """
     @_builtins.property
     def interfaces(self) -> _containers.RepeatedCompositeFieldContainer[Global___Interface]: ...
     def __init__(
@@ -573,10 +580,11 @@ class ListInterfacesResponse(_message.Message):
         interfaces: _abc.Iterable[Global___Interface] | None = ...,
         truncated: _builtins.bool = ...,
         total: _builtins.int = ...,
+        without_rates: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["interfaces", b"interfaces", "total", b"total", "truncated", b"truncated"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["interfaces", b"interfaces", "total", b"total", "truncated", b"truncated", "without_rates", b"without_rates"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -626,12 +634,17 @@ class HistoryPoint(_message.Message):
     IN_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
     OUT_ERRORS_PER_SECOND_FIELD_NUMBER: _builtins.int
     OPER_STATUS_FIELD_NUMBER: _builtins.int
+    IN_UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
+    OUT_UTILIZATION_PERCENT_FIELD_NUMBER: _builtins.int
     in_bps: _builtins.float
     out_bps: _builtins.float
     utilization_percent: _builtins.float
+    """The busier direction's utilisation; in_/out_utilization_percent give each direction."""
     in_errors_per_second: _builtins.float
     out_errors_per_second: _builtins.float
     oper_status: _builtins.str
+    in_utilization_percent: _builtins.float
+    out_utilization_percent: _builtins.float
     @_builtins.property
     def time(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -644,19 +657,25 @@ class HistoryPoint(_message.Message):
         in_errors_per_second: _builtins.float | None = ...,
         out_errors_per_second: _builtins.float | None = ...,
         oper_status: _builtins.str = ...,
+        in_utilization_percent: _builtins.float | None = ...,
+        out_utilization_percent: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_in_utilization_percent", b"_in_utilization_percent", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_out_utilization_percent", b"_out_utilization_percent", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "in_utilization_percent", b"in_utilization_percent", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "out_utilization_percent", b"out_utilization_percent", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "oper_status", b"oper_status", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps", "_in_errors_per_second", b"_in_errors_per_second", "_in_utilization_percent", b"_in_utilization_percent", "_out_bps", b"_out_bps", "_out_errors_per_second", b"_out_errors_per_second", "_out_utilization_percent", b"_out_utilization_percent", "_utilization_percent", b"_utilization_percent", "in_bps", b"in_bps", "in_errors_per_second", b"in_errors_per_second", "in_utilization_percent", b"in_utilization_percent", "oper_status", b"oper_status", "out_bps", b"out_bps", "out_errors_per_second", b"out_errors_per_second", "out_utilization_percent", b"out_utilization_percent", "time", b"time", "utilization_percent", b"utilization_percent"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__in_bps: _TypeAlias = _typing.Literal["in_bps"]  # noqa: Y015
     _WhichOneofArgType__in_bps: _TypeAlias = _typing.Literal["_in_bps", b"_in_bps"]  # noqa: Y015
     _WhichOneofReturnType__in_errors_per_second: _TypeAlias = _typing.Literal["in_errors_per_second"]  # noqa: Y015
     _WhichOneofArgType__in_errors_per_second: _TypeAlias = _typing.Literal["_in_errors_per_second", b"_in_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__in_utilization_percent: _TypeAlias = _typing.Literal["in_utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__in_utilization_percent: _TypeAlias = _typing.Literal["_in_utilization_percent", b"_in_utilization_percent"]  # noqa: Y015
     _WhichOneofReturnType__out_bps: _TypeAlias = _typing.Literal["out_bps"]  # noqa: Y015
     _WhichOneofArgType__out_bps: _TypeAlias = _typing.Literal["_out_bps", b"_out_bps"]  # noqa: Y015
     _WhichOneofReturnType__out_errors_per_second: _TypeAlias = _typing.Literal["out_errors_per_second"]  # noqa: Y015
     _WhichOneofArgType__out_errors_per_second: _TypeAlias = _typing.Literal["_out_errors_per_second", b"_out_errors_per_second"]  # noqa: Y015
+    _WhichOneofReturnType__out_utilization_percent: _TypeAlias = _typing.Literal["out_utilization_percent"]  # noqa: Y015
+    _WhichOneofArgType__out_utilization_percent: _TypeAlias = _typing.Literal["_out_utilization_percent", b"_out_utilization_percent"]  # noqa: Y015
     _WhichOneofReturnType__utilization_percent: _TypeAlias = _typing.Literal["utilization_percent"]  # noqa: Y015
     _WhichOneofArgType__utilization_percent: _TypeAlias = _typing.Literal["_utilization_percent", b"_utilization_percent"]  # noqa: Y015
     @_typing.overload
@@ -664,9 +683,13 @@ class HistoryPoint(_message.Message):
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__in_errors_per_second) -> _WhichOneofReturnType__in_errors_per_second | None: ...
     @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__in_utilization_percent) -> _WhichOneofReturnType__in_utilization_percent | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__out_bps) -> _WhichOneofReturnType__out_bps | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__out_errors_per_second) -> _WhichOneofReturnType__out_errors_per_second | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__out_utilization_percent) -> _WhichOneofReturnType__out_utilization_percent | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__utilization_percent) -> _WhichOneofReturnType__utilization_percent | None: ...
 
