@@ -97,3 +97,24 @@ async def test_stdio_transport_answers_from_the_flows_service(stack: Stack) -> N
         result = await session.call_tool("query_ntopng_database", {"query": "SELECT count() FROM flows"})
         assert not result.is_error
         assert result.structured_content["rows"][0][0] > 0
+
+
+async def test_unknown_arguments_are_refused_naming_what_the_tool_takes(stack: Stack) -> None:
+    async with mcp_session(stack.mcp_url) as session:
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert all(t.input_schema.get("additionalProperties") is False for t in tools.values())
+        taken = ", ".join(tools["get_historical_flow"].input_schema["properties"])
+        wrong = await session.call_tool("get_historical_flow", {"src": "10.1.2.42", "limit": 2})
+        assert wrong.is_error
+        assert wrong.content[0].text == (
+            f"invalid arguments for get_historical_flow: src: not an argument of this tool. It takes: {taken}."
+        )
+        bad = await session.call_tool("get_flow_top_k", {"k": 5000, "hours": "soon"})
+        assert bad.is_error
+        text = bad.content[0].text
+        assert text.startswith("invalid arguments for get_flow_top_k: ")
+        assert "k: Input should be less than or equal to 100 (got 5000)" in text
+        assert "hours: Input should be a valid number" in text and "soon" not in text  # text is never echoed
+        assert "errors.pydantic.dev" not in text
+        right = await session.call_tool("get_historical_flow", {"src_ip": "10.1.2.42", "limit": 2})
+        assert not right.is_error, right.content

@@ -18,6 +18,7 @@ from mcp.types import (
     ToolAnnotations,
 )
 
+from netscope_aggregator.arguments import check_arguments, make_strict
 from netscope_aggregator.auth import Principal, Role
 
 TOOLSETS = ("flows", "alerts", "snmp", "live", "analysis", "admin", "ntopng-compat")
@@ -86,6 +87,9 @@ class NetscopeMCP(MCPServer[Any]):
                 open_world_hint=False,
             ),
         )
+        tool = self._tool_manager.get_tool(name)
+        assert tool is not None
+        make_strict(tool)
         self.catalog[name] = ToolInfo(toolsets=toolsets, role=role, writes=writes)
 
     def access_for(self, request: Any) -> Access:
@@ -127,6 +131,9 @@ class NetscopeMCP(MCPServer[Any]):
         self, ctx: ServerRequestContext[Any], params: CallToolRequestParams
     ) -> CallToolResult | InputRequiredResult:
         reason = self.refusal(params.name, self.access_for(ctx.request))
+        tool = self._tool_manager.get_tool(params.name)
+        if not reason and tool is not None:
+            reason = check_arguments(tool, params.arguments)
         if reason:
             return CallToolResult(content=[TextContent(type="text", text=reason)], is_error=True)
         return await super()._handle_call_tool(ctx, params)
