@@ -19,8 +19,8 @@ def register(mcp: NetscopeMCP) -> None:
         target = f"the domain {domain!r}" if domain else "DGA-looking or rare domains"
         return (
             f"Investigate possible DNS command-and-control involving {target} over the last {hours} h.\n"
-            "1. find_anomalies (kind dns_c2) or query_ntopng_database on flows where L7_PROTO is DNS (5) and "
-            "INFO holds the queried name; group by client IP.\n"
+            '1. find_anomalies {"kinds": ["dga_domains"]} or query_ntopng_database on flows where L7_PROTO is '
+            "DNS (5) and INFO holds the queried name; group by client IP.\n"
             "2. For each client: investigate_host (live + history + alerts + switch port).\n"
             "3. list_alerts for those hosts; check list_alert_exclusions so nothing is hidden.\n"
             "4. Conclude per host: block, isolate or monitor, with the evidence (counts, first/last seen)."
@@ -32,7 +32,7 @@ def register(mcp: NetscopeMCP) -> None:
             f"Hunt for data exfiltration over the last {hours} h.\n"
             "1. get_ntopng_top-k_flows or query_ntopng_database: top source→destination pairs by SRC2DST_BYTES "
             "where SERVER_LOCATION = 2 (remote); note destination countries and ASNs.\n"
-            "2. find_anomalies (kind exfiltration) for off-hours uploads.\n"
+            '2. find_anomalies {"kinds": ["off_hours_exfiltration"]} for off-hours uploads.\n'
             "3. investigate_host on each suspect; compare with its usual traffic.\n"
             "4. Separate known cloud/CDN traffic from unknown peers; propose exclusions only with confirmation."
         )
@@ -43,7 +43,7 @@ def register(mcp: NetscopeMCP) -> None:
     def beaconing_hunt(hours: Hours = 24, interval_seconds: int = 60) -> str:
         return (
             f"Find hosts beaconing roughly every {interval_seconds} s during the last {hours} h.\n"
-            "1. find_anomalies (kind beaconing) lists pairs with regular inter-arrival times.\n"
+            '1. find_anomalies {"kinds": ["beaconing"]} lists pairs with regular inter-arrival times.\n'
             "2. For each pair: query flows per minute to confirm the period and jitter; check the peer's "
             "country/ASN.\n"
             "3. investigate_host on the client; list_alerts for it; recommend containment."
