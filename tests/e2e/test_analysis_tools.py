@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from netscope_aggregator.render import human_bytes
 from tests.e2e.conftest import READ_TOKEN, load_store, mcp_session
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
 
@@ -70,6 +71,29 @@ async def test_find_anomalies_names_the_scenario_incidents(analysis_url: str, wo
         assert all(f.get("evidence") for f in findings)
 
 
+async def test_a_findings_evidence_filter_lists_its_flows(analysis_url: str, world_dir: Path) -> None:
+    truth = _truth(world_dir)["exfiltration"]
+    async with mcp_session(analysis_url) as session:
+        found = await session.call_tool("find_anomalies", {"hours": 30, "kinds": ["off_hours_exfiltration"]})
+        finding = next(f for f in found.structured_content["findings"] if truth["hosts"][0] in f["hosts"])
+        evidence = finding["evidence_filter"]
+        flows = await session.call_tool("get_historical_flow", {"evidence_filter": evidence, "limit": 50})
+        assert not flows.is_error, flows.content
+        answer = flows.structured_content
+        assert answer["window_start"] == evidence["window"]["start"]
+        assert answer["window_end"] == evidence["window"]["end"]
+        assert answer["flows"] and {f["src_ip"] for f in answer["flows"]} == set(truth["hosts"])
+        narrower = await session.call_tool(
+            "get_historical_flow", {"evidence_filter": evidence, "dst_ip": truth["peers"][0], "limit": 50}
+        )
+        assert {f["dst_ip"] for f in narrower.structured_content["flows"]} == {truth["peers"][0]}
+        wrong = await session.call_tool("get_historical_flow", {"evidence_filter": {"source": "10.1.2.42"}})
+        assert wrong.is_error
+        assert "evidence_filter is not a flow filter: " in wrong.content[0].text
+        assert 'has no field named "source"' in wrong.content[0].text
+        assert "Its fields are: window, src_ip, dst_ip, host" in wrong.content[0].text
+
+
 async def test_investigate_host_is_partial_and_names_the_dead_service(analysis_url: str, world_dir: Path) -> None:
     host = _truth(world_dir)["exfiltration"]["hosts"][0]
     async with mcp_session(analysis_url) as session:
@@ -80,7 +104,12 @@ async def test_investigate_host_is_partial_and_names_the_dead_service(analysis_u
         assert "the live service is unavailable" in answer["missing"]["live"]
         assert answer["history"]["ip"] == host
         assert answer["alerts"]["alerts"]
-        assert answer["summary"].startswith(f"{host}: history:")
+        client, server = answer["history"]["as_client"], answer["history"].get("as_server", {})
+        c2s = client.get("client_to_server_bytes", 0), server.get("client_to_server_bytes", 0)
+        up = c2s[0] + server.get("bytes", 0) - c2s[1]
+        down = client.get("bytes", 0) - c2s[0] + c2s[1]
+        assert up > 10 * down  # the exfiltrating host uploads far more than it downloads
+        assert answer["summary"].startswith(f"{host}: history: sent {human_bytes(up)}, received {human_bytes(down)}")
         bad = await session.call_tool("investigate_host", {"ip": "not-an-ip"})
         assert bad.is_error
         assert "is not an IP address" in bad.content[0].text

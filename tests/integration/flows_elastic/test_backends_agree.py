@@ -339,6 +339,8 @@ def test_investigate_the_exfiltrating_host(service: FlowsService, world: World, 
     assert answer.as_client.flows == sum(f.client.ip == host for f in mine)
     assert answer.as_server.flows == sum(f.server.ip == host for f in mine)
     assert answer.as_client.bytes == sum(f.c2s_bytes + f.s2c_bytes for f in mine if f.client.ip == host)
+    assert answer.as_client.client_to_server_bytes == sum(f.c2s_bytes for f in mine if f.client.ip == host)
+    assert answer.as_server.client_to_server_bytes == sum(f.c2s_bytes for f in mine if f.server.ip == host)
     peers: Counter[str] = Counter()
     services: Counter[str] = Counter()
     for f in mine:

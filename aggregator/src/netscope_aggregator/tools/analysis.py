@@ -148,8 +148,12 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         parts = []
         if "history" in fan.results:
             history = fan.results["history"]
+            client, server = history.as_client, history.as_server
+            sent = client.client_to_server_bytes + (server.bytes - server.client_to_server_bytes)
+            received = (client.bytes - client.client_to_server_bytes) + server.client_to_server_bytes
             parts.append(
-                f"history: {human_bytes(history.as_client.bytes)} sent in {history.as_client.flows} flows, "
+                f"history: sent {human_bytes(sent)}, received {human_bytes(received)} in "
+                f"{client.flows + server.flows} flows ({client.flows} as client, {server.flows} as server), "
                 f"{len(history.findings)} findings"
             )
         if "alerts" in fan.results:

@@ -3,7 +3,9 @@
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from google.protobuf import json_format
 from mcp.server.mcpserver import Context, Image
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from netscope.flows.v1 import flows_pb2
@@ -65,6 +67,27 @@ def flow_filter(
     return flt
 
 
+def parse_evidence_filter(evidence: dict[str, Any]) -> flows_pb2.FlowFilter:
+    """A finding's evidence_filter (as a tool answered it) back into a FlowFilter; ToolError naming the problem."""
+    try:
+        return json_format.ParseDict(evidence, flows_pb2.FlowFilter())
+    except json_format.ParseError as error:
+        fields = ", ".join(f.name for f in flows_pb2.FlowFilter.DESCRIPTOR.fields)
+        raise ToolError(f"evidence_filter is not a flow filter: {error}. Its fields are: {fields}") from error
+
+
+def narrowed(evidence: flows_pb2.FlowFilter, explicit: flows_pb2.FlowFilter) -> flows_pb2.FlowFilter:
+    """The evidence filter with the explicit filters laid over it; its window wins over the `hours` window."""
+    out = flows_pb2.FlowFilter()
+    out.CopyFrom(evidence)
+    extra = flows_pb2.FlowFilter()
+    extra.CopyFrom(explicit)
+    if out.HasField("window"):
+        extra.ClearField("window")
+    out.MergeFrom(extra)
+    return out
+
+
 def _enum(enum_type: Any, prefix: str, name: str) -> Any:
     return enum_type.Value(f"{prefix}_{name.upper()}")
 
@@ -90,20 +113,28 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         sort: SortName = "newest",
         limit: Annotated[int, Field(ge=1, le=200)] = 20,
         page_token: Annotated[str, Field(max_length=512)] = "",
+        evidence_filter: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description="a finding's evidence_filter (find_anomalies, investigate_host) as given: its window "
+                "replaces `hours`; the other filters narrow it"
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """Search historical flows with filters (newest first by default), paginated."""
+        explicit = flow_filter(
+            hours,
+            src_ip=src_ip,
+            dst_ip=dst_ip,
+            host=host,
+            port=port,
+            l4_proto=l4_proto,
+            l7_proto=l7_proto,
+            country=country,
+            min_bytes=min_bytes,
+        )
         request = flows_pb2.SearchFlowsRequest(
-            filter=flow_filter(
-                hours,
-                src_ip=src_ip,
-                dst_ip=dst_ip,
-                host=host,
-                port=port,
-                l4_proto=l4_proto,
-                l7_proto=l7_proto,
-                country=country,
-                min_bytes=min_bytes,
-            ),
+            filter=explicit if evidence_filter is None else narrowed(parse_evidence_filter(evidence_filter), explicit),
             sort=_enum(flows_pb2.FlowSort, "FLOW_SORT", sort),
             page_size=limit,
             page_token=page_token,
@@ -251,7 +282,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         (
             get_historical_flow,
             "get_historical_flow",
-            "Search historical flows by host, IPs, port, protocol, country, size; sorted and paginated.",
+            "Search historical flows by host, IPs, port, protocol, country, size, or a finding's evidence_filter; "
+            "sorted and paginated.",
             ("flows",),
         ),
         (

@@ -51,12 +51,16 @@ async def _rank(store: ClickHouseStore, where: str, key: str, n: int, dimension:
 
 async def _totals(store: ClickHouseStore, where: str) -> flows_pb2.TrafficTotals:
     rows = await store.read(
-        f"SELECT sum(TOTAL_BYTES), sum(PACKETS), count(), length(groupUniqArrayArray([{SRC_IP_SQL}, {DST_IP_SQL}])) "
-        f"FROM flows WHERE {where}"
+        f"SELECT sum(TOTAL_BYTES), sum(PACKETS), count(), length(groupUniqArrayArray([{SRC_IP_SQL}, {DST_IP_SQL}])), "
+        f"sum(SRC2DST_BYTES) FROM flows WHERE {where}"
     )
-    nbytes, packets, flows, hosts = rows.rows[0] if rows.rows else (0, 0, 0, 0)
+    nbytes, packets, flows, hosts, c2s = rows.rows[0] if rows.rows else (0, 0, 0, 0, 0)
     return flows_pb2.TrafficTotals(
-        bytes=int(nbytes or 0), packets=int(packets or 0), flows=int(flows or 0), hosts=int(hosts or 0)
+        bytes=int(nbytes or 0),
+        packets=int(packets or 0),
+        flows=int(flows or 0),
+        hosts=int(hosts or 0),
+        client_to_server_bytes=int(c2s or 0),
     )
 
 

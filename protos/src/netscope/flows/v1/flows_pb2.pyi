@@ -1370,11 +1370,17 @@ class TrafficTotals(_message.Message):
     PACKETS_FIELD_NUMBER: _builtins.int
     FLOWS_FIELD_NUMBER: _builtins.int
     HOSTS_FIELD_NUMBER: _builtins.int
+    CLIENT_TO_SERVER_BYTES_FIELD_NUMBER: _builtins.int
     bytes: _builtins.int
+    """Both directions."""
     packets: _builtins.int
     flows: _builtins.int
     hosts: _builtins.int
     """Distinct addresses on either side."""
+    client_to_server_bytes: _builtins.int
+    """Of `bytes`, those the flows' clients sent to their servers (ntopng SRC2DST_BYTES, ECS source.bytes); the
+    rest went from server to client.
+    """
     def __init__(
         self,
         *,
@@ -1382,10 +1388,11 @@ class TrafficTotals(_message.Message):
         packets: _builtins.int = ...,
         flows: _builtins.int = ...,
         hosts: _builtins.int = ...,
+        client_to_server_bytes: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "flows", b"flows", "hosts", b"hosts", "packets", b"packets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "client_to_server_bytes", b"client_to_server_bytes", "flows", b"flows", "hosts", b"hosts", "packets", b"packets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -271,6 +271,7 @@ class ElasticBackend:
                 **keys.SUMS,
                 "flows": {"value_count": {"field": "event.start"}},
                 "hosts": {"cardinality": {"field": "related.ip", "precision_threshold": 40000}},
+                "client_to_server": {"sum": {"field": "source.bytes"}},
             },
         )
         return flows_pb2.AnalyzeTrafficResponse(
@@ -279,6 +280,7 @@ class ElasticBackend:
                 packets=int(aggs["packets"]["value"] or 0),
                 flows=int(aggs["flows"]["value"] or 0),
                 hosts=int(aggs["hosts"]["value"] or 0),
+                client_to_server_bytes=int(aggs["client_to_server"]["value"] or 0),
             ),
             window_start=to_timestamp(flt.start),
             window_end=to_timestamp(flt.end),

@@ -27,6 +27,7 @@ def _side(field: str, ip: str, n: int) -> dict[str, Any]:
         "aggs": {
             **keys.SUMS,
             "hosts": {"cardinality": {"field": "related.ip"}},
+            "client_to_server": {"sum": {"field": "source.bytes"}},
             "services": keys.terms(_PORT[0], n, "bytes", dict(keys.SUMS)),
             "country": {"terms": {"field": f"{field.split('.')[0]}.geo.country_iso_code", "size": 1}},
         },
@@ -39,6 +40,7 @@ def _totals(side: dict[str, Any]) -> flows_pb2.TrafficTotals:
         packets=int(side["packets"]["value"] or 0),
         flows=int(side["doc_count"]),
         hosts=int(side["hosts"]["value"] or 0),
+        client_to_server_bytes=int(side["client_to_server"]["value"] or 0),
     )
 
 
