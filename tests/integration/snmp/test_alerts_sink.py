@@ -65,12 +65,12 @@ def alerts_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
 
 
-def device_alerts(alerts: alerts_pb2_grpc.AlertsServiceStub) -> list[alerts_pb2.Alert]:
+def device_alerts(alerts: alerts_pb2_grpc.AlertsServiceStub, ip: str = DEVICE_IP) -> list[alerts_pb2.Alert]:
     now = datetime.now(UTC)
     request = alerts_pb2.ListAlertsRequest(
         window=make_window(now - timedelta(hours=1), now + timedelta(minutes=1)),
         entity=alerts_pb2.ENTITY_KIND_SNMP_DEVICE,
-        entity_value=DEVICE_IP,
+        entity_value=ip,
     )
     return list(alerts.ListAlerts(request, timeout=10).alerts)
 
@@ -116,6 +116,39 @@ def test_unreachable_device_becomes_one_snmp_alert(tmp_path: Path, alerts_target
         snmp.AddDevice(pb.AddDeviceRequest(device=spec, poll_now=True), timeout=10)
         wait_for(lambda: [a.count for a in device_alerts(alerts)] == [2])
         assert '"snmp_alert_failed"' not in proc.log()
+
+
+def test_devices_sharing_a_polled_address_are_alerted_under_their_own_management_ip(
+    tmp_path: Path, alerts_target: str
+) -> None:
+    """Two devices polled at one address (a simulator, a NAT): each alert names its device and own IP."""
+    own_ips = {"sim-rtr-1": "127.0.0.8", "sim-rtr-2": "127.0.0.9"}
+    devices = [
+        {**dead_device(free_udp_port()), "id": device_id, "address": "127.0.0.1", "management_ip": ip}
+        for device_id, ip in own_ips.items()
+    ]
+    env, target = snmp_env(tmp_path, alerts_target, devices[0])
+    (tmp_path / "inventory.yaml").write_text(yaml.safe_dump({"devices": devices}))
+    with (
+        running("snmp-alerts-shared", [*NETSCOPE, "serve", "snmp"], env, tmp_path / "logs") as proc,
+        grpc.insecure_channel(target) as snmp_channel,
+        grpc.insecure_channel(alerts_target) as alerts_channel,
+    ):
+        wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
+        snmp = snmp_pb2_grpc.SnmpServiceStub(snmp_channel)
+        alerts = alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
+        snmp.PollNow(pb.PollNowRequest(), timeout=10)
+        for device_id, ip in own_ips.items():
+            wait_for(lambda ip=ip: len(device_alerts(alerts, ip)) == 1)  # type: ignore[misc]
+            (alert,) = device_alerts(alerts, ip)
+            assert alert.entity_value == ip and alert.count == 1
+            details = json.loads(alert.details_json)
+            assert details["device"] == device_id and details["entity_name"] == device_id
+            # A lookup by the management IP finds the one device; the shared polled address is ambiguous.
+            assert snmp.GetDevice(pb.GetDeviceRequest(device=ip), timeout=5).id == device_id
+        with pytest.raises(grpc.RpcError) as err:
+            snmp.GetDevice(pb.GetDeviceRequest(device="127.0.0.1"), timeout=5)
+        assert "2 devices have this address (sim-rtr-1, sim-rtr-2)" in err.value.details()  # type: ignore[attr-defined]
 
 
 def test_dead_alerts_service_never_blocks_polling(tmp_path: Path) -> None:

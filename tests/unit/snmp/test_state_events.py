@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from netscope_common.errors import InvalidArgument
+from netscope_snmp.alerts_sink import alert_request
 from netscope_snmp.events import EventKind
 from netscope_snmp.inventory import parse_device
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability
@@ -54,3 +60,25 @@ def test_reboot_is_an_event_and_skips_the_interval() -> None:
     events = state.apply(DEVICE, up(60, 500, 1000))
     assert kinds(events) == [EventKind.DEVICE_REBOOTED]
     assert state.devices["r1"].interfaces[1].rates.in_bps is None
+
+
+def test_alert_requests_name_the_device_and_interface_as_ntopng_does() -> None:
+    """Interface alerts: '<device> ifIndex <n> <ifName>' and the device's management IP; device alerts: the id."""
+    device = parse_device({"id": "hq-rtr-1", "address": "127.0.0.1", "community": "c", "management_ip": "10.1.0.1"})
+    state = FleetState(Thresholds(utilization_percent=80), history_points=3)
+    state.apply(device, up(0, 0, 0))
+    (event,) = state.apply(device, up(60, 6000, 6_750_000))
+    assert event.entity_name == "hq-rtr-1 ifIndex 1 eth0" and event.management_ip == "10.1.0.1"
+    request = alert_request(event, event.management_ip)
+    assert request.entity_value == "10.1.0.1" and request.snmp_port == 1
+    assert json.loads(request.details_json)["entity_name"] == "hq-rtr-1 ifIndex 1 eth0"
+    (down,) = state.apply(device, PollResult("hq-rtr-1", Reachability.UNREACHABLE, started_at=120))
+    assert down.entity_name == "hq-rtr-1"
+    assert json.loads(alert_request(down, "10.1.0.1").details_json)["entity_name"] == "hq-rtr-1"
+    assert parse_device({"id": "plain", "address": "127.0.0.1", "community": "c"}).management_ip is None
+
+
+def test_management_ip_must_be_an_ip() -> None:
+    with pytest.raises(InvalidArgument) as err:
+        parse_device({"id": "x", "address": "127.0.0.1", "community": "c", "management_ip": "core.example"})
+    assert "management_ip: Value error, must be an IPv4 or IPv6 address" in str(err.value)

@@ -34,12 +34,14 @@ RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXC
 
 
 def alert_request(event: Event, ip: str) -> alerts_pb2.RaiseAlertRequest:
-    """The RaiseAlert request for one event: ntopng alert type, device IP, ifIndex and details."""
+    """The RaiseAlert request for one event: ntopng alert type, device IP (its management IP when the inventory
+    gives one, else the polled address), ifIndex, and details with ntopng's entity name."""
     _type_id, type_name = event.alert_type
     details = {
         "device": event.device_id,
         "device_ip": ip,
         "kind": event.kind.value,
+        "entity_name": event.entity_name,
         **({"if_index": event.if_index, "if_name": event.if_name} if event.if_index is not None else {}),
         **({"value": round(event.value, 2)} if event.value is not None else {}),
         **({"threshold": event.threshold} if event.threshold is not None else {}),
@@ -131,7 +133,7 @@ class AlertsSink:
                 self._queue.task_done()
 
     async def _deliver(self, stub: alerts_pb2_grpc.AlertsServiceStub, event: Event) -> None:
-        request = alert_request(event, await self._resolve(event.address))
+        request = alert_request(event, event.management_ip or await self._resolve(event.address))
         for attempt in range(1, self.attempts + 1):
             try:
                 reply = await stub.RaiseAlert(request, timeout=self.timeout_seconds)

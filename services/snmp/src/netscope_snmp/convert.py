@@ -89,6 +89,7 @@ def device(view: DeviceView, max_interfaces: int = 0) -> pb.Device:
         poll_interval_seconds=c.poll_interval_seconds,
         last_poll_duration_seconds=view.last_duration or 0.0,
         interface_count=len(view.interfaces),
+        management_ip=c.management_ip or "",
     )
     if view.cpu_percent is not None:
         msg.cpu_percent = view.cpu_percent

@@ -55,6 +55,14 @@ class Event:
     if_name: str = ""
     value: float | None = None
     threshold: float | None = None
+    management_ip: str = ""
+
+    @property
+    def entity_name(self) -> str:
+        """How ntopng names the alert's entity: '<device> ifIndex <n> <ifName>', or the device for device alerts."""
+        if self.if_index is None:
+            return self.device_id
+        return f"{self.device_id} ifIndex {self.if_index} {self.if_name}".rstrip()
 
     @property
     def alert_type(self) -> tuple[int, str]:

@@ -6,6 +6,7 @@ errors, and are revealed only to build SNMP credentials and to write the state f
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -56,6 +57,12 @@ class DeviceConfig(BaseModel):
     timeout_seconds: float | None = Field(None, gt=0, le=60, description="overrides the service default")
     retries: int | None = Field(None, ge=0, le=5, description="overrides the service default")
     profile: str | None = Field(None, description="vendor profile name; default: chosen from sysObjectID")
+    management_ip: str | None = Field(
+        None,
+        description="the device's own IP when it is polled through another address (NAT, proxy, simulator): its "
+        "SNMP alerts are keyed by it (ntopng keys SNMP device alerts by device IP) and lookups by address find it; "
+        "default: the address",
+    )
 
     @field_validator("id")
     @classmethod
@@ -70,6 +77,16 @@ class DeviceConfig(BaseModel):
         if not _HOST_RE.match(value):
             raise ValueError("must be an IPv4/IPv6 address or a host name")
         return value
+
+    @field_validator("management_ip")
+    @classmethod
+    def _check_management_ip(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("must be an IPv4 or IPv6 address") from None
 
     @field_validator("labels")
     @classmethod

@@ -87,7 +87,7 @@ class SnmpRuntime:
         devices = self.inventory.devices()
         if any(d.id == key for d in devices):
             raise self.not_owned(key)
-        matches = sorted({d.id for d in devices if d.address == key})
+        matches = sorted({d.id for d in devices if key in (d.address, d.management_ip)})
         if len(matches) > 1:
             raise ambiguous_address(key, matches)
         if not matches:

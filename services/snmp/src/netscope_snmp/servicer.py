@@ -43,6 +43,8 @@ def _spec_to_mapping(spec: pb.DeviceSpec) -> dict[str, Any]:
         data["context"] = spec.context
     if spec.profile:
         data["profile"] = spec.profile
+    if spec.management_ip:
+        data["management_ip"] = spec.management_ip
     if spec.HasField("timeout_seconds"):
         data["timeout_seconds"] = spec.timeout_seconds
     if spec.HasField("retries"):

@@ -241,4 +241,5 @@ class FleetState:
             if_name=iface.name if iface else "",
             value=value,
             threshold=threshold,
+            management_ip=view.config.management_ip or "",
         )

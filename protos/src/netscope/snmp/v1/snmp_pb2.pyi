@@ -322,6 +322,7 @@ class Device(_message.Message):
     LAST_POLL_DURATION_SECONDS_FIELD_NUMBER: _builtins.int
     INTERFACE_COUNT_FIELD_NUMBER: _builtins.int
     INTERFACES_TRUNCATED_FIELD_NUMBER: _builtins.int
+    MANAGEMENT_IP_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     address: _builtins.str
     port: _builtins.int
@@ -345,6 +346,8 @@ class Device(_message.Message):
     last_poll_duration_seconds: _builtins.float
     interface_count: _builtins.int
     interfaces_truncated: _builtins.bool
+    management_ip: _builtins.str
+    """The device's own IP when set in the inventory (see DeviceSpec.management_ip)."""
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
     @_builtins.property
@@ -386,10 +389,11 @@ class Device(_message.Message):
         last_poll_duration_seconds: _builtins.float = ...,
         interface_count: _builtins.int = ...,
         interfaces_truncated: _builtins.bool = ...,
+        management_ip: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "cpu_percent", b"cpu_percent", "last_polled", b"last_polled", "last_seen", b"last_seen", "memory_percent", b"memory_percent"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "address", b"address", "cpu_percent", b"cpu_percent", "id", b"id", "interface_count", b"interface_count", "interfaces", b"interfaces", "interfaces_truncated", b"interfaces_truncated", "labels", b"labels", "last_poll_duration_seconds", b"last_poll_duration_seconds", "last_polled", b"last_polled", "last_seen", b"last_seen", "memory_percent", b"memory_percent", "notes", b"notes", "partial", b"partial", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "profile", b"profile", "status", b"status", "status_detail", b"status_detail", "storage", b"storage", "sys_contact", b"sys_contact", "sys_descr", b"sys_descr", "sys_location", b"sys_location", "sys_name", b"sys_name", "sys_object_id", b"sys_object_id", "uptime_seconds", b"uptime_seconds", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent", "_memory_percent", b"_memory_percent", "address", b"address", "cpu_percent", b"cpu_percent", "id", b"id", "interface_count", b"interface_count", "interfaces", b"interfaces", "interfaces_truncated", b"interfaces_truncated", "labels", b"labels", "last_poll_duration_seconds", b"last_poll_duration_seconds", "last_polled", b"last_polled", "last_seen", b"last_seen", "management_ip", b"management_ip", "memory_percent", b"memory_percent", "notes", b"notes", "partial", b"partial", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "profile", b"profile", "status", b"status", "status_detail", b"status_detail", "storage", b"storage", "sys_contact", b"sys_contact", "sys_descr", b"sys_descr", "sys_location", b"sys_location", "sys_name", b"sys_name", "sys_object_id", b"sys_object_id", "uptime_seconds", b"uptime_seconds", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__cpu_percent: _TypeAlias = _typing.Literal["cpu_percent"]  # noqa: Y015
     _WhichOneofArgType__cpu_percent: _TypeAlias = _typing.Literal["_cpu_percent", b"_cpu_percent"]  # noqa: Y015
@@ -468,7 +472,9 @@ class GetDeviceRequest(_message.Message):
     DEVICE_FIELD_NUMBER: _builtins.int
     MAX_INTERFACES_FIELD_NUMBER: _builtins.int
     device: _builtins.str
-    """Device id or address."""
+    """Device id, or an address (or management IP) of one device only: an address several devices share is
+    INVALID_ARGUMENT naming their ids, as in every per-device call.
+    """
     max_interfaces: _builtins.int
     """At most this many interfaces (default 500, at most 5000)."""
     def __init__(
@@ -860,6 +866,7 @@ class DeviceSpec(_message.Message):
     TIMEOUT_SECONDS_FIELD_NUMBER: _builtins.int
     RETRIES_FIELD_NUMBER: _builtins.int
     PROFILE_FIELD_NUMBER: _builtins.int
+    MANAGEMENT_IP_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     address: _builtins.str
     port: _builtins.int
@@ -880,6 +887,10 @@ class DeviceSpec(_message.Message):
     timeout_seconds: _builtins.float
     retries: _builtins.int
     profile: _builtins.str
+    management_ip: _builtins.str
+    """The device's own IP when it is polled through another address (NAT, proxy, simulator): its SNMP alerts are
+    keyed by it (as ntopng keys SNMP device alerts by device IP) and lookups by address find it. Default: address.
+    """
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]: ...
     def __init__(
@@ -901,10 +912,11 @@ class DeviceSpec(_message.Message):
         timeout_seconds: _builtins.float | None = ...,
         retries: _builtins.int | None = ...,
         profile: _builtins.str = ...,
+        management_ip: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_retries", b"_retries", "_timeout_seconds", b"_timeout_seconds", "retries", b"retries", "timeout_seconds", b"timeout_seconds"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_retries", b"_retries", "_timeout_seconds", b"_timeout_seconds", "address", b"address", "auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "id", b"id", "labels", b"labels", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profile", b"profile", "retries", b"retries", "timeout_seconds", b"timeout_seconds", "user", b"user", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_retries", b"_retries", "_timeout_seconds", b"_timeout_seconds", "address", b"address", "auth_key", b"auth_key", "auth_protocol", b"auth_protocol", "community", b"community", "context", b"context", "id", b"id", "labels", b"labels", "management_ip", b"management_ip", "poll_interval_seconds", b"poll_interval_seconds", "port", b"port", "priv_key", b"priv_key", "priv_protocol", b"priv_protocol", "profile", b"profile", "retries", b"retries", "timeout_seconds", b"timeout_seconds", "user", b"user", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__retries: _TypeAlias = _typing.Literal["retries"]  # noqa: Y015
     _WhichOneofArgType__retries: _TypeAlias = _typing.Literal["_retries", b"_retries"]  # noqa: Y015
