@@ -75,14 +75,18 @@ async def test_write_needs_a_confirmation_bound_to_its_arguments(alerts_url: str
         assert after.structured_content["alerts"] == []
 
 
-async def test_bad_exclusion_value_is_a_clear_error(alerts_url: str) -> None:
+async def test_bad_exclusion_value_is_refused_at_the_preview(alerts_url: str) -> None:
     async with mcp_session(alerts_url, ADMIN_TOKEN) as session:
         preview = await session.call_tool("add_host_alert_exclusion", {"value": "not-an-ip"})
-        done = await session.call_tool(
-            "add_host_alert_exclusion", {"value": "not-an-ip", "confirm_id": preview.structured_content["confirm_id"]}
-        )
-        assert done.is_error
-        assert "not-an-ip" in done.content[0].text
+        assert preview.is_error  # before any confirmation is asked for
+        assert "'not-an-ip' is not an IP address or CIDR" in preview.content[0].text
+        domain = await session.call_tool("add_domain_alert_exclusion", {"value": "10.1.2.42"})
+        assert domain.is_error and "use a host exclusion" in domain.content[0].text
+        normal = await session.call_tool("add_domain_alert_exclusion", {"value": "*.Example.COM."})
+        assert normal.structured_content["status"] == "confirmation_required"
+        assert "(stored as 'example.com')" in normal.structured_content["preview"]
+        exclusions = await session.call_tool("list_alert_exclusions", {})
+        assert "example.com" not in {e["value"] for e in exclusions.structured_content["result"]}  # nothing written
 
 
 async def test_create_ai_policy_previews_a_dry_run_then_creates(alerts_url: str, world_dir: Path) -> None:

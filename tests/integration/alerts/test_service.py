@@ -115,3 +115,16 @@ def test_policy_lifecycle_and_raise_over_grpc(service: AlertsService) -> None:
     assert not first.deduplicated and again.deduplicated and again.alert.count == 2
     acked = service.stub.AcknowledgeAlert(pb.AcknowledgeAlertRequest(id=first.alert.id), timeout=10)
     assert acked.changed and acked.alert.acknowledged
+    port = service.stub.RaiseAlert(
+        pb.RaiseAlertRequest(
+            entity=pb.ENTITY_KIND_SNMP_DEVICE,
+            entity_value="10.1.0.1",
+            alert_type="alert_snmp_interface_threshold_crossed",
+            severity="warning",
+            snmp_port=5,
+            snmp_device_name="hq-rtr-1",
+            snmp_port_name="ge-0/0/4",
+        ),
+        timeout=10,
+    )
+    assert port.alert.entity_name == "hq-rtr-1 ifIndex 5 ge-0/0/4"  # as ntopng names an interface's SNMP alert

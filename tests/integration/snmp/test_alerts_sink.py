@@ -144,6 +144,7 @@ def test_devices_sharing_a_polled_address_are_alerted_under_their_own_management
             assert alert.entity_value == ip and alert.count == 1
             details = json.loads(alert.details_json)
             assert details["device"] == device_id and details["entity_name"] == device_id
+            assert alert.entity_name == device_id  # as ntopng names a device-level SNMP alert
             # A lookup by the management IP finds the one device; the shared polled address is ambiguous.
             assert snmp.GetDevice(pb.GetDeviceRequest(device=ip), timeout=5).id == device_id
         with pytest.raises(grpc.RpcError) as err:

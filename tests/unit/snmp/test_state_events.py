@@ -72,9 +72,14 @@ def test_alert_requests_name_the_device_and_interface_as_ntopng_does() -> None:
     request = alert_request(event, event.management_ip)
     assert request.entity_value == "10.1.0.1" and request.snmp_port == 1
     assert json.loads(request.details_json)["entity_name"] == "hq-rtr-1 ifIndex 1 eth0"
+    assert (request.snmp_device_name, request.snmp_port_name) == ("hq-rtr-1", "eth0")  # the stored name's parts
     (down,) = state.apply(device, PollResult("hq-rtr-1", Reachability.UNREACHABLE, started_at=120))
     assert down.entity_name == "hq-rtr-1"
     assert json.loads(alert_request(down, "10.1.0.1").details_json)["entity_name"] == "hq-rtr-1"
+    assert (alert_request(down, "10.1.0.1").snmp_device_name, alert_request(down, "10.1.0.1").snmp_port_name) == (
+        "hq-rtr-1",
+        "",
+    )
     assert parse_device({"id": "plain", "address": "127.0.0.1", "community": "c"}).management_ip is None
 
 

@@ -271,12 +271,22 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             confirm_id: ConfirmId = None,
         ) -> WriteAnswer:
             arguments = {"value": value, "alert_type": alert_type, "comment": comment}
+            request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
+            principal = principal_of(ctx).name
             preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
-            write = Write(tool_name, principal_of(ctx).name, arguments, preview)
+            if not confirm_id:  # a bad value is refused now, not after the user confirmed it
+                checked = alerts_pb2.AddExclusionRequest()
+                checked.CopyFrom(request)
+                checked.validate_only = True
+                normal = await backends.call("alerts", backends.stubs.alerts.AddExclusion, checked, principal=principal)
+                if normal.exclusion.value != value:
+                    preview += f" (stored as {normal.exclusion.value!r})"
+                if normal.exclusion.HasField("created_at"):
+                    preview += f"; it exists already (added by {normal.exclusion.created_by or 'unknown'})"
+            write = Write(tool_name, principal, arguments, preview)
             waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer)
             if waiting is not None:
                 return waiting
-            request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
             reply = await write.execute(
                 backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=write.principal),
                 lambda r: "created" if r.created else "already existed",

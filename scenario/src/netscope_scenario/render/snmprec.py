@@ -186,12 +186,16 @@ def render_device(world: World, counters: Counters, device: Device, *, live: boo
 
 
 def inventory(world: World, address: str = "127.0.0.1", port: int = 1161, poll_interval_seconds: int = 60) -> str:
-    """inventory.yaml for the snmp service: every device (also the one that stops answering), community = id."""
+    """inventory.yaml for the snmp service: every device (also the one that stops answering), community = id.
+
+    The agents answer on `address` (snmpsim on loopback); each device's own IP is its management_ip, so its
+    alerts are keyed by the address its flows and the recorded alerts use."""
     devices = [
         {
             "id": d.id,
             "address": address,
             "port": port,
+            "management_ip": d.address,
             "version": "v2c",
             "community": d.id,
             "labels": {"site": d.site, "role": d.kind},

@@ -251,8 +251,8 @@ class AlertRepository:
             row: list[Any] = [uuid.UUID(rowid), atype.key, catalog.STATUS_ENGAGED, 0, when, when, severity]
             row += [req.score, 1, req.description, details, value]
             if source.kind == pb.ENTITY_KIND_SNMP_DEVICE:
-                columns.append("port")
-                row.append(req.snmp_port)
+                columns += ["port", "name", "port_name"]
+                row += [req.snmp_port, req.snmp_device_name[:255], req.snmp_port_name[:255]]
             if source.kind == pb.ENTITY_KIND_HOST:
                 columns.append("ip_version")
                 row.append(ipaddress.ip_address(value).version)

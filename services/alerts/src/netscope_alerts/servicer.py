@@ -137,6 +137,10 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
         return pb.AcknowledgeAlertResponse(alert=alert, changed=changed)
 
     async def AddExclusion(self, request: pb.AddExclusionRequest, context: Any) -> pb.AddExclusionResponse:
+        if request.validate_only:
+            checked = normalise(_exclusion_kind(request.kind), request.value, request.alert_type, request.comment)
+            existing = await self._exclusions.find(checked)
+            return pb.AddExclusionResponse(exclusion=_exclusion_pb(existing or checked))
         principal = principal_of(context)
         resp = pb.AddExclusionResponse()
         async with self._audit.audited(principal, "exclusion.add", _target(request)):

@@ -55,6 +55,8 @@ def alert_request(event: Event, ip: str) -> alerts_pb2.RaiseAlertRequest:
         description=f"{event.device_id}: {event.message}"[:4096],
         details_json=json.dumps(details),
         snmp_port=event.if_index or 0,
+        snmp_device_name=event.device_id,
+        snmp_port_name=event.if_name if event.if_index is not None else "",
     )
     request.time.FromSeconds(int(event.time))
     return request

@@ -487,6 +487,8 @@ class RaiseAlertRequest(_message.Message):
     DETAILS_JSON_FIELD_NUMBER: _builtins.int
     TIME_FIELD_NUMBER: _builtins.int
     SNMP_PORT_FIELD_NUMBER: _builtins.int
+    SNMP_DEVICE_NAME_FIELD_NUMBER: _builtins.int
+    SNMP_PORT_NAME_FIELD_NUMBER: _builtins.int
     entity: Global___EntityKind.ValueType
     """Any kind except FLOW (flow alerts belong to the flows table)."""
     entity_value: _builtins.str
@@ -499,6 +501,10 @@ class RaiseAlertRequest(_message.Message):
     """Details as a JSON object text."""
     snmp_port: _builtins.int
     """For SNMP alerts: the interface index the alert concerns."""
+    snmp_device_name: _builtins.str
+    """For SNMP alerts: the device's name (ntopng snmp_alerts.name), e.g. "hq-rtr-1"."""
+    snmp_port_name: _builtins.str
+    """For SNMP alerts: the interface's name (ntopng snmp_alerts.port_name), e.g. "ge-0/0/4"."""
     @_builtins.property
     def time(self) -> _timestamp_pb2.Timestamp:
         """Optional event time (default now)."""
@@ -515,10 +521,12 @@ class RaiseAlertRequest(_message.Message):
         details_json: _builtins.str = ...,
         time: _timestamp_pb2.Timestamp | None = ...,
         snmp_port: _builtins.int = ...,
+        snmp_device_name: _builtins.str = ...,
+        snmp_port_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["time", b"time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "description", b"description", "details_json", b"details_json", "entity", b"entity", "entity_value", b"entity_value", "score", b"score", "severity", b"severity", "snmp_port", b"snmp_port", "time", b"time"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "description", b"description", "details_json", b"details_json", "entity", b"entity", "entity_value", b"entity_value", "score", b"score", "severity", b"severity", "snmp_device_name", b"snmp_device_name", "snmp_port", b"snmp_port", "snmp_port_name", b"snmp_port_name", "time", b"time"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -639,10 +647,15 @@ class AddExclusionRequest(_message.Message):
     VALUE_FIELD_NUMBER: _builtins.int
     ALERT_TYPE_FIELD_NUMBER: _builtins.int
     COMMENT_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     kind: Global___ExclusionKind.ValueType
     value: _builtins.str
     alert_type: _builtins.str
     comment: _builtins.str
+    validate_only: _builtins.bool
+    """Check and normalise the exclusion without storing it (a write tool's preview): the answer carries the
+    exclusion as it would be stored, or the existing one, and `created` is false; nothing is written or audited.
+    """
     def __init__(
         self,
         *,
@@ -650,10 +663,11 @@ class AddExclusionRequest(_message.Message):
         value: _builtins.str = ...,
         alert_type: _builtins.str = ...,
         comment: _builtins.str = ...,
+        validate_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "kind", b"kind", "validate_only", b"validate_only", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
