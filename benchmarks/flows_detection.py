@@ -65,13 +65,7 @@ def _bottleneck_matches(b: flows_pb2.Bottleneck, inc: Incident, world: World) ->
 
 
 async def evaluate(world: World, dsn: str, tally: dict[str, list[int]], found: dict[str, list[int]]) -> float:
-    caps = {
-        f"{e.address}:{i.if_index}": i.speed_bps
-        for e in world.exporters
-        for i in world.devices[e.device_id].interfaces
-        if i.speed_bps
-    }
-    settings = FlowsSettings(dsn=dsn, interface_capacity_bps=caps, query_timeout_seconds=120)
+    settings = FlowsSettings(dsn=dsn, interface_capacity_bps=world.capacity_map(), query_timeout_seconds=120)
     store = ClickHouseStore(settings)
     flt = flows_pb2.FlowFilter(window=make_window(world.start, world.end))
     started = time.perf_counter()

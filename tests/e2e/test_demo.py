@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -21,9 +22,14 @@ TOKEN = "demo-e2e-token-0123456789"
 
 
 @pytest.fixture(scope="module")
-def demo(run_dir: Path) -> Iterator[Demo]:
+def demo_dir(run_dir: Path) -> Path:
+    return run_dir / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo(run_dir: Path, demo_dir: Path) -> Iterator[Demo]:
     """`netscope demo` with 4 h of simulated history, until every service is ready."""
-    with running_demo(run_dir / "demo", run_dir / "logs", TOKEN, hours=4, ready_timeout=300) as running:
+    with running_demo(demo_dir, run_dir / "logs", TOKEN, hours=4, ready_timeout=300) as running:
         yield running
 
 
@@ -45,3 +51,21 @@ async def test_every_tool_answers_over_stdio(demo: Demo) -> None:
         await session.initialize()
         called = await drive_every_tool(session)
     assert len(called) >= 61
+
+
+async def test_flow_bottlenecks_are_judged_against_the_real_link_speeds(demo: Demo, demo_dir: Path) -> None:
+    """The demo gives the flows service the simulated interface speeds: the 50 Mbit/s branch uplink the
+    link_saturation incident fills is a bottleneck in flow data too, not only by SNMP."""
+    truth = json.loads((demo_dir / "scenario" / "ground_truth.json").read_text())
+    saturation = next(i for i in truth["incidents"] if i["kind"] == "link_saturation")
+    exporters = json.loads((demo_dir / "scenario" / "scenario.json").read_text())["exporters"]
+    uplink = saturation["interfaces"][0]
+    address = next(e["address"] for e in exporters if e["device_id"] == uplink["device"])
+    async with mcp_session(demo.url, TOKEN) as session:
+        answer = (await session.call_tool("detect_bottlenecks", {"hours": 1})).structured_content
+    found = answer["flow_bottlenecks"]["bottlenecks"]
+    assert any(
+        (b["exporter"], b["if_index"], b["direction"], b["speed_bps"])
+        == (address, uplink["if_index"], uplink["direction"], 50_000_000)
+        for b in found
+    ), found

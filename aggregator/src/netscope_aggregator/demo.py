@@ -93,6 +93,12 @@ def _run_step(description: str, args: list[str]) -> None:
     subprocess.run(args, check=True)
 
 
+def _capacities(world: Path) -> dict[str, str]:
+    """The simulated exporters' interface speeds for DetectBottlenecks (scenario's capacities.json), when written."""
+    path = world / "capacities.json"
+    return {"NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": path.read_text()} if path.is_file() else {}
+
+
 def demo(
     data_dir: Annotated[Path, typer.Option(help="Where the demo keeps its data and logs.")] = Path("var/demo"),
     seed: Annotated[int, typer.Option(help="Seed of the simulated network.")] = 7,
@@ -144,7 +150,11 @@ def demo(
         Component(
             "flows",
             [*NETSCOPE, "serve", "flows"],
-            {"NETSCOPE_FLOWS_DSN": f"chdb://{stores['flows']}", "NETSCOPE_FLOWS_PORT": str(ports["flows"])},
+            {
+                "NETSCOPE_FLOWS_DSN": f"chdb://{stores['flows']}",
+                "NETSCOPE_FLOWS_PORT": str(ports["flows"]),
+                **_capacities(world),
+            },
             f"grpc:127.0.0.1:{ports['flows']}",
         ),
         Component(

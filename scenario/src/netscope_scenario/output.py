@@ -17,6 +17,7 @@ from netscope_scenario.world import World
 
 RENDERINGS = ("ntopng", "ecs", "snmp", "truth")
 SCENARIO_FILE = "scenario.json"
+CAPACITIES_FILE = "capacities.json"
 TRUTH_FILE = "ground_truth.json"
 
 
@@ -71,7 +72,8 @@ def generate(
 ) -> dict[str, int]:
     """Render `world` into `out`; returns how many rows/files each rendering wrote.
 
-    Layout: scenario.json, ground_truth.json, ntopng/flows.parquet, ntopng/alerts/<table>.jsonl,
+    Layout: scenario.json, capacities.json (the exporters' interface speeds), ground_truth.json,
+    ntopng/flows.parquet, ntopng/alerts/<table>.jsonl,
     ecs/logs-netflow-YYYY.MM.DD.ndjson.gz, snmp/<device>.snmprec, snmp/inventory.yaml.
     """
     unknown = set(renderings) - set(RENDERINGS)
@@ -79,6 +81,7 @@ def generate(
         raise ValueError(f"unknown rendering(s) {sorted(unknown)}; choose from {', '.join(RENDERINGS)}")
     out.mkdir(parents=True, exist_ok=True)
     (out / SCENARIO_FILE).write_text(json.dumps(world_description(world), indent=2) + "\n")
+    (out / CAPACITIES_FILE).write_text(json.dumps(world.capacity_map(), indent=2, sort_keys=True) + "\n")
     counters = Counters(world.start_epoch, world.minutes)
     tally = truth.TruthTally()
     writer = None

@@ -53,6 +53,16 @@ class World:
         """Window end as epoch seconds."""
         return self.start_epoch + self.minutes * 60
 
+    def capacity_map(self) -> dict[str, int]:
+        """Interface speeds of the flow exporters, keyed "EXPORTER_IP:IFINDEX" (bit/s): the flows service's
+        NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS for this world."""
+        return {
+            f"{exporter.address}:{iface.if_index}": iface.speed_bps
+            for exporter in self.exporters
+            for iface in self.devices[exporter.device_id].interfaces
+            if iface.speed_bps
+        }
+
     def incident(self, kind: str) -> Incident:
         """The ground truth of one incident kind."""
         for inc in self.incidents:

@@ -35,16 +35,6 @@ def scenario_world() -> World:
     return world()
 
 
-def capacities(world: World) -> dict[str, int]:
-    """Interface speeds of the world's exporters, as the service's capacity map."""
-    return {
-        f"{exporter.address}:{iface.if_index}": iface.speed_bps
-        for exporter in world.exporters
-        for iface in world.devices[exporter.device_id].interfaces
-        if iface.speed_bps
-    }
-
-
 @pytest.fixture(scope="session")
 def flows_service(tmp_path_factory: pytest.TempPathFactory, scenario_world: World) -> Iterator[FlowsService]:
     """Load the world into a fresh chdb directory (in a child process), then serve it."""
@@ -57,7 +47,7 @@ def flows_service(tmp_path_factory: pytest.TempPathFactory, scenario_world: Worl
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
-        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(capacities(scenario_world)),
+        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(scenario_world.capacity_map()),
     }
     with running("flows", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
         target = f"127.0.0.1:{port}"

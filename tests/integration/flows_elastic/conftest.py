@@ -25,7 +25,6 @@ from netscope_flows.settings import FlowsSettings
 from netscope_scenario.model import Flow
 from netscope_scenario.output import generate
 from netscope_scenario.world import World
-from tests.integration.flows.conftest import capacities
 from tests.integration.flows_elastic.world import small_world
 from tests.support.processes import NETSCOPE, Process, free_port, running, wait_grpc_serving
 
@@ -81,7 +80,7 @@ def _serve(name: str, env: dict[str, str], root: Path) -> Iterator[FlowsService]
         **env,
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
-        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(capacities(small_world())),
+        "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(small_world().capacity_map()),
     }
     with running(f"flows-{name}", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
         target = f"127.0.0.1:{port}"

@@ -31,6 +31,15 @@ def test_same_seed_gives_byte_identical_outputs(tmp_path: Path, small: dict) -> 
     assert all(a[k] == b[k] for k in a), [k for k in a if a[k] != b[k]]
 
 
+def test_capacities_file_gives_the_exporters_interface_speeds(tmp_path: Path, small: dict) -> None:
+    world = build_world(**{**small, "hours": 1.0})
+    generate(world, tmp_path, renderings=("truth",))
+    written = json.loads((tmp_path / "capacities.json").read_text())
+    assert written == world.capacity_map()
+    branch = next(e for e in world.exporters if e.device_id == "br1-rtr-1")
+    assert written[f"{branch.address}:1"] == 50_000_000  # the branch uplink the link_saturation incident fills
+
+
 def test_flow_batches_match_flow_columns_exactly(world: World) -> None:
     batch = next(ntopng_flows.column_batches(world, size=500))
     assert list(batch) == [name for name, _, _ in FLOW_COLUMNS]
@@ -99,6 +108,9 @@ def test_saturated_link_and_down_interface_show_in_snmp(out_dir: Path, world: Wo
     first = inventory["devices"][0]
     assert first["community"] == first["id"] and first["version"] == "v2c" and first["port"] == 1161
     assert set(first["labels"]) == {"site", "role"} and first["poll_interval_seconds"] == 60
+    assert {d["id"]: d["management_ip"] for d in inventory["devices"]} == {
+        d.id: d.address for d in world.devices.values()
+    }
 
 
 def test_live_snmprec_counters_grow_with_the_recent_rate(world: World) -> None:
