@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from netscope_aggregator.render import human_bytes
+from netscope_aggregator.tools.analysis import AnomalyName
 from tests.e2e.conftest import READ_TOKEN, load_store, mcp_session
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving, wait_http_ok
 
@@ -109,6 +112,11 @@ async def test_investigate_host_is_partial_and_names_the_dead_service(analysis_u
         up = c2s[0] + server.get("bytes", 0) - c2s[1]
         down = client.get("bytes", 0) - c2s[0] + c2s[1]
         assert up > 10 * down  # the exfiltrating host uploads far more than it downloads
+        shown = Counter(f["kind"] for f in answer["history"]["findings"])
+        assert shown and max(shown.values()) <= 3  # bounded: the highest-scored few of each kind
+        total = int(answer["summary"].split(" findings")[0].rsplit(" ", 1)[1])
+        assert sum(answer["history"].get("findings_by_kind", shown).values()) == total
+        assert "off_hours_exfiltration" in shown
         assert answer["summary"].startswith(f"{host}: history: sent {human_bytes(up)}, received {human_bytes(down)}")
         bad = await session.call_tool("investigate_host", {"ip": "not-an-ip"})
         assert bad.is_error
@@ -123,8 +131,10 @@ async def test_network_health_and_traffic_overview(analysis_url: str) -> None:
         overview = await session.call_tool("analyze_traffic", {"hours": 24})
         assert overview.structured_content["totals"]["flows"] > 0
         assert "flows between" in overview.structured_content["summary"]
-        advice = await session.call_tool("get_recommendations", {"hours": 30})
+        advice = await session.call_tool("get_recommendations", {"hours": 30, "max_items": 20})
         assert advice.structured_content["recommendations"]
+        kinds = set(get_args(AnomalyName)) | {"bottleneck"}
+        assert {r["source"] for r in advice.structured_content["recommendations"]} <= kinds
 
 
 @pytest.mark.parametrize(

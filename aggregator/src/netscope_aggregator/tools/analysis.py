@@ -1,6 +1,8 @@
 """Analysis tools (seed 003) and cross-domain investigations that fan out to several services at once."""
 
 import ipaddress
+from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -18,6 +20,7 @@ from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.fanout import FanOut, gather_parts
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.history import Hours, flow_filter
+from netscope_aggregator.tools.snmp import NEEDS_TWO_POLLS
 from netscope_common.timeutil import last
 
 AnomalyName = Literal[
@@ -29,6 +32,7 @@ AnomalyName = Literal[
     "beaconing",
     "off_hours_exfiltration",
 ]
+FINDINGS_PER_KIND = 3
 Threshold = Annotated[float, Field(gt=0, le=100, description="utilisation threshold in percent")]
 
 
@@ -38,6 +42,35 @@ def _merged(fan: FanOut, summary: str) -> dict[str, Any]:
         answer["missing"] = fan.missing
         answer["partial"] = True
     return answer
+
+
+def _keep_top_findings(history: dict[str, Any], findings: Sequence[flows_pb2.Finding]) -> None:
+    """Bound a host's findings to the FINDINGS_PER_KIND highest-scored of each kind (a busy host has dozens of
+    per-window traffic spikes), with the count per kind."""
+    kept: list[flows_pb2.Finding] = []
+    per_kind: Counter[flows_pb2.AnomalyKind.ValueType] = Counter()
+    for finding in sorted(findings, key=lambda f: -f.score):
+        per_kind[finding.kind] += 1
+        if per_kind[finding.kind] <= FINDINGS_PER_KIND:
+            kept.append(finding)
+    if len(kept) == len(findings):
+        return
+    history["findings"] = [to_plain(f) for f in kept]
+    history["findings_by_kind"] = {
+        flows_pb2.AnomalyKind.Name(kind).removeprefix("ANOMALY_KIND_").lower(): count
+        for kind, count in per_kind.items()
+    }
+    history["findings_note"] = (
+        f"the {FINDINGS_PER_KIND} highest-scored findings of each kind are shown; find_anomalies lists them all"
+    )
+
+
+def busy_interfaces_line(reply: snmp_pb2.ListInterfacesResponse, threshold_percent: float) -> str:
+    """'2 interfaces above 80%', saying when interfaces without rates yet were not judged (not an all-clear)."""
+    text = f"{len(reply.interfaces)} interfaces above {threshold_percent:g}%"
+    if reply.without_rates:
+        text += f" ({reply.without_rates} interfaces not judged: no rate yet, {NEEDS_TWO_POLLS})"
+    return text
 
 
 def _ip(text: str) -> str:
@@ -99,6 +132,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         answer: dict[str, Any] = to_plain(reply)
         answer.setdefault("recommendations", [])
+        for item in answer["recommendations"]:  # the finding kinds as find_anomalies names them
+            item["source"] = str(item.get("source", "")).removeprefix("ANOMALY_KIND_").lower()
         return answer
 
     async def detect_bottlenecks(ctx: Context, hours: Hours = 1, threshold_percent: Threshold = 70) -> dict[str, Any]:
@@ -116,11 +151,12 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         flows_found = len(fan.results["flow_bottlenecks"].bottlenecks) if "flow_bottlenecks" in fan.results else 0
         snmp_found = len(fan.results["snmp_interfaces"].interfaces) if "snmp_interfaces" in fan.results else 0
-        return _merged(
-            fan,
-            f"{snmp_found} interfaces above {threshold_percent:g}% by SNMP; "
-            f"{flows_found} bottlenecks in flow data over {hours:g} h",
+        snmp_part = (
+            busy_interfaces_line(fan.results["snmp_interfaces"], threshold_percent)
+            if "snmp_interfaces" in fan.results
+            else f"{snmp_found} interfaces above {threshold_percent:g}%"
         )
+        return _merged(fan, f"{snmp_part} by SNMP; {flows_found} bottlenecks in flow data over {hours:g} h")
 
     async def investigate_host(
         ctx: Context,
@@ -160,7 +196,10 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             parts.append(f"{fan.results['alerts'].total} alerts")
         if "live" in fan.results:
             parts.append(f"live now: {fan.results['live'].throughput_bps / 1e6:.2f} Mbit/s")
-        return _merged(fan, f"{address}: " + ("; ".join(parts) or "no data"))
+        answer = _merged(fan, f"{address}: " + ("; ".join(parts) or "no data"))
+        if "history" in fan.results:
+            _keep_top_findings(answer["history"], fan.results["history"].findings)
+        return answer
 
     async def get_asset_info(
         ctx: Context, ip: Annotated[str, Field(max_length=64)], hours: Hours = 168
@@ -221,7 +260,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 + (f" (down: {', '.join(down[:5])})" if down else "")
             )
         if "busy_interfaces" in fan.results:
-            parts.append(f"{len(fan.results['busy_interfaces'].interfaces)} interfaces above {threshold_percent:g}%")
+            parts.append(busy_interfaces_line(fan.results["busy_interfaces"], threshold_percent))
         if "alert_stats" in fan.results:
             parts.append(f"{fan.results['alert_stats'].total} alerts in 24 h")
         answer = _merged(fan, "; ".join(parts) or "no service answered")
