@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,25 @@ async def test_compat_fragments_cannot_smuggle_statements(history_url: str) -> N
             assert "Traceback" not in refused.content[0].text
         count = await session.call_tool("query_ntopng_database", {"query": "SELECT count() > 0 FROM flows"})
         assert count.structured_content["rows"] == [[1]]
+
+
+async def test_compat_time_clauses_take_dates_epochs_and_sql(history_url: str) -> None:
+    stamp = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+    forms = [
+        stamp.strftime("%Y-%m-%d %H:%M:%S"),  # UTC when no offset is given
+        stamp.astimezone(timezone(timedelta(hours=2))).isoformat(),
+        str(int(stamp.timestamp())),
+        f"toDateTime({int(stamp.timestamp())})",
+    ]
+    counts = []
+    async with mcp_session(history_url) as session:
+        for form in forms:
+            answer = await session.call_tool(
+                "query_ntopng_flows_data", {"select_clause": "count() AS n", "begin_time_clause": form}
+            )
+            assert not answer.is_error, (form, answer.content)
+            counts.append(answer.structured_content["rows"][0][0])
+    assert len(set(counts)) == 1 and counts[0] > 0, dict(zip(forms, counts, strict=True))
 
 
 async def test_chart_is_a_png_image(history_url: str) -> None:

@@ -1,6 +1,6 @@
 """Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols, exporter stats."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from google.protobuf import json_format
@@ -29,6 +29,14 @@ Dimension = Literal[
     "dst_asn",
     "exporter_interface",
     "host",
+]
+TimeClause = Annotated[
+    str,
+    Field(
+        max_length=200,
+        description="a time: '2026-11-24 00:00:00' (UTC unless an offset is given), epoch seconds, "
+        "or a SQL expression such as now() - 3600",
+    ),
 ]
 MetricName = Literal["bytes", "packets", "flows", "score"]
 SortName = Literal["newest", "oldest", "bytes", "packets", "score", "duration"]
@@ -173,8 +181,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         select_keys_clause: Annotated[str, Field(max_length=500)] = "IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO",
         select_values_clause: Annotated[str, Field(max_length=500)] = "TOTAL_BYTES",
         where_clause: Annotated[str, Field(max_length=2000)] = "",
-        begin_time_clause: Annotated[str, Field(max_length=200, description="SQL time, e.g. now() - 3600")] = "",
-        end_time_clause: Annotated[str, Field(max_length=200)] = "",
+        begin_time_clause: TimeClause = "",
+        end_time_clause: TimeClause = "",
         maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
     ) -> QueryAnswer:
         """mcp-ntopng's top-k over SQL fragments; the composed statement goes through the SQL guard."""
@@ -195,8 +203,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         where_clause: Annotated[str, Field(max_length=2000)] = "",
         group_by_clause: Annotated[str, Field(max_length=500)] = "",
         order_by_clause: Annotated[str, Field(max_length=500)] = "",
-        begin_time_clause: Annotated[str, Field(max_length=200)] = "",
-        end_time_clause: Annotated[str, Field(max_length=200)] = "",
+        begin_time_clause: TimeClause = "",
+        end_time_clause: TimeClause = "",
         maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
     ) -> QueryAnswer:
         """mcp-ntopng's flows query over SQL fragments; the composed statement goes through the SQL guard."""
@@ -331,14 +339,27 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         mcp.register(fn, name=name, description=description, toolsets=toolsets)
 
 
+def _time_sql(clause: str) -> str:
+    """A time bound as SQL: a date/time text (UTC unless it has an offset) or epoch seconds become a
+    toDateTime(...) literal; anything else is taken as a SQL expression (e.g. now() - 3600) for the guard."""
+    text = clause.strip()
+    if text.isdigit():
+        return f"toDateTime({int(text)})"
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return f"toDateTime({int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())})"
+
+
 def _where(where_clause: str, begin_time_clause: str, end_time_clause: str) -> str:
     """A WHERE clause from mcp-ntopng's fragments (empty when none is given)."""
     conditions = [
         c
         for c in (
             where_clause.strip(),
-            f"FIRST_SEEN >= {begin_time_clause}" if begin_time_clause.strip() else "",
-            f"FIRST_SEEN < {end_time_clause}" if end_time_clause.strip() else "",
+            f"FIRST_SEEN >= {_time_sql(begin_time_clause)}" if begin_time_clause.strip() else "",
+            f"FIRST_SEEN < {_time_sql(end_time_clause)}" if end_time_clause.strip() else "",
         )
         if c
     ]

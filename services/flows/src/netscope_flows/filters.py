@@ -79,7 +79,8 @@ def parse_l7(text: str, field: str = "filter.l7_proto") -> int:
         close = sorted(n for n in L7_BY_LOWER if n.startswith(text.strip().lower()[:2]))[:8]
         hint = f"; similar: {', '.join(L7_PROTOCOLS[L7_BY_LOWER[n]][0] for n in close)}" if close else ""
         raise InvalidArgument(
-            f"unknown L7 protocol {text!r}: use an nDPI name as ListProtocols lists it (e.g. TLS, DNS, HTTP){hint}",
+            f"unknown L7 protocol {text!r}: use an nDPI name as list_protos (ListProtocols) lists it "
+            f"(e.g. TLS, DNS, HTTP){hint}",
             field=field,
         )
     return key

@@ -227,7 +227,7 @@ class CollectorSource:
             raise NotFound(
                 f"host {ip} is not active on interface {req.ifid}: no flow to or from it in the live table "
                 f"(hosts leave it {self.settings.host_idle_timeout_seconds:g} s after their last flow); "
-                "ListHosts shows the active hosts",
+                "fetch_ntopng_top_local_talkers / _remote_talkers (ListHosts) show the active hosts",
                 field="ip",
             )
         return self._host(entry, self.table.clock(), details=True)

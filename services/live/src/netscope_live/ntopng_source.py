@@ -75,7 +75,10 @@ class NtopngSource:
         try:
             return await call
         except NtopngInvalidInterface as exc:
-            raise NotFound(f"ntopng has no interface with ifid {ifid}; ListInterfaces shows the ifids", "ifid") from exc
+            raise NotFound(
+                f"ntopng has no interface with ifid {ifid}; fetch_ntopng_all_ifids (ListInterfaces) shows the ifids",
+                "ifid",
+            ) from exc
         except NtopngAuthError as exc:
             raise FailedPrecondition(f"cannot {what}: {exc.message}") from exc
         except NtopngNotFound:
@@ -174,7 +177,9 @@ class NtopngSource:
             d = await self._call(self.client.host_data(req.ifid, ip, req.vlan), "read the host", req.ifid)
         except NtopngNotFound as exc:
             raise NotFound(
-                f"host {ip} is not active on ntopng interface {req.ifid}; ListHosts shows the active hosts", "ip"
+                f"host {ip} is not active on ntopng interface {req.ifid}; fetch_ntopng_top_local_talkers / "
+                "_remote_talkers (ListHosts) show the active hosts",
+                "ip",
             ) from exc
         mac = str(d.get("mac") or "")
         mac = "" if mac in NO_MAC else mac

@@ -25,7 +25,7 @@ FLOW_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("IPV4_DST_ADDR", "UInt32", "server IPv4 as a number: IPv4NumToString(IPV4_DST_ADDR)"),
     ("IPV6_DST_ADDR", "IPv6", "server IPv6"),
     ("IP_DST_PORT", "UInt16", "server port"),
-    ("L7_PROTO", "UInt16", "nDPI application protocol id (see the ndpi_protocols table)"),
+    ("L7_PROTO", "UInt16", "nDPI application protocol id (names: tool list_protos, RPC ListProtocols)"),
     ("L7_PROTO_MASTER", "UInt16", "nDPI master protocol id"),
     ("L7_CATEGORY", "UInt16", "nDPI category id"),
     ("FLOW_RISK", "UInt64", "nDPI flow risk bitmap"),
