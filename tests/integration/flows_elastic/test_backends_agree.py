@@ -276,6 +276,10 @@ def test_incidents_are_found_with_evidence(service: FlowsService, world: World, 
     if kind == K.ANOMALY_KIND_BEACONING:
         assert best.flows == truth.details["beacons"]
         assert {e.name for e in best.evidence} == {"period_seconds", "jitter_seconds", "avg_bytes_per_flow"}
+    if kind == K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION:  # who the peer is: a drop in Russia, not a cloud backup
+        peer = world.hosts[truth.peers[0]]
+        evidence = {e.name: e.value for e in best.evidence}
+        assert (evidence["peer_country"], evidence["peer_asn"]) == (peer.country, str(peer.asn)) == ("RU", "49505")
 
 
 def overlaps(finding: flows_pb2.Finding, incident: Incident) -> bool:

@@ -30,12 +30,13 @@ from netscope_flows.detections import (
     Dga,
     beacon_finding,
     dga_finding,
+    peer_evidence,
     volume_finding,
     volume_runs,
     when,
 )
 from netscope_flows.detections import finding as _finding
-from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter
+from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
 
@@ -170,7 +171,8 @@ async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
     s = ctx.settings
     rows = await ctx.store.read(
         f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, sum(SRC2DST_BYTES) AS up, count(), min(FIRST_SEEN), "
-        f"max(LAST_SEEN) FROM flows WHERE {ctx.flt.where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 "
+        f"max(LAST_SEEN), {country_sql('any(DST_COUNTRY_CODE)')}, any(DST_ASN) "
+        f"FROM flows WHERE {ctx.flt.where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 "
         f"AND (toHour(FIRST_SEEN) < {s.business_hours_start} OR toHour(FIRST_SEEN) >= {s.business_hours_end}) "
         f"GROUP BY src, dst HAVING up >= {s.exfil_min_bytes} ORDER BY up DESC LIMIT 100"
     )
@@ -188,10 +190,11 @@ async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
             evidence={
                 "uploaded_bytes": int(up),
                 "business_hours_utc": f"{s.business_hours_start:02d}:00-{s.business_hours_end:02d}:00",
+                **peer_evidence(str(country), int(asn)),
             },
             evidence_filter=_evidence_filter(ctx, start, end, src_ip=src, dst_ip=dst),
         )
-        for src, dst, up, n, start, end in rows.rows
+        for src, dst, up, n, start, end, country, asn in rows.rows
     ]
 
 

@@ -51,6 +51,11 @@ def finding(kind: Kind, title: str, score: float, evidence: dict[str, object], *
     return out
 
 
+def peer_evidence(country: str, asn: int) -> dict[str, object]:
+    """Who the remote peer is, for telling a cloud backup from a drop: its country and autonomous system."""
+    return {"peer_country": country or "unknown", "peer_asn": asn or "unknown"}
+
+
 def gap_stats(times: Sequence[float]) -> tuple[float, float]:
     """Mean and population standard deviation of the gaps between sorted start times."""
     ordered = sorted(times)

@@ -11,6 +11,7 @@ from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows.anomalies import MAX_FINDINGS, SAMPLE_FLOWS
 from netscope_flows.detections import finding as _finding
+from netscope_flows.detections import peer_evidence
 from netscope_flows.elastic import timing
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.elastic.query import EsFilter, compile_es_filter, window_range
@@ -119,6 +120,13 @@ async def vertical_scans(
     return out
 
 
+def _peer(bucket: dict[str, Any]) -> tuple[str, int]:
+    """The destination's country and ASN in an exfiltration group (one peer: constant over its flows)."""
+    country = bucket["country"]["buckets"]
+    asn = bucket["asn"]["buckets"]
+    return (str(country[0]["key"]) if country else "", int(asn[0]["key"]) if asn else 0)
+
+
 def off_hours(flt: EsFilter, settings: FlowsSettings) -> dict[str, Any]:
     """Flows that started outside business hours (UTC): one event.start range per night of the window."""
     day = flt.start.replace(hour=0, minute=0, second=0, microsecond=0) - DAY
@@ -149,6 +157,8 @@ async def off_hours_exfiltration(
             "keep": {"bucket_selector": {"buckets_path": {"u": "up"}, "script": f"params.u >= {minimum}"}},
             "first": {"min": {"field": "event.start"}},
             "last": {"max": {"field": "event.end"}},
+            "country": {"terms": {"field": "destination.geo.country_iso_code", "size": 1}},
+            "asn": {"terms": {"field": "destination.as.number", "size": 1}},
         },
     }
     outbound = [{"term": {"network.direction": "outbound"}}, off_hours(flt, settings)]
@@ -162,7 +172,7 @@ async def off_hours_exfiltration(
                 K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION,
                 f"{src} uploaded {up / 1e9:.1f} GB to {dst} outside business hours",
                 60 + 10 * up / minimum,
-                {"uploaded_bytes": up, "business_hours_utc": hours},
+                {"uploaded_bytes": up, "business_hours_utc": hours, **peer_evidence(*_peer(b))},
                 hosts=[src],
                 peers=[dst],
                 start=to_timestamp(start),
