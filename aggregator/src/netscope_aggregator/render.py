@@ -4,7 +4,6 @@ from datetime import UTC
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from google.protobuf.struct_pb2 import Struct, Value
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -35,7 +34,7 @@ def to_plain(message: Message) -> Any:
     if isinstance(message, Timestamp):
         return message.ToDatetime(tzinfo=UTC).isoformat()
     if isinstance(message, Struct):
-        return MessageToDict(message)
+        return struct_to_python(message)
     out: dict[str, Any] = {}
     for field, value in message.ListFields():
         if field.is_repeated:
@@ -63,10 +62,15 @@ def value_to_python(value: Value) -> Any:
     if kind == "null_value" or kind is None:
         return None
     if kind == "struct_value":
-        return MessageToDict(value.struct_value)
+        return struct_to_python(value.struct_value)
     if kind == "list_value":
         return [value_to_python(v) for v in value.list_value.values]
     if kind == "number_value":
         number = value.number_value
         return int(number) if number.is_integer() else number
     return getattr(value, kind)
+
+
+def struct_to_python(struct: Struct) -> dict[str, Any]:
+    """A protobuf Struct as a dict, whole numbers as int (a port is 443, not 443.0)."""
+    return {key: value_to_python(value) for key, value in struct.fields.items()}
