@@ -118,6 +118,7 @@ async def test_list_and_get_devices(stub: snmp_pb2_grpc.SnmpServiceStub) -> None
     assert device.HasField("memory_percent") and device.HasField("last_seen")
     lo = next(i for i in device.interfaces if i.name == "lo")
     assert lo.counter_bits == 64 and lo.oper_status == "up"
+    assert {i.device_id for i in device.interfaces} == {"core-rtr-1"}  # each interface says whose it is
     assert "public" not in str(device)
 
 

@@ -105,7 +105,7 @@ def device(view: DeviceView, max_interfaces: int = 0) -> pb.Device:
         )
     if max_interfaces:
         ifaces = sorted(view.interfaces.values(), key=lambda i: i.sample.index)
-        msg.interfaces.extend(interface(i) for i in ifaces[:max_interfaces])
+        msg.interfaces.extend(interface(i, c.id) for i in ifaces[:max_interfaces])
         msg.interfaces_truncated = len(ifaces) > max_interfaces
     return msg
 
