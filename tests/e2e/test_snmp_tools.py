@@ -191,6 +191,7 @@ async def test_admin_adds_and_removes_a_device_with_confirmation(snmp_stack: Snm
         "port": snmp_stack.agent_port,
         "community": "hq-sw-1",
         "labels": "site=lab,role=switch",
+        "management_ip": "10.9.8.7",
     }
     async with mcp_session(snmp_stack.url, ADMIN_TOKEN) as session:
         secret_preview = await session.call_tool("add_snmp_device", {**add, "community": SECRET})
@@ -201,6 +202,7 @@ async def test_admin_adds_and_removes_a_device_with_confirmation(snmp_stack: Snm
         preview = await session.call_tool("add_snmp_device", add)
         assert preview.structured_content["status"] == "confirmation_required"
         assert "hq-sw-1" not in preview.structured_content["preview"]
+        assert ", alerts keyed by 10.9.8.7" in preview.structured_content["preview"]
         confirm_id = preview.structured_content["confirm_id"]
         swapped = await session.call_tool("add_snmp_device", {**add, "community": SECRET, "confirm_id": confirm_id})
         assert swapped.is_error
@@ -210,6 +212,8 @@ async def test_admin_adds_and_removes_a_device_with_confirmation(snmp_stack: Snm
         assert done.structured_content["result"]["status"] == "up"
         listed = await session.call_tool("list_snmp_devices", {"label": "site=lab"})
         assert [d["id"] for d in listed.structured_content["devices"]] == ["lab-sw-9"]
+        by_own_ip = await session.call_tool("get_snmp_device_info", {"device": "10.9.8.7"})
+        assert by_own_ip.structured_content["id"] == "lab-sw-9", by_own_ip.content
 
         removal = await session.call_tool("remove_snmp_device", {"device": "lab-sw-9"})
         assert removal.structured_content["status"] == "confirmation_required"

@@ -627,6 +627,9 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         context: Annotated[str, Field(max_length=128, description="SNMPv3 context")] = "",
         labels: Annotated[str, Field(max_length=512, description="key=value pairs, e.g. 'site=hq,role=vpn'")] = "",
         poll_interval_seconds: Annotated[float, Field(ge=1, le=86400)] = 60.0,
+        management_ip: Annotated[
+            str, Field(max_length=64, description="the device's own IP when polled through another address")
+        ] = "",
         confirm_id: ConfirmId = None,
     ) -> WriteAnswer:
         tool_name = "add_snmp_device"
@@ -645,6 +648,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             "context": context,
             "labels": labels,
             "poll_interval_seconds": poll_interval_seconds,
+            "management_ip": management_ip,
         }
         parsed_labels = parse_labels(labels)
         if version == "v2c" and not community:
@@ -656,6 +660,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"add SNMP device {device_id!r} at {address}:{port} ({version}, {credentials}), labels {parsed_labels}, "
             f"polled every {poll_interval_seconds:g} s"
         )
+        if management_ip:
+            preview += f", alerts keyed by {management_ip}"
         write = Write(tool_name, principal, binding(arguments), preview, audited=redacted(arguments))
         waiting = await write.gate(confirmations, ctx, confirm_id, WriteAnswer, same_arguments=True)
         if waiting is not None:
@@ -674,6 +680,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             context=context,
             labels=parsed_labels,
             poll_interval_seconds=poll_interval_seconds,
+            management_ip=management_ip,
         )
         reply = await write.execute(
             call(ctx, "AddDevice", pb.AddDeviceRequest(device=spec, poll_now=True)), lambda _: "added"
