@@ -71,6 +71,7 @@ async def test_write_needs_a_confirmation_bound_to_its_arguments(alerts_url: str
         assert "used or expired" in replay.content[0].text
         exclusions = await session.call_tool("list_alert_exclusions", {})
         assert any(e["value"] == "10.1.2.42" for e in exclusions.structured_content["result"])
+        assert exclusions.structured_content["summary"] == "1 exclusion in force (1 host)"
         after = await session.call_tool("list_alerts", {"entity": "host", "entity_value": "10.1.2.42"})
         assert after.structured_content["alerts"] == []
 

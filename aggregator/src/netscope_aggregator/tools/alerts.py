@@ -1,5 +1,6 @@
 """Alert tools: mcp-ntopng's per-entity stats and lists, alert search, and exclusions (confirmed writes)."""
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -92,6 +93,13 @@ class ExclusionItem(BaseModel):
     value: str
     alert_type: str = ""
     comment: str = ""
+
+
+class ExclusionList(BaseModel):
+    """The exclusions in force, with a one-line count (an empty list still says so)."""
+
+    summary: str
+    result: list[ExclusionItem]
 
 
 def _window(epoch_begin: int | None, epoch_end: int | None) -> Any:
@@ -236,14 +244,14 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         toolsets=("alerts",),
     )
 
-    async def list_alert_exclusions(ctx: Context) -> list[ExclusionItem]:
+    async def list_alert_exclusions(ctx: Context) -> ExclusionList:
         reply = await backends.call(
             "alerts",
             backends.stubs.alerts.ListExclusions,
             alerts_pb2.ListExclusionsRequest(),
             principal=principal_of(ctx).name,
         )
-        return [
+        items = [
             ExclusionItem(
                 kind=alerts_pb2.ExclusionKind.Name(e.kind).removeprefix("EXCLUSION_KIND_").lower(),
                 value=e.value,
@@ -252,6 +260,14 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             )
             for e in reply.exclusions
         ]
+        kinds = Counter(i.kind for i in items)
+        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        return ExclusionList(
+            summary=f"{len(items)} exclusion{'s' if len(items) != 1 else ''} in force ({summary})"
+            if items
+            else "no exclusion in force",
+            result=items,
+        )
 
     mcp.register(
         list_alert_exclusions,
