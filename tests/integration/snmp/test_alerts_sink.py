@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.timeutil import make_window
 from netscope_snmp.lab import free_udp_port
-from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
+from tests.support.processes import NETSCOPE, Process, free_port, running, wait_grpc_serving
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -75,6 +76,20 @@ def device_alerts(alerts: alerts_pb2_grpc.AlertsServiceStub, ip: str = DEVICE_IP
     return list(alerts.ListAlerts(request, timeout=10).alerts)
 
 
+@contextmanager
+def snmp_sending_alerts(
+    name: str, env: dict[str, str], target: str, alerts_target: str, logs: Path
+) -> Iterator[tuple[Process, snmp_pb2_grpc.SnmpServiceStub, alerts_pb2_grpc.AlertsServiceStub]]:
+    """The snmp service (sending its events to `alerts_target`) once serving, with stubs for both services."""
+    with (
+        running(name, [*NETSCOPE, "serve", "snmp"], env, logs) as proc,
+        grpc.insecure_channel(target) as snmp_channel,
+        grpc.insecure_channel(alerts_target) as alerts_channel,
+    ):
+        wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
+        yield proc, snmp_pb2_grpc.SnmpServiceStub(snmp_channel), alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
+
+
 def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     """Poll `condition()` until it is truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -88,15 +103,7 @@ def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyp
 def test_unreachable_device_becomes_one_snmp_alert(tmp_path: Path, alerts_target: str) -> None:
     agent_port = free_udp_port()
     env, target = snmp_env(tmp_path, alerts_target, dead_device(agent_port))
-    with (
-        running("snmp-alerts", [*NETSCOPE, "serve", "snmp"], env, tmp_path / "logs") as proc,
-        grpc.insecure_channel(target) as snmp_channel,
-        grpc.insecure_channel(alerts_target) as alerts_channel,
-    ):
-        wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
-        snmp = snmp_pb2_grpc.SnmpServiceStub(snmp_channel)
-        alerts = alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
-
+    with snmp_sending_alerts("snmp-alerts", env, target, alerts_target, tmp_path / "logs") as (proc, snmp, alerts):
         polled = snmp.PollNow(pb.PollNowRequest(devices=["dead-gw-1"]), timeout=10)
         assert polled.outcomes[0].status == pb.DEVICE_STATUS_UNREACHABLE
         wait_for(lambda: len(device_alerts(alerts)) == 1)
@@ -129,14 +136,7 @@ def test_devices_sharing_a_polled_address_are_alerted_under_their_own_management
     ]
     env, target = snmp_env(tmp_path, alerts_target, devices[0])
     (tmp_path / "inventory.yaml").write_text(yaml.safe_dump({"devices": devices}))
-    with (
-        running("snmp-alerts-shared", [*NETSCOPE, "serve", "snmp"], env, tmp_path / "logs") as proc,
-        grpc.insecure_channel(target) as snmp_channel,
-        grpc.insecure_channel(alerts_target) as alerts_channel,
-    ):
-        wait_grpc_serving(target, "netscope.snmp.v1.SnmpService", timeout=60, process=proc)
-        snmp = snmp_pb2_grpc.SnmpServiceStub(snmp_channel)
-        alerts = alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
+    with snmp_sending_alerts("snmp-alerts-shared", env, target, alerts_target, tmp_path / "logs") as (_, snmp, alerts):
         snmp.PollNow(pb.PollNowRequest(), timeout=10)
         for device_id, ip in own_ips.items():
             wait_for(lambda ip=ip: len(device_alerts(alerts, ip)) == 1)  # type: ignore[misc]
