@@ -112,6 +112,25 @@ def _function_name(node: Any) -> str:
     return ""
 
 
+_DENIAL_REASONS = {
+    "sleep": "holds the query (it sleeps)",
+    "sleepeachrow": "holds the query (it sleeps)",
+    "throwif": "fails the query on purpose",
+    "addresstoline": "inspects the server's own binary",
+    "addresstosymbol": "inspects the server's own binary",
+    "demangle": "inspects the server's own binary",
+    "filesystemavailable": "exposes the server's disks",
+    "filesystemcapacity": "exposes the server's disks",
+    "filesystemunreserved": "exposes the server's disks",
+    "getserverport": "exposes the server's ports",
+}
+
+
+def _denial(name: str) -> str:
+    """Why a function is refused, as the error says it."""
+    return _DENIAL_REASONS.get(name, "reaches files, networks, dictionaries or servers")
+
+
 def _is_denied(name: str) -> bool:
     """Denied by name, or a dictionary/join-table lookup of any flavour (dictGetString, dictGetOrNull, ...)."""
     return name in DENIED_FUNCTIONS or name.startswith(("dict", "joinget"))
@@ -175,7 +194,7 @@ class SqlGuard:
             if isinstance(node, exp.Into):
                 raise _refuse("INTO OUTFILE / INTO TABLE is not allowed")
             if isinstance(node, (exp.Anonymous, exp.Func)) and _is_denied(_function_name(node)):
-                raise _refuse(f"function {_function_name(node)}() reaches files, networks, dictionaries or servers")
+                raise _refuse(f"function {_function_name(node)}() {_denial(_function_name(node))}")
         self._check_tables(query, ctes)
 
     def _check_tables(self, root: Any, ctes: set[str]) -> None:
