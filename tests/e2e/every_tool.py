@@ -5,6 +5,7 @@ Shared by the demo e2e test over streamable HTTP and over stdio, so both transpo
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -45,7 +46,11 @@ async def _write(session: ClientSession, name: str, arguments: dict[str, Any]) -
 
 async def _discover(session: ClientSession) -> dict[str, str]:
     """A busy live host, its MAC, an SNMP device that answers and one of its interfaces."""
-    talkers = (await _call(session, "fetch_ntopng_top_local_talkers", {})).structured_content or {}
+    for _ in range(120):  # the demo's replay feeds live from its start; give it up to a minute
+        talkers = (await _call(session, "fetch_ntopng_top_local_talkers", {})).structured_content or {}
+        if talkers.get("hosts"):
+            break
+        await asyncio.sleep(0.5)
     host = talkers["hosts"][0]["ip"]
     host_info = (await _call(session, "get_host_info", {"ip": host})).structured_content or {}
     await _call(session, "poll_snmp_device_now", {})

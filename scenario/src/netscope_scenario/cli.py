@@ -101,9 +101,17 @@ def replay_cmd(
     flows_per_hour: Annotated[int, typer.Option(help="Flows per hour (when --from is not given).")] = 4_000,
     limit: Annotated[int | None, typer.Option(help="Stop after this many flows.")] = None,
     sampling: Annotated[int, typer.Option(help="Announce 1-in-N packet sampling (counts are divided by N).")] = 1,
+    realtime: Annotated[
+        bool,
+        typer.Option(help="Play the world's last --loop-minutes on the wall clock, in a loop (a live feed)."),
+    ] = False,
+    loop_minutes: Annotated[int, typer.Option(help="--realtime: minutes of the world played per round.")] = 60,
+    backfill_minutes: Annotated[int, typer.Option(help="--realtime: minutes sent at once at the start.")] = 5,
+    rounds: Annotated[int, typer.Option(help="--realtime: rounds to play (0 = until stopped).")] = 0,
 ) -> None:
     """Send the world's flows as NetFlow/IPFIX UDP packets to a collector."""
     from netscope_scenario.exporter import replay, split_address
+    from netscope_scenario.realtime import replay_realtime
 
     try:
         host, port = split_address(to)
@@ -111,7 +119,18 @@ def replay_cmd(
         raise _fail(str(exc)) from exc
     world = world_from_dir(source) if source else _world(seed, hours, None, flows_per_hour)
     try:
-        stats = replay(world, host, port, version, rate, limit=limit, sampling_interval=sampling)
+        if realtime:
+            stats = replay_realtime(
+                world,
+                host,
+                port,
+                version,
+                loop_seconds=loop_minutes * 60,
+                backfill_seconds=backfill_minutes * 60,
+                rounds=rounds or None,
+            )
+        else:
+            stats = replay(world, host, port, version, rate, limit=limit, sampling_interval=sampling)
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(json.dumps(stats))

@@ -227,7 +227,7 @@ def export_packets(world: World, version: int, flows: Iterable[Flow] | None = No
     for f in world.flows() if flows is None else flows:
         address, recs = flow_records(world, f, sampling_interval)
         if version == 5:
-            recs = [part for r in recs for part in _split_v5(r)]
+            recs = [part for r in recs for part in split_v5(r)]
         pending[address].extend(recs)
         done += 1
         if done % batch == 0:
@@ -240,7 +240,7 @@ def export_packets(world: World, version: int, flows: Iterable[Flow] | None = No
             yield done, pkt
 
 
-def _split_v5(r: Record) -> list[Record]:
+def split_v5(r: Record) -> list[Record]:
     """v5 counters are 32-bit: split a larger record into consecutive time slices."""
     parts = r.octets // U32 + 1
     if parts == 1:

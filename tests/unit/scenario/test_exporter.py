@@ -9,7 +9,7 @@ from netflow.ipfix import IPFIXExportPacket
 from netflow.v5 import V5ExportPacket
 from netflow.v9 import V9ExportPacket
 
-from netscope_scenario.exporter import Encoder, _split_v5, export_packets, flow_records, split_address
+from netscope_scenario.exporter import Encoder, export_packets, flow_records, split_address, split_v5
 from netscope_scenario.world import World
 
 
@@ -18,7 +18,7 @@ def _expected(world: World, flows: list, version: int, sampling: int = 1) -> lis
     for f in flows:
         _, recs = flow_records(world, f, sampling)
         if version == 5:
-            recs = [p for r in recs for p in _split_v5(r)]
+            recs = [p for r in recs for p in split_v5(r)]
         out += [(r.src, r.dst, r.src_port, r.dst_port, r.protocol, r.octets, r.packets, r.input_if, r.output_if)
                 for r in recs]  # fmt: skip
     return sorted(out)
