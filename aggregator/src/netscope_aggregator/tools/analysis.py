@@ -2,7 +2,6 @@
 
 import ipaddress
 from collections import Counter
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -44,22 +43,21 @@ def _merged(fan: FanOut, summary: str) -> dict[str, Any]:
     return answer
 
 
-def _keep_top_findings(history: dict[str, Any], findings: Sequence[flows_pb2.Finding]) -> None:
-    """Bound a host's findings to the FINDINGS_PER_KIND highest-scored of each kind (a busy host has dozens of
-    per-window traffic spikes), with the count per kind."""
-    kept: list[flows_pb2.Finding] = []
-    per_kind: Counter[flows_pb2.AnomalyKind.ValueType] = Counter()
-    for finding in sorted(findings, key=lambda f: -f.score):
-        per_kind[finding.kind] += 1
-        if per_kind[finding.kind] <= FINDINGS_PER_KIND:
-            kept.append(finding)
-    if len(kept) == len(findings):
+def _keep_top_findings(history: dict[str, Any]) -> None:
+    """Bound a host's (rendered) findings to the FINDINGS_PER_KIND highest-scored of each kind (a busy host has
+    dozens of per-window traffic spikes), with the count per kind."""
+    findings = history.get("findings", [])
+    per_kind = Counter(f.get("kind") for f in findings)
+    if max(per_kind.values(), default=0) <= FINDINGS_PER_KIND:
         return
-    history["findings"] = [to_plain(f) for f in kept]
-    history["findings_by_kind"] = {
-        flows_pb2.AnomalyKind.Name(kind).removeprefix("ANOMALY_KIND_").lower(): count
-        for kind, count in per_kind.items()
-    }
+    shown: Counter[Any] = Counter()
+    kept = []
+    for finding in sorted(findings, key=lambda f: -f.get("score", 0.0)):
+        shown[finding.get("kind")] += 1
+        if shown[finding.get("kind")] <= FINDINGS_PER_KIND:
+            kept.append(finding)
+    history["findings"] = kept
+    history["findings_by_kind"] = dict(per_kind)
     history["findings_note"] = (
         f"the {FINDINGS_PER_KIND} highest-scored findings of each kind are shown; find_anomalies lists them all"
     )
@@ -150,12 +148,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             deadline,
         )
         flows_found = len(fan.results["flow_bottlenecks"].bottlenecks) if "flow_bottlenecks" in fan.results else 0
-        snmp_found = len(fan.results["snmp_interfaces"].interfaces) if "snmp_interfaces" in fan.results else 0
-        snmp_part = (
-            busy_interfaces_line(fan.results["snmp_interfaces"], threshold_percent)
-            if "snmp_interfaces" in fan.results
-            else f"{snmp_found} interfaces above {threshold_percent:g}%"
-        )
+        snmp = fan.results.get("snmp_interfaces", snmp_pb2.ListInterfacesResponse())  # missing: counted as none
+        snmp_part = busy_interfaces_line(snmp, threshold_percent)
         return _merged(fan, f"{snmp_part} by SNMP; {flows_found} bottlenecks in flow data over {hours:g} h")
 
     async def investigate_host(
@@ -197,8 +191,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         if "live" in fan.results:
             parts.append(f"live now: {fan.results['live'].throughput_bps / 1e6:.2f} Mbit/s")
         answer = _merged(fan, f"{address}: " + ("; ".join(parts) or "no data"))
-        if "history" in fan.results:
-            _keep_top_findings(answer["history"], fan.results["history"].findings)
+        if "history" in answer:
+            _keep_top_findings(answer["history"])
         return answer
 
     async def get_asset_info(

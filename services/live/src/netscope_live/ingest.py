@@ -168,17 +168,11 @@ class IngestExporter:
 
     async def _end_task(self) -> None:
         """Stop the sending task: after its batch when one is at the sink, else at once (keeping its batch)."""
-        task = self._task
-        if task is None:
-            return
-        if self._in_flight:
+        if self._task is not None and self._in_flight:
             self._closing = True
-            await task
-        else:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._task = None
+            await self._task
+            self._task = None
+        await self._cancel_task()
 
     async def _cancel_task(self) -> None:
         if self._task is not None:
