@@ -16,7 +16,6 @@ import grpc
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.sharding import shard_of
-from netscope_common.snmp_limits import LIST_LIMIT_DEFAULT
 
 # A replica that does not own a key: NOT_FOUND (unknown to it) or FAILED_PRECONDITION (another shard's device).
 # An address several devices share is INVALID_ARGUMENT (naming their ids) on every replica: never a fallback.
@@ -24,7 +23,7 @@ _NOT_HERE = (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION)
 
 
 def _limit(request: Any) -> int:
-    return int(request.limit) or LIST_LIMIT_DEFAULT
+    return int(request.limit) or pb.LIST_LIMIT_DEFAULT
 
 
 def _utilization_order(interface: pb.Interface) -> tuple[float, str, int]:

@@ -11,7 +11,6 @@ import grpc
 from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
-from netscope_common.snmp_limits import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX
 from netscope_common.timeutil import resolve_window
 from netscope_snmp import convert
 from netscope_snmp.inventory import DeviceConfig, parse_device
@@ -59,7 +58,7 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
         self.runtime = runtime
 
     async def ListDevices(self, request: pb.ListDevicesRequest, context: grpc.aio.ServicerContext) -> Any:
-        limit = _limit(request.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, "limit")
+        limit = _limit(request.limit, pb.LIST_LIMIT_DEFAULT, pb.LIST_LIMIT_MAX, "limit")
         if request.status and request.status not in _STATUS_FILTER:
             raise InvalidArgument(f"unknown status {request.status}", field="status")
         now = time.time()
@@ -96,7 +95,7 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
         return convert.device(self.runtime.find(request.device), limit)
 
     async def ListInterfaces(self, request: pb.ListInterfacesRequest, context: grpc.aio.ServicerContext) -> Any:
-        limit = _limit(request.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, "limit")
+        limit = _limit(request.limit, pb.LIST_LIMIT_DEFAULT, pb.LIST_LIMIT_MAX, "limit")
         views = [self.runtime.find(request.device)] if request.device else list(self.runtime.state.devices.values())
         needle = request.name_contains.lower()
         found: list[tuple[str, InterfaceView]] = []
@@ -192,7 +191,7 @@ class SnmpServicer(snmp_pb2_grpc.SnmpServiceServicer):
         return pb.RemoveDeviceResponse(device_id=self.runtime.remove(request.device).id)
 
     async def DeviceAlerts(self, request: pb.DeviceAlertsRequest, context: grpc.aio.ServicerContext) -> Any:
-        limit = _limit(request.limit, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, "limit")
+        limit = _limit(request.limit, pb.LIST_LIMIT_DEFAULT, pb.LIST_LIMIT_MAX, "limit")
         start, end = resolve_window(request.window, default_span=timedelta(hours=24))
         device_id = self.runtime.find(request.device).config.id if request.device else None
         events = [

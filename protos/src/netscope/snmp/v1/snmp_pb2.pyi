@@ -21,6 +21,30 @@ else:
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class _ListLimit:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ListLimitEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ListLimit.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    LIST_LIMIT_UNSPECIFIED: _ListLimit.ValueType  # 0
+    """A request's limit 0 means LIST_LIMIT_DEFAULT."""
+    LIST_LIMIT_DEFAULT: _ListLimit.ValueType  # 100
+    LIST_LIMIT_MAX: _ListLimit.ValueType  # 1000
+    """The largest limit accepted; above it the call is INVALID_ARGUMENT."""
+
+class ListLimit(_ListLimit, metaclass=_ListLimitEnumTypeWrapper):
+    """Row limits of the list RPCs (ListDevices, ListInterfaces, DeviceAlerts): the values, not a field type. Every
+    replica applies them, and a caller that merges the replicas' answers cuts the merged list at the same limit.
+    """
+
+LIST_LIMIT_UNSPECIFIED: ListLimit.ValueType  # 0
+"""A request's limit 0 means LIST_LIMIT_DEFAULT."""
+LIST_LIMIT_DEFAULT: ListLimit.ValueType  # 100
+LIST_LIMIT_MAX: ListLimit.ValueType  # 1000
+"""The largest limit accepted; above it the call is INVALID_ARGUMENT."""
+Global___ListLimit: _TypeAlias = ListLimit  # noqa: Y015
+
 class _DeviceStatus:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
