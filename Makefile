@@ -18,7 +18,7 @@ lint: setup
 	uv run ruff format --check .
 
 typecheck: setup
-	uv run mypy services/common/src services/flows/src services/alerts/src services/snmp/src \
+	uv run mypy services/common/src services/ntopng/src services/flows/src services/alerts/src services/snmp/src \
 	  services/live/src aggregator/src scenario/src
 
 protos:           ## regenerate protos/src from protos/netscope/**/*.proto

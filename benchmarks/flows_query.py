@@ -25,7 +25,6 @@ import clickhouse_connect
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng import schema
 from netscope_common.timeutil import make_window
 from netscope_flows.filters import compile_filter
 from netscope_flows.ingest import Ingestor
@@ -34,6 +33,7 @@ from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.timeseries import bucket_seconds, build_series_sql
 from netscope_flows.topk import build_topk_sql
+from netscope_ntopng import schema
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
 START = END - timedelta(hours=24)

@@ -78,7 +78,7 @@ def test_env_is_complete_known_and_parses(
         for field_name, field in cls.model_fields.items():
             if field.is_required():
                 assert given & set(env_names(field_name, cls)), f"{component}: required {field_name} not set"
-        unknown = {n for n in given if n.startswith("NETSCOPE_") and n not in known}
+        unknown = {n for n in given if n.startswith(("NETSCOPE_", "NTOPNG_")) and n not in known}
         assert not unknown, f"{component}: variables no setting reads (typos?): {sorted(unknown)}"
         settings_of(w, monkeypatch)  # raises with pydantic's message when a value does not parse
 
@@ -294,6 +294,9 @@ def test_prod_uses_external_stores_and_tls_ingress(
     assert not flows.is_embedded and flows.ch_secure, "prod flows must use the ClickHouse server over TLS"
     assert set(ws["flows"].secret_env) == {"NETSCOPE_FLOWS_CH_USER", "NETSCOPE_FLOWS_CH_PASSWORD"}
     assert "NETSCOPE_ALERTS_DSN" in ws["alerts"].secret_env
+    alerts = settings_of(ws["alerts"], monkeypatch)
+    assert alerts.ntopng_url().startswith("https://") and alerts.ntopng_verify, "prod pushes to ntopng over TLS"
+    assert "NTOPNG_API_KEY" in ws["alerts"].secret_env
     (ingress,) = by_kind(objs, "Ingress").values()
     hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
     assert hosts <= {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]}, "every ingress host needs TLS"

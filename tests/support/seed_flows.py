@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import clickhouse_connect
 
-from netscope_common.ntopng import schema
+from netscope_ntopng import schema
 
 EXFIL_SRC, EXFIL_DST = "10.1.2.42", "203.0.113.50"
 ROWS = 500

@@ -10,7 +10,6 @@ from netscope.flows.v1 import flows_pb2
 from netscope.snmp.v1 import snmp_pb2
 from netscope_aggregator.backends import Backends, ServiceCallError
 from netscope_aggregator.catalog import NetscopeMCP
-from netscope_common.ntopng import ndpi
 
 
 def register(mcp: NetscopeMCP, backends: Backends) -> None:
@@ -47,8 +46,12 @@ def register(mcp: NetscopeMCP, backends: Backends) -> None:
         mime_type="application/json",
         description="nDPI application protocol ids and names as ntopng stores them (flows.L7_PROTO).",
     )
-    def protocols() -> str:
-        return json.dumps({str(pid): name for pid, (name, _) in sorted(ndpi.L7_PROTOCOLS.items())})
+    async def protocols() -> str:
+        try:
+            reply = await backends.call("flows", backends.stubs.flows.ListProtocols, flows_pb2.ListProtocolsRequest())
+        except ServiceCallError as error:
+            raise ResourceError(str(error)) from None
+        return json.dumps({str(p.id): p.name for p in reply.protocols})
 
     @mcp.resource(
         "netscope://devices",

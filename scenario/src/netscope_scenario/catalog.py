@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netscope_common.ntopng.ndpi import L7_PROTOCOL_IDS
+from netscope_ntopng.ndpi import L7_PROTOCOL_IDS
 
 # Real IEEE OUI prefixes (vendor -> first three octets).
 OUI: dict[str, str] = {

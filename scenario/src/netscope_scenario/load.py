@@ -9,7 +9,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from netscope_common.ntopng.schema import (
+from netscope_ntopng.schema import (
     ALERT_TABLES,
     FLOW_ALERTS_VIEW_DDL,
     alert_columns,

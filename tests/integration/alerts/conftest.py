@@ -1,4 +1,4 @@
-"""The alerts service as a real subprocess on a seeded chdb directory, and a FakeNtopng."""
+"""The alerts service as a real subprocess on a seeded chdb directory, and the FAKE ntopng it pushes exclusions to."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import grpc
 import pytest
 
 from netscope.alerts.v1 import alerts_pb2_grpc
-from tests.integration.alerts.fake_ntopng import FakeNtopng
+from tests.fixtures.ntopng.fake_ntopng import FakeNtopng, running_fake_ntopng
 from tests.support.processes import NETSCOPE, Process, free_port, start, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
@@ -20,9 +20,8 @@ SERVICE = "netscope.alerts.v1.AlertsService"
 
 @pytest.fixture(scope="module")
 def fake_ntopng() -> Iterator[FakeNtopng]:
-    fake = FakeNtopng().start()
-    yield fake
-    fake.stop()
+    with running_fake_ntopng() as fake:
+        yield fake
 
 
 class AlertsService:
@@ -34,8 +33,8 @@ class AlertsService:
             "NETSCOPE_ALERTS_PORT": str(self.port),
             "NETSCOPE_ALERTS_DSN": f"chdb://{data}",
             "NETSCOPE_ALERTS_POLICY_INTERVAL_SECONDS": "0",
-            "NETSCOPE_ALERTS_NTOPNG_URL": ntopng.url,
-            "NETSCOPE_ALERTS_NTOPNG_API_KEY": ntopng.token,
+            "NTOPNG_HOST": ntopng.url,
+            "NTOPNG_API_KEY": ntopng.token,
             "NETSCOPE_ALERTS_LOG_FORMAT": "console",
         }
         self.logs = logs

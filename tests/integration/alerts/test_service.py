@@ -10,7 +10,7 @@ import pytest
 from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope_common.timeutil import make_window
 from tests.integration.alerts.conftest import AlertsService
-from tests.integration.alerts.fake_ntopng import FakeNtopng
+from tests.fixtures.ntopng.fake_ntopng import FakeNtopng
 from tests.unit.alerts import seed
 
 pytestmark = pytest.mark.integration
@@ -61,10 +61,10 @@ def test_exclusions_are_idempotent_pushed_to_ntopng_audited_and_survive_a_restar
     first = service.stub.AddExclusion(request, metadata=ALICE, timeout=10)
     second = service.stub.AddExclusion(request, metadata=ALICE, timeout=10)
     assert first.created and not second.created and first.ntopng_result == "applied"
-    sent = fake_ntopng.received[-1]
-    assert sent.path == "/lua/pro/rest/v2/add/alert/exclusion.lua"
-    assert sent.headers["Authorization"] == f"Token {fake_ntopng.token}"
-    assert sent.body["type"] == "host" and sent.body["alert_addr"] == "10.0.0.3" and sent.body["subdir"] == "host"
+    path, sent = fake_ntopng.requests[-1]
+    assert path == "/lua/pro/rest/v2/add/alert/exclusion.lua"
+    assert sent["_auth"] == f"Token {fake_ntopng.token}"
+    assert sent["type"] == "host" and sent["alert_addr"] == "10.0.0.3" and sent["subdir"] == "host"
     listed = service.stub.ListExclusions(pb.ListExclusionsRequest(), timeout=10).exclusions
     assert [(e.value, e.created_by, e.comment) for e in listed] == [("10.0.0.3", "alice", "scanner lab")]
     stats = service.stub.AlertStats(pb.AlertStatsRequest(window=WINDOW, entity=pb.ENTITY_KIND_HOST), timeout=10)
@@ -81,7 +81,7 @@ def test_exclusions_are_idempotent_pushed_to_ntopng_audited_and_survive_a_restar
         pb.RemoveExclusionRequest(kind=pb.EXCLUSION_KIND_HOST, value="10.0.0.3"), metadata=ALICE, timeout=10
     )
     assert removed.removed and removed.ntopng_result == "applied"
-    assert fake_ntopng.received[-1].path == "/lua/pro/rest/v2/delete/alert/exclusion.lua"
+    assert fake_ntopng.requests[-1][0] == "/lua/pro/rest/v2/delete/alert/exclusion.lua"
     now = datetime.now(UTC)
     audit = service.stub.ListAuditEntries(
         pb.ListAuditEntriesRequest(window=make_window(now - timedelta(minutes=5), now + timedelta(minutes=1))),
@@ -91,6 +91,30 @@ def test_exclusions_are_idempotent_pushed_to_ntopng_audited_and_survive_a_restar
     assert ("alice", "exclusion.add", "ok") in actions and ("alice", "exclusion.remove", "ok") in actions
     assert ("alice", "exclusion.add.ntopng", "applied") in actions
     assert any(a == "exclusion.add" and r.startswith("error: ") and p == "anonymous" for p, a, r in actions)
+
+
+def test_a_push_ntopng_refuses_is_reported_and_audited_and_the_exclusion_stays(
+    service: AlertsService, fake_ntopng: FakeNtopng
+) -> None:
+    fake_ntopng.fail("/lua/pro/rest/v2/add/alert/exclusion.lua", "html500")
+    request = pb.AddExclusionRequest(kind=pb.EXCLUSION_KIND_DOMAIN, value="refused.example", comment="ntopng down")
+    added = service.stub.AddExclusion(request, metadata=ALICE, timeout=10)
+    assert added.created
+    assert added.ntopng_result.startswith(
+        "failed: ntopng answered /lua/pro/rest/v2/add/alert/exclusion.lua with HTTP 500 and text/html"
+    ), added.ntopng_result
+    listed = service.stub.ListExclusions(pb.ListExclusionsRequest(), timeout=10).exclusions
+    assert "refused.example" in [e.value for e in listed]
+    now = datetime.now(UTC)
+    audit = service.stub.ListAuditEntries(
+        pb.ListAuditEntriesRequest(window=make_window(now - timedelta(minutes=5), now + timedelta(minutes=1))),
+        timeout=10,
+    ).entries
+    assert ("exclusion.add.ntopng", added.ntopng_result) in [(e.action, e.result) for e in audit]
+    removed = service.stub.RemoveExclusion(
+        pb.RemoveExclusionRequest(kind=pb.EXCLUSION_KIND_DOMAIN, value="refused.example"), metadata=ALICE, timeout=10
+    )
+    assert removed.removed and removed.ntopng_result == "applied"
 
 
 def test_policy_lifecycle_and_raise_over_grpc(service: AlertsService) -> None:

@@ -10,8 +10,8 @@ import grpc
 import pytest
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import make_window
+from netscope_ntopng.ndpi import l7_name
 from netscope_scenario.model import Flow
 from netscope_scenario.topology import DGA_HOST, EXFIL_HOST
 from netscope_scenario.world import World

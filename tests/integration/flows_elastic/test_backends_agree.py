@@ -9,8 +9,8 @@ import grpc
 import pytest
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import make_window
+from netscope_ntopng.ndpi import l7_name
 from netscope_scenario.model import Flow, Incident
 from netscope_scenario.world import World
 from tests.integration.flows_elastic.conftest import FlowsService

@@ -8,8 +8,8 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import make_window
+from netscope_ntopng.ndpi import l7_name
 from netscope_scenario.model import Flow
 from netscope_scenario.world import World
 from tests.integration.flows_elastic.conftest import FlowsService

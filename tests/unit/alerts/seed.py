@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from netscope_common.ntopng.schema import alert_columns, flows_ddl
+from netscope_ntopng.schema import alert_columns, flows_ddl
 
 BASE = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 WINDOW = (BASE - timedelta(hours=1), BASE)

@@ -6,6 +6,7 @@ import pytest
 
 from netscope.common.v1 import common_pb2
 from netscope_common.errors import InvalidArgument
+from netscope_live.main import build_source
 from netscope_live.paging import next_token, page_bounds
 from netscope_live.settings import LiveSettings
 
@@ -16,16 +17,16 @@ def test_mcp_ntopng_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("NETSCOPE_LIVE_SOURCE", "ntopng")
     settings = LiveSettings()
     assert settings.source == "ntopng" and settings.ntopng_api_key.get_secret_value() == "secret-token"
-    assert settings.ntopng_url() == "http://ntopng.lan:3000"
-    monkeypatch.setenv("NTOPNG_SECURE", "true")
-    assert LiveSettings().ntopng_url() == "https://ntopng.lan:3000"
-    monkeypatch.setenv("NETSCOPE_LIVE_NTOPNG_HOST", "http://127.0.0.1:3001/")
+    assert settings.ntopng_url() == "https://ntopng.lan"
+    monkeypatch.setenv("NTOPNG_SECURE", "false")
+    assert LiveSettings().ntopng_url() == "http://ntopng.lan:3000"
+    monkeypatch.setenv("NTOPNG_HOST", "http://127.0.0.1:3001/")
     assert LiveSettings().ntopng_url() == "http://127.0.0.1:3001"
 
 
 def test_missing_ntopng_host_is_explained() -> None:
-    with pytest.raises(ValueError, match="needs NTOPNG_HOST"):
-        LiveSettings(ntopng_host="").ntopng_url()
+    with pytest.raises(ValueError, match="NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST"):
+        build_source(LiveSettings(source="ntopng", ntopng_host=""))
 
 
 def test_page_tokens() -> None:

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from netscope_common.ntopng.schema import ALERT_TABLES, FLOW_COLUMNS, alert_columns
+from netscope_ntopng.schema import ALERT_TABLES, FLOW_COLUMNS, alert_columns
 from netscope_scenario.counters import Counters
 from netscope_scenario.model import ip_to_int
 from netscope_scenario.output import generate

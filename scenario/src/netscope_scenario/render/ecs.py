@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from netscope_common.ntopng.ndpi import l7_name
+from netscope_ntopng.ndpi import l7_name
 from netscope_scenario.model import Flow
 from netscope_scenario.world import World
 

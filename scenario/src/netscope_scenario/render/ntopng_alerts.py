@@ -1,7 +1,7 @@
 """ntopng alert-table rows (host, interface, network, snmp, system, mac, user, active monitoring).
 
 Flow alerts are not here: they are flows with STATUS != 0 (see ntopng_flows and flow_alerts_view).
-Rows are dicts keyed by the table's columns (netscope_common.ntopng.schema.alert_columns), DateTime values as
+Rows are dicts keyed by the table's columns (netscope_ntopng.schema.alert_columns), DateTime values as
 epoch seconds.
 """
 
@@ -12,8 +12,8 @@ import random
 import uuid
 from datetime import datetime
 
-from netscope_common.ntopng.ndpi import HOST_ALERT_IDS, OTHER_ALERT_IDS, SEVERITY_IDS
-from netscope_common.ntopng.schema import ALERT_TABLES, alert_columns
+from netscope_ntopng.alert_types import HOST_ALERT_IDS, OTHER_ALERT_IDS, SEVERITY_IDS
+from netscope_ntopng.schema import ALERT_TABLES, alert_columns
 from netscope_scenario.world import World
 
 ENGAGED, RELEASED = 1, 2  # ntopng alert_status values used here

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
 
-from netscope_common.ntopng.schema import FLOW_COLUMNS
+from netscope_ntopng.schema import FLOW_COLUMNS
 from netscope_scenario.model import Flow
 from netscope_scenario.world import World
 
@@ -74,7 +74,7 @@ def _probe_ip(address: str) -> int:
 
 
 def _category(f: Flow) -> int:
-    from netscope_common.ntopng.ndpi import l7_category
+    from netscope_ntopng.ndpi import l7_category
 
     return l7_category(f.l7_proto if f.l7_proto else f.l7_master)
 

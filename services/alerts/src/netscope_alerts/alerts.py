@@ -21,6 +21,7 @@ from netscope_alerts.exclusions import ExclusionStore, exclusion_sql
 from netscope_alerts.store import Store
 from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from netscope_common.timeutil import to_timestamp
+from netscope_ntopng import alert_types as vocab
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
@@ -118,9 +119,9 @@ class AlertRepository:
         if flt.min_severity:
             conds.append(f"severity >= {catalog.parse_severity(flt.min_severity)}")
         if flt.acknowledged == pb.ACK_FILTER_ACKNOWLEDGED:
-            conds.append(f"alert_status = {catalog.STATUS_ACKNOWLEDGED}")
+            conds.append(f"alert_status = {vocab.STATUS_ACKNOWLEDGED}")
         elif flt.acknowledged == pb.ACK_FILTER_UNACKNOWLEDGED:
-            conds.append(f"alert_status != {catalog.STATUS_ACKNOWLEDGED}")
+            conds.append(f"alert_status != {vocab.STATUS_ACKNOWLEDGED}")
         conds.append(exclusion_sql(await self._exclusions.all(), params))
         return " AND ".join(conds)
 
@@ -188,12 +189,12 @@ class AlertRepository:
         )
         types: dict[str, int] = {}
         for eid, aid, n in by_type_rows:
-            name = catalog.type_name(eid, aid)
+            name = vocab.type_name(eid, aid)
             types[name] = types.get(name, 0) + int(n)
         by_type = sorted(types.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         by_sev = sorted(
-            ((catalog.severity_name(s), int(n)) for s, n in by_sev_rows),
-            key=lambda kv: -catalog.SEVERITY_IDS.get(kv[0], 0),
+            ((vocab.severity_name(s), int(n)) for s, n in by_sev_rows),
+            key=lambda kv: -vocab.SEVERITY_IDS.get(kv[0], 0),
         )
         by_entity = [(BY_ENTITY_ID[eid].kind, str(value), int(n)) for eid, value, n in by_ent_rows]
         total = sum(int(n) for _, n in by_sev_rows)
@@ -219,7 +220,7 @@ class AlertRepository:
         port_cond = " AND port = {port:UInt32}" if source.kind == pb.ENTITY_KIND_SNMP_DEVICE else ""
         async with self._write_lock:
             rows = await self._store.rows(
-                f"SELECT toString(rowid) FROM {source.table} WHERE alert_status = {catalog.STATUS_ENGAGED}"
+                f"SELECT toString(rowid) FROM {source.table} WHERE alert_status = {vocab.STATUS_ENGAGED}"
                 f" AND alert_id = {atype.key} AND {source.value_column} = {{v:String}}{port_cond}"
                 " ORDER BY tstamp DESC LIMIT 1",
                 params,
@@ -248,7 +249,7 @@ class AlertRepository:
                 "severity",
             ]
             columns += ["score", "counter", "description", "json", source.value_column]
-            row: list[Any] = [uuid.UUID(rowid), atype.key, catalog.STATUS_ENGAGED, 0, when, when, severity]
+            row: list[Any] = [uuid.UUID(rowid), atype.key, vocab.STATUS_ENGAGED, 0, when, when, severity]
             row += [req.score, 1, req.description, details, value]
             if source.kind == pb.ENTITY_KIND_SNMP_DEVICE:
                 columns += ["port", "name", "port_name"]
@@ -274,7 +275,7 @@ class AlertRepository:
             if alert.acknowledged:
                 return alert, False
             await self._store.command(
-                f"ALTER TABLE {source.table} UPDATE alert_status = {catalog.STATUS_ACKNOWLEDGED},"
+                f"ALTER TABLE {source.table} UPDATE alert_status = {vocab.STATUS_ACKNOWLEDGED},"
                 " user_label = {label:String}, user_label_tstamp = now()"
                 " WHERE rowid = toUUID({rid:String}) SETTINGS mutations_sync = 2",
                 {"label": comment, "rid": rowid},
@@ -305,7 +306,7 @@ def parse_alert_id(alert_id: str) -> tuple[EntitySource, str]:
     return source, rowid
 
 
-def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, catalog.AlertType, int, str]:
+def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, vocab.AlertType, int, str]:
     """Check a RaiseAlertRequest; returns source, entity value, type, severity id and details JSON."""
     if req.entity == pb.ENTITY_KIND_FLOW:
         raise InvalidArgument("flow alerts cannot be raised here: they are rows of the flows table", field="entity")
@@ -335,10 +336,10 @@ def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, catalo
         raise InvalidArgument(
             f"alert type {atype.name} is a {atype.family} alert type; {source.name} alerts take "
             + ("host_alert_* types or " if source.kind == pb.ENTITY_KIND_HOST else "")
-            + f"types with ids from {catalog.OTHER_KEY_BASE} on",
+            + f"types with ids from {vocab.OTHER_KEY_BASE} on",
             field="alert_type",
         )
-    severity = catalog.parse_severity(req.severity) if req.severity else catalog.SEVERITY_IDS["warning"]
+    severity = catalog.parse_severity(req.severity) if req.severity else vocab.SEVERITY_IDS["warning"]
     if req.score > 65535:
         raise InvalidArgument("score must be 0..65535", field="score")
     if len(req.description) > 4096:
@@ -365,14 +366,14 @@ def to_alert(row: tuple[Any, ...]) -> pb.Alert:
         entity_value=value,
         entity_name=name,
         alert_id=aid,
-        alert_name=catalog.type_name(eid, aid),
-        severity=catalog.severity_name(sev),
+        alert_name=vocab.type_name(eid, aid),
+        severity=vocab.severity_name(sev),
         score=score,
         time=to_timestamp(datetime.fromtimestamp(ts, UTC)),
         end_time=to_timestamp(datetime.fromtimestamp(max(ts, ts_end), UTC)),
         description=desc,
-        acknowledged=status == catalog.STATUS_ACKNOWLEDGED,
-        status=catalog.STATUS_NAMES.get(status, f"status_{status}"),
+        acknowledged=status == vocab.STATUS_ACKNOWLEDGED,
+        status=vocab.STATUS_NAMES.get(status, f"status_{status}"),
         count=counter,
     )
     details = _decode(raw_json)

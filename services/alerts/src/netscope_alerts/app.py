@@ -9,7 +9,6 @@ from netscope_alerts.alerts import AlertRepository
 from netscope_alerts.audit import AuditLog
 from netscope_alerts.exclusions import ExclusionStore
 from netscope_alerts.expected import ExpectedServers
-from netscope_alerts.ntopng import NtopngClient
 from netscope_alerts.policies import PolicyEngine
 from netscope_alerts.schema import ensure_schema
 from netscope_alerts.servicer import AlertsServicer
@@ -33,16 +32,7 @@ class AlertsApp:
         self.policies = PolicyEngine(self.store, self.alerts)
         self.expected = ExpectedServers(self.store, self.alerts)
         self.audit = AuditLog(self.store)
-        self.ntopng = (
-            NtopngClient(
-                settings.ntopng_url,
-                settings.ntopng_api_key,
-                timeout=settings.ntopng_timeout_seconds,
-                verify=settings.ntopng_verify_tls,
-            )
-            if settings.ntopng_url
-            else None
-        )
+        self.ntopng = settings.ntopng_client() if settings.ntopng_host.strip() else None
         self.servicer = AlertsServicer(
             self.alerts, self.exclusions, self.policies, self.expected, self.audit, self.ntopng
         )
@@ -62,7 +52,7 @@ class AlertsApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         if self.ntopng is not None:
-            await self.ntopng.close()
+            await self.ntopng.aclose()
         await self.store.close()
 
     async def health_check(self) -> None:

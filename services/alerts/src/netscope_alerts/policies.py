@@ -26,6 +26,7 @@ from netscope_alerts.store import Store
 from netscope_alerts.validation import network_text, parse_country, parse_name, parse_network
 from netscope_common.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from netscope_common.timeutil import to_timestamp
+from netscope_ntopng.alert_types import severity_name
 
 DEFAULT_LOOKBACK = 3600
 MAX_CIDRS = 64
@@ -75,7 +76,7 @@ def validate_spec(spec: pb.PolicySpec) -> pb.PolicySpec:
     out.name = parse_name(spec.name, "spec.name")
     if len(spec.description) > 1024:
         raise InvalidArgument("description longer than 1024 characters", field="spec.description")
-    out.severity = catalog.severity_name(catalog.parse_severity(spec.severity or "warning", "spec.severity"))
+    out.severity = severity_name(catalog.parse_severity(spec.severity or "warning", "spec.severity"))
     lookback = spec.lookback_seconds or DEFAULT_LOOKBACK
     if not 60 <= lookback <= 7 * 86400:
         raise InvalidArgument(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netscope_alerts.store import Store
-from netscope_common.ntopng.schema import ALERT_TABLES, alert_table_ddl
+from netscope_ntopng.schema import ALERT_TABLES, alert_table_ddl
 
 # Configuration tables: ReplacingMergeTree(version, deleted) keeps the latest version of each key; reads use
 # FINAL and skip deleted rows, so a write is one INSERT and survives restarts.

@@ -11,16 +11,17 @@ from google.protobuf import json_format
 
 from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope.alerts.v1 import alerts_pb2_grpc
-from netscope_alerts import catalog
 from netscope_alerts.alerts import AlertFilter, AlertRepository
 from netscope_alerts.audit import AuditLog
 from netscope_alerts.exclusions import Exclusion, ExclusionStore, normalise
 from netscope_alerts.expected import ExpectedServers, parse_role
-from netscope_alerts.ntopng import NtopngClient
+from netscope_alerts.ntopng import push_exclusion
 from netscope_alerts.policies import PolicyEngine
 from netscope_common.errors import InvalidArgument
 from netscope_common.interceptors import PRINCIPAL_KEY
 from netscope_common.timeutil import make_window, resolve_window, to_timestamp
+from netscope_ntopng.alert_types import ALERT_SEVERITIES, alert_types
+from netscope_ntopng.rest import NtopngClient
 
 EXCLUSION_KINDS = {pb.EXCLUSION_KIND_HOST: "host", pb.EXCLUSION_KIND_DOMAIN: "domain"}
 EXCLUSION_KINDS[pb.EXCLUSION_KIND_CERTIFICATE] = "certificate"
@@ -122,8 +123,8 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
 
     async def ListAlertTypes(self, request: pb.ListAlertTypesRequest, context: Any) -> pb.ListAlertTypesResponse:
         return pb.ListAlertTypesResponse(
-            types=[pb.AlertType(name=t.name, id=t.key, family=t.family) for t in catalog.alert_types()],
-            severities=[catalog.SEVERITIES[i] for i in sorted(catalog.SEVERITIES)],
+            types=[pb.AlertType(name=t.name, id=t.key, family=t.family) for t in alert_types()],
+            severities=[ALERT_SEVERITIES[i] for i in sorted(ALERT_SEVERITIES)],
         )
 
     async def RaiseAlert(self, request: pb.RaiseAlertRequest, context: Any) -> pb.RaiseAlertResponse:
@@ -149,7 +150,7 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
             resp.exclusion.CopyFrom(_exclusion_pb(stored))
             resp.created = created
             if self._ntopng is not None:
-                resp.ntopng_result = await self._ntopng.add_exclusion(ex)
+                resp.ntopng_result = await push_exclusion(self._ntopng, ex)
         if resp.ntopng_result:
             await self._audit.record(principal, "exclusion.add.ntopng", asdict(ex), resp.ntopng_result)
         return resp
@@ -161,7 +162,7 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
             ex = normalise(_exclusion_kind(request.kind), request.value, request.alert_type)
             resp.removed = await self._exclusions.remove(ex)
             if self._ntopng is not None:
-                resp.ntopng_result = await self._ntopng.delete_exclusion(ex)
+                resp.ntopng_result = await push_exclusion(self._ntopng, ex, remove=True)
         if resp.ntopng_result:
             await self._audit.record(principal, "exclusion.remove.ntopng", asdict(ex), resp.ntopng_result)
         return resp

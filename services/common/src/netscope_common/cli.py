@@ -39,6 +39,7 @@ def show_version() -> None:
     """Print the installed netscope packages and their versions."""
     for dist in (
         "netscope-common",
+        "netscope-ntopng",
         "netscope-flows",
         "netscope-alerts",
         "netscope-snmp",

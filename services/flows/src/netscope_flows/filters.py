@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
-from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window
+from netscope_ntopng.ndpi import L7_PROTOCOLS
 
 L4_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47, "esp": 50, "sctp": 132}
 L7_BY_LOWER = {name.lower(): key for key, (name, _) in L7_PROTOCOLS.items()}

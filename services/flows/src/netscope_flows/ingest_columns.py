@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng.schema import FLOW_COLUMNS
 from netscope_flows.filters import L7_BY_LOWER
+from netscope_ntopng.schema import FLOW_COLUMNS
 
 LOCAL, REMOTE = 1, 2
 MAX_INFO = 1024

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.ntopng.ndpi import L7_PROTOCOLS
+from netscope_ntopng.ndpi import L7_PROTOCOLS
 
 
 def list_protocols(name_contains: str) -> flows_pb2.ListProtocolsResponse:

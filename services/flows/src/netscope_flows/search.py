@@ -8,10 +8,10 @@ from typing import Any
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
-from netscope_common.ntopng.ndpi import l7_name
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.filters import DST_IP_SQL, L4_SQL, SRC_IP_SQL, CompiledFilter, country_sql
 from netscope_flows.page_tokens import open_token, seal
+from netscope_ntopng.ndpi import l7_name
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000

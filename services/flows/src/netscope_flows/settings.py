@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
+from netscope_ntopng.settings import host_name
 
 
 def _env(name: str, *aliases: str) -> AliasChoices:
@@ -70,6 +71,12 @@ class FlowsSettings(ServiceSettings):
     es_verify: bool = Field(True, validation_alias=_env("ES_VERIFY"))
     es_ca_certs: str = Field("", description="CA bundle (PEM) for the cluster", validation_alias=_env("ES_CA_CERTS"))
     es_request_timeout_seconds: float = Field(30, gt=0, le=600, validation_alias=_env("ES_REQUEST_TIMEOUT_SECONDS"))
+
+    @field_validator("ch_host")
+    @classmethod
+    def _host_alone(cls, value: str) -> str:
+        # NTOPNG_HOST may carry the scheme and port of ntopng's web server; ClickHouse's port is NTOPNG_DBPORT.
+        return host_name(value)
 
     @model_validator(mode="after")
     def _default_es_url(self) -> FlowsSettings:

@@ -28,8 +28,8 @@ from netscope_common.errors import (
     ServiceError,
     Unavailable,
 )
-from netscope_common.ntopng import schema
 from netscope_flows.settings import FlowsSettings
+from netscope_ntopng import schema
 
 _CODE = re.compile(r"Code: (\d+)")
 _INVALID_CODES = {

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
-from netscope_common.ntopng.ndpi import l7_name
+from netscope_ntopng.ndpi import l7_name
 
 MAX_K = 1000
 LOCAL, REMOTE = 1, 2

@@ -14,13 +14,13 @@ from netscope_live.collector import Collector
 from netscope_live.entries import FlowEntry, HostEntry, ServiceTraffic
 from netscope_live.geo import LocalNetworks
 from netscope_live.ingest import IngestExporter, IngestSink
-from netscope_live.ndpi import category_name
 from netscope_live.netflow.decoder import NetflowDecoder
 from netscope_live.paging import bounded_limit, next_token, page_bounds
 from netscope_live.protoutil import l4_name, timestamp, valid_ip
 from netscope_live.settings import LiveSettings
 from netscope_live.table import FlowTable, TableConfig
 from netscope_live.vendor import is_locally_administered, normalise_mac
+from netscope_ntopng.applications import category_name
 
 COLLECTOR_IFID = 0
 DETAIL_CAP = 50

@@ -8,7 +8,6 @@ from netscope_live.collector_source import CollectorSource
 from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestSink, MemorySink
 from netscope_live.monitoring.service import ActiveMonitors
-from netscope_live.ntopng import NtopngClient
 from netscope_live.ntopng_source import NtopngSource
 from netscope_live.probe.source import ProbeSource
 from netscope_live.servicer import LiveServicer
@@ -23,13 +22,12 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
     """The source NETSCOPE_LIVE_SOURCE selects. Collector and probe completed flows go to `sink`: by default
     the flows service at NETSCOPE_LIVE_FLOWS_TARGET, or a counting sink when no target is set."""
     if settings.source == "ntopng":
-        client = NtopngClient(
-            settings.ntopng_url(),
-            settings.ntopng_api_key.get_secret_value(),
-            timeout=settings.ntopng_timeout_seconds,
-            retries=settings.ntopng_retries,
-        )
-        return NtopngSource(client)
+        if not settings.ntopng_host.strip():
+            raise ValueError(
+                "NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST, ntopng's web address "
+                "(e.g. ntop.example.com:3000 with NTOPNG_SECURE=false, or https://ntop.example.com)"
+            )
+        return NtopngSource(settings.ntopng_client(retries=settings.ntopng_retries))
     if sink is None:
         sink = FlowsIngestSink(settings.flows_target) if settings.flows_target else MemorySink(keep_batches=0)
     if settings.source == "probe":

@@ -14,8 +14,12 @@ from typing import Any, TypeVar
 from netscope.live.v1 import live_pb2 as pb
 from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from netscope_live.geo import GeoLocator
-from netscope_live.ndpi import category_name
-from netscope_live.ntopng import (
+from netscope_live.paging import bounded_limit, next_token, page_bounds
+from netscope_live.protoutil import timestamp, valid_ip
+from netscope_live.table import NO_MAC
+from netscope_live.vendor import VendorLookup, is_locally_administered, normalise_mac
+from netscope_ntopng.applications import category_name
+from netscope_ntopng.rest import (
     NtopngAuthError,
     NtopngBadResponse,
     NtopngClient,
@@ -24,10 +28,6 @@ from netscope_live.ntopng import (
     NtopngNotFound,
     NtopngUnavailable,
 )
-from netscope_live.paging import bounded_limit, next_token, page_bounds
-from netscope_live.protoutil import timestamp, valid_ip
-from netscope_live.table import NO_MAC
-from netscope_live.vendor import VendorLookup, is_locally_administered, normalise_mac
 
 SCAN_LIMIT = 1000
 T = TypeVar("T")

@@ -1,22 +1,23 @@
-"""Live service settings (`NETSCOPE_LIVE_*`, plus mcp-ntopng's `NTOPNG_HOST` / `NTOPNG_API_KEY`)."""
+"""Live service settings (`NETSCOPE_LIVE_*`, plus mcp-ntopng's `NTOPNG_*` for the ntopng source)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
 from netscope_live.geo import DEFAULT_LOCAL_NETWORKS
+from netscope_ntopng.settings import NtopngSettings
 
 
 def _env(name: str, *aliases: str) -> AliasChoices:
     return AliasChoices(f"NETSCOPE_LIVE_{name}", *aliases)
 
 
-class LiveSettings(ServiceSettings):
+class LiveSettings(ServiceSettings, NtopngSettings):
     """Which source answers (built-in collector or ntopng) and how each one is tuned."""
 
     model_config = SettingsConfigDict(env_prefix="NETSCOPE_LIVE_", extra="ignore", populate_by_name=True)
@@ -70,24 +71,4 @@ class LiveSettings(ServiceSettings):
     )
     max_monitors: int = Field(1000, ge=1, le=1000, validation_alias=_env("MAX_MONITORS"))
 
-    ntopng_host: str = Field(
-        "",
-        description="ntopng URL (http://host:3000) or host[:port] (then NTOPNG_SECURE picks https)",
-        validation_alias=_env("NTOPNG_HOST", "NTOPNG_HOST"),
-    )
-    ntopng_secure: bool = Field(False, validation_alias=_env("NTOPNG_SECURE", "NTOPNG_SECURE"))
-    ntopng_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("NTOPNG_API_KEY", "NTOPNG_API_KEY"))
-    ntopng_timeout_seconds: float = Field(10, gt=0, validation_alias=_env("NTOPNG_TIMEOUT_SECONDS"))
     ntopng_retries: int = Field(2, ge=0, le=10, validation_alias=_env("NTOPNG_RETRIES"))
-
-    def ntopng_url(self) -> str:
-        """The ntopng base URL; ValueError with the fix when NTOPNG_HOST is unset."""
-        host = self.ntopng_host.strip()
-        if not host:
-            raise ValueError(
-                "NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST (or NETSCOPE_LIVE_NTOPNG_HOST), e.g. http://ntopng:3000"
-            )
-        if "://" in host:
-            return host.rstrip("/")
-        scheme = "https" if self.ntopng_secure else "http"
-        return f"{scheme}://{host if ':' in host else host + ':3000'}"

@@ -25,10 +25,10 @@ from netscope_live.entries import (
     TrafficEntry,
 )
 from netscope_live.geo import AddressClassifier, GeoLocator, LocalNetworks
-from netscope_live.ndpi import classify
 from netscope_live.netflow.records import FlowRecord
 from netscope_live.rates import KeyedRates, RateWindow
 from netscope_live.vendor import VendorLookup
+from netscope_ntopng.applications import classify
 
 GC_YOUNG_THRESHOLD = 50_000
 GC_OLDER_THRESHOLDS = (20, 20)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from netscope_common.logs import get_logger
+from netscope_ntopng.alert_types import OTHER_ALERT_IDS
 
 
 class EventKind(StrEnum):
@@ -26,18 +27,22 @@ class EventKind(StrEnum):
     MEMORY_HIGH = "memory_high"
 
 
-# ntopng alert type id and name for each kind (ntopng's snmp alert kinds).
+# ntopng's SNMP alert type for each kind.
+_ALERT_TYPE_NAMES: dict[EventKind, str] = {
+    EventKind.DEVICE_UNREACHABLE: "alert_snmp_device_polling_error",
+    EventKind.DEVICE_AUTH_FAILURE: "alert_snmp_device_polling_error",
+    EventKind.DEVICE_RECOVERED: "alert_snmp_device_polling_error",
+    EventKind.DEVICE_REBOOTED: "alert_snmp_device_reset",
+    EventKind.INTERFACE_DOWN: "alert_port_status_change",
+    EventKind.INTERFACE_UP: "alert_port_status_change",
+    EventKind.INTERFACE_UTILIZATION_HIGH: "alert_snmp_interface_threshold_crossed",
+    EventKind.INTERFACE_ERRORS_HIGH: "alert_snmp_interface_errors",
+    EventKind.CPU_HIGH: "alert_threshold_cross",
+    EventKind.MEMORY_HIGH: "alert_threshold_cross",
+}
+# ntopng alert type id and name for each kind (ids from ntopng's catalogue).
 ALERT_TYPES: dict[EventKind, tuple[int, str]] = {
-    EventKind.DEVICE_UNREACHABLE: (4191, "alert_snmp_device_polling_error"),
-    EventKind.DEVICE_AUTH_FAILURE: (4191, "alert_snmp_device_polling_error"),
-    EventKind.DEVICE_RECOVERED: (4191, "alert_snmp_device_polling_error"),
-    EventKind.DEVICE_REBOOTED: (4130, "alert_snmp_device_reset"),
-    EventKind.INTERFACE_DOWN: (4124, "alert_port_status_change"),
-    EventKind.INTERFACE_UP: (4124, "alert_port_status_change"),
-    EventKind.INTERFACE_UTILIZATION_HIGH: (4181, "alert_snmp_interface_threshold_crossed"),
-    EventKind.INTERFACE_ERRORS_HIGH: (4176, "alert_snmp_interface_errors"),
-    EventKind.CPU_HIGH: (4136, "alert_threshold_cross"),
-    EventKind.MEMORY_HIGH: (4136, "alert_threshold_cross"),
+    kind: (OTHER_ALERT_IDS[name], name) for kind, name in _ALERT_TYPE_NAMES.items()
 }
 
 

@@ -18,11 +18,11 @@ from elasticsearch.helpers import async_bulk
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import FailedPrecondition, Unavailable
-from netscope_common.ntopng.ndpi import l7_name
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.elastic.loader import ensure_index
 from netscope_flows.ingest import IngestResult, reject, validate
 from netscope_flows.ingest_columns import LOCAL, flow_id_base, l7_id, parse_ip
+from netscope_ntopng.ndpi import l7_name
 
 LEDGER_INDEX = "netscope-ingest-batches"
 DNS = 5

@@ -13,9 +13,9 @@ from typing import Any
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import FailedPrecondition, InvalidArgument
-from netscope_common.ntopng.ndpi import L7_PROTOCOLS
 from netscope_common.timeutil import resolve_window
 from netscope_flows.filters import MAX_SPAN, parse_country, parse_l4, parse_l7
+from netscope_ntopng.ndpi import L7_PROTOCOLS
 
 TIME_FIELD = "event.start"  # the flow's first packet, as FIRST_SEEN on the ClickHouse path
 

@@ -1,7 +1,7 @@
-"""ntopng REST API v2 client."""
+"""ntopng's REST API v2: the one async client of netscope and its errors."""
 
-from netscope_live.ntopng.client import NtopngClient
-from netscope_live.ntopng.errors import (
+from netscope_ntopng.rest.client import PRO_REST, REST, NtopngClient
+from netscope_ntopng.rest.errors import (
     NtopngAuthError,
     NtopngBadResponse,
     NtopngError,
@@ -12,6 +12,8 @@ from netscope_live.ntopng.errors import (
 )
 
 __all__ = [
+    "PRO_REST",
+    "REST",
     "NtopngAuthError",
     "NtopngBadResponse",
     "NtopngClient",

@@ -1,10 +1,13 @@
-"""The ntopng REST v2 client against the FAKE ntopng replaying recorded real responses."""
+"""The ntopng REST v2 client (live reads, alert exclusion writes) against the FAKE ntopng replaying recorded real
+responses."""
 
 from __future__ import annotations
 
 import pytest
 
-from netscope_live.ntopng import (
+from netscope_ntopng.rest import (
+    PRO_REST,
+    REST,
     NtopngAuthError,
     NtopngBadResponse,
     NtopngClient,
@@ -76,7 +79,7 @@ async def test_rc_error_html_page_and_malformed_json(fake_ntopng: FakeNtopng) ->
 async def test_unknown_endpoint_redirect_is_not_found(fake_ntopng: FakeNtopng) -> None:
     c = client(fake_ntopng)
     with pytest.raises(NtopngNotFound, match=r"no REST endpoint /lua/rest/v2/get/nothing.lua"):
-        await c.get("/get/nothing.lua", {"ifid": 0})
+        await c.get(f"{REST}/get/nothing.lua", {"ifid": 0})
     await c.aclose()
 
 
@@ -107,3 +110,42 @@ async def test_connection_refused_and_bad_url() -> None:
     await c.aclose()
     with pytest.raises(ValueError, match=r"must start with http:// or https://"):
         NtopngClient("127.0.0.1:3000", "t")
+
+
+EXCLUSION = {"type": "host", "alert_addr": "10.0.0.3", "label": "lab", "subdir": "host", "host_alert_key": "-1"}
+
+
+async def test_exclusions_are_posted_as_json_once(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng)
+    try:
+        await c.add_alert_exclusion(EXCLUSION)
+        await c.delete_alert_exclusion(EXCLUSION)
+        path = f"{PRO_REST}/add/alert/exclusion.lua"
+        fake_ntopng.fail(path, "503")
+        with pytest.raises(NtopngBadResponse, match=r"HTTP 503"):
+            await c.add_alert_exclusion(EXCLUSION)
+        assert fake_ntopng.hits(path) == 2, "a POST is never retried"
+        with pytest.raises(NtopngRequestError, match=r"rc=-5 INVALID_ARGUMENTS \(Invalid arguments\)") as info:
+            await c.add_alert_exclusion({**EXCLUSION, "type": "mac"})
+        assert info.value.status == 400
+    finally:
+        await c.aclose()
+    sent = [(p, params) for p, params in fake_ntopng.requests if p.endswith("exclusion.lua")]
+    assert sent[0] == (path, {**EXCLUSION, "_auth": f"Token {fake_ntopng.token}"})
+    assert sent[1][0] == f"{PRO_REST}/delete/alert/exclusion.lua"
+
+
+async def test_a_post_that_times_out_says_the_change_is_uncertain(fake_ntopng: FakeNtopng) -> None:
+    fake_ntopng.slow_seconds = 1.0
+    c = client(fake_ntopng, timeout=0.2)
+    fake_ntopng.fail(f"{PRO_REST}/add/alert/exclusion.lua", "slow")
+    with pytest.raises(NtopngUnavailable, match=r"did not answer .* in time .*may or may not have been applied"):
+        await c.add_alert_exclusion(EXCLUSION)
+    await c.aclose()
+
+
+async def test_https_to_a_plain_http_ntopng_names_the_fix(fake_ntopng: FakeNtopng) -> None:
+    c = NtopngClient(fake_ntopng.url.replace("http://", "https://"), fake_ntopng.token, retries=0)
+    with pytest.raises(NtopngUnavailable, match=r"is it plain http\? .*NTOPNG_HOST=http://host:3000"):
+        await c.interfaces()
+    await c.aclose()

@@ -1,12 +1,12 @@
-"""nDPI application names for flows: exporter-provided ids/names, else a well-known-port guess.
+"""The nDPI application of a flow: exporter-provided id or name, else a well-known-port guess, and its category.
 
-Collector records carry an nDPI id only when the exporter is nDPI-aware (nProbe's L7_PROTO); for
-the others the application is guessed from the server port, like ntopng does for NetFlow input.
+Flow records carry an nDPI id only when the exporter is nDPI-aware (nProbe's L7_PROTO); for the others the
+application is guessed from the server port, like ntopng does for NetFlow input.
 """
 
 from __future__ import annotations
 
-from netscope_common.ntopng.ndpi import L7_CATEGORIES, L7_PROTOCOL_IDS, l7_category, l7_name
+from netscope_ntopng.ndpi import L7_CATEGORIES, L7_PROTOCOL_IDS, l7_category, l7_name
 
 UNKNOWN = "Unknown"
 
@@ -51,27 +51,17 @@ _PORT_GUESS: dict[tuple[int, int], str] = {
 _ICMP = {1: "ICMP", 58: "ICMPV6"}
 
 
-def application_name(app_id: int) -> str:
-    """The nDPI name of an application id ('Unknown' when the id is not in the table)."""
-    return l7_name(app_id)
-
-
-def application_id(app_name: str) -> int:
-    """The nDPI id of an application name (0, Unknown, when it is not in the table)."""
-    return L7_PROTOCOL_IDS.get(app_name, 0)
-
-
 def category_name(app_name: str) -> str:
     """The nDPI category of an application name ('Unspecified' when unknown)."""
-    return L7_CATEGORIES.get(l7_category(application_id(app_name)), "Unspecified")
+    return L7_CATEGORIES.get(l7_category(L7_PROTOCOL_IDS.get(app_name, 0)), "Unspecified")
 
 
-def classify(l7_id: int, l7_name: str, protocol: int, src_port: int, dst_port: int) -> str:
+def classify(l7_id: int, name: str, protocol: int, src_port: int, dst_port: int) -> str:
     """The application name of a flow: exporter name, exporter nDPI id, then a port guess."""
-    if l7_name:
-        return l7_name
+    if name:
+        return name
     if l7_id > 0:
-        return application_name(l7_id)
+        return l7_name(l7_id)
     if protocol in _ICMP:
         return _ICMP[protocol]
     guess = _PORT_GUESS.get((protocol, dst_port)) or _PORT_GUESS.get((protocol, src_port))

@@ -1,0 +1,150 @@
+"""Async client for ntopng's REST API v2 (`/lua/rest/v2/...`, and `/lua/pro/rest/v2/...` for Pro endpoints).
+
+The client sends `Authorization: Token <token>`, never follows redirects (ntopng redirects to its HTML login page
+when the token is refused), reads every answer through the envelope checks of `envelope.parse`, and retries
+idempotent GETs on connection errors, timeouts and 502/503/504; a POST (a change) is sent once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from netscope_ntopng.rest.envelope import as_dict, as_list, parse
+from netscope_ntopng.rest.errors import NtopngUnavailable
+
+REST = "/lua/rest/v2"
+PRO_REST = "/lua/pro/rest/v2"
+RETRY_STATUS = {502, 503, 504}
+HOST_SORT_COLUMNS = {"bytes": "traffic", "throughput": "thpt", "flows": "num_flows"}
+
+
+class NtopngClient:
+    """One ntopng instance: base URL like `http://127.0.0.1:3000` and an API token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        verify: bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"ntopng URL {base_url!r} must start with http:// or https:// (e.g. http://host:3000)")
+        self.base_url = base_url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Token {token}"
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            verify=verify,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # -- calls -----------------------------------------------------------------------------------
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET `path` (e.g. `REST + '/get/ntopng/interfaces.lua'`) and return `rsp`, retrying what may be retried."""
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        last: NtopngUnavailable | None = None
+        for attempt in range(self.retries + 1):
+            if attempt:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+            try:
+                response = await self._http.get(path, params=clean)
+            except httpx.TransportError as exc:
+                last = self._unreachable(path, exc)
+                continue
+            if response.status_code in RETRY_STATUS:
+                last = NtopngUnavailable(
+                    f"ntopng at {self.base_url} answered HTTP {response.status_code} for {path}",
+                    status=response.status_code,
+                )
+                continue
+            return parse(path, response)
+        assert last is not None
+        raise last
+
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        """POST a JSON `body` to `path` once (ntopng reads it like query parameters) and return `rsp`."""
+        try:
+            response = await self._http.post(path, json=body)
+        except httpx.TransportError as exc:
+            raise self._unreachable(path, exc, change=True) from None
+        return parse(path, response)
+
+    def _unreachable(self, path: str, exc: httpx.TransportError, *, change: bool = False) -> NtopngUnavailable:
+        if isinstance(exc, httpx.TimeoutException):
+            text = f"ntopng at {self.base_url} did not answer {path} in time ({type(exc).__name__})"
+            if change:
+                text += "; the change may or may not have been applied"
+            return NtopngUnavailable(text)
+        text = f"cannot reach ntopng at {self.base_url}: {exc or type(exc).__name__}"
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+            text += " (a self-signed ntopng certificate: trust its CA, or set NTOPNG_VERIFY=false)"
+        elif self.base_url.startswith("https://") and "SSL" in str(exc):
+            text += (
+                " (is it plain http? ntopng serves http on port 3000 by default: write NTOPNG_HOST=http://host:3000,"
+                " or set NTOPNG_SECURE=false for a host without scheme)"
+            )
+        return NtopngUnavailable(text)
+
+    # -- live data -------------------------------------------------------------------------------
+    async def interfaces(self) -> list[dict[str, Any]]:
+        """`[{ifid, ifname, name}]` of the monitored interfaces."""
+        return as_list(await self.get(f"{REST}/get/ntopng/interfaces.lua"), "interfaces")
+
+    async def interface_data(self, ifid: int) -> dict[str, Any]:
+        """Counters and throughput of one interface."""
+        return as_dict(await self.get(f"{REST}/get/interface/data.lua", {"ifid": ifid}), "interface data")
+
+    async def active_hosts(
+        self, ifid: int, *, mode: str = "all", sort: str | None = None, page: int = 1, per_page: int = 50
+    ) -> dict[str, Any]:
+        """One page of active hosts (`{currentPage, perPage, data}`); sort in bytes|throughput|flows."""
+        params: dict[str, Any] = {"ifid": ifid, "mode": mode, "currentPage": page, "perPage": per_page}
+        if sort is not None:
+            params["sortColumn"] = HOST_SORT_COLUMNS[sort]
+            params["sortOrder"] = "desc"
+        return as_dict(await self.get(f"{REST}/get/host/active.lua", params), "active hosts")
+
+    async def host_data(self, ifid: int, host: str, vlan: int = 0) -> dict[str, Any]:
+        """Everything ntopng knows about one host (flat keys like `bytes.sent`)."""
+        params = {"ifid": ifid, "host": host, "vlan": vlan}
+        return as_dict(await self.get(f"{REST}/get/host/data.lua", params), "host data")
+
+    async def host_l7_stats(self, ifid: int, host: str, vlan: int = 0) -> list[dict[str, Any]]:
+        """`[{label, value}]` bytes per application of one host."""
+        rsp = await self.get(f"{REST}/get/host/l7/stats.lua", {"ifid": ifid, "host": host, "vlan": vlan})
+        return as_list(rsp, "host l7 stats")
+
+    async def active_flows(
+        self, ifid: int, *, host: str | None = None, page: int = 1, per_page: int = 50
+    ) -> dict[str, Any]:
+        """One page of active flows (`{currentPage, perPage, totalRows, data}`), optionally of one host."""
+        params = {"ifid": ifid, "host": host, "currentPage": page, "perPage": per_page}
+        return as_dict(await self.get(f"{REST}/get/flow/active.lua", params), "active flows")
+
+    # -- alert exclusions (Pro) ------------------------------------------------------------------
+    async def add_alert_exclusion(self, params: dict[str, Any]) -> None:
+        """Exclude alerts (`type` host|domain|certificate, `alert_addr`/`alert_domain`/`alert_certificate`,
+        `subdir`, `host_alert_key`, `flow_alert_key`, `label`)."""
+        await self.post(f"{PRO_REST}/add/alert/exclusion.lua", params)
+
+    async def delete_alert_exclusion(self, params: dict[str, Any]) -> None:
+        """Remove an exclusion (the parameters it was added with)."""
+        await self.post(f"{PRO_REST}/delete/alert/exclusion.lua", params)
