@@ -9,8 +9,8 @@ import pytest
 
 from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope_common.timeutil import make_window
-from tests.integration.alerts.conftest import AlertsService
 from tests.fixtures.ntopng.fake_ntopng import FakeNtopng
+from tests.integration.alerts.conftest import AlertsService
 from tests.unit.alerts import seed
 
 pytestmark = pytest.mark.integration

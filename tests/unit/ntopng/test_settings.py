@@ -74,7 +74,7 @@ def test_live_and_alerts_read_the_same_variables_the_same_way(monkeypatch: pytes
 
 def test_a_bad_ntopng_host_fails_at_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NTOPNG_HOST", "ftp://ntop.example.com")
-    with pytest.raises(ValidationError, match="NTOPNG_HOST 'ftp://ntop.example.com': the scheme must be http"):
+    with pytest.raises(ValidationError, match=r"NTOPNG_HOST 'ftp://ntop\.example\.com': the scheme must be http"):
         AlertsSettings()
 
 
