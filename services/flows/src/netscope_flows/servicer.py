@@ -3,31 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import grpc
 
-from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
-from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import resolve_window, to_timestamp
-from netscope_common.values import to_row
 from netscope_flows import analysis, chart, search, stats, timeseries
 from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
+from netscope_flows.clickhouse_sql import ClickHouseSql
 from netscope_flows.filters import compile_filter
 from netscope_flows.ingest import Ingestor, ingest_response
 from netscope_flows.protocols import list_protocols
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.topk import build_topk_sql, render_key
 
 MAX_STREAM_PAGES = 100
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
 
 class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
@@ -36,71 +31,23 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     def __init__(self, store: ClickHouseStore, settings: FlowsSettings) -> None:
         self._store = store
         self._settings = settings
-        self._guard = SqlGuard(store.database)
+        self._sql = ClickHouseSql(store, settings)
         self._ingestor = Ingestor(store)
 
     async def Query(
         self, request: flows_pb2.QueryRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.QueryResponse:
-        if request.max_rows > self._settings.max_rows:
-            raise InvalidArgument(
-                f"max_rows may be at most {self._settings.max_rows}; got {request.max_rows}", field="max_rows"
-            )
-        if request.timeout_seconds < 0 or request.timeout_seconds > self._settings.query_timeout_seconds:
-            raise InvalidArgument(
-                f"timeout_seconds must be between 0 and {self._settings.query_timeout_seconds:g}",
-                field="timeout_seconds",
-            )
-        checked = self._guard.check(request.sql)
-        result = await self._store.read(checked.sql)
-        max_rows = request.max_rows or self._settings.default_max_rows
-        truncated = len(result.rows) > max_rows
-        table = common_pb2.Table(
-            columns=[
-                common_pb2.Column(name=n, type=t) for n, t in zip(result.column_names, result.column_types, strict=True)
-            ],
-            rows=[to_row(r) for r in result.rows[:max_rows]],
-            truncated=truncated,
-            truncated_reason=f"more than {max_rows} rows; add LIMIT or aggregate" if truncated else "",
-            rows_read=result.rows_read,
-            elapsed_seconds=result.elapsed_seconds,
-        )
-        return flows_pb2.QueryResponse(table=table, executed_sql=checked.sql)
+        return await self._sql.query(request)
 
     async def ListTables(
         self, request: flows_pb2.ListTablesRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.ListTablesResponse:
-        result = await self._store.read(
-            "SELECT name, engine, total_rows, comment FROM system.tables "
-            "WHERE database = currentDatabase() ORDER BY name"
-        )
-        return flows_pb2.ListTablesResponse(
-            database=self._store.database,
-            tables=[
-                flows_pb2.TableInfo(name=n, engine=e, total_rows=int(r or 0), comment=c or "")
-                for n, e, r, c in result.rows
-            ],
-        )
+        return await self._sql.list_tables(request)
 
     async def DescribeTable(
         self, request: flows_pb2.DescribeTableRequest, context: grpc.aio.ServicerContext
     ) -> flows_pb2.DescribeTableResponse:
-        name = request.table.strip()
-        if not _IDENTIFIER.match(name):
-            raise InvalidArgument(
-                "table must be a plain table name (letters, digits, underscore), e.g. 'flows'", field="table"
-            )
-        result = await self._store.read(
-            "SELECT name, type, comment FROM system.columns "
-            f"WHERE database = currentDatabase() AND table = '{name}' ORDER BY position"
-        )
-        if not result.rows:
-            tables = await self.ListTables(flows_pb2.ListTablesRequest(), context)
-            known = ", ".join(t.name for t in tables.tables) or "none"
-            raise NotFound(f"table '{name}' does not exist; tables: {known}")
-        return flows_pb2.DescribeTableResponse(
-            table=name, columns=[common_pb2.Column(name=n, type=t, comment=c) for n, t, c in result.rows]
-        )
+        return await self._sql.describe_table(request)
 
     async def TopK(self, request: flows_pb2.TopKRequest, context: grpc.aio.ServicerContext) -> flows_pb2.TopKResponse:
         start, end = resolve_window(request.window)

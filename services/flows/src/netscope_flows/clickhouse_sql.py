@@ -1,0 +1,88 @@
+"""Raw SQL (Query, ListTables, DescribeTable): a capability only the ClickHouse backend has.
+
+Assistant SQL is untrusted: every statement passes the guard (`sql_guard`) before the store reads it.
+The path of one Query call: FlowsServicer.Query -> ClickHouseSql.query -> SqlGuard.check -> ClickHouseStore.read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from netscope.common.v1 import common_pb2
+from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.values import to_row
+from netscope_flows.settings import FlowsSettings
+from netscope_flows.sql_guard import SqlGuard
+from netscope_flows.store import ClickHouseStore
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+class ClickHouseSql:
+    """Answers the SQL RPCs over a ClickHouse store: limits checked, statement guarded, rows capped."""
+
+    def __init__(self, store: ClickHouseStore, settings: FlowsSettings) -> None:
+        self._store = store
+        self._settings = settings
+        self._guard = SqlGuard(store.database)
+
+    async def query(self, request: flows_pb2.QueryRequest) -> flows_pb2.QueryResponse:
+        """Run one guarded, read-only statement; at most max_rows rows come back (the rest is flagged)."""
+        if request.max_rows > self._settings.max_rows:
+            raise InvalidArgument(
+                f"max_rows may be at most {self._settings.max_rows}; got {request.max_rows}", field="max_rows"
+            )
+        if request.timeout_seconds < 0 or request.timeout_seconds > self._settings.query_timeout_seconds:
+            raise InvalidArgument(
+                f"timeout_seconds must be between 0 and {self._settings.query_timeout_seconds:g}",
+                field="timeout_seconds",
+            )
+        checked = self._guard.check(request.sql)
+        result = await self._store.read(checked.sql)
+        max_rows = request.max_rows or self._settings.default_max_rows
+        truncated = len(result.rows) > max_rows
+        table = common_pb2.Table(
+            columns=[
+                common_pb2.Column(name=n, type=t) for n, t in zip(result.column_names, result.column_types, strict=True)
+            ],
+            rows=[to_row(r) for r in result.rows[:max_rows]],
+            truncated=truncated,
+            truncated_reason=f"more than {max_rows} rows; add LIMIT or aggregate" if truncated else "",
+            rows_read=result.rows_read,
+            elapsed_seconds=result.elapsed_seconds,
+        )
+        return flows_pb2.QueryResponse(table=table, executed_sql=checked.sql)
+
+    async def list_tables(self, request: flows_pb2.ListTablesRequest) -> flows_pb2.ListTablesResponse:
+        """The tables of the database assistant SQL reads."""
+        result = await self._store.read(
+            "SELECT name, engine, total_rows, comment FROM system.tables "
+            "WHERE database = currentDatabase() ORDER BY name"
+        )
+        return flows_pb2.ListTablesResponse(
+            database=self._store.database,
+            tables=[
+                flows_pb2.TableInfo(name=n, engine=e, total_rows=int(r or 0), comment=c or "")
+                for n, e, r, c in result.rows
+            ],
+        )
+
+    async def describe_table(self, request: flows_pb2.DescribeTableRequest) -> flows_pb2.DescribeTableResponse:
+        """One table's columns; an unknown table is NotFound with the list of tables."""
+        name = request.table.strip()
+        if not _IDENTIFIER.match(name):
+            raise InvalidArgument(
+                "table must be a plain table name (letters, digits, underscore), e.g. 'flows'", field="table"
+            )
+        result = await self._store.read(
+            "SELECT name, type, comment FROM system.columns "
+            f"WHERE database = currentDatabase() AND table = '{name}' ORDER BY position"
+        )
+        if not result.rows:
+            tables = await self.list_tables(flows_pb2.ListTablesRequest())
+            known = ", ".join(t.name for t in tables.tables) or "none"
+            raise NotFound(f"table '{name}' does not exist; tables: {known}")
+        return flows_pb2.DescribeTableResponse(
+            table=name, columns=[common_pb2.Column(name=n, type=t, comment=c) for n, t, c in result.rows]
+        )
