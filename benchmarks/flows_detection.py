@@ -19,10 +19,10 @@ import clickhouse_connect
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
-from netscope_flows.anomalies import find_anomalies
 from netscope_flows.bottlenecks import detect_bottlenecks
+from netscope_flows.clickhouse_backend import ClickHouseBackend
+from netscope_flows.findings import find_anomalies
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.store import ClickHouseStore
 from netscope_scenario.load import load_clickhouse
 from netscope_scenario.model import Incident
 from netscope_scenario.world import World, build_world
@@ -66,13 +66,13 @@ def _bottleneck_matches(b: flows_pb2.Bottleneck, inc: Incident, world: World) ->
 
 async def evaluate(world: World, dsn: str, tally: dict[str, list[int]], found: dict[str, list[int]]) -> float:
     settings = FlowsSettings(dsn=dsn, interface_capacity_bps=world.capacity_map(), query_timeout_seconds=120)
-    store = ClickHouseStore(settings)
+    backend = ClickHouseBackend(settings)
     flt = flows_pb2.FlowFilter(window=make_window(world.start, world.end))
     started = time.perf_counter()
-    anomalies = await find_anomalies(store, settings, flows_pb2.FindAnomaliesRequest(filter=flt, max_findings=200))
-    bottlenecks = await detect_bottlenecks(store, settings, flows_pb2.DetectBottlenecksRequest(filter=flt))
+    anomalies = await find_anomalies(backend, flows_pb2.FindAnomaliesRequest(filter=flt, max_findings=200))
+    bottlenecks = await detect_bottlenecks(backend, settings, flows_pb2.DetectBottlenecksRequest(filter=flt))
     elapsed = time.perf_counter() - started
-    await store.close()
+    await backend.close()
     for f in anomalies.findings:
         ok = any(_matches(f, inc) for inc in world.incidents)
         tally[K.Name(f.kind)][0 if ok else 1] += 1

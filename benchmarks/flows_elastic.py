@@ -26,12 +26,11 @@ from osmem_server import OsmemServer
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
+from netscope_flows.clickhouse_backend import ClickHouseBackend
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.elastic.loader import load_ecs
-from netscope_flows.elastic.servicer import ElasticFlowsServicer
 from netscope_flows.servicer import FlowsServicer
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.store import ClickHouseStore
 from netscope_scenario.load import load_clickhouse
 from netscope_scenario.output import generate
 from netscope_scenario.world import World, build_world
@@ -91,12 +90,12 @@ async def main(flows_per_hour: int, runs: int) -> None:
         load_clickhouse(clickhouse_connect.get_client(dsn=dsn), world)
         ch_load = time.perf_counter() - started
         ch_settings = FlowsSettings(dsn=dsn)
-        store = ClickHouseStore(ch_settings)
-        await store.open()
+        chdb = ClickHouseBackend(ch_settings)
+        await chdb.open()
 
         servicers = {
-            "osmem": ElasticFlowsServicer(backend, es_settings),
-            "chdb": FlowsServicer(store, ch_settings),
+            "osmem": FlowsServicer(backend, es_settings),
+            "chdb": FlowsServicer(chdb, ch_settings),
         }
         print(f"{counts['flows']} flows; osmem bulk index {indexed} docs in {es_load:.1f} s "
               f"({indexed / es_load:.0f} docs/s); chdb load {ch_load:.2f} s; median / max of {runs} runs")  # fmt: skip
@@ -108,7 +107,7 @@ async def main(flows_per_hour: int, runs: int) -> None:
             print(f"{name:42} {row[0] * 1000:11.1f}ms {row[1] * 1000:6.1f}ms {row[2] * 1000:10.1f}ms "
                   f"{row[3] * 1000:6.1f}ms")  # fmt: skip
         await backend.close()
-        await store.close()
+        await chdb.close()
 
 
 if __name__ == "__main__":

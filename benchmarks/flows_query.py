@@ -26,12 +26,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
+from netscope_flows.arguments import bucket_seconds
 from netscope_flows.filters import compile_filter
 from netscope_flows.ingest import Ingestor
 from netscope_flows.search import build_search_sql
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
-from netscope_flows.timeseries import bucket_seconds, build_series_sql
+from netscope_flows.timeseries import build_series_sql
 from netscope_flows.topk import build_topk_sql
 from netscope_ntopng import schema
 
@@ -139,10 +140,10 @@ async def run(dsn: str, rows: int, runs: int, ingest: int) -> None:
             build_search_sql(search_first, compile_filter(search_port), 0, 100)
         ),
         "TimeSeries 24 h total (30 min buckets)": lambda: store.read(
-            build_series_sql(series, flt, bucket_seconds(series, flt))
+            build_series_sql(series, flt, bucket_seconds(series, flt), 5)
         ),
         "TimeSeries 24 h by L7, top 5": lambda: store.read(
-            build_series_sql(grouped, flt, bucket_seconds(grouped, flt))
+            build_series_sql(grouped, flt, bucket_seconds(grouped, flt), 5)
         ),
     }
     await store.read("SELECT 1")

@@ -1,4 +1,4 @@
-"""FindAnomalies: detectors over ntopng's flows table, each finding scored and backed by its flows.
+"""FindAnomalies' detectors on ClickHouse, over ntopng's flows table (scoring: `detections`; policy: `findings`).
 
 Every detector is one aggregate query (never raw flows pulled into Python), except the spike/drop baseline,
 which walks a bounded bucketed series.
@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import InvalidArgument
-from netscope_common.timeutil import make_window, to_timestamp
-from netscope_flows import search
+from netscope_common.timeutil import to_timestamp
 from netscope_flows.buckets import share, spread_join
 from netscope_flows.detections import (
     BEACON_MAX_AVG_BYTES,
@@ -36,13 +34,12 @@ from netscope_flows.detections import (
     when,
 )
 from netscope_flows.detections import finding as _finding
-from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql
+from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, country_sql
+from netscope_flows.findings import evidence_filter
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
 
 K = flows_pb2.AnomalyKind
-MAX_FINDINGS = 200
-SAMPLE_FLOWS = 5
 # A probe: a handful of packets, no payload to speak of (a SYN answered by a reset, or unanswered).
 _PROBE = "PACKETS <= 4 AND TOTAL_BYTES <= 400"
 _DGA_LABEL = "arrayElement(splitByChar('.', lower(INFO)), -2)"
@@ -63,12 +60,7 @@ def _ts(value: datetime | int) -> object:
 
 
 def _evidence_filter(ctx: Context, start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
-    flt = flows_pb2.FlowFilter()
-    flt.CopyFrom(ctx.request.filter)
-    flt.window.CopyFrom(make_window(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)))
-    for name, value in fields.items():
-        setattr(flt, name, value)
-    return flt
+    return evidence_filter(ctx.request.filter, when(start), when(end), **fields)
 
 
 async def horizontal_scans(ctx: Context) -> list[flows_pb2.Finding]:
@@ -230,37 +222,19 @@ _DETECTORS: dict[int, Callable[[Context], Awaitable[list[flows_pb2.Finding]]]] =
 _VOLUME = {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}
 
 
-async def find_anomalies(
-    store: ClickHouseStore, settings: FlowsSettings, request: flows_pb2.FindAnomaliesRequest
-) -> flows_pb2.FindAnomaliesResponse:
-    """Run the requested detectors, keep the best findings and attach sample flows to each."""
-    if request.max_findings > MAX_FINDINGS:
-        raise InvalidArgument(
-            f"max_findings must be between 1 and {MAX_FINDINGS} (0 means 50); got {request.max_findings}",
-            field="max_findings",
-        )
-    known = set(_DETECTORS) | _VOLUME
-    kinds = set(request.kinds) or known
-    unknown = kinds - known
-    if unknown:
-        raise InvalidArgument(f"unknown anomaly kind(s) {sorted(unknown)}; use AnomalyKind values 1-7", field="kinds")
-    flt = compile_filter(request.filter, default_span=timedelta(hours=24))
+async def detect(
+    store: ClickHouseStore,
+    settings: FlowsSettings,
+    flt: CompiledFilter,
+    request: flows_pb2.FindAnomaliesRequest,
+    kinds: frozenset[int],
+) -> list[flows_pb2.Finding]:
+    """Every finding of the detectors of `kinds` (the findings policy is the caller's)."""
     ctx = Context(store, flt, request, settings)
-    findings: list[flows_pb2.Finding] = []
+    found: list[flows_pb2.Finding] = []
     for kind, detector in _DETECTORS.items():
         if kind in kinds:
-            findings.extend(await detector(ctx))
+            found.extend(await detector(ctx))
     if kinds & _VOLUME:
-        findings.extend(f for f in await _volume_changes(ctx) if f.kind in kinds)
-    findings.sort(key=lambda f: -f.score)
-    findings = findings[: request.max_findings or 50]
-    for finding in findings:
-        sample = flows_pb2.SearchFlowsRequest(
-            filter=finding.evidence_filter, sort=flows_pb2.FLOW_SORT_OLDEST, page_size=SAMPLE_FLOWS
-        )
-        page_filter = compile_filter(finding.evidence_filter)
-        rows = await store.read(search.build_search_sql(sample, page_filter, 0, SAMPLE_FLOWS - 1))
-        finding.sample_flows.extend(search.to_record(r) for r in rows.rows)
-    return flows_pb2.FindAnomaliesResponse(
-        findings=findings, window_start=to_timestamp(flt.start), window_end=to_timestamp(flt.end)
-    )
+        found.extend(f for f in await _volume_changes(ctx) if f.kind in kinds)
+    return found

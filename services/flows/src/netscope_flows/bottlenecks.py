@@ -1,8 +1,7 @@
-"""DetectBottlenecks: exporter interface utilisation from flow records against a capacity map.
+"""DetectBottlenecks, the same on every backend: exporter interface utilisation against a capacity map.
 
-ntopng flows are bidirectional with INPUT_SNMP/OUTPUT_SNMP taken in the client-to-server direction, so an
-interface sends SRC2DST bytes when it is the output interface and DST2SRC bytes when it is the input one.
-Each flow's bytes are spread over the buckets its duration covers.
+The backend sums bytes per interface, direction and bucket (each flow's bytes spread over the buckets its
+duration covers) and names the pairs behind an overload; judging, scoring and ranking happen here.
 """
 
 from __future__ import annotations
@@ -11,14 +10,13 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
-from netscope_flows.buckets import share, spread_join
-from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, compile_filter
+from netscope_flows.backend import FlowsBackend, InterfaceKey, LoadRow
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.store import ClickHouseStore
 
 DEFAULT_BUCKET_SECONDS = 60
 MAX_REPORTED = 100
@@ -42,9 +40,6 @@ def capacity_map(settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRe
             raise InvalidArgument(f"capacities[{i}].speed_bps must be above 0", field="capacities")
         out[(entry.exporter, entry.if_index)] = entry.speed_bps
     return out
-
-
-Key = tuple[str, int, str]  # exporter, ifIndex, direction ("in" or "out")
 
 
 def parameters(
@@ -72,12 +67,12 @@ def parameters(
 class Utilisation:
     """Per interface and direction: the buckets at/over the threshold (start, percent) and the peak percent."""
 
-    over: dict[Key, list[tuple[int, float]]] = field(default_factory=dict)
-    peaks: dict[Key, float] = field(default_factory=dict)
+    over: dict[InterfaceKey, list[tuple[int, float]]] = field(default_factory=dict)
+    peaks: dict[InterfaceKey, float] = field(default_factory=dict)
 
 
 def utilisation(
-    rows: Iterable[tuple[str, int, str, int, float]],
+    rows: Iterable[LoadRow],
     capacities: dict[tuple[str, int], int],
     default_bps: int,
     width: int,
@@ -98,7 +93,12 @@ def utilisation(
 
 
 def bottleneck(
-    key: Key, buckets: list[tuple[int, float]], peak: float, speed: int, width: int, pairs: list[flows_pb2.TopKEntry]
+    key: InterfaceKey,
+    buckets: list[tuple[int, float]],
+    peak: float,
+    speed: int,
+    width: int,
+    pairs: list[flows_pb2.TopKEntry],
 ) -> flows_pb2.Bottleneck:
     """One interface direction over the threshold, scored by its mean load over the threshold and how long."""
     exporter, if_index, direction = key
@@ -127,35 +127,17 @@ def answer(found: list[flows_pb2.Bottleneck], threshold: float, width: int) -> f
 
 
 async def detect_bottlenecks(
-    store: ClickHouseStore, settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRequest
+    backend: FlowsBackend[Any], settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRequest
 ) -> flows_pb2.DetectBottlenecksResponse:
     """Interfaces whose per-bucket rate reaches the threshold, worst first, with the pairs that filled them."""
-    flt = compile_filter(request.filter)
+    flt = backend.compile(request.filter)
     threshold, width = parameters(settings, request, flt.start, flt.end)
     capacities = capacity_map(settings, request)
-    rows = await store.read(
-        "SELECT IPv4NumToString(PROBE_IP) AS exporter, side.1 AS if_index, side.2 AS direction, b, "
-        f"sum(side.3 * {share(flt, width)}) AS bytes FROM flows {spread_join(flt, width)} "
-        "ARRAY JOIN [(OUTPUT_SNMP, 'out', SRC2DST_BYTES), (INPUT_SNMP, 'out', DST2SRC_BYTES), "
-        "(INPUT_SNMP, 'in', SRC2DST_BYTES), (OUTPUT_SNMP, 'in', DST2SRC_BYTES)] AS side "
-        f"WHERE {flt.where} AND PROBE_IP != 0 AND side.1 != 0 GROUP BY exporter, if_index, direction, b"
-    )
-    load = utilisation(rows.rows, capacities, settings.default_capacity_bps, width, threshold)
+    rows = await backend.interface_load(flt, width)
+    load = utilisation(rows, capacities, settings.default_capacity_bps, width, threshold)
     found = []
     for key, buckets in load.over.items():
-        exporter, if_index, direction = key
-        first, last = buckets[0][0], buckets[-1][0] + width
-        side = "OUTPUT_SNMP" if direction == "out" else "INPUT_SNMP"
-        pairs = await store.read(
-            f"SELECT concat({SRC_IP_SQL}, ' -> ', {DST_IP_SQL}) AS k, sum(TOTAL_BYTES) AS bytes, sum(PACKETS), "
-            f"count(), sum(SCORE) FROM flows WHERE {flt.where} AND PROBE_IP = {int(ipaddress.IPv4Address(exporter))} "
-            f"AND {side} = {if_index} AND LAST_SEEN >= toDateTime({first}) AND FIRST_SEEN < toDateTime({last}) "
-            "GROUP BY k ORDER BY bytes DESC LIMIT 5"
-        )
-        top = [
-            flows_pb2.TopKEntry(key=k, bytes=int(b), packets=int(p), flows=int(f), score=int(s))
-            for k, b, p, f, s in pairs.rows
-        ]
-        speed = capacities.get((exporter, if_index)) or settings.default_capacity_bps
-        found.append(bottleneck(key, buckets, load.peaks[key], speed, width, top))
+        pairs = await backend.top_pairs(flt, key, buckets[0][0], buckets[-1][0] + width)
+        speed = capacities.get(key[:2]) or settings.default_capacity_bps
+        found.append(bottleneck(key, buckets, load.peaks[key], speed, width, pairs))
     return answer(found, threshold, width)

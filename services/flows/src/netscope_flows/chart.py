@@ -1,4 +1,7 @@
-"""PNG charts (matplotlib's Agg canvas, no global pyplot state) of TimeSeries and TopK answers."""
+"""PNG charts (matplotlib's Agg canvas, no global pyplot state) of TimeSeries and TopK answers.
+
+Imported on the first Chart call only (matplotlib takes a while to load); sizes are checked by `arguments`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,8 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import InvalidArgument
 
 DPI = 100
-MIN_PX, MAX_PX = 200, 3000
 _UNITS = {
     flows_pb2.METRIC_UNSPECIFIED: "bytes",
     flows_pb2.METRIC_BYTES: "bytes",
@@ -20,17 +21,6 @@ _UNITS = {
     flows_pb2.METRIC_FLOWS: "flows",
     flows_pb2.METRIC_SCORE: "score",
 }
-
-
-def size(request: flows_pb2.ChartRequest) -> tuple[int, int]:
-    """Validated width and height in pixels."""
-    width, height = request.width or 1000, request.height or 500
-    for name, value in (("width", width), ("height", height)):
-        if not MIN_PX <= value <= MAX_PX:
-            raise InvalidArgument(f"{name} must be {MIN_PX}-{MAX_PX} pixels (0 means default); got {value}", field=name)
-    if len(request.title) > 200:
-        raise InvalidArgument("title may be at most 200 characters", field="title")
-    return width, height
 
 
 def _png(fig: Figure) -> bytes:

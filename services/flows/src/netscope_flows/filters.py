@@ -38,13 +38,23 @@ class CompiledFilter:
     where: str
 
 
-def _network(text: str, field: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def parse_network(text: str, field: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
         raise InvalidArgument(
             f"{field} must be an IPv4/IPv6 address or CIDR such as 10.1.0.0/16 or 2001:db8::/32; got {text!r}",
             field=f"filter.{field}",
+        ) from None
+
+
+def parse_exporter(text: str) -> ipaddress.IPv4Address:
+    """An exporter's IPv4 address."""
+    try:
+        return ipaddress.IPv4Address(text.strip())
+    except ValueError:
+        raise InvalidArgument(
+            f"exporter must be the exporter's IPv4 address such as 192.0.2.1; got {text!r}", field="filter.exporter"
         ) from None
 
 
@@ -96,7 +106,8 @@ def parse_country(text: str) -> int:
     return (ord(value[0]) << 8) | ord(value[1])
 
 
-def _port(value: int, field: str) -> int:
+def parse_port(value: int, field: str) -> int:
+    """A port number (0-65535)."""
     if value > 65535:
         raise InvalidArgument(f"{field} must be a port 0-65535; got {value}", field=f"filter.{field}")
     return value
@@ -110,16 +121,16 @@ def compile_filter(flt: flows_pb2.FlowFilter, *, default_span: timedelta = timed
         f"FIRST_SEEN < toDateTime({int(end.timestamp())})",
     ]
     if flt.src_ip:
-        conds.append(_ip_condition(_network(flt.src_ip, "src_ip"), "SRC"))
+        conds.append(_ip_condition(parse_network(flt.src_ip, "src_ip"), "SRC"))
     if flt.dst_ip:
-        conds.append(_ip_condition(_network(flt.dst_ip, "dst_ip"), "DST"))
+        conds.append(_ip_condition(parse_network(flt.dst_ip, "dst_ip"), "DST"))
     if flt.host:
-        net = _network(flt.host, "host")
+        net = parse_network(flt.host, "host")
         conds.append(f"({_ip_condition(net, 'SRC')} OR {_ip_condition(net, 'DST')})")
     if flt.HasField("dst_port"):
-        conds.append(f"IP_DST_PORT = {_port(flt.dst_port, 'dst_port')}")
+        conds.append(f"IP_DST_PORT = {parse_port(flt.dst_port, 'dst_port')}")
     if flt.HasField("port"):
-        port = _port(flt.port, "port")
+        port = parse_port(flt.port, "port")
         conds.append(f"(IP_SRC_PORT = {port} OR IP_DST_PORT = {port})")
     if flt.l4_proto:
         conds.append(f"PROTOCOL = {parse_l4(flt.l4_proto)}")
@@ -129,14 +140,7 @@ def compile_filter(flt: flows_pb2.FlowFilter, *, default_span: timedelta = timed
         code = parse_country(flt.country)
         conds.append(f"(SRC_COUNTRY_CODE = {code} OR DST_COUNTRY_CODE = {code})")
     if flt.exporter:
-        try:
-            probe = ipaddress.IPv4Address(flt.exporter.strip())
-        except ValueError:
-            raise InvalidArgument(
-                f"exporter must be the exporter's IPv4 address such as 192.0.2.1; got {flt.exporter!r}",
-                field="filter.exporter",
-            ) from None
-        conds.append(f"PROBE_IP = {int(probe)}")
+        conds.append(f"PROBE_IP = {int(parse_exporter(flt.exporter))}")
     if flt.HasField("if_index"):
         conds.append(f"(INPUT_SNMP = {flt.if_index} OR OUTPUT_SNMP = {flt.if_index})")
     if flt.HasField("interface_id"):

@@ -1,4 +1,4 @@
-"""Country and exporter (device) statistics over ntopng's flows table."""
+"""Country and exporter (device) statistics over ntopng's flows table (ClickHouse)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,13 @@ from datetime import UTC
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
+from netscope_flows.arguments import MAX_EXPORTERS, MAX_INTERFACES
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, country_sql
 
-MAX_COUNTRIES = 300
-MAX_EXPORTERS = 500
-MAX_INTERFACES = 5000
 
-
-def build_country_sql(request: flows_pb2.CountryStatsRequest, flt: CompiledFilter) -> str:
-    """Rows (country, sent, received, flows, hosts), each flow counted on both of its sides."""
-    if request.k > MAX_COUNTRIES:
-        raise InvalidArgument(f"k must be between 1 and {MAX_COUNTRIES} (0 means 20); got {request.k}", field="k")
-    k = request.k or 20
+def build_country_sql(flt: CompiledFilter, k: int) -> str:
+    """Rows (country, sent, received, flows, hosts) of the k first countries, each flow counted on both sides."""
     sides = (
         f"[({country_sql('SRC_COUNTRY_CODE')}, SRC2DST_BYTES, DST2SRC_BYTES, {SRC_IP_SQL}), "
         f"({country_sql('DST_COUNTRY_CODE')}, DST2SRC_BYTES, SRC2DST_BYTES, {DST_IP_SQL})]"

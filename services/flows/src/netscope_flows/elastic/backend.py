@@ -1,30 +1,31 @@
-"""Flow queries over ECS NetFlow indices, every figure computed by Elasticsearch aggregations.
+"""The Elasticsearch backend: NetFlow documents in Elasticsearch or OpenSearch, every figure an aggregation.
 
 Only SearchFlows pages (and the few sample flows attached to a finding) read documents; rankings, series,
 country and device statistics, totals and scan detection are aggregations (terms, multi_terms,
-date_histogram, cardinality, bucket_selector).
+date_histogram, cardinality, bucket_selector). Fields are named by the index's FieldLayout (`layout`).
+There is no SQL here (`sql` is None): the servicer says so when SQL is asked for.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from elasticsearch import ApiError as EsApiError
-from elasticsearch import AsyncElasticsearch, TransportError
+from elasticsearch import AsyncElasticsearch
 
+from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import FailedPrecondition, InvalidArgument, Unavailable
-from netscope_common.timeutil import resolve_window, to_timestamp
-from netscope_flows import search, stats, timeseries
-from netscope_flows.elastic import keys, pages
+from netscope_common.timeutil import to_timestamp
+from netscope_flows.arguments import MAX_COUNTRIES, MAX_EXPORTERS, MAX_INTERFACES
+from netscope_flows.backend import InterfaceKey, LoadRow, SqlAccess
+from netscope_flows.elastic import anomalies, bottlenecks, investigate, keys, pages
+from netscope_flows.elastic.index import EsIndex
+from netscope_flows.elastic.ingest import ElasticIngestor
+from netscope_flows.elastic.layout import SCENARIO, FieldLayout
 from netscope_flows.elastic.query import EsFilter, compile_es_filter, not_in_ecs, window_range
-from netscope_flows.elastic.transport import make_client
-from netscope_flows.filters import CompiledFilter
+from netscope_flows.ingest import IngestResult
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.topk import MAX_K
-
-MAX_TOP_N = 100
 
 
 def _epoch_ms(value: float | None) -> Any:
@@ -32,129 +33,91 @@ def _epoch_ms(value: float | None) -> Any:
 
 
 class ElasticBackend:
-    """Answers the flow RPCs from `settings.es_index` on an Elasticsearch or OpenSearch cluster."""
+    """FlowsBackend over `settings.es_index` on an Elasticsearch or OpenSearch cluster."""
 
-    def __init__(self, settings: FlowsSettings, client: AsyncElasticsearch | None = None) -> None:
+    name = "Elasticsearch"
+    setting = "NETSCOPE_FLOWS_BACKEND=elasticsearch"
+
+    def __init__(
+        self, settings: FlowsSettings, client: AsyncElasticsearch | None = None, layout: FieldLayout = SCENARIO
+    ) -> None:
         self._settings = settings
-        self._client = client
-        self.index = settings.es_index
-
-    @property
-    def url(self) -> str:
-        """The cluster's URL (for messages)."""
-        return self._settings.es_url
+        self.index = EsIndex(settings, client, layout)
+        self.sql: SqlAccess | None = None
+        self._ingestor = ElasticIngestor(self.index)
 
     @property
     def client(self) -> AsyncElasticsearch:
         """The cluster client (created on first use)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
+        return self.index.client
 
     async def open(self) -> None:
         """Create the client (the first health check then proves the cluster answers)."""
-        _ = self.client
-
-    async def close(self) -> None:
-        """Close the client's connections."""
-        if self._client is not None:
-            await self._client.close()
+        _ = self.index.client
 
     async def ping(self) -> None:
         """Raise Unavailable unless the cluster answers a query with a body (which proves the flavor fits)."""
-        try:
-            await self.client.count(index=self.index, query={"match_all": {}}, ignore_unavailable=True)
-        except EsApiError as exc:
-            raise Unavailable(self._refused(exc)) from None
-        except TransportError as exc:
-            raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
+        await self.index.ping()
 
-    def _refused(self, exc: EsApiError) -> str:
-        if exc.status_code == 406 and self._settings.es_flavor == "elasticsearch":
-            return (
-                f"the cluster at {self._settings.es_url} refused the Elasticsearch client's compatible-with headers "
-                "(HTTP 406); for OpenSearch set NETSCOPE_FLOWS_ES_FLAVOR=opensearch"
-            )
-        return f"Elasticsearch refused the query on {self.index} (HTTP {exc.status_code}): {exc.message}"
+    async def close(self) -> None:
+        """Close the client's connections."""
+        await self.index.close()
 
-    async def _search(self, **body: Any) -> dict[str, Any]:
-        try:
-            answer = await self.client.search(index=self.index, ignore_unavailable=True, **body)
-        except EsApiError as exc:
-            raise FailedPrecondition(self._refused(exc)) from None
-        except TransportError as exc:
-            raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
-        return dict(answer.body)
+    def compile(self, flt: flows_pb2.FlowFilter, default_span: timedelta = timedelta(hours=1)) -> EsFilter:
+        """The filter as a bool query over the layout's fields (every field checked)."""
+        return compile_es_filter(flt, self.index.layout, default_span=default_span)
 
-    async def _aggregate(self, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
-        answer = await self._search(query=query, aggs=aggs, size=0, track_total_hits=False)
-        return dict(answer.get("aggregations", {}))
-
-    async def top_k(self, request: flows_pb2.TopKRequest) -> flows_pb2.TopKResponse:
-        """Keys of a dimension ranked by a metric over a window, with the window's total bytes."""
-        if request.k > MAX_K:
-            raise InvalidArgument(f"k must be between 1 and {MAX_K} (0 means 10); got {request.k}", field="k")
+    async def top_k(
+        self, request: flows_pb2.TopKRequest, start: datetime, end: datetime, k: int
+    ) -> tuple[list[flows_pb2.TopKEntry], int]:
+        """A terms ranking and the window's byte sum, in one request."""
+        f = self.index.layout
         if request.HasField("interface_id"):
             raise not_in_ecs("interface_id (an ntopng interface)", "interface_id")
-        fields, fmt = keys.dimension(request.dimension)
+        fields, fmt = keys.dimension(f, request.dimension)
         order = keys.metric_order(request.metric)
-        start, end = resolve_window(request.window)
-        query: dict[str, Any] = window_range(start, end)
+        query: dict[str, Any] = window_range(f, start, end)
         if request.locality:
-            query = {"bool": {"filter": [query, keys.locality(request.dimension, request.locality)]}}
-        aggs = await self._aggregate(
-            query,
-            {
-                "ranked": keys.terms(fields, request.k or 10, order, dict(keys.SUMS)),
-                "total": keys.SUMS["bytes"],
-            },
+            query = {"bool": {"filter": [query, keys.locality(f, request.dimension, request.locality)]}}
+        sums = keys.sums(f)
+        aggs = await self.index.aggregate_query(
+            query, {"ranked": keys.terms(fields, k, order, dict(sums)), "total": sums["bytes"]}
         )
-        return flows_pb2.TopKResponse(
-            entries=[keys.entry(b, fmt) for b in aggs["ranked"]["buckets"]],
-            window_start=to_timestamp(start),
-            window_end=to_timestamp(end),
-            total_bytes=int(aggs["total"]["value"] or 0),
-        )
+        return [keys.entry(b, fmt) for b in aggs["ranked"]["buckets"]], int(aggs["total"]["value"] or 0)
 
-    async def search_flows(self, request: flows_pb2.SearchFlowsRequest) -> flows_pb2.SearchFlowsResponse:
+    async def search_flows(
+        self, request: flows_pb2.SearchFlowsRequest, flt: EsFilter, size: int
+    ) -> tuple[list[flows_pb2.FlowRecord], str]:
         """One sorted page of documents; the token carries the last hit's sort values (search_after)."""
-        flt = compile_es_filter(request.filter)
-        size = search.page_size(request)
-        sort = pages.sort_of(request)
+        f = self.index.layout
+        sort = pages.sort_of(f, request)
         after = pages.decode_token(request)
         body: dict[str, Any] = {"query": flt.query, "sort": sort, "size": size + 1, "track_total_hits": False}
         if after is not None:
             body["search_after"] = after
-        hits = (await self._search(**body))["hits"]["hits"]
-        more = len(hits) > size
-        return flows_pb2.SearchFlowsResponse(
-            flows=[pages.to_record(h["_source"]) for h in hits[:size]],
-            next_page_token=pages.encode_token(request, hits[size - 1]["sort"]) if more else "",
-            window_start=to_timestamp(flt.start),
-            window_end=to_timestamp(flt.end),
-        )
+        hits = (await self.index.search(**body))["hits"]["hits"]
+        token = pages.encode_token(request, hits[size - 1]["sort"]) if len(hits) > size else ""
+        return [pages.to_record(f, h["_source"]) for h in hits[:size]], token
 
-    async def time_series(self, request: flows_pb2.TimeSeriesRequest) -> flows_pb2.TimeSeriesResponse:
-        """A date_histogram of the metric; grouped: the same histogram under each of the top-N keys."""
-        flt = compile_es_filter(request.filter)
+    async def time_series(
+        self, request: flows_pb2.TimeSeriesRequest, flt: EsFilter, width: int, n: int
+    ) -> list[flows_pb2.Series]:
+        """A date_histogram of the metric; grouped: the same histogram under each of the top-n keys."""
+        f = self.index.layout
         order = keys.metric_order(request.metric)
-        width = timeseries.bucket_seconds(request, CompiledFilter(flt.start, flt.end, ""))
-        n = timeseries.top_n(request)
-        subs = {} if order == "_count" else {order: keys.SUMS[order]}
-        histogram = {"date_histogram": {"field": "event.start", "fixed_interval": f"{width}s", "min_doc_count": 1}}
+        subs = {} if order == "_count" else {order: keys.sums(f)[order]}
+        histogram = {"date_histogram": {"field": f.start, "fixed_interval": f"{width}s", "min_doc_count": 1}}
         histogram["aggs"] = subs
         if request.group_by:
-            if request.group_by == flows_pb2.TOP_K_DIMENSION_HOST:
-                raise InvalidArgument(
-                    "group_by must be a TopKDimension other than HOST (use SRC_IP or DST_IP)", field="group_by"
-                )
-            fields, fmt = keys.dimension(request.group_by, "group_by")
-            aggs = await self._aggregate(flt.query, {"groups": keys.terms(fields, n, order, {**subs, "t": histogram})})
+            fields, fmt = keys.dimension(f, request.group_by)
+            aggs = await self.index.aggregate_query(
+                flt.query, {"groups": keys.terms(fields, n, order, {**subs, "t": histogram})}
+            )
             groups = [(keys.render(b, fmt), b["t"]["buckets"]) for b in aggs["groups"]["buckets"]]
         else:
-            aggs = await self._aggregate(flt.query, {"t": histogram})
+            aggs = await self.index.aggregate_query(flt.query, {"t": histogram})
             groups = [("total", aggs["t"]["buckets"])]
-        series = [
+        return [
             flows_pb2.Series(
                 key=key,
                 points=[
@@ -167,33 +130,22 @@ class ElasticBackend:
             )
             for key, buckets in groups
         ]
-        return flows_pb2.TimeSeriesResponse(
-            series=series,
-            bucket_seconds=width,
-            metric=request.metric or flows_pb2.METRIC_BYTES,
-            window_start=to_timestamp(flt.start),
-            window_end=to_timestamp(flt.end),
-        )
 
-    async def country_stats(self, request: flows_pb2.CountryStatsRequest) -> flows_pb2.CountryStatsResponse:
+    async def country_stats(self, flt: EsFilter, k: int) -> list[flows_pb2.CountryStat]:
         """Per country: bytes sent/received and flows, each flow counted on both of its sides."""
-        if request.k > stats.MAX_COUNTRIES:
-            raise InvalidArgument(
-                f"k must be between 1 and {stats.MAX_COUNTRIES} (0 means 20); got {request.k}", field="k"
-            )
-        flt = compile_es_filter(request.filter)
-        sides = {
-            side: {
-                "terms": {"field": f"{side}.geo.country_iso_code", "size": stats.MAX_COUNTRIES},
+        f = self.index.layout
+        sides: dict[str, Any] = {}
+        for side, other in (("source", "destination"), ("destination", "source")):
+            address, sent, country = f.side(side)
+            sides[side] = {
+                "terms": {"field": country, "size": MAX_COUNTRIES},
                 "aggs": {
-                    "out": {"sum": {"field": f"{side}.bytes"}},
-                    "in": {"sum": {"field": f"{other}.bytes"}},
-                    "hosts": {"cardinality": {"field": f"{side}.ip"}},
+                    "out": {"sum": {"field": sent}},
+                    "in": {"sum": {"field": f.side(other)[1]}},
+                    "hosts": {"cardinality": {"field": address}},
                 },
             }
-            for side, other in (("source", "destination"), ("destination", "source"))
-        }
-        aggs = await self._aggregate(flt.query, sides)
+        aggs = await self.index.aggregate_query(flt.query, sides)
         merged: dict[str, flows_pb2.CountryStat] = {}
         for side in sides:
             for b in aggs[side]["buckets"]:
@@ -202,106 +154,108 @@ class ElasticBackend:
                 stat.bytes_received += int(b["in"]["value"] or 0)
                 stat.flows += int(b["doc_count"])
                 stat.hosts += int(b["hosts"]["value"])
-        ranked = sorted(merged.values(), key=lambda s: (-(s.bytes_sent + s.bytes_received), s.country))
-        return flows_pb2.CountryStatsResponse(countries=ranked[: request.k or 20])
+        return sorted(merged.values(), key=lambda s: (-(s.bytes_sent + s.bytes_received), s.country))[:k]
 
-    async def device_stats(self, request: flows_pb2.DeviceStatsRequest) -> flows_pb2.DeviceStatsResponse:
-        """Per exporter (observer.ip) and interface: flows, bytes and packets in and out."""
-        flt = compile_es_filter(request.filter)
-        sums = dict(keys.SUMS)
+    async def device_stats(self, flt: EsFilter) -> list[flows_pb2.ExporterStat]:
+        """Per exporter and interface: flows, bytes and packets in and out."""
+        f = self.index.layout
+        sums = keys.sums(f)
         interfaces = {
-            name: {"terms": {"field": f"netflow.{name}_interface", "size": stats.MAX_INTERFACES}, "aggs": sums}
-            for name in ("ingress", "egress")
+            side: {"terms": {"field": field, "size": MAX_INTERFACES}, "aggs": sums}
+            for side, field in (("ingress", f.ingress), ("egress", f.egress))
         }
-        aggs = await self._aggregate(
+        aggs = await self.index.aggregate_query(
             flt.query,
             {
                 "exporters": {
-                    "terms": {"field": "observer.ip", "size": stats.MAX_EXPORTERS, "order": {"_key": "asc"}},
+                    "terms": {"field": f.exporter, "size": MAX_EXPORTERS, "order": {"_key": "asc"}},
                     "aggs": {
                         **sums,
-                        "first": {"min": {"field": "event.start"}},
-                        "last": {"max": {"field": "event.end"}},
+                        "first": {"min": {"field": f.start}},
+                        "last": {"max": {"field": f.end}},
                         **interfaces,
                     },
                 }
             },
         )
-        exporters = []
-        for b in aggs["exporters"]["buckets"]:
-            stat = flows_pb2.ExporterStat(
-                exporter=b["key"],
-                flows=int(b["doc_count"]),
-                bytes=int(b["bytes"]["value"] or 0),
-                packets=int(b["packets"]["value"] or 0),
-                first_seen=_epoch_ms(b["first"]["value"]),
-                last_seen=_epoch_ms(b["last"]["value"]),
-            )
-            per_if: dict[int, flows_pb2.InterfaceStat] = {}
-            for side, prefix in (("ingress", "in"), ("egress", "out")):
-                for i in b[side]["buckets"]:
-                    if not i["key"]:
-                        continue
-                    iface = per_if.setdefault(int(i["key"]), flows_pb2.InterfaceStat(if_index=int(i["key"])))
-                    setattr(iface, f"{prefix}_bytes", int(i["bytes"]["value"] or 0))
-                    setattr(iface, f"{prefix}_packets", int(i["packets"]["value"] or 0))
-                    setattr(iface, f"{prefix}_flows", int(i["doc_count"]))
-            stat.interfaces.extend(per_if[k] for k in sorted(per_if))
-            exporters.append(stat)
-        return flows_pb2.DeviceStatsResponse(exporters=exporters)
+        return [self._exporter(b) for b in aggs["exporters"]["buckets"]]
 
-    async def analyze_traffic(self, request: flows_pb2.AnalyzeTrafficRequest) -> flows_pb2.AnalyzeTrafficResponse:
+    @staticmethod
+    def _exporter(b: dict[str, Any]) -> flows_pb2.ExporterStat:
+        stat = flows_pb2.ExporterStat(
+            exporter=b["key"],
+            flows=int(b["doc_count"]),
+            bytes=int(b["bytes"]["value"] or 0),
+            packets=int(b["packets"]["value"] or 0),
+            first_seen=_epoch_ms(b["first"]["value"]),
+            last_seen=_epoch_ms(b["last"]["value"]),
+        )
+        per_if: dict[int, flows_pb2.InterfaceStat] = {}
+        for side, prefix in (("ingress", "in"), ("egress", "out")):
+            for i in b[side]["buckets"]:
+                if not i["key"]:
+                    continue
+                iface = per_if.setdefault(int(i["key"]), flows_pb2.InterfaceStat(if_index=int(i["key"])))
+                setattr(iface, f"{prefix}_bytes", int(i["bytes"]["value"] or 0))
+                setattr(iface, f"{prefix}_packets", int(i["packets"]["value"] or 0))
+                setattr(iface, f"{prefix}_flows", int(i["doc_count"]))
+        stat.interfaces.extend(per_if[k] for k in sorted(per_if))
+        return stat
+
+    async def analyze_traffic(self, flt: EsFilter, n: int) -> flows_pb2.AnalyzeTrafficResponse:
         """Totals and the protocol, talker, service and destination rankings, in one aggregation request."""
-        if request.top_n > MAX_TOP_N:
-            raise InvalidArgument(
-                f"top_n must be between 1 and {MAX_TOP_N} (0 means 10); got {request.top_n}", field="top_n"
-            )
-        n = request.top_n or 10
-        flt = compile_es_filter(request.filter)
+        f = self.index.layout
+        sums = keys.sums(f)
         rankings = {
-            "protocols": flows_pb2.TOP_K_DIMENSION_L7_PROTO,
-            "top_talkers": flows_pb2.TOP_K_DIMENSION_SRC_IP,
-            "top_services": flows_pb2.TOP_K_DIMENSION_DST_PORT,
-            "top_destinations": flows_pb2.TOP_K_DIMENSION_DST_IP,
+            name: keys.dimension(f, d)
+            for name, d in (
+                ("protocols", flows_pb2.TOP_K_DIMENSION_L7_PROTO),
+                ("top_talkers", flows_pb2.TOP_K_DIMENSION_SRC_IP),
+                ("top_services", flows_pb2.TOP_K_DIMENSION_DST_PORT),
+                ("top_destinations", flows_pb2.TOP_K_DIMENSION_DST_IP),
+            )
         }
-        aggs = await self._aggregate(
+        aggs = await self.index.aggregate_query(
             flt.query,
             {
-                **{name: keys.terms(keys.dimension(d)[0], n, "bytes", dict(keys.SUMS)) for name, d in rankings.items()},
-                **keys.SUMS,
-                "flows": {"value_count": {"field": "event.start"}},
-                "hosts": {"cardinality": {"field": "related.ip", "precision_threshold": 40000}},
-                "client_to_server": {"sum": {"field": "source.bytes"}},
+                **{name: keys.terms(fields, n, "bytes", dict(sums)) for name, (fields, _) in rankings.items()},
+                **sums,
+                "flows": {"value_count": {"field": f.start}},
+                "hosts": {"cardinality": {"field": f.hosts, "precision_threshold": 40000}},
+                "client_to_server": {"sum": {"field": f.src_bytes}},
             },
         )
-        return flows_pb2.AnalyzeTrafficResponse(
+        answer = flows_pb2.AnalyzeTrafficResponse(
             totals=flows_pb2.TrafficTotals(
                 bytes=int(aggs["bytes"]["value"] or 0),
                 packets=int(aggs["packets"]["value"] or 0),
                 flows=int(aggs["flows"]["value"] or 0),
                 hosts=int(aggs["hosts"]["value"] or 0),
                 client_to_server_bytes=int(aggs["client_to_server"]["value"] or 0),
-            ),
-            window_start=to_timestamp(flt.start),
-            window_end=to_timestamp(flt.end),
-            **{
-                name: [keys.entry(b, keys.dimension(d)[1]) for b in aggs[name]["buckets"]]
-                for name, d in rankings.items()
-            },
+            )
         )
+        for name, (_, fmt) in rankings.items():
+            getattr(answer, name).extend(keys.entry(b, fmt) for b in aggs[name]["buckets"])
+        return answer
 
-    async def sample(self, flt: flows_pb2.FlowFilter, size: int) -> list[flows_pb2.FlowRecord]:
-        """The oldest `size` flows matching a finding's evidence filter."""
-        page = await self.search_flows(
-            flows_pb2.SearchFlowsRequest(filter=flt, sort=flows_pb2.FLOW_SORT_OLDEST, page_size=size)
-        )
-        return list(page.flows)
+    async def host_profile(self, ip: str, window: common_pb2.TimeWindow, n: int) -> flows_pb2.InvestigateHostResponse:
+        """Both sides of the host in one aggregation request."""
+        return await investigate.host_profile(self.index, ip, window, n)
 
-    async def aggregate(self, flt: EsFilter, extra: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
-        """Aggregations over the filter narrowed by `extra` clauses (for the detectors)."""
-        query = {"bool": {"filter": [flt.query, *extra]}}
-        return await self._aggregate(query, aggs)
+    async def detect(
+        self, flt: EsFilter, request: flows_pb2.FindAnomaliesRequest, kinds: frozenset[int]
+    ) -> list[flows_pb2.Finding]:
+        """The aggregation detectors of `anomalies` and `timing`."""
+        return await anomalies.detect(self.index, self._settings, flt, request, kinds)
 
-    async def aggregate_query(self, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
-        """Aggregations over a ready bool query (documents are never returned)."""
-        return await self._aggregate(query, aggs)
+    async def interface_load(self, flt: EsFilter, width: int) -> list[LoadRow]:
+        """Per-interface spread histograms (see `bottlenecks`)."""
+        return await bottlenecks.interface_load(self.index, flt, width)
+
+    async def top_pairs(self, flt: EsFilter, key: InterfaceKey, first: int, last: int) -> list[flows_pb2.TopKEntry]:
+        """A multi_terms ranking of address pairs through the interface."""
+        return await bottlenecks.top_pairs(self.index, flt, key, first, last)
+
+    async def ingest(self, batches: AsyncIterator[flows_pb2.IngestFlowsRequest]) -> IngestResult:
+        """Batches bulk-indexed as documents of the scenario layout, each batch once."""
+        return await self._ingestor.ingest(batches)

@@ -18,7 +18,7 @@ from elasticsearch.helpers import async_bulk
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import FailedPrecondition, Unavailable
-from netscope_flows.elastic.backend import ElasticBackend
+from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.loader import ensure_index
 from netscope_flows.ingest import IngestResult, reject, validate
 from netscope_flows.ingest_columns import LOCAL, flow_id_base, l7_id, parse_ip
@@ -85,17 +85,17 @@ def document(f: flows_pb2.IngestFlow, flow_id: int) -> dict[str, Any]:
 class ElasticIngestor:
     """Bulk-indexes batches into the configured daily indices; batch ids already stored are skipped."""
 
-    def __init__(self, backend: ElasticBackend) -> None:
-        self._backend = backend
+    def __init__(self, index: EsIndex) -> None:
+        self._es = index
         self._created: set[str] = set()
 
     async def _stored(self, batch_id: str) -> bool:
-        found = await self._backend.client.mget(index=LEDGER_INDEX, ids=[batch_id], realtime=True)
+        found = await self._es.client.mget(index=LEDGER_INDEX, ids=[batch_id], realtime=True)
         return any(d.get("found") for d in found.body.get("docs", []))
 
     async def _ensure(self, name: str) -> None:
         if name not in self._created:
-            await ensure_index(self._backend.client, name)
+            await ensure_index(self._es.client, name)
             self._created.add(name)
 
     async def ingest(self, batches: AsyncIterator[flows_pb2.IngestFlowsRequest]) -> IngestResult:
@@ -110,19 +110,19 @@ class ElasticIngestor:
                     result.duplicates += 1
                     continue
                 result.accepted += await self._index(batch, checked.rejected.tolist(), result, written)
-                await self._backend.client.index(
+                await self._es.client.index(
                     index=LEDGER_INDEX,
                     id=batch.batch_id,
                     document={"batch_id": batch.batch_id, "stored_at": datetime.now(UTC).isoformat()},
                 )
             if written:
-                await self._backend.client.indices.refresh(index=",".join(sorted(written)))
+                await self._es.client.indices.refresh(index=",".join(sorted(written)))
         except ApiError as exc:
             raise FailedPrecondition(
                 f"Elasticsearch refused the ingest (HTTP {exc.status_code}): {exc.message}"
             ) from None
         except TransportError as exc:
-            raise Unavailable(f"Elasticsearch at {self._backend.url} does not answer: {exc}") from None
+            raise Unavailable(f"Elasticsearch at {self._es.url} does not answer: {exc}") from None
         return result
 
     async def _index(
@@ -137,7 +137,7 @@ class ElasticIngestor:
             if i in skip:
                 continue
             flow_id = (base + i) % 2**64
-            index = index_for(self._backend.index, datetime.fromtimestamp(f.last_seen.seconds, UTC))
+            index = index_for(self._es.index, datetime.fromtimestamp(f.last_seen.seconds, UTC))
             await self._ensure(index)
             written.add(index)
             doc_id = str(flow_id)
@@ -145,7 +145,7 @@ class ElasticIngestor:
             actions.append({"_index": index, "_id": doc_id, "_source": document(f, flow_id)})
         if not actions:
             return 0
-        ok, errors = await async_bulk(self._backend.client, actions, raise_on_error=False, chunk_size=2000)
+        ok, errors = await async_bulk(self._es.client, actions, raise_on_error=False, chunk_size=2000)
         failed = errors if isinstance(errors, list) else []
         reasons = {}
         for item in failed:

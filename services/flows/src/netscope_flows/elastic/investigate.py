@@ -1,35 +1,32 @@
-"""InvestigateHost on Elasticsearch: one aggregation request for both sides of a host, plus its findings."""
+"""InvestigateHost on Elasticsearch: one aggregation request for both sides of a host."""
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import timedelta
 from typing import Any
 
+from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
+from netscope_flows.arguments import HOST_SPAN
 from netscope_flows.elastic import keys
-from netscope_flows.elastic.anomalies import find_anomalies
-from netscope_flows.elastic.backend import MAX_TOP_N, ElasticBackend
+from netscope_flows.elastic.index import EsIndex
+from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.elastic.query import compile_es_filter
-from netscope_flows.settings import FlowsSettings
 
 D = flows_pb2.TopKDimension
-_PORT = keys.DIMENSIONS[D.TOP_K_DIMENSION_DST_PORT]
-_L7 = keys.DIMENSIONS[D.TOP_K_DIMENSION_L7_PROTO]
 
 
-def _side(field: str, ip: str, n: int) -> dict[str, Any]:
-    """Totals, services (destination ports) and country of the flows where `field` is the host."""
+def _side(f: FieldLayout, side: str, ip: str, n: int) -> dict[str, Any]:
+    """Totals, services (destination ports) and country of the flows where the host is on `side`."""
+    address, _, country = f.side(side)
     return {
-        "filter": {"term": {field: ip}},
+        "filter": {"term": {address: ip}},
         "aggs": {
-            **keys.SUMS,
-            "hosts": {"cardinality": {"field": "related.ip"}},
-            "client_to_server": {"sum": {"field": "source.bytes"}},
-            "services": keys.terms(_PORT[0], n, "bytes", dict(keys.SUMS)),
-            "country": {"terms": {"field": f"{field.split('.')[0]}.geo.country_iso_code", "size": 1}},
+            **keys.sums(f),
+            "hosts": {"cardinality": {"field": f.hosts}},
+            "client_to_server": {"sum": {"field": f.src_bytes}},
+            "services": keys.terms(keys.dimension(f, D.TOP_K_DIMENSION_DST_PORT)[0], n, "bytes", keys.sums(f)),
+            "country": {"terms": {"field": country, "size": 1}},
         },
     }
 
@@ -44,36 +41,25 @@ def _totals(side: dict[str, Any]) -> flows_pb2.TrafficTotals:
     )
 
 
-async def investigate_host(
-    backend: ElasticBackend, settings: FlowsSettings, request: flows_pb2.InvestigateHostRequest
+async def host_profile(
+    index: EsIndex, ip: str, window: common_pb2.TimeWindow, n: int
 ) -> flows_pb2.InvestigateHostResponse:
-    """A host's traffic both ways, peers (other side of `related.ip`), services, protocols and findings."""
-    try:
-        ip = str(ipaddress.ip_address(request.ip.strip()))
-    except ValueError:
-        raise InvalidArgument(
-            f"ip must be one IPv4 or IPv6 address such as 10.1.2.42; got {request.ip!r}", field="ip"
-        ) from None
-    if request.top_n > MAX_TOP_N:
-        raise InvalidArgument(
-            f"top_n must be between 1 and {MAX_TOP_N} (0 means 10); got {request.top_n}", field="top_n"
-        )
-    n = request.top_n or 10
-    both = compile_es_filter(flows_pb2.FlowFilter(window=request.window, host=ip), default_span=timedelta(hours=24))
-    peers = keys.terms(("related.ip",), n, "bytes", dict(keys.SUMS))
+    """A host's traffic both ways, peers (the other addresses of its flows), services and protocols."""
+    f = index.layout
+    both = compile_es_filter(flows_pb2.FlowFilter(window=window, host=ip), f, default_span=HOST_SPAN)
+    port_format = keys.dimension(f, D.TOP_K_DIMENSION_DST_PORT)[1]
+    l7_fields, l7_format = keys.dimension(f, D.TOP_K_DIMENSION_L7_PROTO)
+    peers = keys.terms((f.hosts,), n, "bytes", keys.sums(f))
     peers["terms"]["exclude"] = [ip]
-    aggs = await backend.aggregate(
+    aggs = await index.aggregate(
         both,
         [],
         {
-            "client": _side("source.ip", ip, n),
-            "server": _side("destination.ip", ip, n),
+            "client": _side(f, "source", ip, n),
+            "server": _side(f, "destination", ip, n),
             "peers": peers,
-            "protocols": keys.terms(_L7[0], n, "bytes", dict(keys.SUMS)),
+            "protocols": keys.terms(l7_fields, n, "bytes", keys.sums(f)),
         },
-    )
-    anomalies = await find_anomalies(
-        backend, settings, flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=request.window, host=ip))
     )
     countries = [b["key"] for side in ("client", "server") for b in aggs[side]["country"]["buckets"]]
     return flows_pb2.InvestigateHostResponse(
@@ -82,10 +68,9 @@ async def investigate_host(
         as_client=_totals(aggs["client"]),
         as_server=_totals(aggs["server"]),
         peers=[keys.entry(b, "{0}") for b in aggs["peers"]["buckets"]],
-        services_used=[keys.entry(b, _PORT[1]) for b in aggs["client"]["services"]["buckets"]],
-        services_offered=[keys.entry(b, _PORT[1]) for b in aggs["server"]["services"]["buckets"]],
-        protocols=[keys.entry(b, _L7[1]) for b in aggs["protocols"]["buckets"]],
-        findings=[f for f in anomalies.findings if ip in (*f.hosts, *f.peers)],
+        services_used=[keys.entry(b, port_format) for b in aggs["client"]["services"]["buckets"]],
+        services_offered=[keys.entry(b, port_format) for b in aggs["server"]["services"]["buckets"]],
+        protocols=[keys.entry(b, l7_format) for b in aggs["protocols"]["buckets"]],
         window_start=to_timestamp(both.start),
         window_end=to_timestamp(both.end),
     )

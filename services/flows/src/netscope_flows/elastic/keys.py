@@ -1,33 +1,39 @@
-"""How each TopK dimension and metric maps onto ECS fields and Elasticsearch aggregations."""
+"""How each TopK dimension and metric maps onto a layout's fields and Elasticsearch aggregations."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_common.errors import FailedPrecondition, InvalidArgument
+from netscope_common.errors import FailedPrecondition
+from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.elastic.query import not_in_ecs
 
 D = flows_pb2.TopKDimension
 M = flows_pb2.Metric
 
-# dimension -> (ECS fields, how the key is rendered from their values)
-DIMENSIONS: dict[int, tuple[tuple[str, ...], str]] = {
-    D.TOP_K_DIMENSION_SRC_IP: (("source.ip",), "{0}"),
-    D.TOP_K_DIMENSION_DST_IP: (("destination.ip",), "{0}"),
-    D.TOP_K_DIMENSION_IP_PAIR: (("source.ip", "destination.ip"), "{0} -> {1}"),
-    D.TOP_K_DIMENSION_DST_PORT: (("destination.port", "network.transport"), "{0}/{1}"),
-    D.TOP_K_DIMENSION_L7_PROTO: (("netflow.application_name",), "{0}"),
-    D.TOP_K_DIMENSION_SRC_COUNTRY: (("source.geo.country_iso_code",), "{0}"),
-    D.TOP_K_DIMENSION_DST_COUNTRY: (("destination.geo.country_iso_code",), "{0}"),
-    D.TOP_K_DIMENSION_DST_ASN: (("destination.as.number",), "{0}"),
-    D.TOP_K_DIMENSION_EXPORTER_INTERFACE: (("observer.ip", "netflow.ingress_interface"), "{0} if {1}"),
-    D.TOP_K_DIMENSION_HOST: (("related.ip",), "{0}"),
-}
-SUMS: dict[str, dict[str, Any]] = {
-    "bytes": {"sum": {"field": "network.bytes"}},
-    "packets": {"sum": {"field": "network.packets"}},
-}
+
+def dimensions(f: FieldLayout) -> dict[int, tuple[tuple[str, ...], str]]:
+    """dimension -> (the layout's fields, how the key is rendered from their values)."""
+    return {
+        D.TOP_K_DIMENSION_SRC_IP: ((f.src_ip,), "{0}"),
+        D.TOP_K_DIMENSION_DST_IP: ((f.dst_ip,), "{0}"),
+        D.TOP_K_DIMENSION_IP_PAIR: ((f.src_ip, f.dst_ip), "{0} -> {1}"),
+        D.TOP_K_DIMENSION_DST_PORT: ((f.dst_port, f.transport), "{0}/{1}"),
+        D.TOP_K_DIMENSION_L7_PROTO: ((f.application,), "{0}"),
+        D.TOP_K_DIMENSION_SRC_COUNTRY: ((f.src_country,), "{0}"),
+        D.TOP_K_DIMENSION_DST_COUNTRY: ((f.dst_country,), "{0}"),
+        D.TOP_K_DIMENSION_DST_ASN: ((f.dst_asn,), "{0}"),
+        D.TOP_K_DIMENSION_EXPORTER_INTERFACE: ((f.exporter, f.ingress), "{0} if {1}"),
+        D.TOP_K_DIMENSION_HOST: ((f.hosts,), "{0}"),
+    }
+
+
+def sums(f: FieldLayout) -> dict[str, dict[str, Any]]:
+    """The bytes and packets sub-aggregations every ranking carries."""
+    return {"bytes": {"sum": {"field": f.bytes}}, "packets": {"sum": {"field": f.packets}}}
+
+
 _ORDER: dict[int, str] = {
     M.METRIC_UNSPECIFIED: "bytes",
     M.METRIC_BYTES: "bytes",
@@ -37,20 +43,15 @@ _ORDER: dict[int, str] = {
 
 
 def metric_order(metric: int) -> str:
-    """The bucket path a metric ranks by; score is ntopng-only."""
+    """The bucket path a (checked) metric ranks by; score is ntopng-only."""
     if metric == M.METRIC_SCORE:
         raise not_in_ecs("metric SCORE (ntopng's flow score)", "metric")
-    if metric not in _ORDER:
-        raise InvalidArgument(f"unknown metric {metric}; use a Metric value", field="metric")
     return _ORDER[metric]
 
 
-def dimension(value: int, field: str = "dimension") -> tuple[tuple[str, ...], str]:
-    """ECS fields and key format of a TopK dimension (unspecified = SRC_IP)."""
-    found = DIMENSIONS.get(value or D.TOP_K_DIMENSION_SRC_IP)
-    if found is None:
-        raise InvalidArgument(f"unknown {field} {value}; use a TopKDimension value", field=field)
-    return found
+def dimension(layout: FieldLayout, value: int) -> tuple[tuple[str, ...], str]:
+    """Fields and key format of a (checked) TopK dimension (unspecified = SRC_IP)."""
+    return dimensions(layout)[value or D.TOP_K_DIMENSION_SRC_IP]
 
 
 # network.direction of flows whose client (server) is local; remote is every other direction.
@@ -58,7 +59,7 @@ _LOCAL_CLIENT = ("internal", "outbound")
 _LOCAL_SERVER = ("internal", "inbound")
 
 
-def locality(dimension: int, value: int) -> dict[str, Any]:
+def locality(layout: FieldLayout, dimension: int, value: int) -> dict[str, Any]:
     """Flows whose ranked side (the server for DST_IP, else the client) is local or remote, from network.direction."""
     if dimension == D.TOP_K_DIMENSION_HOST:
         raise FailedPrecondition(
@@ -66,10 +67,8 @@ def locality(dimension: int, value: int) -> dict[str, Any]:
             "this service is configured for Elasticsearch: rank SRC_IP or DST_IP with a locality instead",
             field="locality",
         )
-    if value not in (flows_pb2.LOCALITY_LOCAL, flows_pb2.LOCALITY_REMOTE):
-        raise InvalidArgument(f"unknown locality {value}; use LOCALITY_LOCAL or LOCALITY_REMOTE", field="locality")
     local = list(_LOCAL_SERVER if dimension == D.TOP_K_DIMENSION_DST_IP else _LOCAL_CLIENT)
-    clause = {"terms": {"network.direction": local}}
+    clause = {"terms": {layout.direction: local}}
     return clause if value == flows_pb2.LOCALITY_LOCAL else {"bool": {"must_not": [clause]}}
 
 

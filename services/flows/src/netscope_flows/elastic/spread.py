@@ -1,7 +1,7 @@
 """Byte sums per time bucket with each flow's bytes spread over the buckets its duration covers, by aggregations.
 
 ClickHouse spreads each flow exactly (per-flow arithmetic). Aggregations cannot divide a document's bytes by its
-duration, so flows are grouped by start bucket and by duration class (`event.duration` in whole bucket widths):
+duration, so flows are grouped by start bucket and by duration class (the duration in whole bucket widths):
 a class-k group's bytes are shared evenly over its start bucket and the k buckets after it. A flow's bytes thus
 land within one bucket of where ClickHouse puts them; flows shorter than a bucket stay in their start bucket.
 """
@@ -12,16 +12,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from netscope_flows.elastic.layout import FieldLayout
+
 NANOS = 1_000_000_000
 
 
-def histogram(width: int, sums: Iterable[str]) -> dict[str, Any]:
-    """A date_histogram of `event.start` with a duration-class histogram under it, summing each field."""
+def histogram(layout: FieldLayout, width: int, sums: Iterable[str]) -> dict[str, Any]:
+    """A date_histogram of the flows' start with a duration-class histogram under it, summing each field."""
     return {
-        "date_histogram": {"field": "event.start", "fixed_interval": f"{width}s", "min_doc_count": 1},
+        "date_histogram": {"field": layout.start, "fixed_interval": f"{width}s", "min_doc_count": 1},
         "aggs": {
             "d": {
-                "histogram": {"field": "event.duration", "interval": width * NANOS, "min_doc_count": 1},
+                "histogram": {"field": layout.duration, "interval": width * NANOS, "min_doc_count": 1},
                 "aggs": {name: {"sum": {"field": name}} for name in sums},
             }
         },

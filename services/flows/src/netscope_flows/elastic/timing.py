@@ -30,7 +30,8 @@ from netscope_flows.detections import (
     volume_runs,
 )
 from netscope_flows.elastic import spread
-from netscope_flows.elastic.backend import ElasticBackend
+from netscope_flows.elastic.index import EsIndex
+from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.elastic.query import EsFilter, window_range
 
 EvidenceFilter = Callable[..., flows_pb2.FlowFilter]
@@ -38,14 +39,13 @@ BEACON_CANDIDATES = 1000  # busiest (client, peer, port) series examined
 BEACON_REPORTED = 100
 BEACON_MAX_SERIES_FLOWS = 50_000  # one-second buckets per series (Elasticsearch caps buckets per request)
 BUCKETS_PER_REQUEST = 50_000
-DNS_NAME = "dns.question.name"
 
 
 def _when(ms: float) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
 
-async def beaconing(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
+async def beaconing(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
     """Small flows to one peer:port at regular intervals.
 
     Candidates: the busiest series with enough flows, small on average and a mean gap ((last - first) /
@@ -56,23 +56,24 @@ async def beaconing(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFi
         f"&& params.avg <= {BEACON_MAX_AVG_BYTES} "
         f"&& (params.last - params.first) / (params.n - 1) >= {BEACON_MIN_GAP_SECONDS * 1000}"
     )
-    aggs = await backend.aggregate(
+    f = index.layout
+    aggs = await index.aggregate(
         flt,
         [],
         {
             "g": {
                 "multi_terms": {
-                    "terms": [{"field": "source.ip"}, {"field": "destination.ip"}, {"field": "destination.port"}],
+                    "terms": [{"field": f.src_ip}, {"field": f.dst_ip}, {"field": f.dst_port}],
                     "size": BEACON_CANDIDATES,
                     "shard_size": BEACON_CANDIDATES * 2,
                     "min_doc_count": BEACON_MIN_FLOWS,
                     "order": [{"_count": "desc"}, {"_key": "asc"}],
                 },
                 "aggs": {
-                    "avg": {"avg": {"field": "network.bytes"}},
-                    "first": {"min": {"field": "event.start"}},
-                    "last": {"max": {"field": "event.start"}},
-                    "end": {"max": {"field": "event.end"}},
+                    "avg": {"avg": {"field": f.bytes}},
+                    "first": {"min": {"field": f.start}},
+                    "last": {"max": {"field": f.start}},
+                    "end": {"max": {"field": f.end}},
                     "keep": {
                         "bucket_selector": {
                             "buckets_path": {"n": "_count", "avg": "avg", "first": "first", "last": "last"},
@@ -84,7 +85,7 @@ async def beaconing(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFi
         },
     )
     candidates = aggs["g"]["buckets"]
-    times = await _start_times(backend, flt, [c["key"] for c in candidates], [int(c["doc_count"]) for c in candidates])
+    times = await _start_times(index, flt, [c["key"] for c in candidates], [int(c["doc_count"]) for c in candidates])
     out = []
     for c, starts in zip(candidates, times, strict=True):
         mean_gap, sd = gap_stats(starts)
@@ -98,11 +99,10 @@ async def beaconing(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFi
     return out[:BEACON_REPORTED]
 
 
-async def _start_times(
-    backend: ElasticBackend, flt: EsFilter, keys: list[list[Any]], counts: list[int]
-) -> list[list[float]]:
+async def _start_times(index: EsIndex, flt: EsFilter, keys: list[list[Any]], counts: list[int]) -> list[list[float]]:
     """Each series' flow start times (epoch seconds, one per flow) from one-second date histograms."""
     out: list[list[float]] = [[] for _ in keys]
+    f = index.layout
     chunk: list[int] = []
     budget = 0
 
@@ -111,16 +111,16 @@ async def _start_times(
             str(i): {
                 "bool": {
                     "filter": [
-                        {"term": {"source.ip": keys[i][0]}},
-                        {"term": {"destination.ip": keys[i][1]}},
-                        {"term": {"destination.port": keys[i][2]}},
+                        {"term": {f.src_ip: keys[i][0]}},
+                        {"term": {f.dst_ip: keys[i][1]}},
+                        {"term": {f.dst_port: keys[i][2]}},
                     ]
                 }
             }
             for i in chunk
         }
-        histogram = {"date_histogram": {"field": "event.start", "fixed_interval": "1s", "min_doc_count": 1}}
-        aggs = await backend.aggregate(flt, [], {"s": {"filters": {"filters": filters}, "aggs": {"t": histogram}}})
+        histogram = {"date_histogram": {"field": f.start, "fixed_interval": "1s", "min_doc_count": 1}}
+        aggs = await index.aggregate(flt, [], {"s": {"filters": {"filters": filters}, "aggs": {"t": histogram}}})
         for name, bucket in aggs["s"]["buckets"].items():
             series = out[int(name)]
             for b in bucket["t"]["buckets"]:
@@ -137,12 +137,12 @@ async def _start_times(
     return out
 
 
-def _dga_name_queries() -> list[dict[str, Any]]:
+def _dga_name_queries(f: FieldLayout) -> list[dict[str, Any]]:
     """Names whose registered label (second from the right) is long, alphanumeric and looks random."""
     label = "([^.]+\\.)*{}\\.[^.]+"
 
     def regexp(pattern: str) -> dict[str, Any]:
-        return {"regexp": {DNS_NAME: {"value": label.format(pattern), "case_insensitive": True}}}
+        return {"regexp": {f.dns_name: {"value": label.format(pattern), "case_insensitive": True}}}
 
     return [
         regexp(f"[a-z0-9]{{{DGA_MIN_LABEL},}}"),
@@ -155,24 +155,25 @@ def _dga_name_queries() -> list[dict[str, Any]]:
     ]
 
 
-async def dga_domains(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
-    """Clients resolving many random-looking names (from `dns.question.name`, which IngestFlows writes for DNS
+async def dga_domains(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
+    """Clients resolving many random-looking names (from the layout's DNS name field, which IngestFlows writes for DNS
     flows; Filebeat's NetFlow documents carry no DNS names, so on them this finds nothing)."""
-    aggs = await backend.aggregate(
+    f = index.layout
+    aggs = await index.aggregate(
         flt,
-        _dga_name_queries(),
+        _dga_name_queries(f),
         {
             "g": {
-                "terms": {"field": "source.ip", "size": 100, "order": [{"names": "desc"}, {"_key": "asc"}]},
+                "terms": {"field": f.src_ip, "size": 100, "order": [{"names": "desc"}, {"_key": "asc"}]},
                 "aggs": {
-                    "names": {"cardinality": {"field": DNS_NAME, "precision_threshold": 40000}},
+                    "names": {"cardinality": {"field": f.dns_name, "precision_threshold": 40000}},
                     "keep": {
                         "bucket_selector": {"buckets_path": {"n": "names"}, "script": f"params.n >= {DGA_MIN_NAMES}"}
                     },
-                    "first": {"min": {"field": "event.start"}},
-                    "last": {"max": {"field": "event.end"}},
-                    "examples": {"terms": {"field": DNS_NAME, "size": 5}},
-                    "resolver": {"terms": {"field": "destination.ip", "size": 1}},
+                    "first": {"min": {"field": f.start}},
+                    "last": {"max": {"field": f.end}},
+                    "examples": {"terms": {"field": f.dns_name, "size": 5}},
+                    "resolver": {"terms": {"field": f.dst_ip, "size": 1}},
                 },
             }
         },
@@ -193,23 +194,24 @@ async def dga_domains(backend: ElasticBackend, flt: EsFilter, evidence: Evidence
     return out
 
 
-async def volume_changes(backend: ElasticBackend, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
+async def volume_changes(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
     """Spikes and drops of 5-minute byte sums (each flow's bytes spread over its duration, see `spread`)."""
     w = SPIKE_BUCKET_SECONDS
-    aggs = await backend.aggregate(flt, [], {"t": spread.histogram(w, ["network.bytes"])})
-    per_bucket = spread.spread(aggs["t"]["buckets"], w, "network.bytes", int(flt.end.timestamp()))
+    f = index.layout
+    aggs = await index.aggregate(flt, [], {"t": spread.histogram(f, w, [f.bytes])})
+    per_bucket = spread.spread(aggs["t"]["buckets"], w, f.bytes, int(flt.end.timestamp()))
     first, last = (min(per_bucket), max(per_bucket)) if per_bucket else (0, -1)
     points = [(t, per_bucket.get(t, 0.0)) for t in range(first, last + 1, w)]
     out = []
     for run in volume_runs(points):
         start, end = _when(run.start * 1000), _when(run.end(w) * 1000)
-        top = await backend.aggregate(
+        top = await index.aggregate(
             flt,
-            [window_range(start, end)],
+            [window_range(f, start, end)],
             {
                 "h": {
-                    "terms": {"field": "source.ip", "size": 3, "order": [{"bytes": "desc"}, {"_key": "asc"}]},
-                    "aggs": {"bytes": {"sum": {"field": "network.bytes"}}},
+                    "terms": {"field": f.src_ip, "size": 3, "order": [{"bytes": "desc"}, {"_key": "asc"}]},
+                    "aggs": {"bytes": {"sum": {"field": f.bytes}}},
                 }
             },
         )

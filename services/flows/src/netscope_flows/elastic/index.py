@@ -1,0 +1,80 @@
+"""The indices the Elasticsearch backend reads: one client, one index pattern, one field layout, and the
+errors of the cluster turned into messages an assistant can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from elasticsearch import ApiError as EsApiError
+from elasticsearch import AsyncElasticsearch, TransportError
+
+from netscope_common.errors import FailedPrecondition, Unavailable
+from netscope_flows.elastic.layout import SCENARIO, FieldLayout
+from netscope_flows.elastic.query import EsFilter
+from netscope_flows.elastic.transport import make_client
+from netscope_flows.settings import FlowsSettings
+
+
+class EsIndex:
+    """`settings.es_index` on an Elasticsearch or OpenSearch cluster, read through `layout`'s fields."""
+
+    def __init__(
+        self, settings: FlowsSettings, client: AsyncElasticsearch | None = None, layout: FieldLayout = SCENARIO
+    ) -> None:
+        self._settings = settings
+        self._client = client
+        self.index = settings.es_index
+        self.layout = layout
+
+    @property
+    def url(self) -> str:
+        """The cluster's URL (for messages)."""
+        return self._settings.es_url
+
+    @property
+    def client(self) -> AsyncElasticsearch:
+        """The cluster client (created on first use)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    async def close(self) -> None:
+        """Close the client's connections."""
+        if self._client is not None:
+            await self._client.close()
+
+    async def ping(self) -> None:
+        """Raise Unavailable unless the cluster answers a query with a body (which proves the flavor fits)."""
+        try:
+            await self.client.count(index=self.index, query={"match_all": {}}, ignore_unavailable=True)
+        except EsApiError as exc:
+            raise Unavailable(self._refused(exc)) from None
+        except TransportError as exc:
+            raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
+
+    def _refused(self, exc: EsApiError) -> str:
+        if exc.status_code == 406 and self._settings.es_flavor == "elasticsearch":
+            return (
+                f"the cluster at {self._settings.es_url} refused the Elasticsearch client's compatible-with headers "
+                "(HTTP 406); for OpenSearch set NETSCOPE_FLOWS_ES_FLAVOR=opensearch"
+            )
+        return f"Elasticsearch refused the query on {self.index} (HTTP {exc.status_code}): {exc.message}"
+
+    async def search(self, **body: Any) -> dict[str, Any]:
+        """One search request's answer."""
+        try:
+            answer = await self.client.search(index=self.index, ignore_unavailable=True, **body)
+        except EsApiError as exc:
+            raise FailedPrecondition(self._refused(exc)) from None
+        except TransportError as exc:
+            raise Unavailable(f"Elasticsearch at {self._settings.es_url} does not answer: {exc}") from None
+        return dict(answer.body)
+
+    async def aggregate_query(self, query: dict[str, Any], aggs: dict[str, Any]) -> dict[str, Any]:
+        """Aggregations over a ready bool query (documents are never returned)."""
+        answer = await self.search(query=query, aggs=aggs, size=0, track_total_hits=False)
+        return dict(answer.get("aggregations", {}))
+
+    async def aggregate(self, flt: EsFilter, extra: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
+        """Aggregations over the filter narrowed by `extra` clauses."""
+        return await self.aggregate_query({"bool": {"filter": [flt.query, *extra]}}, aggs)
