@@ -12,23 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
-from netscope_flows.detections import (
-    BEACON_MAX_AVG_BYTES,
-    BEACON_MIN_FLOWS,
-    BEACON_MIN_GAP_SECONDS,
-    DGA_CONSONANTS,
-    DGA_MIN_LABEL,
-    DGA_MIN_NAMES,
-    SPIKE_BUCKET_SECONDS,
-    Beacon,
-    Dga,
-    beacon_finding,
-    dga_finding,
-    gap_stats,
-    is_beacon,
-    volume_finding,
-    volume_runs,
-)
+from netscope_flows import detections as rules
 from netscope_flows.elastic import spread
 from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.layout import FieldLayout
@@ -52,9 +36,9 @@ async def beaconing(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> 
     (flows - 1)) long enough, selected by a bucket_selector; their gaps then come from per-second histograms.
     """
     selector = (
-        f"params.n >= {BEACON_MIN_FLOWS} && params.n <= {BEACON_MAX_SERIES_FLOWS} "
-        f"&& params.avg <= {BEACON_MAX_AVG_BYTES} "
-        f"&& (params.last - params.first) / (params.n - 1) >= {BEACON_MIN_GAP_SECONDS * 1000}"
+        f"params.n >= {rules.BEACON_MIN_FLOWS} && params.n <= {BEACON_MAX_SERIES_FLOWS} "
+        f"&& params.avg <= {rules.BEACON_MAX_AVG_BYTES} "
+        f"&& (params.last - params.first) / (params.n - 1) >= {rules.BEACON_MIN_GAP_SECONDS * 1000}"
     )
     f = index.layout
     aggs = await index.aggregate(
@@ -66,7 +50,7 @@ async def beaconing(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> 
                     "terms": [{"field": f.src_ip}, {"field": f.dst_ip}, {"field": f.dst_port}],
                     "size": BEACON_CANDIDATES,
                     "shard_size": BEACON_CANDIDATES * 2,
-                    "min_doc_count": BEACON_MIN_FLOWS,
+                    "min_doc_count": rules.BEACON_MIN_FLOWS,
                     "order": [{"_count": "desc"}, {"_key": "asc"}],
                 },
                 "aggs": {
@@ -88,13 +72,13 @@ async def beaconing(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> 
     times = await _start_times(index, flt, [c["key"] for c in candidates], [int(c["doc_count"]) for c in candidates])
     out = []
     for c, starts in zip(candidates, times, strict=True):
-        mean_gap, sd = gap_stats(starts)
+        mean_gap, sd = rules.gap_stats(starts)
         n, avg = int(c["doc_count"]), float(c["avg"]["value"] or 0)
-        if not is_beacon(n, mean_gap, sd, avg):
+        if not rules.is_beacon(n, mean_gap, sd, avg):
             continue
         src, dst, port = str(c["key"][0]), str(c["key"][1]), int(c["key"][2])
-        b = Beacon(src, dst, port, n, mean_gap, sd, avg, _when(c["first"]["value"]), _when(c["end"]["value"]))
-        out.append(beacon_finding(b, evidence(b.start, b.end, src_ip=src, dst_ip=dst, dst_port=port)))
+        b = rules.Beacon(src, dst, port, n, mean_gap, sd, avg, _when(c["first"]["value"]), _when(c["end"]["value"]))
+        out.append(rules.beacon_finding(b, evidence(b.start, b.end, src_ip=src, dst_ip=dst, dst_port=port)))
     out.sort(key=lambda f: -f.flows)
     return out[:BEACON_REPORTED]
 
@@ -145,10 +129,13 @@ def _dga_name_queries(f: FieldLayout) -> list[dict[str, Any]]:
         return {"regexp": {f.dns_name: {"value": label.format(pattern), "case_insensitive": True}}}
 
     return [
-        regexp(f"[a-z0-9]{{{DGA_MIN_LABEL},}}"),
+        regexp(f"[a-z0-9]{{{rules.DGA_MIN_LABEL},}}"),
         {
             "bool": {
-                "should": [regexp("[a-z0-9]*[0-9][a-z0-9]*"), regexp(f"[a-z0-9]*[{DGA_CONSONANTS}]{{4}}[a-z0-9]*")],
+                "should": [
+                    regexp("[a-z0-9]*[0-9][a-z0-9]*"),
+                    regexp(f"[a-z0-9]*[{rules.DGA_CONSONANTS}]{{4}}[a-z0-9]*"),
+                ],
                 "minimum_should_match": 1,
             }
         },
@@ -168,7 +155,10 @@ async def dga_domains(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -
                 "aggs": {
                     "names": {"cardinality": {"field": f.dns_name, "precision_threshold": 40000}},
                     "keep": {
-                        "bucket_selector": {"buckets_path": {"n": "names"}, "script": f"params.n >= {DGA_MIN_NAMES}"}
+                        "bucket_selector": {
+                            "buckets_path": {"n": "names"},
+                            "script": f"params.n >= {rules.DGA_MIN_NAMES}",
+                        }
                     },
                     "first": {"min": {"field": f.start}},
                     "last": {"max": {"field": f.end}},
@@ -181,7 +171,7 @@ async def dga_domains(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -
     out = []
     for b in aggs["g"]["buckets"]:
         resolvers = b["resolver"]["buckets"]
-        dga = Dga(
+        dga = rules.Dga(
             src=str(b["key"]),
             names=int(b["names"]["value"]),
             flows=int(b["doc_count"]),
@@ -190,20 +180,20 @@ async def dga_domains(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -
             examples=[str(e["key"]) for e in b["examples"]["buckets"]],
             resolver=str(resolvers[0]["key"]) if resolvers else "",
         )
-        out.append(dga_finding(dga, evidence(dga.start, dga.end, src_ip=dga.src, l7_proto="DNS")))
+        out.append(rules.dga_finding(dga, evidence(dga.start, dga.end, src_ip=dga.src, l7_proto="DNS")))
     return out
 
 
 async def volume_changes(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
     """Spikes and drops of 5-minute byte sums (each flow's bytes spread over its duration, see `spread`)."""
-    w = SPIKE_BUCKET_SECONDS
+    w = rules.SPIKE_BUCKET_SECONDS
     f = index.layout
     aggs = await index.aggregate(flt, [], {"t": spread.histogram(f, w, [f.bytes])})
     per_bucket = spread.spread(aggs["t"]["buckets"], w, f.bytes, int(flt.end.timestamp()))
     first, last = (min(per_bucket), max(per_bucket)) if per_bucket else (0, -1)
     points = [(t, per_bucket.get(t, 0.0)) for t in range(first, last + 1, w)]
     out = []
-    for run in volume_runs(points):
+    for run in rules.volume_runs(points):
         start, end = _when(run.start * 1000), _when(run.end(w) * 1000)
         top = await index.aggregate(
             flt,
@@ -218,5 +208,5 @@ async def volume_changes(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter
         leaders = [(str(b["key"]), int(b["bytes"]["value"] or 0)) for b in top["h"]["buckets"]]
         spike = run.kind == flows_pb2.ANOMALY_KIND_TRAFFIC_SPIKE
         fields = {"src_ip": leaders[0][0]} if spike and leaders else {}
-        out.append(volume_finding(run, w, leaders, evidence(start, end - timedelta(seconds=1), **fields)))
+        out.append(rules.volume_finding(run, w, leaders, evidence(start, end - timedelta(seconds=1), **fields)))
     return out
