@@ -31,6 +31,7 @@ MAX_BUCKETS = 2000
 TARGET_BUCKETS = 60
 MIN_PX, MAX_PX = 200, 3000
 MAX_TITLE = 200
+HOST_SPAN = timedelta(hours=24)  # InvestigateHost and FindAnomalies look back a day when no start is given
 ANOMALY_KINDS = frozenset(K.values()) - {K.ANOMALY_KIND_UNSPECIFIED}
 _NICE = (10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 
@@ -178,6 +179,3 @@ def chart_size(request: flows_pb2.ChartRequest) -> tuple[int, int]:
     if len(request.title) > MAX_TITLE:
         raise InvalidArgument(f"title may be at most {MAX_TITLE} characters", field="title")
     return width, height
-
-
-HOST_SPAN = timedelta(hours=24)  # InvestigateHost and FindAnomalies look back a day when no start is given
