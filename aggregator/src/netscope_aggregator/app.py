@@ -15,9 +15,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from netscope_aggregator import prompts, resources
 from netscope_aggregator.auth import Principal, Role, TokenRegistry
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
+from netscope_aggregator.sdk_adapter import NetscopeServer
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.tools import DOMAIN_MODULES, docs
 
@@ -28,12 +29,9 @@ INSTRUCTIONS = (
 )
 
 
-def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
-    """The MCP server with every tool module registered."""
-    mcp = NetscopeMCP(
-        name="netscope",
-        instructions=INSTRUCTIONS,
-        version=version("netscope-aggregator"),
+def build_catalog(settings: AggregatorSettings, backends: Backends) -> Catalog:
+    """Every tool declared, in catalog order (search_docs last: it indexes the others' descriptions)."""
+    catalog = Catalog(
         toolsets=settings.toolsets,
         read_only=settings.read_only,
         stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
@@ -41,10 +39,22 @@ def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeMCP:
     secret = settings.confirm_secret.get_secret_value().encode()
     confirmations = Confirmations(secret or None)
     for module in DOMAIN_MODULES:
-        module.register(mcp, backends, confirmations)
+        module.register(catalog, backends, confirmations)
+    docs.register(catalog)
+    return catalog
+
+
+def build_mcp(settings: AggregatorSettings, backends: Backends) -> NetscopeServer:
+    """The MCP server: the catalog's tools, the resources and the prompts."""
+    mcp = NetscopeServer(
+        build_catalog(settings, backends),
+        max_answer_bytes=settings.max_answer_bytes,
+        name="netscope",
+        instructions=INSTRUCTIONS,
+        version=version("netscope-aggregator"),
+    )
     resources.register(mcp, backends)
     prompts.register(mcp)
-    docs.register(mcp)  # last: indexes the descriptions of every tool registered above
     return mcp
 
 

@@ -3,58 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from mcp.server.mcpserver.exceptions import ToolError
 
-from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
-from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
-from netscope.live.v1 import live_pb2, live_pb2_grpc
-from netscope.snmp.v1 import snmp_pb2, snmp_pb2_grpc
+from netscope_aggregator.caller import caller_name
+from netscope_aggregator.contracts import SERVICES, Rpc, retryable_methods
 from netscope_aggregator.settings import AggregatorSettings
-from netscope_aggregator.snmp_shards import ShardedSnmpStub
+from netscope_aggregator.snmp_shards import SnmpShards
 from netscope_common.client import call_metadata, open_channel
 
-ResponseT = TypeVar("ResponseT")
-
-SERVICE_NAMES = {
-    "flows": "netscope.flows.v1.FlowsService",
-    "alerts": "netscope.alerts.v1.AlertsService",
-    "snmp": "netscope.snmp.v1.SnmpService",
-    "live": "netscope.live.v1.LiveService",
-}
-
-# RPCs that change state: never retried by the channel (a retry after UNAVAILABLE could apply them twice).
-WRITE_METHODS = frozenset(
-    {
-        "RaiseAlert",
-        "AcknowledgeAlert",
-        "AddExclusion",
-        "RemoveExclusion",
-        "CreatePolicy",
-        "SetPolicyEnabled",
-        "DeletePolicy",
-        "AddExpectedServer",
-        "RemoveExpectedServer",
-        "IngestFlows",
-        "AddMonitor",
-        "RemoveMonitor",
-        "AddDevice",
-        "RemoveDevice",
-    }
-)
-_DESCRIPTORS = {"flows": flows_pb2, "alerts": alerts_pb2, "snmp": snmp_pb2, "live": live_pb2}
-
-
-def read_methods(service: str) -> list[tuple[str, str]]:
-    """(full service name, method) of every RPC of a service that only reads, from its descriptor."""
-    full_name = SERVICE_NAMES[service]
-    descriptor = _DESCRIPTORS[service].DESCRIPTOR.services_by_name[full_name.rsplit(".", 1)[1]]
-    return [(full_name, m.name) for m in descriptor.methods if m.name not in WRITE_METHODS]
+ResponseT = TypeVar("ResponseT", bound=Message)
 
 
 class ServiceCallError(ToolError):
@@ -98,18 +60,8 @@ def describe_failure(service: str, error: grpc.aio.AioRpcError, timeout: float) 
     return ServiceCallError(service, code, text)
 
 
-@dataclass
-class Stubs:
-    """One stub per service, sharing a pooled channel each."""
-
-    flows: flows_pb2_grpc.FlowsServiceStub
-    alerts: alerts_pb2_grpc.AlertsServiceStub
-    snmp: snmp_pb2_grpc.SnmpServiceStub | ShardedSnmpStub
-    live: live_pb2_grpc.LiveServiceStub
-
-
 class Backends:
-    """Channels to the four services; `call` applies the deadline, metadata and error mapping."""
+    """Channels to the four services; `call` applies the deadline, the caller's metadata and the error mapping."""
 
     def __init__(self, settings: AggregatorSettings) -> None:
         self.timeout = settings.call_timeout_seconds
@@ -126,53 +78,44 @@ class Backends:
         self.snmp_shards = len(shards) or 1
         self.targets = targets
         self._channels: dict[str, grpc.aio.Channel] = {}
-        self._stubs: Stubs | None = None
+        self._shards = SnmpShards(self.snmp_shards, self._invoke_shard)
 
     def _channel(self, name: str) -> grpc.aio.Channel:
         # Channels bind to the running event loop, so they are made on first use inside it.
         if name not in self._channels:
-            reads = read_methods(name.split("-")[0])
-            self._channels[name] = open_channel(self.targets[name], retry_methods=reads)
+            retry = retryable_methods(SERVICES[name.split("-")[0]])
+            self._channels[name] = open_channel(self.targets[name], retry_methods=retry)
         return self._channels[name]
 
-    @property
-    def stubs(self) -> Stubs:
-        """Stubs of the four services (created in the running event loop on first use)."""
-        if self._stubs is None:
-            self._stubs = Stubs(
-                flows=flows_pb2_grpc.FlowsServiceStub(self._channel("flows")),
-                alerts=alerts_pb2_grpc.AlertsServiceStub(self._channel("alerts")),
-                snmp=self._snmp_stub(),
-                live=live_pb2_grpc.LiveServiceStub(self._channel("live")),
-            )
-        return self._stubs
+    def _invoke(self, target: str, rpc: Rpc[Any, ResponseT], request: Message, **call: Any) -> Any:
+        multicallable = self._channel(target).unary_unary(
+            rpc.path,
+            request_serializer=rpc.request_type.SerializeToString,
+            response_deserializer=rpc.response_type.FromString,
+        )
+        return multicallable(request, **call)
 
-    def _snmp_stub(self) -> snmp_pb2_grpc.SnmpServiceStub | ShardedSnmpStub:
-        if self.snmp_shards == 1:
-            return snmp_pb2_grpc.SnmpServiceStub(self._channel("snmp"))
-        names = ["snmp", *(f"snmp-{index}" for index in range(1, self.snmp_shards))]
-        return ShardedSnmpStub([snmp_pb2_grpc.SnmpServiceStub(self._channel(name)) for name in names])
+    def _invoke_shard(self, shard: int, rpc: Rpc[Any, Any], request: Message, **call: Any) -> Any:
+        return self._invoke("snmp" if shard == 0 else f"snmp-{shard}", rpc, request, **call)
 
-    async def call(
-        self,
-        service: str,
-        method: Callable[..., Awaitable[ResponseT]],
-        request: Any,
-        *,
-        principal: str = "",
-        timeout: float | None = None,
-    ) -> ResponseT:
-        """Call one RPC with a deadline; failures raise ServiceCallError with an actionable message."""
+    async def call(self, rpc: Rpc[Any, ResponseT], request: Message, *, timeout: float | None = None) -> ResponseT:
+        """Call one RPC for the current caller with a deadline; failures raise ServiceCallError saying what to do."""
         deadline = timeout or self.timeout
+        call = {"timeout": deadline, "metadata": call_metadata(uuid.uuid4().hex[:16], caller_name())}
         try:
-            return await method(request, timeout=deadline, metadata=call_metadata(uuid.uuid4().hex[:16], principal))
+            if rpc.service == "snmp" and self.snmp_shards > 1:
+                reply = await self._shards.call(rpc, request, **call)
+            else:
+                reply = await self._invoke(rpc.service, rpc, request, **call)
         except grpc.aio.AioRpcError as error:
-            raise describe_failure(service, error, deadline) from None
+            raise describe_failure(rpc.service, error, deadline) from None
+        assert isinstance(reply, rpc.response_type)
+        return reply
 
     async def health(self, service: str, timeout: float = 2.0) -> tuple[bool, str]:
         """Whether a service reports SERVING, with a reason when it does not."""
         stub = health_pb2_grpc.HealthStub(self._channel(service))
-        name = SERVICE_NAMES[service.split("-")[0]]
+        name = SERVICES[service.split("-")[0]].full_name
         try:
             reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=timeout)
         except grpc.aio.AioRpcError as error:
@@ -185,4 +128,3 @@ class Backends:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
-        self._stubs = None

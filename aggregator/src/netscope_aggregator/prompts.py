@@ -1,15 +1,14 @@
 """SOC and network-manager playbooks as MCP prompts: which tools to call, in which order, and what to check."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from mcp.server.mcpserver import MCPServer
 from pydantic import Field
-
-from netscope_aggregator.catalog import NetscopeMCP
 
 Hours = Annotated[int, Field(ge=1, le=720, description="how far back to look")]
 
 
-def register(mcp: NetscopeMCP) -> None:
+def register(mcp: MCPServer[Any]) -> None:
     """Add the playbooks."""
 
     @mcp.prompt(
@@ -21,7 +20,7 @@ def register(mcp: NetscopeMCP) -> None:
             f"Investigate possible DNS command-and-control involving {target} over the last {hours} h.\n"
             '1. find_anomalies {"kinds": ["dga_domains"]} or query_ntopng_database on flows where L7_PROTO is '
             "DNS (5) and INFO holds the queried name; group by client IP.\n"
-            "2. For each client: investigate_host (live + history + alerts + switch port).\n"
+            "2. For each client: investigate_host (live state, flow history and findings, alerts).\n"
             "3. list_alerts for those hosts; check list_alert_exclusions so nothing is hidden.\n"
             "4. Conclude per host: block, isolate or monitor, with the evidence (counts, first/last seen)."
         )

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from netscope_aggregator.app import build_mcp
+from netscope_aggregator.app import build_catalog
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.settings import AggregatorSettings
 
@@ -21,10 +21,10 @@ Generated from the aggregator's catalog by `uv run python -m netscope_aggregator
 def render() -> str:
     """The markdown reference of every tool, in catalog order."""
     settings = AggregatorSettings()
-    mcp = build_mcp(settings, Backends(settings))
+    catalog = build_catalog(settings, Backends(settings))
     rows = []
-    for tool in mcp._tool_manager.list_tools():
-        info = mcp.catalog[tool.name]
+    for tool in catalog.tools.values():
+        info = catalog.info[tool.name]
         description = " ".join((tool.description or "").split()).replace("|", "\\|")
         writes = " (write, confirmed)" if info.writes else ""
         rows.append(

@@ -53,6 +53,13 @@ class AggregatorSettings(BaseSettings):
     )
     allowed_origins: str = Field("", description="Origin patterns accepted on HTTP; empty = no browser origins")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="largest accepted HTTP request body")
+    max_answer_bytes: int = Field(
+        256 * 1024,
+        ge=4096,
+        le=16 * 1024 * 1024,
+        description="largest tool answer on the wire; longer answers lose rows and say truncated=true (the official "
+        "MCP client breaks on events over 1 MiB)",
+    )
     rate_limit_per_minute: int = Field(600, ge=1, description="tool calls per token per minute")
     log_level: str = "INFO"
     log_format: str = "json"

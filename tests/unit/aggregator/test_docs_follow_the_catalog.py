@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from netscope_aggregator.app import build_mcp
+from netscope_aggregator.app import build_catalog
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.reference import render
 from netscope_aggregator.settings import AggregatorSettings
@@ -24,7 +24,7 @@ def _readme_tool_names() -> set[str]:
 
 def test_readme_lists_exactly_the_served_tools() -> None:
     settings = AggregatorSettings()
-    served = {tool.name for tool in build_mcp(settings, Backends(settings))._tool_manager.list_tools()}
+    served = set(build_catalog(settings, Backends(settings)).tools)
     mentioned = _readme_tool_names() - {"content", "missing", "confirm_id", "query"} | ({"query"} & served)
     assert served - mentioned == set(), "tools missing from README.md"
     assert {n for n in mentioned if n.startswith(("get_", "list_", "add_", "fetch_"))} - served == set()

@@ -6,8 +6,8 @@ import json
 import re
 
 from netscope_aggregator.app import build_mcp
-from netscope_aggregator.arguments import check_arguments
 from netscope_aggregator.backends import Backends
+from netscope_aggregator.sdk_adapter import check_arguments
 from netscope_aggregator.settings import AggregatorSettings
 
 CALL = re.compile(r"\b([a-z][a-z0-9_\-]+) (\{.*?\})(?=[ .,\n])")
@@ -23,6 +23,6 @@ async def test_every_call_spelled_out_in_a_prompt_is_valid() -> None:
         calls += [(prompt.name, name, arguments) for name, arguments in CALL.findall(text)]
     assert len(calls) >= 3
     for prompt_name, tool_name, arguments in calls:
-        tool = mcp._tool_manager.get_tool(tool_name)
+        tool = mcp.catalog.tools.get(tool_name)
         assert tool is not None, f"prompt {prompt_name} names {tool_name}, which is not a tool"
         assert check_arguments(tool, json.loads(arguments)) is None, (prompt_name, tool_name, arguments)

@@ -50,6 +50,6 @@ async def test_every_tool_matches_its_snapshot() -> None:
     if changed or removed:
         pytest.fail(
             f"tool schemas changed without their snapshot: {sorted(changed)}; snapshots of tools no longer "
-            f"served: {removed}. Review the change, then run UPDATE_TOOLSNAPS=1 uv run pytest {__file__} "
-            "and commit tests/unit/aggregator/__toolsnaps__"
+            f"served: {removed}. Review the change, then run UPDATE_TOOLSNAPS=1 uv run pytest "
+            "tests/unit/aggregator/test_toolsnaps.py and commit tests/unit/aggregator/__toolsnaps__"
         )

@@ -10,9 +10,11 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from netscope.alerts.v1 import alerts_pb2
+from netscope_aggregator import contracts
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.caller import caller_name
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
@@ -128,7 +130,7 @@ def _alert(a: alerts_pb2.Alert) -> AlertItem:
     )
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the alert tools."""
 
     async def stats(
@@ -139,9 +141,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         top_n: int,
     ) -> AlertStatsAnswer:
         request = alerts_pb2.AlertStatsRequest(window=_window(epoch_begin, epoch_end), entity=entity, top_n=top_n)
-        reply = await backends.call(
-            "alerts", backends.stubs.alerts.AlertStats, request, principal=principal_of(ctx).name
-        )
+        reply = await backends.call(contracts.alerts.AlertStats, request)
         return AlertStatsAnswer(
             window_start=reply.window.start.ToDatetime(tzinfo=UTC).isoformat(),
             window_end=reply.window.end.ToDatetime(tzinfo=UTC).isoformat(),
@@ -163,7 +163,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         return tool
 
     for key, (entity, label) in ENTITY_TOOLS.items():
-        mcp.register(
+        catalog.register(
             stats_tool(entity),
             name=f"get_ntopng_{key}_alert_stats",
             description=f"Statistics of {label} over a window: total, top alert types, severities and entities.",
@@ -190,9 +190,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         request.page.page_size = limit
         request.page.page_token = page_token
-        reply = await backends.call(
-            "alerts", backends.stubs.alerts.ListAlerts, request, principal=principal_of(ctx).name
-        )
+        reply = await backends.call(contracts.alerts.ListAlerts, request)
         return AlertListAnswer(
             alerts=[_alert(a) for a in reply.alerts], total=reply.total, next_page_token=reply.next_page_token
         )
@@ -231,13 +229,13 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             page_token,
         )
 
-    mcp.register(
+    catalog.register(
         get_ntopng_snmp_device_alert_list,
         name="get_ntopng_snmp_device_alert_list",
         description="List SNMP device alerts (newest first) over a window.",
         toolsets=("alerts", "snmp", "ntopng-compat"),
     )
-    mcp.register(
+    catalog.register(
         list_alerts,
         name="list_alerts",
         description="Search alerts by entity kind and value (e.g. a host IP), alert type, minimum severity and window.",
@@ -245,12 +243,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     )
 
     async def list_alert_exclusions(ctx: Context) -> ExclusionList:
-        reply = await backends.call(
-            "alerts",
-            backends.stubs.alerts.ListExclusions,
-            alerts_pb2.ListExclusionsRequest(),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.alerts.ListExclusions, alerts_pb2.ListExclusionsRequest())
         items = [
             ExclusionItem(
                 kind=alerts_pb2.ExclusionKind.Name(e.kind).removeprefix("EXCLUSION_KIND_").lower(),
@@ -269,7 +262,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             result=items,
         )
 
-    mcp.register(
+    catalog.register(
         list_alert_exclusions,
         name="list_alert_exclusions",
         description="List the host, domain and certificate alert exclusions in force.",
@@ -288,13 +281,13 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         ) -> WriteAnswer:
             arguments = {"value": value, "alert_type": alert_type, "comment": comment}
             request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
-            principal = principal_of(ctx).name
+            principal = caller_name()
             preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
             if not confirm_id:  # a bad value is refused now, not after the user confirmed it
                 checked = alerts_pb2.AddExclusionRequest()
                 checked.CopyFrom(request)
                 checked.validate_only = True
-                normal = await backends.call("alerts", backends.stubs.alerts.AddExclusion, checked, principal=principal)
+                normal = await backends.call(contracts.alerts.AddExclusion, checked)
                 if normal.exclusion.value != value:
                     preview += f" (stored as {normal.exclusion.value!r})"
                 if normal.exclusion.HasField("created_at"):
@@ -304,7 +297,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             if waiting is not None:
                 return waiting
             reply = await write.execute(
-                backends.call("alerts", backends.stubs.alerts.AddExclusion, request, principal=write.principal),
+                backends.call(contracts.alerts.AddExclusion, request),
                 lambda r: "created" if r.created else "already existed",
             )
             return WriteAnswer(
@@ -320,7 +313,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         (alerts_pb2.EXCLUSION_KIND_DOMAIN, "domain"),
         (alerts_pb2.EXCLUSION_KIND_CERTIFICATE, "certificate"),
     ):
-        mcp.register(
+        catalog.register(
             exclusion_tool(kind, noun),
             name=f"add_{noun}_alert_exclusion",
             description=(

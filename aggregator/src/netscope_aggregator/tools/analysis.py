@@ -13,8 +13,9 @@ from netscope.alerts.v1 import alerts_pb2
 from netscope.flows.v1 import flows_pb2
 from netscope.live.v1 import live_pb2
 from netscope.snmp.v1 import snmp_pb2
+from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.fanout import FanOut, gather_parts
 from netscope_aggregator.render import human_bytes, to_plain
@@ -78,20 +79,16 @@ def _ip(text: str) -> str:
         raise ToolError(f"'{text}' is not an IP address; give an IPv4 or IPv6 address such as 10.1.2.42") from None
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the analysis and fan-out tools."""
     deadline = backends.timeout
-
-    def call(ctx: Context, service: str, method: str, request: Any) -> Any:
-        stub = getattr(backends.stubs, service)
-        return backends.call(service, getattr(stub, method), request, principal=principal_of(ctx).name)
 
     async def analyze_traffic(
         ctx: Context, hours: Hours = 1, top_n: Annotated[int, Field(ge=1, le=50)] = 10
     ) -> dict[str, Any]:
         """Totals, protocol mix, top talkers, services and destinations over a window."""
-        reply = await call(
-            ctx, "flows", "AnalyzeTraffic", flows_pb2.AnalyzeTrafficRequest(filter=flow_filter(hours), top_n=top_n)
+        reply = await backends.call(
+            contracts.flows.AnalyzeTraffic, flows_pb2.AnalyzeTrafficRequest(filter=flow_filter(hours), top_n=top_n)
         )
         answer: dict[str, Any] = to_plain(reply)
         totals = reply.totals
@@ -112,7 +109,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             max_findings=max_findings,
             kinds=[flows_pb2.AnomalyKind.Value(f"ANOMALY_KIND_{k.upper()}") for k in kinds],
         )
-        reply = await call(ctx, "flows", "FindAnomalies", request)
+        reply = await backends.call(contracts.flows.FindAnomalies, request)
         answer: dict[str, Any] = to_plain(reply)
         answer.setdefault("findings", [])
         answer["summary"] = "; ".join(f"{f.title} (score {f.score:.0f})" for f in reply.findings[:5]) or "no anomalies"
@@ -122,10 +119,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         ctx: Context, hours: Hours = 24, max_items: Annotated[int, Field(ge=1, le=20)] = 5
     ) -> dict[str, Any]:
         """Prioritised actions with the evidence behind each."""
-        reply = await call(
-            ctx,
-            "flows",
-            "Recommendations",
+        reply = await backends.call(
+            contracts.flows.Recommendations,
             flows_pb2.RecommendationsRequest(filter=flow_filter(hours), max_items=max_items),
         )
         answer: dict[str, Any] = to_plain(reply)
@@ -142,8 +137,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         fan = await gather_parts(
             {
-                "snmp_interfaces": call(ctx, "snmp", "ListInterfaces", snmp_request),
-                "flow_bottlenecks": call(ctx, "flows", "DetectBottlenecks", flows_request),
+                "snmp_interfaces": backends.call(contracts.snmp.ListInterfaces, snmp_request),
+                "flow_bottlenecks": backends.call(contracts.flows.DetectBottlenecks, flows_request),
             },
             deadline,
         )
@@ -164,14 +159,12 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         alerts_request.page.page_size = 20
         fan = await gather_parts(
             {
-                "live": call(ctx, "live", "GetHost", live_pb2.GetHostRequest(ip=address)),
-                "history": call(
-                    ctx,
-                    "flows",
-                    "InvestigateHost",
+                "live": backends.call(contracts.live.GetHost, live_pb2.GetHostRequest(ip=address)),
+                "history": backends.call(
+                    contracts.flows.InvestigateHost,
                     flows_pb2.InvestigateHostRequest(ip=address, window=window, top_n=10),
                 ),
-                "alerts": call(ctx, "alerts", "ListAlerts", alerts_request),
+                "alerts": backends.call(contracts.alerts.ListAlerts, alerts_request),
             },
             deadline,
         )
@@ -204,20 +197,19 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         stats = alerts_pb2.AlertStatsRequest(window=window, entity_value=address, top_n=5)
         fan = await gather_parts(
             {
-                "live": call(ctx, "live", "GetHost", live_pb2.GetHostRequest(ip=address)),
-                "history": call(
-                    ctx,
-                    "flows",
-                    "InvestigateHost",
+                "live": backends.call(contracts.live.GetHost, live_pb2.GetHostRequest(ip=address)),
+                "history": backends.call(
+                    contracts.flows.InvestigateHost,
                     flows_pb2.InvestigateHostRequest(ip=address, window=window, top_n=5),
                 ),
-                "alert_stats": call(ctx, "alerts", "AlertStats", stats),
+                "alert_stats": backends.call(contracts.alerts.AlertStats, stats),
             },
             deadline,
         )
         if "live" in fan.results and fan.results["live"].mac:
             mac = await gather_parts(
-                {"mac": call(ctx, "live", "MacInfo", live_pb2.MacInfoRequest(mac=fan.results["live"].mac))}, deadline
+                {"mac": backends.call(contracts.live.MacInfo, live_pb2.MacInfoRequest(mac=fan.results["live"].mac))},
+                deadline,
             )
             fan.results.update(mac.results)
             fan.missing.update(mac.missing)
@@ -228,20 +220,16 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         """One look at the network: devices down, busy interfaces, alert counts, collector loss."""
         fan = await gather_parts(
             {
-                "devices": call(ctx, "snmp", "ListDevices", snmp_pb2.ListDevicesRequest(limit=200)),
-                "busy_interfaces": call(
-                    ctx,
-                    "snmp",
-                    "ListInterfaces",
+                "devices": backends.call(contracts.snmp.ListDevices, snmp_pb2.ListDevicesRequest(limit=200)),
+                "busy_interfaces": backends.call(
+                    contracts.snmp.ListInterfaces,
                     snmp_pb2.ListInterfacesRequest(min_utilization_percent=threshold_percent, limit=50),
                 ),
-                "alert_stats": call(
-                    ctx,
-                    "alerts",
-                    "AlertStats",
+                "alert_stats": backends.call(
+                    contracts.alerts.AlertStats,
                     alerts_pb2.AlertStatsRequest(window=last(timedelta(hours=24)), top_n=5),
                 ),
-                "collector": call(ctx, "live", "CollectorStats", live_pb2.CollectorStatsRequest()),
+                "collector": backends.call(contracts.live.CollectorStats, live_pb2.CollectorStatsRequest()),
             },
             deadline,
         )
@@ -310,4 +298,4 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             ("analysis",),
         ),
     ):
-        mcp.register(fn, name=name, description=description, toolsets=toolsets)
+        catalog.register(fn, name=name, description=description, toolsets=toolsets)

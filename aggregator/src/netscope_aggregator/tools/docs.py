@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from netscope_aggregator.catalog import NetscopeMCP
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.docs_index import DocsIndex, Section, default_docs_dir, excerpt, markdown_sections
 
 
@@ -24,7 +24,7 @@ class DocsAnswer(BaseModel):
     hits: list[DocHit]
 
 
-def build_index(mcp: NetscopeMCP) -> DocsIndex:
+def build_index(catalog: Catalog) -> DocsIndex:
     """Index the markdown docs and every registered tool's description."""
     sections: list[Section] = []
     docs = default_docs_dir()
@@ -34,14 +34,14 @@ def build_index(mcp: NetscopeMCP) -> DocsIndex:
         readme = docs.parent / "README.md"
         if readme.is_file():
             sections.extend(markdown_sections(readme))
-    for tool in mcp._tool_manager.list_tools():
+    for tool in catalog.tools.values():
         sections.append(Section("tool catalog", tool.name, tool.description or ""))
     return DocsIndex(sections)
 
 
-def register(mcp: NetscopeMCP) -> None:
+def register(catalog: Catalog) -> None:
     """Add search_docs (call after every other tool module, so the catalog is indexed)."""
-    index = build_index(mcp)
+    index = build_index(catalog)
 
     async def search_docs(
         query: Annotated[str, Field(min_length=2, max_length=300, description="what you want to know")],
@@ -53,7 +53,7 @@ def register(mcp: NetscopeMCP) -> None:
         ]
         return DocsAnswer(query=query, hits=hits)
 
-    mcp.register(
+    catalog.register(
         search_docs,
         name="search_docs",
         description="Search netscope's documentation and tool reference (offline): how to use a tool, what a "

@@ -6,8 +6,9 @@ from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
 
 from netscope.flows.v1 import flows_pb2
+from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.render import value_to_python
 
@@ -73,16 +74,11 @@ def query_answer(reply: flows_pb2.QueryResponse) -> QueryAnswer:
     )
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the flow database tools."""
 
     async def run_query(sql: str, max_rows: int, ctx: Context) -> QueryAnswer:
-        reply = await backends.call(
-            "flows",
-            backends.stubs.flows.Query,
-            flows_pb2.QueryRequest(sql=sql, max_rows=max_rows),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=max_rows))
         return query_answer(reply)
 
     async def query_ntopng_database(query: str, ctx: Context, max_rows: MaxRows = 200) -> QueryAnswer:
@@ -92,12 +88,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         return await run_query(content, max_rows, ctx)
 
     async def list_tables_ntopng_database(ctx: Context) -> TablesAnswer:
-        reply = await backends.call(
-            "flows",
-            backends.stubs.flows.ListTables,
-            flows_pb2.ListTablesRequest(),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.flows.ListTables, flows_pb2.ListTablesRequest())
         return TablesAnswer(
             database=reply.database,
             tables=[
@@ -107,12 +98,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
 
     async def describe_table(table: str, ctx: Context) -> TableDescription:
-        reply = await backends.call(
-            "flows",
-            backends.stubs.flows.DescribeTable,
-            flows_pb2.DescribeTableRequest(table=table),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.flows.DescribeTable, flows_pb2.DescribeTableRequest(table=table))
         return TableDescription(
             table=reply.table,
             columns=[ColumnInfo(name=c.name, type=c.type, comment=c.comment) for c in reply.columns],
@@ -123,25 +109,25 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         " networks, no SETTINGS. IPv4 columns are numbers: use IPv4NumToString(IPV4_SRC_ADDR) and"
         " IPv4StringToNum('10.1.2.42'). Answers are capped (truncated=true says so)."
     )
-    mcp.register(
+    catalog.register(
         query_ntopng_database,
         name="query_ntopng_database",
         description="Run a read-only ClickHouse SQL query on the ntopng flow database (tables: flows, ...)." + sql_help,
         toolsets=("flows", "ntopng-compat"),
     )
-    mcp.register(
+    catalog.register(
         query,
         name="query",
         description="Execute a read-only ClickHouse SQL query (argument `content` is the SQL)." + sql_help,
         toolsets=("flows",),
     )
-    mcp.register(
+    catalog.register(
         list_tables_ntopng_database,
         name="list_tables_ntopng_database",
         description="List the tables of the ntopng flow database with their row counts.",
         toolsets=("flows", "ntopng-compat"),
     )
-    mcp.register(
+    catalog.register(
         describe_table,
         name="describe_table",
         description="Describe one table of the flow database: columns, ClickHouse types and what each column means.",

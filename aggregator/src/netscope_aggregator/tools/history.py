@@ -1,7 +1,7 @@
 """Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols, exporter stats."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from google.protobuf import json_format
 from mcp.server.mcpserver import Context, Image
@@ -9,9 +9,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from netscope.flows.v1 import flows_pb2
+from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.contracts import Rpc
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.flows import QueryAnswer, query_answer
 from netscope_common.timeutil import last
@@ -39,6 +41,7 @@ TimeClause = Annotated[
     ),
 ]
 MetricName = Literal["bytes", "packets", "flows", "score"]
+DeviceStatsRpc: TypeAlias = Rpc[flows_pb2.DeviceStatsRequest, flows_pb2.DeviceStatsResponse]
 SortName = Literal["newest", "oldest", "bytes", "packets", "score", "duration"]
 
 
@@ -100,12 +103,8 @@ def _enum(enum_type: Any, prefix: str, name: str) -> Any:
     return enum_type.Value(f"{prefix}_{name.upper()}")
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the historical flow tools."""
-
-    async def flows_call(ctx: Context, method: str, request: Any) -> Any:
-        stub = backends.stubs.flows
-        return await backends.call("flows", getattr(stub, method), request, principal=principal_of(ctx).name)
 
     async def get_historical_flow(
         ctx: Context,
@@ -147,7 +146,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             page_size=limit,
             page_token=page_token,
         )
-        reply = await flows_call(ctx, "SearchFlows", request)
+        reply = await backends.call(contracts.flows.SearchFlows, request)
         answer = to_plain(reply)
         answer.setdefault("flows", [])
         answer["returned"] = len(reply.flows)
@@ -169,7 +168,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         if locality != "any":
             request.locality = _enum(flows_pb2.Locality, "LOCALITY", locality)
-        reply = await flows_call(ctx, "TopK", request)
+        reply = await backends.call(contracts.flows.TopK, request)
         answer = to_plain(reply)
         answer["summary"] = (
             f"top {len(reply.entries)} by {metric} over {hours:g} h of {human_bytes(reply.total_bytes)} in total"
@@ -194,7 +193,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             f"SELECT {keys}, {values} FROM flows{where} GROUP BY {keys} "
             f"ORDER BY {first_value} DESC LIMIT {maxhits_clause}"
         )
-        reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
+        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
         return query_answer(reply)
 
     async def query_ntopng_flows_data(
@@ -214,7 +213,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         if order_by_clause.strip():
             sql += f" ORDER BY {order_by_clause}"
         sql += f" LIMIT {maxhits_clause}"
-        reply = await flows_call(ctx, "Query", flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
+        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
         return query_answer(reply)
 
     async def get_flow_time_series(
@@ -234,7 +233,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         if group_by != "none":
             request.group_by = _enum(flows_pb2.TopKDimension, "TOP_K_DIMENSION", group_by)
-        return to_plain(await flows_call(ctx, "TimeSeries", request))
+        return to_plain(await backends.call(contracts.flows.TimeSeries, request))
 
     async def chart(
         ctx: Context,
@@ -266,20 +265,22 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                     k=k,
                 )
             )
-        reply = await flows_call(ctx, "Chart", request)
+        reply = await backends.call(contracts.flows.Chart, request)
         return Image(data=reply.png, format="png")
 
     async def list_protos(ctx: Context, name_contains: Annotated[str, Field(max_length=64)] = "") -> dict[str, Any]:
         """nDPI application protocols (ids and names) as stored in flows.L7_PROTO."""
-        reply = await flows_call(ctx, "ListProtocols", flows_pb2.ListProtocolsRequest(name_contains=name_contains))
+        reply = await backends.call(
+            contracts.flows.ListProtocols, flows_pb2.ListProtocolsRequest(name_contains=name_contains)
+        )
         return {
             "protocols": [{"id": p.id, "name": p.name} for p in reply.protocols][:500],
             "count": len(reply.protocols),
         }
 
-    def device_stats(method: str) -> Any:
+    def device_stats(rpc: DeviceStatsRpc) -> Any:
         async def tool(ctx: Context, hours: Hours = 24) -> dict[str, Any]:
-            reply = await flows_call(ctx, method, flows_pb2.DeviceStatsRequest(filter=flow_filter(hours)))
+            reply = await backends.call(rpc, flows_pb2.DeviceStatsRequest(filter=flow_filter(hours)))
             answer = to_plain(reply)
             answer.setdefault("exporters", [])
             return answer
@@ -324,19 +325,19 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         (chart, "chart", "A PNG chart (time series or top-k) of historical flows.", ("flows", "analysis")),
         (list_protos, "list_protos", "List the nDPI application protocols (id ↔ name).", ("flows",)),
         (
-            device_stats("FlowDeviceStats"),
+            device_stats(contracts.flows.FlowDeviceStats),
             "get_ntopng_flow_devices_stats",
             "Per flow exporter (NetFlow/IPFIX probe) and interface: flows, bytes, packets, first/last seen.",
             ("flows", "ntopng-compat"),
         ),
         (
-            device_stats("SflowDeviceStats"),
+            device_stats(contracts.flows.SflowDeviceStats),
             "get_ntopng_sflow_devices_stats",
             "Per sFlow device and interface: flows, bytes, packets, first/last seen.",
             ("flows", "ntopng-compat"),
         ),
     ):
-        mcp.register(fn, name=name, description=description, toolsets=toolsets)
+        catalog.register(fn, name=name, description=description, toolsets=toolsets)
 
 
 def _time_sql(clause: str) -> str:

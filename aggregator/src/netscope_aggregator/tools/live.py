@@ -14,9 +14,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
 
 from netscope.live.v1 import live_pb2 as pb
+from netscope_aggregator import contracts
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.caller import caller_name
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.render import human_bytes
 from netscope_aggregator.writes import Write, WriteStatus
@@ -522,16 +524,11 @@ def _named(items: Any) -> list[NamedItem]:
 
 
 # -- tools -------------------------------------------------------------------------------------------
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the live tools."""
 
-    async def call(ctx: Context, method: str, request: Any) -> Any:
-        return await backends.call(
-            "live", getattr(backends.stubs.live, method), request, principal=principal_of(ctx).name
-        )
-
     async def fetch_ntopng_all_ifids(ctx: Context) -> InterfacesAnswer:
-        reply = await call(ctx, "ListInterfaces", pb.ListInterfacesRequest())
+        reply = await backends.call(contracts.live.ListInterfaces, pb.ListInterfacesRequest())
         items = [
             InterfaceItem(ifid=i.ifid, name=i.name, description=i.description, source=i.source)
             for i in reply.interfaces
@@ -544,7 +541,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         ifid: Ifid = 0,
         limit: Annotated[int, Field(ge=1, le=1000, description="hosts to return, busiest first")] = 100,
     ) -> HostsLocationAnswer:
-        reply = await call(ctx, "HostsLocation", pb.HostsLocationRequest(ifid=ifid, limit=limit))
+        reply = await backends.call(contracts.live.HostsLocation, pb.HostsLocationRequest(ifid=ifid, limit=limit))
         hosts = [
             HostLocationItem(
                 ip=h.ip, country=h.country, country_name=h.country_name, is_local=h.is_local, bytes=h.bytes
@@ -567,7 +564,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             sort=pb.HOST_SORT_BYTES,
         )
         request.page.page_size = TALKERS
-        reply = await call(ctx, "ListHosts", request)
+        reply = await backends.call(contracts.live.ListHosts, request)
         hosts = [_brief(h) for h in reply.hosts]
         top = ", ".join(f"{h.ip} {human_bytes(h.bytes_total)}" for h in hosts[:3])
         return TalkersAnswer(
@@ -592,7 +589,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     ) -> HostAnswer:
         args = content_arguments("get_host_info", content, HostArgs, {"ip": ip, "ifid": ifid})
         assert isinstance(args, HostArgs)
-        h = await call(ctx, "GetHost", pb.GetHostRequest(ifid=args.ifid, ip=args.ip))
+        h = await backends.call(contracts.live.GetHost, pb.GetHostRequest(ifid=args.ifid, ip=args.ip))
         brief = _brief(h)
         apps = ", ".join(a.name for a in h.applications[:3]) or "none"
         return HostAnswer(
@@ -639,7 +636,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         assert isinstance(args, HostFlowsArgs)
         request = pb.ListFlowsRequest(ifid=args.ifid, host=args.ip, sort=pb.FLOW_SORT_BYTES)
         request.page.page_size = args.limit
-        reply = await call(ctx, "ListFlows", request)
+        reply = await backends.call(contracts.live.ListFlows, request)
         return _flows_answer(reply, f"of {args.ip}")
 
     async def get_live_flows(
@@ -663,7 +660,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         request.page.page_size = limit
         request.page.page_token = page_token
-        reply = await call(ctx, "ListFlows", request)
+        reply = await backends.call(contracts.live.ListFlows, request)
         filters = ", ".join(
             f"{k}={v}" for k, v in (("host", host), ("l7", l7_proto), ("l4", l4_proto), ("port", port)) if v
         )
@@ -680,8 +677,8 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             "get_live_flows_summary", content, SummaryArgs, {"host": host, "limit": limit, "ifid": ifid}
         )
         assert isinstance(args, SummaryArgs)
-        reply = await call(
-            ctx, "FlowsSummary", pb.FlowsSummaryRequest(ifid=args.ifid, host=args.host, limit=args.limit)
+        reply = await backends.call(
+            contracts.live.FlowsSummary, pb.FlowsSummaryRequest(ifid=args.ifid, host=args.host, limit=args.limit)
         )
         apps = ", ".join(f"{a.name} {human_bytes(a.bytes)}" for a in reply.applications[:3])
         return FlowsSummaryAnswer(
@@ -700,7 +697,9 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     ) -> CountryStatsAnswer:
         args = content_arguments("get_country_stats", content, CountryArgs, {"limit": limit, "ifid": ifid})
         assert isinstance(args, CountryArgs)
-        reply = await call(ctx, "CountryStats", pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit))
+        reply = await backends.call(
+            contracts.live.CountryStats, pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit)
+        )
         countries = [
             CountryItem(
                 country=c.country,
@@ -727,7 +726,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
     ) -> MacAnswer:
         args = content_arguments("get_mac_info", content, MacArgs, {"mac": mac, "ifid": ifid})
         assert isinstance(args, MacArgs)
-        m = await call(ctx, "MacInfo", pb.MacInfoRequest(ifid=args.ifid, mac=args.mac))
+        m = await backends.call(contracts.live.MacInfo, pb.MacInfoRequest(ifid=args.ifid, mac=args.mac))
         seen = (
             f"seen with {len(m.ips)} IP(s), sent {human_bytes(m.bytes_sent)}, received {human_bytes(m.bytes_received)}"
             if m.seen
@@ -750,7 +749,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
 
     async def get_collector_stats(ctx: Context) -> CollectorAnswer:
-        s = await call(ctx, "CollectorStats", pb.CollectorStatsRequest())
+        s = await backends.call(contracts.live.CollectorStats, pb.CollectorStatsRequest())
         exporters = [
             ExporterItem(
                 exporter=e.exporter,
@@ -791,7 +790,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
 
     async def list_available_active_monitoring_scripts(ctx: Context) -> AvailableMonitorsAnswer:
-        reply = await call(ctx, "ListAvailableMonitors", pb.ListAvailableMonitorsRequest())
+        reply = await backends.call(contracts.live.ListAvailableMonitors, pb.ListAvailableMonitorsRequest())
         kinds = [
             MonitorKindItem(
                 kind=k.kind,
@@ -816,7 +815,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
 
     async def list_enabled_active_monitoring_scripts(ctx: Context) -> EnabledMonitorsAnswer:
-        reply = await call(ctx, "ListEnabledMonitors", pb.ListEnabledMonitorsRequest())
+        reply = await backends.call(contracts.live.ListEnabledMonitors, pb.ListEnabledMonitorsRequest())
         monitors = [_monitor(m) for m in reply.monitors]
         failing = sum(1 for m in monitors if m.last_result and not m.last_result.ok)
         lines = "; ".join(_monitor_line(m) for m in monitors[:10])
@@ -851,16 +850,13 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         }
         args = content_arguments(add_name, content, AddMonitorArgs, given)
         assert isinstance(args, AddMonitorArgs)
-        principal = principal_of(ctx).name
+        principal = caller_name()
         arguments = args.model_dump(exclude={"confirm_id"})
         check = None
         if not args.confirm_id:
             # The service validates and normalises the monitor without changing anything.
             check = await backends.call(
-                "live",
-                backends.stubs.live.AddMonitor,
-                pb.AddMonitorRequest(**arguments, validate_only=True),
-                principal=principal,
+                contracts.live.AddMonitor, pb.AddMonitorRequest(**arguments, validate_only=True)
             )
         preview = f"{add_name} {arguments.get('host') or arguments.get('url')}"
         if check is not None:
@@ -879,9 +875,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         if waiting is not None:
             return waiting
         reply = await write.execute(
-            backends.call(
-                "live", backends.stubs.live.AddMonitor, pb.AddMonitorRequest(**arguments), principal=principal
-            ),
+            backends.call(contracts.live.AddMonitor, pb.AddMonitorRequest(**arguments)),
             _monitor_outcome,
         )
         outcome = _monitor_outcome(reply)
@@ -903,44 +897,44 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         confirm_id: Annotated[str, Field(max_length=64, description="id from the preview, to execute the write")] = "",
     ) -> MonitorWriteAnswer:
         arguments = {"monitor_id": monitor_id}
-        write = Write(remove_name, principal_of(ctx).name, arguments, f"disable the active monitor {monitor_id}")
+        write = Write(remove_name, caller_name(), arguments, f"disable the active monitor {monitor_id}")
         waiting = await write.gate(confirmations, ctx, confirm_id, MonitorWriteAnswer)
         if waiting is not None:
             return waiting
         request = pb.RemoveMonitorRequest(id=monitor_id)
         reply = await write.execute(
-            backends.call("live", backends.stubs.live.RemoveMonitor, request, principal=write.principal),
+            backends.call(contracts.live.RemoveMonitor, request),
             lambda _: "removed",
         )
         return MonitorWriteAnswer(status="done", preview=f"{write.preview}: removed", monitor=_monitor(reply.monitor))
 
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
-    mcp.register(
+    catalog.register(
         fetch_ntopng_all_ifids,
         name="fetch_ntopng_all_ifids",
         description="List the monitored interfaces and their ifids (use the ifid in the other live tools).",
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_ntopng_hosts_location,
         name="get_ntopng_hosts_location",
         description="Country (offline geolocation) of the busiest active hosts of an interface.",
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         fetch_ntopng_top_local_talkers,
         name="fetch_ntopng_top_local_talkers",
         description=f"The top {TALKERS} active local hosts by bytes on an interface.",
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         fetch_ntopng_top_remote_talkers,
         name="fetch_ntopng_top_remote_talkers",
         description=f"The top {TALKERS} active remote hosts by bytes on an interface.",
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_host_info,
         name="get_host_info",
         description="Live statistics of an active host: bytes, throughput, active flows, applications, peers, "
@@ -948,59 +942,59 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         "history)." + content_note,
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_live_flows_for_host,
         name="get_live_flows_for_host",
         description="Active flows where an IP is client or server, largest first." + content_note,
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_live_flows,
         name="get_live_flows",
         description="Active flows filtered by host, nDPI application, L4 protocol and port; sorted by bytes, "
         "throughput or last seen; paginated with page_token.",
         toolsets=("live",),
     )
-    mcp.register(
+    catalog.register(
         get_live_flows_summary,
         name="get_live_flows_summary",
         description="Active flows aggregated by application, L4 protocol and server port (optionally of one host)."
         + content_note,
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_country_stats,
         name="get_country_stats",
         description="Top-N countries ranked by live traffic (hosts, bytes, flows, throughput)." + content_note,
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_mac_info,
         name="get_mac_info",
         description="Details of a MAC address: manufacturer (offline IEEE OUI table), device type, host pool, "
         "IPs and traffic seen." + content_note,
         toolsets=compat,
     )
-    mcp.register(
+    catalog.register(
         get_collector_stats,
         name="get_collector_stats",
         description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
         "sequence loss per exporter, flow table and ingest queue.",
         toolsets=("live", "admin"),
     )
-    mcp.register(
+    catalog.register(
         list_available_active_monitoring_scripts,
         name="list_available_active_monitoring_scripts",
         description="The active monitoring script kinds (tcp_connect, http, https) with their parameters.",
         toolsets=("live",),
     )
-    mcp.register(
+    catalog.register(
         list_enabled_active_monitoring_scripts,
         name="list_enabled_active_monitoring_scripts",
         description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
         toolsets=("live",),
     )
-    mcp.register(
+    catalog.register(
         add_active_monitoring_script,
         name=add_name,
         description=(
@@ -1013,7 +1007,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         role=Role.WRITE,
         writes=True,
     )
-    mcp.register(
+    catalog.register(
         remove_active_monitoring_script,
         name=remove_name,
         description=(

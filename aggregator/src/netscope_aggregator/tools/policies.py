@@ -8,9 +8,11 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from netscope.alerts.v1 import alerts_pb2
+from netscope_aggregator import contracts
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.caller import caller_name
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.render import to_plain
 from netscope_aggregator.writes import Write, WriteAnswer
@@ -59,7 +61,7 @@ def _spec(
     return spec
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add create_ai_policy, list_alert_policies and list_expected_servers."""
 
     async def create_ai_policy(
@@ -81,7 +83,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         confirm_id: Annotated[str | None, Field(max_length=64)] = None,
     ) -> WriteAnswer:
         """Create an alert policy from a structured rule. The first call dry-runs it over history."""
-        principal = principal_of(ctx).name
+        principal = caller_name()
         arguments = {k: v for k, v in locals().items() if k not in ("ctx", "confirm_id", "principal")}
         spec = _spec(
             name,
@@ -101,7 +103,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         preview = f"create policy {name!r} ({rule})"
         if not confirm_id:  # the dry run over history is the preview, in both confirmation styles
             dry = alerts_pb2.DryRunPolicyRequest(spec=spec, window=last(timedelta(hours=lookback_hours)), limit=10)
-            reply = await backends.call("alerts", backends.stubs.alerts.DryRunPolicy, dry, principal=principal)
+            reply = await backends.call(contracts.alerts.DryRunPolicy, dry)
             would = [f"{f.entity_value}: {f.description}" for f in reply.findings]
             preview = (
                 f"policy {name!r} ({rule}) would have raised {len(would)}{'+' if reply.truncated else ''} "
@@ -113,7 +115,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             return waiting
         request = alerts_pb2.CreatePolicyRequest(spec=spec, enabled=enabled)
         created = await write.execute(
-            backends.call("alerts", backends.stubs.alerts.CreatePolicy, request, principal=principal),
+            backends.call(contracts.alerts.CreatePolicy, request),
             lambda r: "created" if r.created else "already existed",
         )
         return WriteAnswer(
@@ -124,29 +126,19 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
 
     async def list_alert_policies(ctx: Context) -> dict[str, Any]:
         """Alert policies with their rule, state and last run."""
-        reply = await backends.call(
-            "alerts",
-            backends.stubs.alerts.ListPolicies,
-            alerts_pb2.ListPoliciesRequest(),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.alerts.ListPolicies, alerts_pb2.ListPoliciesRequest())
         answer: dict[str, Any] = to_plain(reply)
         answer.setdefault("policies", [])
         return answer
 
     async def list_expected_servers(ctx: Context) -> dict[str, Any]:
         """The approved infrastructure servers (DNS, NTP, DHCP, SMTP, gateways)."""
-        reply = await backends.call(
-            "alerts",
-            backends.stubs.alerts.ListExpectedServers,
-            alerts_pb2.ListExpectedServersRequest(),
-            principal=principal_of(ctx).name,
-        )
+        reply = await backends.call(contracts.alerts.ListExpectedServers, alerts_pb2.ListExpectedServersRequest())
         answer: dict[str, Any] = to_plain(reply)
         answer.setdefault("servers", [])
         return answer
 
-    mcp.register(
+    catalog.register(
         create_ai_policy,
         name="create_ai_policy",
         toolsets=("alerts",),
@@ -157,13 +149,13 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         "than min_count alerts of alert_type). The first call dry-runs it over history and returns what it "
         "would have raised plus a confirm_id; call again with confirm_id to create it.",
     )
-    mcp.register(
+    catalog.register(
         list_alert_policies,
         name="list_alert_policies",
         toolsets=("alerts",),
         description="List the alert policies and whether they are enabled.",
     )
-    mcp.register(
+    catalog.register(
         list_expected_servers,
         name="list_expected_servers",
         toolsets=("alerts",),

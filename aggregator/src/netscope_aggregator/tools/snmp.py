@@ -11,16 +11,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
 
 import grpc
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from netscope.snmp.v1 import snmp_pb2 as pb
+from netscope_aggregator import contracts
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends, ServiceCallError
-from netscope_aggregator.catalog import NetscopeMCP, principal_of
+from netscope_aggregator.caller import caller_name
+from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.contracts import ResponseT, Rpc
 from netscope_aggregator.tools.live import Content, content_arguments, human_bps
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
@@ -434,22 +438,18 @@ def binding(arguments: dict[str, Any]) -> dict[str, Any]:
     return {**redacted(arguments), "secrets_sha256": hashlib.sha256(secret_blob.encode()).hexdigest()}
 
 
-def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations) -> None:
+def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the SNMP tools."""
 
-    async def call(ctx: Context, method_name: str, request: Any, device: str = "") -> Any:
+    async def call(rpc: Rpc[Any, ResponseT], request: Message, device: str = "") -> ResponseT:
         """One snmp RPC; an unknown device becomes an error listing the known device ids."""
-        principal = principal_of(ctx).name
-        method = getattr(backends.stubs.snmp, method_name)
         try:
-            return await backends.call("snmp", method, request, principal=principal)
+            return await backends.call(rpc, request)
         except ServiceCallError as exc:
             unknown_device = any(marker in str(exc) for marker in _UNKNOWN_DEVICE_MARKERS)
             if exc.code != grpc.StatusCode.NOT_FOUND or not device or not unknown_device:
                 raise
-            known = await backends.call(
-                "snmp", backends.stubs.snmp.ListDevices, pb.ListDevicesRequest(limit=50), principal=principal
-            )
+            known = await backends.call(contracts.snmp.ListDevices, pb.ListDevicesRequest(limit=50))
             ids = ", ".join(d.id for d in known.devices) or "none"
             more = f" (and {known.total - len(known.devices)} more)" if known.total > len(known.devices) else ""
             raise ToolError(f"{exc}. Known devices: {ids}{more}. Use list_snmp_devices to search them.") from None
@@ -476,7 +476,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         )
         if args.status:
             request.status = pb.DeviceStatus.Value(f"DEVICE_STATUS_{args.status.upper()}")
-        reply = await call(ctx, "ListDevices", request)
+        reply = await call(contracts.snmp.ListDevices, request)
         rows = [device_row(d) for d in reply.devices]
         by_status: dict[str, int] = {}
         for row in rows:
@@ -506,7 +506,9 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
                 "get_snmp_device_info: device is required (a device id or IP address); list_snmp_devices shows them"
             )
         key = args.device.strip()
-        reply = await call(ctx, "GetDevice", pb.GetDeviceRequest(device=key, max_interfaces=args.max_interfaces), key)
+        reply = await call(
+            contracts.snmp.GetDevice, pb.GetDeviceRequest(device=key, max_interfaces=args.max_interfaces), key
+        )
         return device_info(reply)
 
     async def list_snmp_interfaces(
@@ -530,7 +532,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             request.min_utilization_percent = min_utilization_percent
         if min_errors_per_second is not None:
             request.min_errors_per_second = min_errors_per_second
-        reply = await call(ctx, "ListInterfaces", request, device.strip())
+        reply = await call(contracts.snmp.ListInterfaces, request, device.strip())
         items = [interface_item(i) for i in reply.interfaces]
         rate_filter = min_utilization_percent is not None or min_errors_per_second is not None
         return InterfacesAnswer(
@@ -555,7 +557,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             window=make_window(end - timedelta(minutes=minutes), end),
             limit=limit,
         )
-        reply = await call(ctx, "InterfaceHistory", request, device.strip())
+        reply = await call(contracts.snmp.InterfaceHistory, request, device.strip())
         points = [
             HistoryPointItem(
                 time=_iso(p.time),
@@ -588,7 +590,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         | None = None,
     ) -> PollAnswer:
         keys = [d.strip() for d in devices or []]
-        reply = await call(ctx, "PollNow", pb.PollNowRequest(devices=keys), ",".join(keys))
+        reply = await call(contracts.snmp.PollNow, pb.PollNowRequest(devices=keys), ",".join(keys))
         outcomes = [
             PollOutcomeItem(
                 device_id=o.device_id,
@@ -633,7 +635,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         confirm_id: ConfirmId = None,
     ) -> WriteAnswer:
         tool_name = "add_snmp_device"
-        principal = principal_of(ctx).name
+        principal = caller_name()
         arguments: dict[str, Any] = {
             "device_id": device_id,
             "address": address,
@@ -683,7 +685,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
             management_ip=management_ip,
         )
         reply = await write.execute(
-            call(ctx, "AddDevice", pb.AddDeviceRequest(device=spec, poll_now=True)), lambda _: "added"
+            call(contracts.snmp.AddDevice, pb.AddDeviceRequest(device=spec, poll_now=True)), lambda _: "added"
         )
         info = device_info(reply.device)
         return WriteAnswer(
@@ -694,12 +696,12 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
 
     async def remove_snmp_device(ctx: Context, device: DeviceKey, confirm_id: ConfirmId = None) -> WriteAnswer:
         tool_name = "remove_snmp_device"
-        principal = principal_of(ctx).name
+        principal = caller_name()
         key = device.strip()
         arguments = {"device": key}
         preview = f"remove SNMP device {key!r}"
         if not confirm_id:
-            current = await call(ctx, "GetDevice", pb.GetDeviceRequest(device=key, max_interfaces=1), key)
+            current = await call(contracts.snmp.GetDevice, pb.GetDeviceRequest(device=key, max_interfaces=1), key)
             labels = ", ".join(f"{k}={v}" for k, v in sorted(current.labels.items()))
             preview = (
                 f"remove SNMP device {current.id!r} ({current.address}:{current.port}"
@@ -711,47 +713,47 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         if waiting is not None:
             return waiting
         reply = await write.execute(
-            call(ctx, "RemoveDevice", pb.RemoveDeviceRequest(device=key), key), lambda _: "removed"
+            call(contracts.snmp.RemoveDevice, pb.RemoveDeviceRequest(device=key), key), lambda _: "removed"
         )
         return WriteAnswer(
             status="done", preview=f"removed SNMP device {reply.device_id!r}", result={"device_id": reply.device_id}
         )
 
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
-    mcp.register(
+    catalog.register(
         list_snmp_devices,
         name="list_snmp_devices",
         description="List monitored SNMP devices with status (up, unreachable, auth_failure, ...), CPU, memory and "
         "last seen; filter by labels (site=hq), status, or not seen for N seconds." + content_note,
         toolsets=("snmp",),
     )
-    mcp.register(
+    catalog.register(
         get_snmp_device_info,
         name="get_snmp_device_info",
         description="One SNMP device by id or IP: system info, uptime, CPU, memory, interfaces with in/out rates "
         "and utilisation, status with detail, and a one-line summary." + content_note,
         toolsets=("snmp",),
     )
-    mcp.register(
+    catalog.register(
         list_snmp_interfaces,
         name="list_snmp_interfaces",
         description="SNMP interfaces across devices, busiest first; filter by utilisation above X %, oper status, "
         "errors per second, name, device or labels.",
         toolsets=("snmp",),
     )
-    mcp.register(
+    catalog.register(
         get_snmp_interface_history,
         name="get_snmp_interface_history",
         description="Rates, utilisation and errors of one interface over the last N minutes (in-memory history).",
         toolsets=("snmp",),
     )
-    mcp.register(
+    catalog.register(
         poll_snmp_device_now,
         name="poll_snmp_device_now",
         description="Poll SNMP devices right now (refresh only, no configuration change) and report each outcome.",
         toolsets=("snmp",),
     )
-    mcp.register(
+    catalog.register(
         add_snmp_device,
         name="add_snmp_device",
         description="Add an SNMP device to the inventory (admin). The first call returns a preview and a "
@@ -760,7 +762,7 @@ def register(mcp: NetscopeMCP, backends: Backends, confirmations: Confirmations)
         role=Role.ADMIN,
         writes=True,
     )
-    mcp.register(
+    catalog.register(
         remove_snmp_device,
         name="remove_snmp_device",
         description="Remove an SNMP device from the inventory (admin). The first call returns a preview and a "
