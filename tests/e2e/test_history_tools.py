@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -127,3 +128,22 @@ async def test_country_ranking_names_unknown_countries_readably(history_url: str
     assert keys
     assert all("\x00" not in key for key in keys)
     assert all(len(key) == 2 or key == "unknown" for key in keys)
+
+
+async def test_an_answer_over_the_byte_cap_loses_rows_not_the_session(history_url: str) -> None:
+    """A cartesian SELECT whose 200 rows are over 1 MiB (the official client's event limit) is cut to the cap."""
+    cap = 256 * 1024
+    async with mcp_session(history_url) as session:
+        answer = await session.call_tool("query_ntopng_database", {"query": "SELECT * FROM flows, flows, flows, flows"})
+        assert not answer.is_error, answer.content
+        data = answer.structured_content
+        assert data["truncated"] is True
+        assert 0 < len(data["rows"]) < 200
+        assert data["row_count"] == len(data["rows"])
+        reason = data["truncated_reason"]
+        assert "narrow the question" in reason and "WHERE" in reason
+        original = int(re.search(r"rows: (\d+) bytes exceed", reason)[1])  # type: ignore[index]
+        assert original > 1024 * 1024, reason
+        assert len(answer.model_dump_json(by_alias=True, exclude_none=True)) <= cap
+        after = await session.call_tool("query_ntopng_database", {"query": "SELECT count() > 0 FROM flows"})
+        assert after.structured_content["rows"] == [[1]]
