@@ -56,6 +56,15 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} PB"
 
 
+def human_bps(bps: float) -> str:
+    """1_500_000 → '1.5 Mbit/s'."""
+    for unit in ("bit/s", "kbit/s", "Mbit/s", "Gbit/s"):
+        if abs(bps) < 1000:
+            return f"{bps:.1f} {unit}"
+        bps /= 1000
+    return f"{bps:.1f} Tbit/s"
+
+
 def value_to_python(value: Value) -> Any:
     """A protobuf Value as Python data (whole numbers as int)."""
     kind = value.WhichOneof("kind")

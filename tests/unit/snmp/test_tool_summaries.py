@@ -4,13 +4,8 @@ interfaces without rates yet (never an all-clear). Built from real snmp service 
 from __future__ import annotations
 
 from netscope.snmp.v1 import snmp_pb2 as pb
-from netscope_aggregator.tools.snmp import (
-    HistoryPointItem,
-    device_info,
-    history_summary,
-    interface_item,
-    interfaces_summary,
-)
+from netscope_aggregator.tools.snmp.answers import HistoryPointItem
+from netscope_aggregator.tools.snmp.render import device_info, history_summary, interface_item, interfaces_summary
 
 
 def uplink_and_lan() -> list[pb.Interface]:

@@ -19,8 +19,8 @@ from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.fanout import FanOut, gather_parts
 from netscope_aggregator.render import human_bytes, to_plain
-from netscope_aggregator.tools.history import Hours, flow_filter
-from netscope_aggregator.tools.snmp import NEEDS_TWO_POLLS
+from netscope_aggregator.tools.shared.flow_filter import Hours, flow_filter
+from netscope_aggregator.tools.shared.hints import NEEDS_TWO_POLLS
 from netscope_common.timeutil import last
 
 AnomalyName = Literal[

@@ -1,6 +1,6 @@
 """Historical flow tools: guarded SQL, table listing and description (mcp-ntopng and ntopng names)."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from pydantic import BaseModel, Field
@@ -10,22 +10,9 @@ from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
-from netscope_aggregator.render import value_to_python
+from netscope_aggregator.tools.shared.query import QueryAnswer, query_answer
 
 MaxRows = Annotated[int, Field(ge=1, le=10_000, description="row cap for the answer (default 200)")]
-
-
-class QueryAnswer(BaseModel):
-    """Rows of one read-only SQL statement."""
-
-    columns: list[str]
-    types: list[str]
-    rows: list[list[Any]]
-    row_count: int
-    truncated: bool
-    truncated_reason: str = ""
-    executed_sql: str
-    elapsed_ms: float
 
 
 class TableSummary(BaseModel):
@@ -57,21 +44,6 @@ class TableDescription(BaseModel):
 
     table: str
     columns: list[ColumnInfo]
-
-
-def query_answer(reply: flows_pb2.QueryResponse) -> QueryAnswer:
-    """A Query reply as the tools answer it."""
-    table = reply.table
-    return QueryAnswer(
-        columns=[c.name for c in table.columns],
-        types=[c.type for c in table.columns],
-        rows=[[value_to_python(v) for v in r.values] for r in table.rows],
-        row_count=len(table.rows),
-        truncated=table.truncated,
-        truncated_reason=table.truncated_reason,
-        executed_sql=reply.executed_sql,
-        elapsed_ms=round(table.elapsed_seconds * 1000, 2),
-    )
 
 
 def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:

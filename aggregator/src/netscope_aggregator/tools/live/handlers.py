@@ -1,0 +1,358 @@
+"""The live read tools: interfaces, hosts, flows, countries, MACs, the collector and the monitors in force."""
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from netscope.live.v1 import live_pb2 as pb
+from netscope_aggregator import contracts
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.render import human_bps, human_bytes
+from netscope_aggregator.tools.live.answers import (
+    ApplicationItem,
+    AvailableMonitorsAnswer,
+    CollectorAnswer,
+    CountryItem,
+    CountryStatsAnswer,
+    EnabledMonitorsAnswer,
+    ExporterItem,
+    FlowsAnswer,
+    FlowsSummaryAnswer,
+    HostAnswer,
+    HostLocationItem,
+    HostsLocationAnswer,
+    InterfaceItem,
+    InterfacesAnswer,
+    MacAnswer,
+    MonitorKindItem,
+    MonitorParameterItem,
+    PeerItem,
+    ServerPortItem,
+    TalkersAnswer,
+)
+from netscope_aggregator.tools.live.arguments import (
+    CountryArgs,
+    FlowLimit,
+    HostArgs,
+    HostFlowsArgs,
+    Ifid,
+    MacArgs,
+    SummaryArgs,
+    TopN,
+)
+from netscope_aggregator.tools.live.render import brief, flows_answer, iso, monitor_item, monitor_line, named
+from netscope_aggregator.tools.shared.content import Content, content_arguments
+
+TALKERS = 10
+MAX_EXPORTERS_SHOWN = 20
+
+
+class LiveReads:
+    """The live read tools (each method is one tool; its signature is the tool's argument model)."""
+
+    def __init__(self, backends: Backends) -> None:
+        self.backends = backends
+
+    async def fetch_ntopng_all_ifids(self, ctx: Context) -> InterfacesAnswer:
+        reply = await self.backends.call(contracts.live.ListInterfaces, pb.ListInterfacesRequest())
+        items = [
+            InterfaceItem(ifid=i.ifid, name=i.name, description=i.description, source=i.source)
+            for i in reply.interfaces
+        ]
+        names = ", ".join(f"{i.ifid}={i.name}" for i in items)
+        return InterfacesAnswer(interfaces=items, summary=f"{len(items)} interface(s): {names}")
+
+    async def get_ntopng_hosts_location(
+        self,
+        ctx: Context,
+        ifid: Ifid = 0,
+        limit: Annotated[int, Field(ge=1, le=1000, description="hosts to return, busiest first")] = 100,
+    ) -> HostsLocationAnswer:
+        reply = await self.backends.call(contracts.live.HostsLocation, pb.HostsLocationRequest(ifid=ifid, limit=limit))
+        hosts = [
+            HostLocationItem(
+                ip=h.ip, country=h.country, country_name=h.country_name, is_local=h.is_local, bytes=h.bytes
+            )
+            for h in reply.hosts
+        ]
+        countries = sorted({h.country for h in hosts if h.country})
+        return HostsLocationAnswer(
+            ifid=ifid,
+            hosts=hosts,
+            truncated=reply.truncated,
+            summary=f"{len(hosts)} host(s){' (more not shown)' if reply.truncated else ''} in "
+            f"{len(countries)} countr{'y' if len(countries) == 1 else 'ies'}: {', '.join(countries[:20])}",
+        )
+
+    async def talkers(self, ctx: Context, ifid: int, locality: Literal["local", "remote"]) -> TalkersAnswer:
+        request = pb.ListHostsRequest(
+            ifid=ifid,
+            locality=pb.HOST_LOCALITY_LOCAL if locality == "local" else pb.HOST_LOCALITY_REMOTE,
+            sort=pb.HOST_SORT_BYTES,
+        )
+        request.page.page_size = TALKERS
+        reply = await self.backends.call(contracts.live.ListHosts, request)
+        hosts = [brief(h) for h in reply.hosts]
+        top = ", ".join(f"{h.ip} {human_bytes(h.bytes_total)}" for h in hosts[:3])
+        return TalkersAnswer(
+            ifid=ifid,
+            locality=locality,
+            hosts=hosts,
+            total_hosts=reply.total,
+            summary=f"top {len(hosts)} of {reply.total} active {locality} hosts by bytes: {top}",
+        )
+
+    async def fetch_ntopng_top_local_talkers(self, ctx: Context, ifid: Ifid = 0) -> TalkersAnswer:
+        return await self.talkers(ctx, ifid, "local")
+
+    async def fetch_ntopng_top_remote_talkers(self, ctx: Context, ifid: Ifid = 0) -> TalkersAnswer:
+        return await self.talkers(ctx, ifid, "remote")
+
+    async def get_host_info(
+        self,
+        ctx: Context,
+        ip: Annotated[str, Field(max_length=64, description="host IP")] = "",
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> HostAnswer:
+        args = content_arguments("get_host_info", content, HostArgs, {"ip": ip, "ifid": ifid})
+        assert isinstance(args, HostArgs)
+        h = await self.backends.call(contracts.live.GetHost, pb.GetHostRequest(ifid=args.ifid, ip=args.ip))
+        common = brief(h)
+        apps = ", ".join(a.name for a in h.applications[:3]) or "none"
+        return HostAnswer(
+            **common.model_dump(),
+            mac_vendor=h.mac_vendor,
+            vlan=h.vlan,
+            score=h.score,
+            packets_sent=h.packets_sent,
+            packets_received=h.packets_received,
+            active_flows_as_client=h.active_flows_as_client,
+            active_flows_as_server=h.active_flows_as_server,
+            first_seen=iso(h.first_seen),
+            last_seen=iso(h.last_seen),
+            applications=[
+                ApplicationItem(
+                    name=a.name,
+                    category=a.category,
+                    bytes_sent=a.bytes_sent,
+                    bytes_received=a.bytes_received,
+                    flows=a.flows,
+                )
+                for a in h.applications
+            ],
+            peers=[PeerItem(ip=p.ip, bytes=p.bytes) for p in h.peers],
+            server_ports=[ServerPortItem(l4_proto=s.l4_proto, port=s.port, flows=s.flows) for s in h.server_ports],
+            summary=(
+                f"{h.ip} ({'local' if h.is_local else 'remote'}{', ' + h.country if h.country else ''}): "
+                f"sent {human_bytes(h.bytes_sent)}, received {human_bytes(h.bytes_received)}, "
+                f"{human_bps(h.throughput_bps)}, {h.active_flows} active flows, "
+                f"{len(h.peers)} peers; top applications: {apps}"
+            ),
+        )
+
+    async def get_live_flows_for_host(
+        self,
+        ctx: Context,
+        ip: Annotated[str, Field(max_length=64, description="host IP (client or server)")] = "",
+        limit: FlowLimit = 20,
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> FlowsAnswer:
+        args = content_arguments(
+            "get_live_flows_for_host", content, HostFlowsArgs, {"ip": ip, "limit": limit, "ifid": ifid}
+        )
+        assert isinstance(args, HostFlowsArgs)
+        request = pb.ListFlowsRequest(ifid=args.ifid, host=args.ip, sort=pb.FLOW_SORT_BYTES)
+        request.page.page_size = args.limit
+        reply = await self.backends.call(contracts.live.ListFlows, request)
+        return flows_answer(reply, f"of {args.ip}")
+
+    async def get_live_flows(
+        self,
+        ctx: Context,
+        host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = any)")] = "",
+        l7_proto: Annotated[str, Field(max_length=64, description="nDPI application, e.g. TLS, DNS")] = "",
+        l4_proto: Annotated[str, Field(max_length=16, description="TCP, UDP, ICMP, ...")] = "",
+        port: Annotated[int, Field(ge=0, le=65535, description="either port (0 = any)")] = 0,
+        sort: Literal["bytes", "throughput", "last_seen"] = "bytes",
+        limit: FlowLimit = 20,
+        page_token: Annotated[str, Field(max_length=512)] = "",
+        ifid: Ifid = 0,
+    ) -> FlowsAnswer:
+        sorts = {
+            "bytes": pb.FLOW_SORT_BYTES,
+            "throughput": pb.FLOW_SORT_THROUGHPUT,
+            "last_seen": pb.FLOW_SORT_LAST_SEEN,
+        }
+        request = pb.ListFlowsRequest(
+            ifid=ifid, host=host, l7_proto=l7_proto, l4_proto=l4_proto, port=port, sort=sorts[sort]
+        )
+        request.page.page_size = limit
+        request.page.page_token = page_token
+        reply = await self.backends.call(contracts.live.ListFlows, request)
+        filters = ", ".join(
+            f"{k}={v}" for k, v in (("host", host), ("l7", l7_proto), ("l4", l4_proto), ("port", port)) if v
+        )
+        return flows_answer(reply, f"matching {filters}" if filters else "by " + sort)
+
+    async def get_live_flows_summary(
+        self,
+        ctx: Context,
+        host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = all)")] = "",
+        limit: TopN = 10,
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> FlowsSummaryAnswer:
+        args = content_arguments(
+            "get_live_flows_summary", content, SummaryArgs, {"host": host, "limit": limit, "ifid": ifid}
+        )
+        assert isinstance(args, SummaryArgs)
+        reply = await self.backends.call(
+            contracts.live.FlowsSummary, pb.FlowsSummaryRequest(ifid=args.ifid, host=args.host, limit=args.limit)
+        )
+        apps = ", ".join(f"{a.name} {human_bytes(a.bytes)}" for a in reply.applications[:3])
+        return FlowsSummaryAnswer(
+            total_flows=reply.total_flows,
+            total_bytes=reply.total_bytes,
+            applications=named(reply.applications),
+            l4_protocols=named(reply.l4_protocols),
+            server_ports=named(reply.server_ports),
+            truncated=reply.truncated,
+            summary=f"{reply.total_flows} active flows{' of ' + args.host if args.host else ''}, "
+            f"{human_bytes(reply.total_bytes)}; top applications: {apps or 'none'}",
+        )
+
+    async def get_country_stats(
+        self, ctx: Context, limit: TopN = 10, ifid: Ifid = 0, content: Content = ""
+    ) -> CountryStatsAnswer:
+        args = content_arguments("get_country_stats", content, CountryArgs, {"limit": limit, "ifid": ifid})
+        assert isinstance(args, CountryArgs)
+        reply = await self.backends.call(
+            contracts.live.CountryStats, pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit)
+        )
+        countries = [
+            CountryItem(
+                country=c.country,
+                hosts=c.hosts,
+                bytes_sent=c.bytes_sent,
+                bytes_received=c.bytes_received,
+                flows=c.flows,
+                throughput_bps=round(c.throughput_bps, 1),
+            )
+            for c in reply.countries
+        ]
+        top = ", ".join(f"{c.country} {human_bytes(c.bytes_sent + c.bytes_received)}" for c in countries[:5])
+        return CountryStatsAnswer(
+            countries=countries,
+            truncated=reply.truncated,
+            summary=f"top {len(countries)} countries by traffic: {top or 'none'}",
+        )
+
+    async def get_mac_info(
+        self,
+        ctx: Context,
+        mac: Annotated[str, Field(max_length=64, description="MAC address, e.g. 00:1b:63:84:45:e6")] = "",
+        ifid: Ifid = 0,
+        content: Content = "",
+    ) -> MacAnswer:
+        args = content_arguments("get_mac_info", content, MacArgs, {"mac": mac, "ifid": ifid})
+        assert isinstance(args, MacArgs)
+        m = await self.backends.call(contracts.live.MacInfo, pb.MacInfoRequest(ifid=args.ifid, mac=args.mac))
+        seen = (
+            f"seen with {len(m.ips)} IP(s), sent {human_bytes(m.bytes_sent)}, received {human_bytes(m.bytes_received)}"
+            if m.seen
+            else "not seen in live traffic"
+        )
+        return MacAnswer(
+            mac=m.mac,
+            vendor=m.vendor,
+            locally_administered=m.locally_administered,
+            seen=m.seen,
+            device_type=m.device_type,
+            host_pool=m.host_pool,
+            ips=list(m.ips)[:64],
+            bytes_sent=m.bytes_sent,
+            bytes_received=m.bytes_received,
+            first_seen=iso(m.first_seen),
+            last_seen=iso(m.last_seen),
+            summary=f"{m.mac}: {m.vendor or 'unregistered vendor'}"
+            f"{' (locally administered)' if m.locally_administered else ''}; {seen}",
+        )
+
+    async def get_collector_stats(self, ctx: Context) -> CollectorAnswer:
+        s = await self.backends.call(contracts.live.CollectorStats, pb.CollectorStatsRequest())
+        exporters = [
+            ExporterItem(
+                exporter=e.exporter,
+                versions=list(e.versions),
+                packets=e.packets,
+                records=e.records,
+                templates=e.templates,
+                malformed_packets=e.malformed_packets,
+                truncated_packets=e.truncated_packets,
+                sets_without_template=e.sets_without_template,
+                lost_records=e.lost_records,
+                lost_packets=e.lost_packets,
+                sampling_rate=e.sampling_rate,
+                last_seen=iso(e.last_seen),
+            )
+            for e in s.exporters[:MAX_EXPORTERS_SHOWN]
+        ]
+        records = sum(e.records for e in s.exporters)
+        lost = sum(e.lost_records for e in s.exporters)
+        return CollectorAnswer(
+            listen_address=s.listen_address,
+            datagrams=s.datagrams,
+            socket_errors=s.socket_errors,
+            active_flows=s.active_flows,
+            active_hosts=s.active_hosts,
+            flows_created=s.flows_created,
+            flows_expired=s.flows_expired,
+            flows_dropped_table_full=s.flows_dropped_table_full,
+            ingest_queued=s.ingest_queued,
+            ingest_sent=s.ingest_sent,
+            ingest_dropped_queue_full=s.ingest_dropped_queue_full,
+            ingest_failed=s.ingest_failed,
+            exporters=exporters,
+            exporters_total=len(s.exporters),
+            summary=f"{len(s.exporters)} exporter(s), {s.datagrams} datagrams, {records} records, {lost} records lost; "
+            f"{s.active_flows} active flows, {s.active_hosts} hosts; ingest sent {s.ingest_sent}, "
+            f"dropped {s.ingest_dropped_queue_full}, failed {s.ingest_failed}",
+        )
+
+    async def list_available_active_monitoring_scripts(self, ctx: Context) -> AvailableMonitorsAnswer:
+        reply = await self.backends.call(contracts.live.ListAvailableMonitors, pb.ListAvailableMonitorsRequest())
+        kinds = [
+            MonitorKindItem(
+                kind=k.kind,
+                description=k.description,
+                measurement=k.measurement,
+                unit=k.unit,
+                parameters=[
+                    MonitorParameterItem(
+                        name=p.name,
+                        description=p.description,
+                        required=p.required,
+                        allowed=p.allowed,
+                        default=p.default_value,
+                    )
+                    for p in k.parameters
+                ],
+            )
+            for k in reply.kinds
+        ]
+        return AvailableMonitorsAnswer(
+            kinds=kinds, summary=f"{len(kinds)} kinds: " + ", ".join(f"{k.kind} ({k.measurement})" for k in kinds)
+        )
+
+    async def list_enabled_active_monitoring_scripts(self, ctx: Context) -> EnabledMonitorsAnswer:
+        reply = await self.backends.call(contracts.live.ListEnabledMonitors, pb.ListEnabledMonitorsRequest())
+        monitors = [monitor_item(m) for m in reply.monitors]
+        failing = sum(1 for m in monitors if m.last_result and not m.last_result.ok)
+        lines = "; ".join(monitor_line(m) for m in monitors[:10])
+        return EnabledMonitorsAnswer(
+            monitors=monitors,
+            summary=f"{len(monitors)} enabled, {failing} failing" + (f": {lines}" if lines else ""),
+        )

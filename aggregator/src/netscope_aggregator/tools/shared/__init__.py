@@ -1,0 +1,1 @@
+"""Pieces several tool domains use; no domain package imports another."""
