@@ -10,6 +10,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
 from netscope_aggregator.auth import Principal, Role
+from netscope_aggregator.contracts import Rpc
 from netscope_aggregator.sdk_adapter import strict_tool
 
 TOOLSETS = ("flows", "alerts", "snmp", "live", "analysis", "admin", "ntopng-compat")
@@ -19,11 +20,27 @@ READONLY_HEADER = "x-mcp-readonly"
 
 @dataclass(frozen=True)
 class ToolInfo:
-    """Where a tool belongs and who may call it."""
+    """Where a tool belongs, who may call it and the RPCs it calls."""
 
     toolsets: tuple[str, ...]
     role: Role
     writes: bool
+    rpcs: tuple[Rpc[Any, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One tool, declared once: its handler (whose signature is the argument model and whose return type is the
+    answer), what assistants see, who may call it and the RPCs it calls (`declare.unary`/`declare.composite`)."""
+
+    handler: Callable[..., Any]
+    name: str
+    description: str
+    toolsets: tuple[str, ...]
+    rpcs: tuple[Rpc[Any, Any], ...]
+    role: Role = Role.READ
+    writes: bool = False
+    destructive: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,29 +67,24 @@ class Catalog:
         self._read_only = read_only
         self._stdio_principal = stdio_principal
 
-    def register(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str,
-        description: str,
-        toolsets: tuple[str, ...],
-        role: Role = Role.READ,
-        writes: bool = False,
-        destructive: bool = False,
-        title: str | None = None,
-    ) -> None:
-        """Declare one tool: its function (whose signature is its argument model), annotations and access rules."""
-        unknown = set(toolsets) - set(TOOLSETS)
-        if unknown:
-            raise ValueError(f"tool {name}: unknown toolsets {sorted(unknown)}")
-        if name in self.tools:
-            raise ValueError(f"tool {name} is declared twice")
-        annotations = ToolAnnotations(
-            read_only_hint=not writes, destructive_hint=destructive, idempotent_hint=not writes, open_world_hint=False
-        )
-        self.tools[name] = strict_tool(fn, name=name, title=title, description=description, annotations=annotations)
-        self.info[name] = ToolInfo(toolsets=toolsets, role=role, writes=writes)
+    def declare(self, *declarations: Declaration) -> None:
+        """Add tools in catalog order, with their annotations and access rules."""
+        for tool in declarations:
+            unknown = set(tool.toolsets) - set(TOOLSETS)
+            if unknown:
+                raise ValueError(f"tool {tool.name}: unknown toolsets {sorted(unknown)}")
+            if tool.name in self.tools:
+                raise ValueError(f"tool {tool.name} is declared twice")
+            annotations = ToolAnnotations(
+                read_only_hint=not tool.writes,
+                destructive_hint=tool.destructive,
+                idempotent_hint=not tool.writes,
+                open_world_hint=False,
+            )
+            self.tools[tool.name] = strict_tool(
+                tool.handler, name=tool.name, title=None, description=tool.description, annotations=annotations
+            )
+            self.info[tool.name] = ToolInfo(tool.toolsets, tool.role, tool.writes, tool.rpcs)
 
     def access_for(self, request: Any) -> Access:
         """The caller's principal and the toolsets/read-only mode in force for this HTTP request (None: stdio)."""

@@ -12,9 +12,10 @@ HEADER = """# Tool reference
 
 Generated from the aggregator's catalog by `uv run python -m netscope_aggregator.reference --write docs/tools.md`
 (CI fails when it is stale). Role is the least role that may call the tool; write tools ask for confirmation.
+Calls are the service RPCs the tool may make (`protos/netscope/<service>/v1`).
 
-| tool | toolsets | role | what it does |
-|---|---|---|---|
+| tool | toolsets | role | calls | what it does |
+|---|---|---|---|---|
 """
 
 
@@ -27,8 +28,10 @@ def render() -> str:
         info = catalog.info[tool.name]
         description = " ".join((tool.description or "").split()).replace("|", "\\|")
         writes = " (write, confirmed)" if info.writes else ""
+        calls = ", ".join(f"{rpc.service}.{rpc.name}" for rpc in info.rpcs) or "—"
         rows.append(
-            f"| `{tool.name}` | {', '.join(info.toolsets)} | {info.role.name.lower()}{writes} | {description} |"
+            f"| `{tool.name}` | {', '.join(info.toolsets)} | {info.role.name.lower()}{writes} | {calls} | "
+            f"{description} |"
         )
     return HEADER + "\n".join(rows) + "\n"
 

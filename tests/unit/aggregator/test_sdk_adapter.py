@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError
 from netscope_aggregator.auth import Principal, Role
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.catalog import Catalog
+from netscope_aggregator.declare import composite
 from netscope_aggregator.sdk_adapter import SDK_VERSION_CHECKED, NetscopeServer, check_arguments
 
 
@@ -59,9 +60,13 @@ def _catalog(role: Role) -> Catalog:
     async def wipe() -> str:
         return "wiped"
 
-    catalog.register(rows, name="rows", description="Numbered rows.", toolsets=("flows",))
-    catalog.register(whoami, name="whoami", description="The caller.", toolsets=("admin",))
-    catalog.register(wipe, name="wipe", description="A write.", toolsets=("admin",), role=Role.ADMIN, writes=True)
+    catalog.declare(
+        composite(rows, name="rows", description="Numbered rows.", toolsets=("flows",), rpcs=()),
+        composite(whoami, name="whoami", description="The caller.", toolsets=("admin",), rpcs=()),
+        composite(
+            wipe, name="wipe", description="A write.", toolsets=("admin",), rpcs=(), role=Role.ADMIN, writes=True
+        ),
+    )
     return catalog
 
 

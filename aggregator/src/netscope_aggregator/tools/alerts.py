@@ -16,6 +16,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.declare import composite
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
 
@@ -163,11 +164,14 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         return tool
 
     for key, (entity, label) in ENTITY_TOOLS.items():
-        catalog.register(
-            stats_tool(entity),
-            name=f"get_ntopng_{key}_alert_stats",
-            description=f"Statistics of {label} over a window: total, top alert types, severities and entities.",
-            toolsets=("alerts", "ntopng-compat"),
+        catalog.declare(
+            composite(
+                stats_tool(entity),
+                name=f"get_ntopng_{key}_alert_stats",
+                description=f"Statistics of {label} over a window: total, top alert types, severities and entities.",
+                toolsets=("alerts", "ntopng-compat"),
+                rpcs=(contracts.alerts.AlertStats,),
+            )
         )
 
     async def list_page(
@@ -229,17 +233,24 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             page_token,
         )
 
-    catalog.register(
-        get_ntopng_snmp_device_alert_list,
-        name="get_ntopng_snmp_device_alert_list",
-        description="List SNMP device alerts (newest first) over a window.",
-        toolsets=("alerts", "snmp", "ntopng-compat"),
+    catalog.declare(
+        composite(
+            get_ntopng_snmp_device_alert_list,
+            name="get_ntopng_snmp_device_alert_list",
+            description="List SNMP device alerts (newest first) over a window.",
+            toolsets=("alerts", "snmp", "ntopng-compat"),
+            rpcs=(contracts.alerts.ListAlerts,),
+        )
     )
-    catalog.register(
-        list_alerts,
-        name="list_alerts",
-        description="Search alerts by entity kind and value (e.g. a host IP), alert type, minimum severity and window.",
-        toolsets=("alerts",),
+    catalog.declare(
+        composite(
+            list_alerts,
+            name="list_alerts",
+            description="Search alerts by entity kind and value (e.g. a host IP), alert type, minimum severity and "
+            "window.",
+            toolsets=("alerts",),
+            rpcs=(contracts.alerts.ListAlerts,),
+        )
     )
 
     async def list_alert_exclusions(ctx: Context) -> ExclusionList:
@@ -262,11 +273,14 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             result=items,
         )
 
-    catalog.register(
-        list_alert_exclusions,
-        name="list_alert_exclusions",
-        description="List the host, domain and certificate alert exclusions in force.",
-        toolsets=("alerts",),
+    catalog.declare(
+        composite(
+            list_alert_exclusions,
+            name="list_alert_exclusions",
+            description="List the host, domain and certificate alert exclusions in force.",
+            toolsets=("alerts",),
+            rpcs=(contracts.alerts.ListExclusions,),
+        )
     )
 
     def exclusion_tool(kind: alerts_pb2.ExclusionKind.ValueType, noun: str) -> Callable[..., Awaitable[WriteAnswer]]:
@@ -313,14 +327,17 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         (alerts_pb2.EXCLUSION_KIND_DOMAIN, "domain"),
         (alerts_pb2.EXCLUSION_KIND_CERTIFICATE, "certificate"),
     ):
-        catalog.register(
-            exclusion_tool(kind, noun),
-            name=f"add_{noun}_alert_exclusion",
-            description=(
-                f"Stop alerts for a {noun} (write; needs role write). The first call returns a preview and a "
-                "confirm_id; call again with the same arguments and confirm_id to apply it."
-            ),
-            toolsets=("alerts",),
-            role=Role.WRITE,
-            writes=True,
+        catalog.declare(
+            composite(
+                exclusion_tool(kind, noun),
+                name=f"add_{noun}_alert_exclusion",
+                description=(
+                    f"Stop alerts for a {noun} (write; needs role write). The first call returns a preview and a "
+                    "confirm_id; call again with the same arguments and confirm_id to apply it."
+                ),
+                toolsets=("alerts",),
+                role=Role.WRITE,
+                writes=True,
+                rpcs=(contracts.alerts.AddExclusion,),
+            )
         )

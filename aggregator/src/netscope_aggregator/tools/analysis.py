@@ -17,6 +17,7 @@ from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.declare import composite
 from netscope_aggregator.fanout import FanOut, gather_parts
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.shared.flow_filter import Hours, flow_filter
@@ -251,12 +252,13 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             answer["devices"] = [{k: d[k] for k in keep if k in d} for d in answer["devices"].get("devices", [])]
         return answer
 
-    for fn, name, description, toolsets in (
+    for fn, name, description, toolsets, rpcs in (
         (
             analyze_traffic,
             "analyze_traffic",
             "Traffic overview: totals, protocol mix, top talkers and services.",
             ("analysis",),
+            (contracts.flows.AnalyzeTraffic,),
         ),
         (
             find_anomalies,
@@ -264,12 +266,14 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Detect port scans, traffic spikes/drops, DNS C2 (DGA domains), beaconing "
             "and off-hours exfiltration; each finding has a score and evidence.",
             ("analysis",),
+            (contracts.flows.FindAnomalies,),
         ),
         (
             get_recommendations,
             "get_recommendations",
             "Prioritised, actionable recommendations with evidence.",
             ("analysis",),
+            (contracts.flows.Recommendations,),
         ),
         (
             detect_bottlenecks,
@@ -277,6 +281,7 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Interfaces over a utilisation threshold (SNMP) and flow-derived "
             "bottlenecks with their top talkers, in one answer.",
             ("analysis", "snmp"),
+            (contracts.snmp.ListInterfaces, contracts.flows.DetectBottlenecks),
         ),
         (
             investigate_host,
@@ -284,18 +289,31 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Investigate one IP: live state, history, findings and alerts at once; "
             "a part whose service is down is named in `missing`.",
             ("analysis",),
+            (contracts.live.GetHost, contracts.flows.InvestigateHost, contracts.alerts.ListAlerts),
         ),
         (
             get_asset_info,
             "get_asset_info",
             "Asset inventory for an IP: MAC/vendor, names, country, first/last seen, services, alert counts.",
             ("analysis", "live"),
+            (
+                contracts.live.GetHost,
+                contracts.flows.InvestigateHost,
+                contracts.alerts.AlertStats,
+                contracts.live.MacInfo,
+            ),
         ),
         (
             network_health,
             "network_health",
             "Network health at a glance: devices, busy interfaces, alerts, collector.",
             ("analysis",),
+            (
+                contracts.snmp.ListDevices,
+                contracts.snmp.ListInterfaces,
+                contracts.alerts.AlertStats,
+                contracts.live.CollectorStats,
+            ),
         ),
     ):
-        catalog.register(fn, name=name, description=description, toolsets=toolsets)
+        catalog.declare(composite(fn, name=name, description=description, toolsets=toolsets, rpcs=rpcs))

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from netscope_aggregator.catalog import Catalog
+from netscope_aggregator.declare import composite
 from netscope_aggregator.docs_index import DocsIndex, Section, default_docs_dir, excerpt, markdown_sections
 
 
@@ -53,10 +54,13 @@ def register(catalog: Catalog) -> None:
         ]
         return DocsAnswer(query=query, hits=hits)
 
-    catalog.register(
-        search_docs,
-        name="search_docs",
-        description="Search netscope's documentation and tool reference (offline): how to use a tool, what a "
-        "column means, how to configure or deploy.",
-        toolsets=("flows", "alerts", "snmp", "live", "analysis", "admin"),
+    catalog.declare(
+        composite(
+            search_docs,
+            name="search_docs",
+            description="Search netscope's documentation and tool reference (offline): how to use a tool, what a "
+            "column means, how to configure or deploy.",
+            toolsets=("flows", "alerts", "snmp", "live", "analysis", "admin"),
+            rpcs=(),
+        )
     )

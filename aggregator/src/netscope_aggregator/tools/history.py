@@ -12,6 +12,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.contracts import Rpc
+from netscope_aggregator.declare import composite
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.shared.flow_filter import Hours, flow_filter, narrowed, parse_evidence_filter
 from netscope_aggregator.tools.shared.query import QueryAnswer, query_answer
@@ -231,13 +232,14 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
 
         return tool
 
-    for fn, name, description, toolsets in (
+    for fn, name, description, toolsets, rpcs in (
         (
             get_historical_flow,
             "get_historical_flow",
             "Search historical flows by host, IPs, port, protocol, country, size, or a finding's evidence_filter; "
             "sorted and paginated.",
             ("flows",),
+            (contracts.flows.SearchFlows,),
         ),
         (
             get_flow_top_k,
@@ -245,6 +247,7 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Rank hosts, pairs, ports, protocols, countries, ASNs or exporter "
             "interfaces by bytes, packets, flows or score over a window (local/remote talkers too).",
             ("flows",),
+            (contracts.flows.TopK,),
         ),
         (
             get_ntopng_top_k_flows,
@@ -252,6 +255,7 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Top-k flows from the ntopng flows table, grouped by "
             "select_keys_clause and summed over select_values_clause (mcp-ntopng arguments).",
             ("flows", "ntopng-compat"),
+            (contracts.flows.Query,),
         ),
         (
             query_ntopng_flows_data,
@@ -259,29 +263,45 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "Flows from the ntopng flows table built from "
             "select/where/group/order clauses (mcp-ntopng arguments); read-only.",
             ("flows", "ntopng-compat"),
+            (contracts.flows.Query,),
         ),
         (
             get_flow_time_series,
             "get_flow_time_series",
             "A metric per time bucket, optionally split by the top-N values of a dimension.",
             ("flows",),
+            (contracts.flows.TimeSeries,),
         ),
-        (chart, "chart", "A PNG chart (time series or top-k) of historical flows.", ("flows", "analysis")),
-        (list_protos, "list_protos", "List the nDPI application protocols (id ↔ name).", ("flows",)),
+        (
+            chart,
+            "chart",
+            "A PNG chart (time series or top-k) of historical flows.",
+            ("flows", "analysis"),
+            (contracts.flows.Chart,),
+        ),
+        (
+            list_protos,
+            "list_protos",
+            "List the nDPI application protocols (id ↔ name).",
+            ("flows",),
+            (contracts.flows.ListProtocols,),
+        ),
         (
             device_stats(contracts.flows.FlowDeviceStats),
             "get_ntopng_flow_devices_stats",
             "Per flow exporter (NetFlow/IPFIX probe) and interface: flows, bytes, packets, first/last seen.",
             ("flows", "ntopng-compat"),
+            (contracts.flows.FlowDeviceStats,),
         ),
         (
             device_stats(contracts.flows.SflowDeviceStats),
             "get_ntopng_sflow_devices_stats",
             "Per sFlow device and interface: flows, bytes, packets, first/last seen.",
             ("flows", "ntopng-compat"),
+            (contracts.flows.SflowDeviceStats,),
         ),
     ):
-        catalog.register(fn, name=name, description=description, toolsets=toolsets)
+        catalog.declare(composite(fn, name=name, description=description, toolsets=toolsets, rpcs=rpcs))
 
 
 def _time_sql(clause: str) -> str:

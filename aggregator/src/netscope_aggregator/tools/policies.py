@@ -14,6 +14,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.declare import composite
 from netscope_aggregator.render import to_plain
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import last
@@ -138,27 +139,36 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         answer.setdefault("servers", [])
         return answer
 
-    catalog.register(
-        create_ai_policy,
-        name="create_ai_policy",
-        toolsets=("alerts",),
-        role=Role.WRITE,
-        writes=True,
-        description="Create an alert policy (rules: host_country — hosts in host_cidrs talking to countries; "
-        "upload_volume — hosts uploading more than min_bytes outside business hours; alert_count — more "
-        "than min_count alerts of alert_type). The first call dry-runs it over history and returns what it "
-        "would have raised plus a confirm_id; call again with confirm_id to create it.",
+    catalog.declare(
+        composite(
+            create_ai_policy,
+            name="create_ai_policy",
+            toolsets=("alerts",),
+            role=Role.WRITE,
+            writes=True,
+            description="Create an alert policy (rules: host_country — hosts in host_cidrs talking to countries; "
+            "upload_volume — hosts uploading more than min_bytes outside business hours; alert_count — more "
+            "than min_count alerts of alert_type). The first call dry-runs it over history and returns what it "
+            "would have raised plus a confirm_id; call again with confirm_id to create it.",
+            rpcs=(contracts.alerts.DryRunPolicy, contracts.alerts.CreatePolicy),
+        )
     )
-    catalog.register(
-        list_alert_policies,
-        name="list_alert_policies",
-        toolsets=("alerts",),
-        description="List the alert policies and whether they are enabled.",
+    catalog.declare(
+        composite(
+            list_alert_policies,
+            name="list_alert_policies",
+            toolsets=("alerts",),
+            description="List the alert policies and whether they are enabled.",
+            rpcs=(contracts.alerts.ListPolicies,),
+        )
     )
-    catalog.register(
-        list_expected_servers,
-        name="list_expected_servers",
-        toolsets=("alerts",),
-        description="Return the IP addresses of the expected/approved infrastructure servers (DNS, NTP, "
-        "DHCP, SMTP, gateways).",
+    catalog.declare(
+        composite(
+            list_expected_servers,
+            name="list_expected_servers",
+            toolsets=("alerts",),
+            description="Return the IP addresses of the expected/approved infrastructure servers (DNS, NTP, "
+            "DHCP, SMTP, gateways).",
+            rpcs=(contracts.alerts.ListExpectedServers,),
+        )
     )

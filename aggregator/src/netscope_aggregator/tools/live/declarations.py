@@ -1,9 +1,11 @@
 """The live tools as assistants see them: name, description, toolsets, role and write flag of each."""
 
+from netscope_aggregator import contracts
 from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
+from netscope_aggregator.declare import composite
 from netscope_aggregator.tools.live.handlers import TALKERS, LiveReads
 from netscope_aggregator.tools.live.monitors import ADD, REMOVE, MonitorWrites
 
@@ -14,112 +16,157 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
     writes = MonitorWrites(backends, confirmations)
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
-    catalog.register(
-        reads.fetch_ntopng_all_ifids,
-        name="fetch_ntopng_all_ifids",
-        description="List the monitored interfaces and their ifids (use the ifid in the other live tools).",
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.fetch_ntopng_all_ifids,
+            name="fetch_ntopng_all_ifids",
+            description="List the monitored interfaces and their ifids (use the ifid in the other live tools).",
+            toolsets=compat,
+            rpcs=(contracts.live.ListInterfaces,),
+        )
     )
-    catalog.register(
-        reads.get_ntopng_hosts_location,
-        name="get_ntopng_hosts_location",
-        description="Country (offline geolocation) of the busiest active hosts of an interface.",
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_ntopng_hosts_location,
+            name="get_ntopng_hosts_location",
+            description="Country (offline geolocation) of the busiest active hosts of an interface.",
+            toolsets=compat,
+            rpcs=(contracts.live.HostsLocation,),
+        )
     )
-    catalog.register(
-        reads.fetch_ntopng_top_local_talkers,
-        name="fetch_ntopng_top_local_talkers",
-        description=f"The top {TALKERS} active local hosts by bytes on an interface.",
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.fetch_ntopng_top_local_talkers,
+            name="fetch_ntopng_top_local_talkers",
+            description=f"The top {TALKERS} active local hosts by bytes on an interface.",
+            toolsets=compat,
+            rpcs=(contracts.live.ListHosts,),
+        )
     )
-    catalog.register(
-        reads.fetch_ntopng_top_remote_talkers,
-        name="fetch_ntopng_top_remote_talkers",
-        description=f"The top {TALKERS} active remote hosts by bytes on an interface.",
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.fetch_ntopng_top_remote_talkers,
+            name="fetch_ntopng_top_remote_talkers",
+            description=f"The top {TALKERS} active remote hosts by bytes on an interface.",
+            toolsets=compat,
+            rpcs=(contracts.live.ListHosts,),
+        )
     )
-    catalog.register(
-        reads.get_host_info,
-        name="get_host_info",
-        description="Live statistics of an active host: bytes, throughput, active flows, applications, peers, "
-        "server ports, MAC, country, first/last seen. NOT_FOUND when the host is not active (use `query` for "
-        "history)." + content_note,
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_host_info,
+            name="get_host_info",
+            description="Live statistics of an active host: bytes, throughput, active flows, applications, peers, "
+            "server ports, MAC, country, first/last seen. NOT_FOUND when the host is not active (use `query` for "
+            "history)." + content_note,
+            toolsets=compat,
+            rpcs=(contracts.live.GetHost,),
+        )
     )
-    catalog.register(
-        reads.get_live_flows_for_host,
-        name="get_live_flows_for_host",
-        description="Active flows where an IP is client or server, largest first." + content_note,
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_live_flows_for_host,
+            name="get_live_flows_for_host",
+            description="Active flows where an IP is client or server, largest first." + content_note,
+            toolsets=compat,
+            rpcs=(contracts.live.ListFlows,),
+        )
     )
-    catalog.register(
-        reads.get_live_flows,
-        name="get_live_flows",
-        description="Active flows filtered by host, nDPI application, L4 protocol and port; sorted by bytes, "
-        "throughput or last seen; paginated with page_token.",
-        toolsets=("live",),
+    catalog.declare(
+        composite(
+            reads.get_live_flows,
+            name="get_live_flows",
+            description="Active flows filtered by host, nDPI application, L4 protocol and port; sorted by bytes, "
+            "throughput or last seen; paginated with page_token.",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListFlows,),
+        )
     )
-    catalog.register(
-        reads.get_live_flows_summary,
-        name="get_live_flows_summary",
-        description="Active flows aggregated by application, L4 protocol and server port (optionally of one host)."
-        + content_note,
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_live_flows_summary,
+            name="get_live_flows_summary",
+            description="Active flows aggregated by application, L4 protocol and server port (optionally of one host)."
+            + content_note,
+            toolsets=compat,
+            rpcs=(contracts.live.FlowsSummary,),
+        )
     )
-    catalog.register(
-        reads.get_country_stats,
-        name="get_country_stats",
-        description="Top-N countries ranked by live traffic (hosts, bytes, flows, throughput)." + content_note,
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_country_stats,
+            name="get_country_stats",
+            description="Top-N countries ranked by live traffic (hosts, bytes, flows, throughput)." + content_note,
+            toolsets=compat,
+            rpcs=(contracts.live.CountryStats,),
+        )
     )
-    catalog.register(
-        reads.get_mac_info,
-        name="get_mac_info",
-        description="Details of a MAC address: manufacturer (offline IEEE OUI table), device type, host pool, "
-        "IPs and traffic seen." + content_note,
-        toolsets=compat,
+    catalog.declare(
+        composite(
+            reads.get_mac_info,
+            name="get_mac_info",
+            description="Details of a MAC address: manufacturer (offline IEEE OUI table), device type, host pool, "
+            "IPs and traffic seen." + content_note,
+            toolsets=compat,
+            rpcs=(contracts.live.MacInfo,),
+        )
     )
-    catalog.register(
-        reads.get_collector_stats,
-        name="get_collector_stats",
-        description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
-        "sequence loss per exporter, flow table and ingest queue.",
-        toolsets=("live", "admin"),
+    catalog.declare(
+        composite(
+            reads.get_collector_stats,
+            name="get_collector_stats",
+            description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
+            "sequence loss per exporter, flow table and ingest queue.",
+            toolsets=("live", "admin"),
+            rpcs=(contracts.live.CollectorStats,),
+        )
     )
-    catalog.register(
-        reads.list_available_active_monitoring_scripts,
-        name="list_available_active_monitoring_scripts",
-        description="The active monitoring script kinds (tcp_connect, http, https) with their parameters.",
-        toolsets=("live",),
+    catalog.declare(
+        composite(
+            reads.list_available_active_monitoring_scripts,
+            name="list_available_active_monitoring_scripts",
+            description="The active monitoring script kinds (tcp_connect, http, https) with their parameters.",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListAvailableMonitors,),
+        )
     )
-    catalog.register(
-        reads.list_enabled_active_monitoring_scripts,
-        name="list_enabled_active_monitoring_scripts",
-        description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
-        toolsets=("live",),
+    catalog.declare(
+        composite(
+            reads.list_enabled_active_monitoring_scripts,
+            name="list_enabled_active_monitoring_scripts",
+            description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListEnabledMonitors,),
+        )
     )
-    catalog.register(
-        writes.add_active_monitoring_script,
-        name=ADD,
-        description=(
-            "Enable an active monitor for a host (write; needs role write): tcp_connect (host, port) or "
-            "http/https (url, or host and port); interval_seconds 1-3600, threshold_ms latency limit. The first "
-            "call returns a preview and a confirm_id; call again with the same arguments and confirm_id to apply "
-            "it. Idempotent: the same kind and target updates the existing monitor." + content_note
-        ),
-        toolsets=("live",),
-        role=Role.WRITE,
-        writes=True,
+    catalog.declare(
+        composite(
+            writes.add_active_monitoring_script,
+            name=ADD,
+            description=(
+                "Enable an active monitor for a host (write; needs role write): tcp_connect (host, port) or "
+                "http/https (url, or host and port); interval_seconds 1-3600, threshold_ms latency limit. The first "
+                "call returns a preview and a confirm_id; call again with the same arguments and confirm_id to apply "
+                "it. Idempotent: the same kind and target updates the existing monitor." + content_note
+            ),
+            toolsets=("live",),
+            role=Role.WRITE,
+            writes=True,
+            rpcs=(contracts.live.AddMonitor,),
+        )
     )
-    catalog.register(
-        writes.remove_active_monitoring_script,
-        name=REMOVE,
-        description=(
-            "Disable an active monitor by its id (write; needs role write). The first call returns a preview and a "
-            "confirm_id; call again with the same monitor_id and confirm_id to apply it."
-        ),
-        toolsets=("live",),
-        role=Role.WRITE,
-        writes=True,
-        destructive=True,
+    catalog.declare(
+        composite(
+            writes.remove_active_monitoring_script,
+            name=REMOVE,
+            description=(
+                "Disable an active monitor by its id (write; needs role write). The first call returns a preview and a "
+                "confirm_id; call again with the same monitor_id and confirm_id to apply it."
+            ),
+            toolsets=("live",),
+            role=Role.WRITE,
+            writes=True,
+            destructive=True,
+            rpcs=(contracts.live.RemoveMonitor,),
+        )
     )
