@@ -47,6 +47,11 @@ def to_plain(message: Message) -> Any:
     return out
 
 
+def iso_time(ts: Timestamp) -> str:
+    """A timestamp as ISO 8601 UTC, '' when unset."""
+    return ts.ToDatetime(tzinfo=UTC).isoformat() if ts.seconds or ts.nanos else ""
+
+
 def human_bytes(count: float) -> str:
     """1234567 → '1.2 MB'."""
     for unit in ("B", "kB", "MB", "GB", "TB"):

@@ -8,7 +8,7 @@ from pydantic import Field
 from netscope.live.v1 import live_pb2 as pb
 from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
-from netscope_aggregator.render import human_bps, human_bytes
+from netscope_aggregator.render import human_bps, human_bytes, iso_time
 from netscope_aggregator.tools.live.answers import (
     ApplicationItem,
     AvailableMonitorsAnswer,
@@ -41,7 +41,7 @@ from netscope_aggregator.tools.live.arguments import (
     SummaryArgs,
     TopN,
 )
-from netscope_aggregator.tools.live.render import brief, flows_answer, iso, monitor_item, monitor_line, named
+from netscope_aggregator.tools.live.render import brief, flows_answer, monitor_item, monitor_line, named
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 
 TALKERS = 10
@@ -130,8 +130,8 @@ class LiveReads:
             packets_received=h.packets_received,
             active_flows_as_client=h.active_flows_as_client,
             active_flows_as_server=h.active_flows_as_server,
-            first_seen=iso(h.first_seen),
-            last_seen=iso(h.last_seen),
+            first_seen=iso_time(h.first_seen),
+            last_seen=iso_time(h.last_seen),
             applications=[
                 ApplicationItem(
                     name=a.name,
@@ -275,8 +275,8 @@ class LiveReads:
             ips=list(m.ips)[:64],
             bytes_sent=m.bytes_sent,
             bytes_received=m.bytes_received,
-            first_seen=iso(m.first_seen),
-            last_seen=iso(m.last_seen),
+            first_seen=iso_time(m.first_seen),
+            last_seen=iso_time(m.last_seen),
             summary=f"{m.mac}: {m.vendor or 'unregistered vendor'}"
             f"{' (locally administered)' if m.locally_administered else ''}; {seen}",
         )
@@ -296,7 +296,7 @@ class LiveReads:
                 lost_records=e.lost_records,
                 lost_packets=e.lost_packets,
                 sampling_rate=e.sampling_rate,
-                last_seen=iso(e.last_seen),
+                last_seen=iso_time(e.last_seen),
             )
             for e in s.exporters[:MAX_EXPORTERS_SHOWN]
         ]

@@ -1,12 +1,9 @@
 """Live service replies as the tools' answer models."""
 
-from datetime import UTC
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from netscope.live.v1 import live_pb2 as pb
-from netscope_aggregator.render import human_bytes
+from netscope_aggregator.render import human_bytes, iso_time
 from netscope_aggregator.tools.live.answers import (
     FlowItem,
     FlowsAnswer,
@@ -19,10 +16,6 @@ from netscope_aggregator.tools.live.answers import (
 
 def monitor_outcome(reply: Any) -> str:
     return "created" if reply.created else ("updated" if reply.updated else "already existed")
-
-
-def iso(ts: Timestamp) -> str:
-    return ts.ToDatetime(tzinfo=UTC).isoformat() if ts.seconds or ts.nanos else ""
 
 
 def brief(h: pb.Host) -> HostBrief:
@@ -53,8 +46,8 @@ def flow_item(f: pb.LiveFlow) -> FlowItem:
         bytes_client_to_server=f.bytes_client_to_server,
         bytes_server_to_client=f.bytes_server_to_client,
         throughput_bps=round(f.throughput_bps, 1),
-        first_seen=iso(f.first_seen),
-        last_seen=iso(f.last_seen),
+        first_seen=iso_time(f.first_seen),
+        last_seen=iso_time(f.last_seen),
     )
 
 
@@ -79,7 +72,7 @@ def monitor_item(m: pb.Monitor) -> MonitorItem:
     if m.HasField("last_result"):
         r = m.last_result
         last = MonitorResultItem(
-            time=iso(r.time),
+            time=iso_time(r.time),
             ok=r.ok,
             latency_ms=round(r.latency_ms, 2),
             status_code=r.status_code,

@@ -13,6 +13,7 @@ from netscope.snmp.v1 import snmp_pb2 as pb
 from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends, ServiceCallError
 from netscope_aggregator.contracts import ResponseT, Rpc
+from netscope_aggregator.render import iso_time
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 from netscope_aggregator.tools.snmp.answers import (
     DeviceInfo,
@@ -43,7 +44,6 @@ from netscope_aggregator.tools.snmp.render import (
     history_summary,
     interface_item,
     interfaces_summary,
-    iso,
     parse_labels,
     status_name,
 )
@@ -182,7 +182,7 @@ class SnmpReads:
         reply = await self.call(contracts.snmp.InterfaceHistory, request, device.strip())
         points = [
             HistoryPointItem(
-                time=iso(p.time),
+                time=iso_time(p.time),
                 in_bps=_opt(p, "in_bps"),
                 out_bps=_opt(p, "out_bps"),
                 utilization_percent=_opt(p, "utilization_percent"),

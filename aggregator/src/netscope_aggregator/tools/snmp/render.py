@@ -1,13 +1,11 @@
 """SNMP service replies as the tools' answers, with their one-line summaries."""
 
-from datetime import UTC
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from mcp.server.mcpserver.exceptions import ToolError
 
 from netscope.snmp.v1 import snmp_pb2 as pb
-from netscope_aggregator.render import human_bps
+from netscope_aggregator.render import human_bps, iso_time
 from netscope_aggregator.tools.shared.hints import NEEDS_TWO_POLLS
 from netscope_aggregator.tools.snmp.answers import DeviceInfo, DeviceSummary, HistoryPointItem, InterfaceItem
 
@@ -20,10 +18,6 @@ def human_duration(seconds: float) -> str:
     if days:
         return f"{days}d {hours}h {minutes}m"
     return f"{hours}h {minutes}m" if hours else f"{minutes}m"
-
-
-def iso(ts: Timestamp) -> str:
-    return ts.ToDatetime(tzinfo=UTC).isoformat() if ts.seconds or ts.nanos else ""
 
 
 def status_name(status: pb.DeviceStatus.ValueType) -> str:
@@ -108,7 +102,7 @@ def device_summary_line(d: pb.Device, items: list[InterfaceItem]) -> str:
     """'hq-vpn-1: up, CPU 45%, memory 78%, 2/3 interfaces up, busiest eth1 in 500.0 Mbit/s out ...'."""
     status = status_name(d.status)
     if status != "up":
-        seen = f"last seen {iso(d.last_seen)}" if d.HasField("last_seen") else "never seen"
+        seen = f"last seen {iso_time(d.last_seen)}" if d.HasField("last_seen") else "never seen"
         return f"{d.id}: {status}" + (f" ({d.status_detail})" if d.status_detail else "") + f", {seen}"
     parts = [f"{d.id}: up"]
     if d.HasField("cpu_percent"):
@@ -153,8 +147,8 @@ def device_info(d: pb.Device) -> DeviceInfo:
         uptime_seconds=d.uptime_seconds,
         cpu_percent=_opt(d, "cpu_percent"),
         memory_percent=_opt(d, "memory_percent"),
-        last_seen=iso(d.last_seen),
-        last_polled=iso(d.last_polled),
+        last_seen=iso_time(d.last_seen),
+        last_polled=iso_time(d.last_polled),
         partial=d.partial,
         notes=list(d.notes[:10]),
         interface_count=d.interface_count,
@@ -178,7 +172,7 @@ def device_row(d: pb.Device) -> DeviceSummary:
         cpu_percent=_opt(d, "cpu_percent"),
         memory_percent=_opt(d, "memory_percent"),
         uptime=human_duration(d.uptime_seconds) if d.uptime_seconds else "",
-        last_seen=iso(d.last_seen),
+        last_seen=iso_time(d.last_seen),
         interface_count=d.interface_count,
     )
 
