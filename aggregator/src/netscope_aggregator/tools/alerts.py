@@ -16,7 +16,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
-from netscope_aggregator.declare import composite
+from netscope_aggregator.declare import composite, unary
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import make_window
 
@@ -128,6 +128,32 @@ def _alert(a: alerts_pb2.Alert) -> AlertItem:
         description=a.description[:500],
         status=a.status,
         details=MessageToDict(a.details) if a.HasField("details") else {},
+    )
+
+
+def list_alert_exclusions() -> alerts_pb2.ListExclusionsRequest:
+    """The request of list_alert_exclusions."""
+    return alerts_pb2.ListExclusionsRequest()
+
+
+def exclusion_list(reply: alerts_pb2.ListExclusionsResponse) -> ExclusionList:
+    """The exclusions in force, with a one-line count."""
+    items = [
+        ExclusionItem(
+            kind=alerts_pb2.ExclusionKind.Name(e.kind).removeprefix("EXCLUSION_KIND_").lower(),
+            value=e.value,
+            alert_type=e.alert_type,
+            comment=e.comment,
+        )
+        for e in reply.exclusions
+    ]
+    kinds = Counter(i.kind for i in items)
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+    return ExclusionList(
+        summary=f"{len(items)} exclusion{'s' if len(items) != 1 else ''} in force ({summary})"
+        if items
+        else "no exclusion in force",
+        result=items,
     )
 
 
@@ -253,33 +279,15 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         )
     )
 
-    async def list_alert_exclusions(ctx: Context) -> ExclusionList:
-        reply = await backends.call(contracts.alerts.ListExclusions, alerts_pb2.ListExclusionsRequest())
-        items = [
-            ExclusionItem(
-                kind=alerts_pb2.ExclusionKind.Name(e.kind).removeprefix("EXCLUSION_KIND_").lower(),
-                value=e.value,
-                alert_type=e.alert_type,
-                comment=e.comment,
-            )
-            for e in reply.exclusions
-        ]
-        kinds = Counter(i.kind for i in items)
-        summary = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        return ExclusionList(
-            summary=f"{len(items)} exclusion{'s' if len(items) != 1 else ''} in force ({summary})"
-            if items
-            else "no exclusion in force",
-            result=items,
-        )
-
     catalog.declare(
-        composite(
-            list_alert_exclusions,
+        unary(
+            backends,
             name="list_alert_exclusions",
             description="List the host, domain and certificate alert exclusions in force.",
             toolsets=("alerts",),
-            rpcs=(contracts.alerts.ListExclusions,),
+            rpc=contracts.alerts.ListExclusions,
+            request=list_alert_exclusions,
+            render=exclusion_list,
         )
     )
 

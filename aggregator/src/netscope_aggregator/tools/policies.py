@@ -14,7 +14,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
-from netscope_aggregator.declare import composite
+from netscope_aggregator.declare import composite, unary
 from netscope_aggregator.render import to_plain
 from netscope_aggregator.writes import Write, WriteAnswer
 from netscope_common.timeutil import last
@@ -60,6 +60,30 @@ def _spec(
             raise ToolError("rule alert_count needs alert_type (an ntopng alert type name, see list_alerts)")
         spec.alert_count.CopyFrom(alerts_pb2.AlertCountRule(alert_type=alert_type, min_count=min_count))
     return spec
+
+
+def list_alert_policies() -> alerts_pb2.ListPoliciesRequest:
+    """The request of list_alert_policies."""
+    return alerts_pb2.ListPoliciesRequest()
+
+
+def policies_answer(reply: alerts_pb2.ListPoliciesResponse) -> dict[str, Any]:
+    """Alert policies with their rule, state and last run."""
+    answer: dict[str, Any] = to_plain(reply)
+    answer.setdefault("policies", [])
+    return answer
+
+
+def list_expected_servers() -> alerts_pb2.ListExpectedServersRequest:
+    """The request of list_expected_servers."""
+    return alerts_pb2.ListExpectedServersRequest()
+
+
+def servers_answer(reply: alerts_pb2.ListExpectedServersResponse) -> dict[str, Any]:
+    """The approved infrastructure servers (DNS, NTP, DHCP, SMTP, gateways)."""
+    answer: dict[str, Any] = to_plain(reply)
+    answer.setdefault("servers", [])
+    return answer
 
 
 def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
@@ -125,20 +149,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             result={"created": created.created, "enabled": created.policy.enabled},
         )
 
-    async def list_alert_policies(ctx: Context) -> dict[str, Any]:
-        """Alert policies with their rule, state and last run."""
-        reply = await backends.call(contracts.alerts.ListPolicies, alerts_pb2.ListPoliciesRequest())
-        answer: dict[str, Any] = to_plain(reply)
-        answer.setdefault("policies", [])
-        return answer
-
-    async def list_expected_servers(ctx: Context) -> dict[str, Any]:
-        """The approved infrastructure servers (DNS, NTP, DHCP, SMTP, gateways)."""
-        reply = await backends.call(contracts.alerts.ListExpectedServers, alerts_pb2.ListExpectedServersRequest())
-        answer: dict[str, Any] = to_plain(reply)
-        answer.setdefault("servers", [])
-        return answer
-
     catalog.declare(
         composite(
             create_ai_policy,
@@ -154,21 +164,25 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         )
     )
     catalog.declare(
-        composite(
-            list_alert_policies,
+        unary(
+            backends,
             name="list_alert_policies",
             toolsets=("alerts",),
             description="List the alert policies and whether they are enabled.",
-            rpcs=(contracts.alerts.ListPolicies,),
+            rpc=contracts.alerts.ListPolicies,
+            request=list_alert_policies,
+            render=policies_answer,
         )
     )
     catalog.declare(
-        composite(
-            list_expected_servers,
+        unary(
+            backends,
             name="list_expected_servers",
             toolsets=("alerts",),
             description="Return the IP addresses of the expected/approved infrastructure servers (DNS, NTP, "
             "DHCP, SMTP, gateways).",
-            rpcs=(contracts.alerts.ListExpectedServers,),
+            rpc=contracts.alerts.ListExpectedServers,
+            request=list_expected_servers,
+            render=servers_answer,
         )
     )

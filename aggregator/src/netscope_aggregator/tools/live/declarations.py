@@ -5,7 +5,8 @@ from netscope_aggregator.auth import Role
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
-from netscope_aggregator.declare import composite
+from netscope_aggregator.declare import composite, unary
+from netscope_aggregator.tools.live import render, requests
 from netscope_aggregator.tools.live.handlers import TALKERS, LiveReads
 from netscope_aggregator.tools.live.monitors import ADD, REMOVE, MonitorWrites
 
@@ -17,12 +18,14 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
     catalog.declare(
-        composite(
-            reads.fetch_ntopng_all_ifids,
+        unary(
+            backends,
             name="fetch_ntopng_all_ifids",
             description="List the monitored interfaces and their ifids (use the ifid in the other live tools).",
             toolsets=compat,
-            rpcs=(contracts.live.ListInterfaces,),
+            rpc=contracts.live.ListInterfaces,
+            request=requests.fetch_ntopng_all_ifids,
+            render=render.interfaces_answer,
         )
     )
     catalog.declare(
@@ -112,31 +115,37 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         )
     )
     catalog.declare(
-        composite(
-            reads.get_collector_stats,
+        unary(
+            backends,
             name="get_collector_stats",
             description="Built-in NetFlow/IPFIX collector counters: datagrams, records, templates, malformed packets, "
             "sequence loss per exporter, flow table and ingest queue.",
             toolsets=("live", "admin"),
-            rpcs=(contracts.live.CollectorStats,),
+            rpc=contracts.live.CollectorStats,
+            request=requests.get_collector_stats,
+            render=render.collector_answer,
         )
     )
     catalog.declare(
-        composite(
-            reads.list_available_active_monitoring_scripts,
+        unary(
+            backends,
             name="list_available_active_monitoring_scripts",
             description="The active monitoring script kinds (tcp_connect, http, https) with their parameters.",
             toolsets=("live",),
-            rpcs=(contracts.live.ListAvailableMonitors,),
+            rpc=contracts.live.ListAvailableMonitors,
+            request=requests.list_available_active_monitoring_scripts,
+            render=render.available_monitors_answer,
         )
     )
     catalog.declare(
-        composite(
-            reads.list_enabled_active_monitoring_scripts,
+        unary(
+            backends,
             name="list_enabled_active_monitoring_scripts",
             description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
             toolsets=("live",),
-            rpcs=(contracts.live.ListEnabledMonitors,),
+            rpc=contracts.live.ListEnabledMonitors,
+            request=requests.list_enabled_active_monitoring_scripts,
+            render=render.enabled_monitors_answer,
         )
     )
     catalog.declare(

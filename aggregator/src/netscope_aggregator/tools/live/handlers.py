@@ -11,22 +11,14 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.render import human_bps, human_bytes, iso_time
 from netscope_aggregator.tools.live.answers import (
     ApplicationItem,
-    AvailableMonitorsAnswer,
-    CollectorAnswer,
     CountryItem,
     CountryStatsAnswer,
-    EnabledMonitorsAnswer,
-    ExporterItem,
     FlowsAnswer,
     FlowsSummaryAnswer,
     HostAnswer,
     HostLocationItem,
     HostsLocationAnswer,
-    InterfaceItem,
-    InterfacesAnswer,
     MacAnswer,
-    MonitorKindItem,
-    MonitorParameterItem,
     PeerItem,
     ServerPortItem,
     TalkersAnswer,
@@ -41,11 +33,10 @@ from netscope_aggregator.tools.live.arguments import (
     SummaryArgs,
     TopN,
 )
-from netscope_aggregator.tools.live.render import brief, flows_answer, monitor_item, monitor_line, named
+from netscope_aggregator.tools.live.render import brief, flows_answer, named
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 
 TALKERS = 10
-MAX_EXPORTERS_SHOWN = 20
 
 
 class LiveReads:
@@ -53,15 +44,6 @@ class LiveReads:
 
     def __init__(self, backends: Backends) -> None:
         self.backends = backends
-
-    async def fetch_ntopng_all_ifids(self, ctx: Context) -> InterfacesAnswer:
-        reply = await self.backends.call(contracts.live.ListInterfaces, pb.ListInterfacesRequest())
-        items = [
-            InterfaceItem(ifid=i.ifid, name=i.name, description=i.description, source=i.source)
-            for i in reply.interfaces
-        ]
-        names = ", ".join(f"{i.ifid}={i.name}" for i in items)
-        return InterfacesAnswer(interfaces=items, summary=f"{len(items)} interface(s): {names}")
 
     async def get_ntopng_hosts_location(
         self,
@@ -279,80 +261,4 @@ class LiveReads:
             last_seen=iso_time(m.last_seen),
             summary=f"{m.mac}: {m.vendor or 'unregistered vendor'}"
             f"{' (locally administered)' if m.locally_administered else ''}; {seen}",
-        )
-
-    async def get_collector_stats(self, ctx: Context) -> CollectorAnswer:
-        s = await self.backends.call(contracts.live.CollectorStats, pb.CollectorStatsRequest())
-        exporters = [
-            ExporterItem(
-                exporter=e.exporter,
-                versions=list(e.versions),
-                packets=e.packets,
-                records=e.records,
-                templates=e.templates,
-                malformed_packets=e.malformed_packets,
-                truncated_packets=e.truncated_packets,
-                sets_without_template=e.sets_without_template,
-                lost_records=e.lost_records,
-                lost_packets=e.lost_packets,
-                sampling_rate=e.sampling_rate,
-                last_seen=iso_time(e.last_seen),
-            )
-            for e in s.exporters[:MAX_EXPORTERS_SHOWN]
-        ]
-        records = sum(e.records for e in s.exporters)
-        lost = sum(e.lost_records for e in s.exporters)
-        return CollectorAnswer(
-            listen_address=s.listen_address,
-            datagrams=s.datagrams,
-            socket_errors=s.socket_errors,
-            active_flows=s.active_flows,
-            active_hosts=s.active_hosts,
-            flows_created=s.flows_created,
-            flows_expired=s.flows_expired,
-            flows_dropped_table_full=s.flows_dropped_table_full,
-            ingest_queued=s.ingest_queued,
-            ingest_sent=s.ingest_sent,
-            ingest_dropped_queue_full=s.ingest_dropped_queue_full,
-            ingest_failed=s.ingest_failed,
-            exporters=exporters,
-            exporters_total=len(s.exporters),
-            summary=f"{len(s.exporters)} exporter(s), {s.datagrams} datagrams, {records} records, {lost} records lost; "
-            f"{s.active_flows} active flows, {s.active_hosts} hosts; ingest sent {s.ingest_sent}, "
-            f"dropped {s.ingest_dropped_queue_full}, failed {s.ingest_failed}",
-        )
-
-    async def list_available_active_monitoring_scripts(self, ctx: Context) -> AvailableMonitorsAnswer:
-        reply = await self.backends.call(contracts.live.ListAvailableMonitors, pb.ListAvailableMonitorsRequest())
-        kinds = [
-            MonitorKindItem(
-                kind=k.kind,
-                description=k.description,
-                measurement=k.measurement,
-                unit=k.unit,
-                parameters=[
-                    MonitorParameterItem(
-                        name=p.name,
-                        description=p.description,
-                        required=p.required,
-                        allowed=p.allowed,
-                        default=p.default_value,
-                    )
-                    for p in k.parameters
-                ],
-            )
-            for k in reply.kinds
-        ]
-        return AvailableMonitorsAnswer(
-            kinds=kinds, summary=f"{len(kinds)} kinds: " + ", ".join(f"{k.kind} ({k.measurement})" for k in kinds)
-        )
-
-    async def list_enabled_active_monitoring_scripts(self, ctx: Context) -> EnabledMonitorsAnswer:
-        reply = await self.backends.call(contracts.live.ListEnabledMonitors, pb.ListEnabledMonitorsRequest())
-        monitors = [monitor_item(m) for m in reply.monitors]
-        failing = sum(1 for m in monitors if m.last_result and not m.last_result.ok)
-        lines = "; ".join(monitor_line(m) for m in monitors[:10])
-        return EnabledMonitorsAnswer(
-            monitors=monitors,
-            summary=f"{len(monitors)} enabled, {failing} failing" + (f": {lines}" if lines else ""),
         )

@@ -5,13 +5,23 @@ from typing import Any
 from netscope.live.v1 import live_pb2 as pb
 from netscope_aggregator.render import human_bytes, iso_time
 from netscope_aggregator.tools.live.answers import (
+    AvailableMonitorsAnswer,
+    CollectorAnswer,
+    EnabledMonitorsAnswer,
+    ExporterItem,
     FlowItem,
     FlowsAnswer,
     HostBrief,
+    InterfaceItem,
+    InterfacesAnswer,
     MonitorItem,
+    MonitorKindItem,
+    MonitorParameterItem,
     MonitorResultItem,
     NamedItem,
 )
+
+MAX_EXPORTERS_SHOWN = 20
 
 
 def monitor_outcome(reply: Any) -> str:
@@ -101,3 +111,91 @@ def monitor_line(m: MonitorItem) -> str:
 
 def named(items: Any) -> list[NamedItem]:
     return [NamedItem(name=n.name, flows=n.flows, bytes=n.bytes) for n in items]
+
+
+def interfaces_answer(reply: pb.ListInterfacesResponse) -> InterfacesAnswer:
+    """The interfaces live data is available for."""
+    items = [
+        InterfaceItem(ifid=i.ifid, name=i.name, description=i.description, source=i.source) for i in reply.interfaces
+    ]
+    names = ", ".join(f"{i.ifid}={i.name}" for i in items)
+    return InterfacesAnswer(interfaces=items, summary=f"{len(items)} interface(s): {names}")
+
+
+def collector_answer(s: pb.CollectorStatsResponse) -> CollectorAnswer:
+    """The collector's counters, at most MAX_EXPORTERS_SHOWN exporters listed."""
+    exporters = [
+        ExporterItem(
+            exporter=e.exporter,
+            versions=list(e.versions),
+            packets=e.packets,
+            records=e.records,
+            templates=e.templates,
+            malformed_packets=e.malformed_packets,
+            truncated_packets=e.truncated_packets,
+            sets_without_template=e.sets_without_template,
+            lost_records=e.lost_records,
+            lost_packets=e.lost_packets,
+            sampling_rate=e.sampling_rate,
+            last_seen=iso_time(e.last_seen),
+        )
+        for e in s.exporters[:MAX_EXPORTERS_SHOWN]
+    ]
+    records = sum(e.records for e in s.exporters)
+    lost = sum(e.lost_records for e in s.exporters)
+    return CollectorAnswer(
+        listen_address=s.listen_address,
+        datagrams=s.datagrams,
+        socket_errors=s.socket_errors,
+        active_flows=s.active_flows,
+        active_hosts=s.active_hosts,
+        flows_created=s.flows_created,
+        flows_expired=s.flows_expired,
+        flows_dropped_table_full=s.flows_dropped_table_full,
+        ingest_queued=s.ingest_queued,
+        ingest_sent=s.ingest_sent,
+        ingest_dropped_queue_full=s.ingest_dropped_queue_full,
+        ingest_failed=s.ingest_failed,
+        exporters=exporters,
+        exporters_total=len(s.exporters),
+        summary=f"{len(s.exporters)} exporter(s), {s.datagrams} datagrams, {records} records, {lost} records lost; "
+        f"{s.active_flows} active flows, {s.active_hosts} hosts; ingest sent {s.ingest_sent}, "
+        f"dropped {s.ingest_dropped_queue_full}, failed {s.ingest_failed}",
+    )
+
+
+def available_monitors_answer(reply: pb.ListAvailableMonitorsResponse) -> AvailableMonitorsAnswer:
+    """The monitor kinds with their parameters."""
+    kinds = [
+        MonitorKindItem(
+            kind=k.kind,
+            description=k.description,
+            measurement=k.measurement,
+            unit=k.unit,
+            parameters=[
+                MonitorParameterItem(
+                    name=p.name,
+                    description=p.description,
+                    required=p.required,
+                    allowed=p.allowed,
+                    default=p.default_value,
+                )
+                for p in k.parameters
+            ],
+        )
+        for k in reply.kinds
+    ]
+    return AvailableMonitorsAnswer(
+        kinds=kinds, summary=f"{len(kinds)} kinds: " + ", ".join(f"{k.kind} ({k.measurement})" for k in kinds)
+    )
+
+
+def enabled_monitors_answer(reply: pb.ListEnabledMonitorsResponse) -> EnabledMonitorsAnswer:
+    """The enabled monitors with a one-line state each."""
+    monitors = [monitor_item(m) for m in reply.monitors]
+    failing = sum(1 for m in monitors if m.last_result and not m.last_result.ok)
+    lines = "; ".join(monitor_line(m) for m in monitors[:10])
+    return EnabledMonitorsAnswer(
+        monitors=monitors,
+        summary=f"{len(monitors)} enabled, {failing} failing" + (f": {lines}" if lines else ""),
+    )
