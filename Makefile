@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: setup demo test lint typecheck protos check-protos docs check-docs check audit
+.PHONY: setup demo test test-ntopng lint typecheck protos check-protos docs check-docs check audit
 
 setup:            ## install apt packages, uv and the Python workspace
 	@scripts/setup.sh
@@ -12,6 +12,10 @@ demo: setup       ## run the whole system on embedded defaults (Ctrl-C stops it)
 
 test: setup       ## run the test suite (unit, integration with real servers, e2e)
 	uv run pytest -q
+
+test-ntopng: setup  ## the live tests against a real ntopng: NETSCOPE_TEST_NTOPNG_URL=http://host:3000 (+ _TOKEN or _USER/_PASSWORD, _IFID)
+	@test -n "$$NETSCOPE_TEST_NTOPNG_URL" || { echo "set NETSCOPE_TEST_NTOPNG_URL to a real ntopng (e.g. http://127.0.0.1:3000)"; exit 2; }
+	uv run pytest -q tests/integration/live/test_live_ntopng.py
 
 lint: setup
 	uv run ruff check .

@@ -1,6 +1,6 @@
 """The live service's ntopng source stalls (the FAKE ntopng accepts connections and answers nothing).
 
-ntopng cannot run here; the fake replays recorded ntopng 6.3 answers (tests/fixtures/ntopng). The live service
+The fake replays recorded answers of a real ntopng 6.3 (tests/fixtures/ntopng/recordings). The live service
 runs as its own process. While ntopng hangs, each call ends after the ntopng timeout and retries with an error
 naming ntopng, the service's health turns NOT_SERVING, and once ntopng answers again the service serves again
 by itself, without a restart.
@@ -76,5 +76,5 @@ def test_a_hung_ntopng_fails_calls_clearly_and_the_service_recovers_alone(
             fake_ntopng.resume()
             _wait_health(channel, health_pb2.HealthCheckResponse.SERVING, 30)
             interfaces = stub.ListInterfaces(live_pb2.ListInterfacesRequest(), timeout=10).interfaces
-            assert [(i.ifid, i.name) for i in interfaces] == [(0, "lo")]
+            assert [(i.ifid, i.name) for i in interfaces] == [(0, "netscope.pcap")]
         assert live.popen.poll() is None, "the live process died while ntopng hung"

@@ -1,4 +1,4 @@
-"""LiveService over gRPC: collector source fed by real UDP packets, ntopng source against the FAKE."""
+"""LiveService over gRPC: the collector source fed by real UDP packets (the ntopng source: test_live_ntopng*.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from netscope_live.ingest import MemorySink
 from netscope_live.main import build_spec
 from netscope_live.netflow.encode import ExportFlow, V9Encoder
 from netscope_live.settings import LiveSettings
-from tests.fixtures.ntopng.fake_ntopng import FakeNtopng
 from tests.support.processes import free_port, running, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
@@ -158,46 +157,6 @@ async def test_collector_source_end_to_end() -> None:
                 await call
             assert err.value.code() == code and text in (err.value.details() or "")
     assert sink.received == 4  # shutdown hands the live flows to ingest, each once
-
-
-async def test_ntopng_source_against_the_fake(fake_ntopng: FakeNtopng) -> None:
-    settings = LiveSettings(
-        port=free_port(), source="ntopng", ntopng_host=fake_ntopng.url, ntopng_api_key=fake_ntopng.token
-    )  # type: ignore[arg-type]
-    async with live_service(settings) as stub:
-        ifaces = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
-        assert [(i.ifid, i.name, i.source) for i in ifaces.interfaces] == [(0, "lo", "ntopng")]
-        hosts = await stub.ListHosts(
-            pb.ListHostsRequest(sort=pb.HOST_SORT_THROUGHPUT, page=common_pb2.PageRequest(page_size=2)), timeout=5
-        )
-        assert [h.ip for h in hosts.hosts] == ["127.0.0.1", "127.0.0.2"] and hosts.total == 4
-        assert hosts.next_page_token == "2"
-        by_score = await stub.ListHosts(pb.ListHostsRequest(sort=pb.HOST_SORT_SCORE), timeout=5)
-        assert by_score.hosts[0].ip == "127.0.0.1" and by_score.hosts[0].score == 46844
-        host = await stub.GetHost(pb.GetHostRequest(ip="127.0.0.4"), timeout=5)
-        assert host.bytes_sent == 118584 and host.active_flows == 1680 and host.is_local
-        assert host.throughput_bps == pytest.approx(3520.6635742188 * 8)
-        assert {a.name for a in host.applications} == {"PostgreSQL", "SSH", "Unknown"}
-        assert [(p.l4_proto, p.port) for p in host.server_ports][:1] == [("TCP", 22)]
-        flows = await stub.ListFlows(
-            pb.ListFlowsRequest(host="127.0.0.4", page=common_pb2.PageRequest(page_size=3)), timeout=5
-        )
-        assert len(flows.flows) == 3 and flows.total == 10 and flows.flows[0].l7_proto == "SSH"
-        with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.GetHost(pb.GetHostRequest(ip="10.9.9.9"), timeout=5)
-        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "not active on ntopng interface 0" in str(
-            err.value.details()
-        )
-        with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.InterfaceStats(pb.InterfaceStatsRequest(ifid=9), timeout=5)
-        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "no interface with ifid 9" in str(err.value.details())
-        with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.CollectorStats(pb.CollectorStatsRequest(), timeout=5)
-        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-        fake_ntopng.token = "rotated"
-        with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=5)
-        assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "NTOPNG_API_KEY" in str(err.value.details())
 
 
 def test_netscope_serve_live_process(tmp_path: Path) -> None:

@@ -3,6 +3,8 @@ responses."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from netscope_ntopng.rest import (
@@ -14,6 +16,7 @@ from netscope_ntopng.rest import (
     NtopngInvalidInterface,
     NtopngNotFound,
     NtopngRequestError,
+    NtopngStarting,
     NtopngUnavailable,
 )
 from tests.fixtures.ntopng.fake_ntopng import FakeNtopng, free_port
@@ -28,25 +31,62 @@ def client(fake: FakeNtopng, **kwargs: float) -> NtopngClient:
 async def test_reads_interfaces_hosts_host_and_flows(fake_ntopng: FakeNtopng) -> None:
     c = client(fake_ntopng)
     try:
-        assert await c.interfaces() == [{"ifname": "lo", "ifid": 0, "name": "lo"}]
+        assert await c.interfaces() == [{"ifid": 0, "ifname": "netscope.pcap", "name": "netscope.pcap"}]
         data = await c.interface_data(0)
-        assert data["ifname"] == "lo" and data["num_hosts"] == 4
+        assert data["ifname"] == "netscope.pcap" and data["num_hosts"] == 1244
         hosts = await c.active_hosts(0, mode="local", sort="bytes", per_page=2)
-        assert [h["ip"] for h in hosts["data"]] == ["127.0.0.1", "127.0.0.2"]
-        host = await c.host_data(0, "127.0.0.4")
-        assert host["bytes.sent"] == 118584 and host["seen.first"] == 1795421986
-        assert {e["label"] for e in await c.host_l7_stats(0, "127.0.0.4")} == {"Unknown", "Other"}
-        flows = await c.active_flows(0, host="127.0.0.4", per_page=3)
-        assert len(flows["data"]) == 3 and flows["data"][0]["protocol"] == {"l4": "TCP", "l7": "SSH"}
+        assert [h["ip"] for h in hosts["data"]] == ["192.168.1.106", "192.168.1.96"]
+        host = await c.host_data(0, "192.168.1.10")
+        assert host["bytes.sent"] > 0 and host["localhost"] and host["mac"] == "00:16:3E:00:00:00"
+        assert {e["label"] for e in await c.host_l7_stats(0, "192.168.1.10")} == {"TLS", "Other"}
+        flows = await c.active_flows(0, host="192.168.1.10", per_page=3, sort="bytes", l4proto=6)
+        assert len(flows["data"]) == 3 and flows["totalRows"] == 17
+        assert all(f["protocol"]["l4"] == "TCP" and f["packets"] > 0 for f in flows["data"])
     finally:
         await c.aclose()
     path, params = fake_ntopng.requests[0]
     assert path == "/get/ntopng/interfaces.lua" and params["_auth"] == f"Token {fake_ntopng.token}"
 
 
+async def test_basic_auth_when_there_is_no_token(fake_ntopng: FakeNtopng) -> None:
+    c = NtopngClient(fake_ntopng.url, "", user=fake_ntopng.user, password=fake_ntopng.password)
+    assert len(await c.interfaces()) == 1
+    await c.aclose()
+    assert fake_ntopng.requests[-1][1]["_auth"].startswith("Basic ")
+    c = NtopngClient(fake_ntopng.url, "", user="admin", password="wrong")
+    with pytest.raises(NtopngAuthError, match=r"login page.*check NTOPNG_USER \(admin\) and NTOPNG_PASSWORD"):
+        await c.interfaces()
+    await c.aclose()
+
+
+async def test_the_start_up_page_is_retried_then_named(fake_ntopng: FakeNtopng) -> None:
+    c = client(fake_ntopng, retries=1)
+    fake_ntopng.fail("/get/ntopng/interfaces.lua", "starting")
+    assert len(await c.interfaces()) == 1
+    fake_ntopng.fail("/get/ntopng/interfaces.lua", "starting", times=2)
+    with pytest.raises(NtopngStarting, match=r"ntopng is starting .*almost ready.*HTTP 403"):
+        await c.interfaces()
+    await c.aclose()
+
+
+async def test_attempts_fit_inside_the_callers_time(fake_ntopng: FakeNtopng) -> None:
+    ends = [time.monotonic() + 0.6]
+    c = NtopngClient(
+        fake_ntopng.url, fake_ntopng.token, timeout=10, retries=5, time_left=lambda: max(0, ends[0] - time.monotonic())
+    )
+    fake_ntopng.stall()
+    with pytest.raises(NtopngUnavailable, match=r"did not answer /lua/rest/v2/get/ntopng/interfaces.lua in time"):
+        await c.interfaces()
+    assert fake_ntopng.hits("/get/ntopng/interfaces.lua") == 1, "no retry once the caller's time is spent"
+    fake_ntopng.resume()
+    with pytest.raises(NtopngUnavailable, match=r"the caller's deadline left no time"):
+        await c.interfaces()
+    await c.aclose()
+
+
 async def test_bad_token_is_reported_as_auth_error(fake_ntopng: FakeNtopng) -> None:
     c = NtopngClient(fake_ntopng.url, "wrong-token")
-    with pytest.raises(NtopngAuthError, match=r"redirected .* login page: the API token is missing or refused"):
+    with pytest.raises(NtopngAuthError, match=r"redirected .* login page: the credentials are missing or refused"):
         await c.interfaces()
     await c.aclose()
 
@@ -56,8 +96,11 @@ async def test_unknown_ifid_and_host(fake_ntopng: FakeNtopng) -> None:
     with pytest.raises(NtopngInvalidInterface, match=r"rc=-2 INVALID_INTERFACE.*list the interfaces") as info:
         await c.interface_data(7)
     assert info.value.status == 400
-    with pytest.raises(NtopngNotFound, match=r"rc=-1 NOT_FOUND"):
+    with pytest.raises(NtopngNotFound, match=r"rc=-1 NOT_FOUND") as found:
         await c.host_data(0, "10.9.9.9")
+    assert found.value.status == 404
+    with pytest.raises(NtopngNotFound, match=r"flow/active.lua with rc=-1 NOT_FOUND"):
+        await c.active_flows(0, host="10.9.9.9")
     await c.aclose()
 
 

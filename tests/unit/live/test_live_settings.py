@@ -24,6 +24,18 @@ def test_mcp_ntopng_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> N
     assert LiveSettings().ntopng_url() == "http://127.0.0.1:3001"
 
 
+def test_basic_auth_variables_build_a_basic_auth_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NTOPNG_HOST", "http://127.0.0.1:3001")
+    monkeypatch.setenv("NTOPNG_USER", "operator")
+    monkeypatch.setenv("NTOPNG_PASSWORD", "s3cret")
+    settings = LiveSettings()
+    assert settings.ntopng_user == "operator" and settings.ntopng_password.get_secret_value() == "s3cret"
+    client = settings.ntopng_client()
+    assert "NTOPNG_USER (operator)" in client.credentials and "s3cret" not in repr(settings)
+    monkeypatch.setenv("NTOPNG_API_KEY", "a-token")
+    assert "NTOPNG_API_KEY" in LiveSettings().ntopng_client().credentials  # a token wins over the password
+
+
 def test_missing_ntopng_host_is_explained() -> None:
     with pytest.raises(ValueError, match="NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST"):
         build_source(LiveSettings(source="ntopng", ntopng_host=""))

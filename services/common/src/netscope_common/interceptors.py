@@ -13,6 +13,7 @@ import structlog
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
+from netscope_common.deadline import deadline_in
 from netscope_common.errors import ServiceError
 from netscope_common.logs import get_logger
 from netscope_common.metrics import RPC_LATENCY, RPC_REQUESTS
@@ -114,9 +115,11 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
             structlog.contextvars.bind_contextvars(request_id=request_id, principal=principal)
             started = time.perf_counter()
+            seconds = self._deadline(context)
             try:
-                async with asyncio.timeout(self._deadline(context)):
-                    response = await inner(request, context)
+                with deadline_in(seconds):
+                    async with asyncio.timeout(seconds):
+                        response = await inner(request, context)
             except (grpc.aio.AbortError, asyncio.CancelledError):
                 raise
             except Exception as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netscope.live.v1 import live_pb2_grpc
+from netscope_common.deadline import time_left
 from netscope_common.server import ServiceSpec, run
 from netscope_live.collector_source import CollectorSource
 from netscope_live.flows_sink import FlowsIngestSink
@@ -27,7 +28,8 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
                 "NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST, ntopng's web address "
                 "(e.g. ntop.example.com:3000 with NTOPNG_SECURE=false, or https://ntop.example.com)"
             )
-        return NtopngSource(settings.ntopng_client(retries=settings.ntopng_retries))
+        client = settings.ntopng_client(retries=settings.ntopng_retries, time_left=time_left)
+        return NtopngSource(client, settings.ntopng_scan_rows)
     if sink is None:
         sink = FlowsIngestSink(settings.flows_target) if settings.flows_target else MemorySink(keep_batches=0)
     if settings.source == "probe":

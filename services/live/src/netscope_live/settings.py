@@ -72,3 +72,11 @@ class LiveSettings(ServiceSettings, NtopngSettings):
     max_monitors: int = Field(1000, ge=1, le=1000, validation_alias=_env("MAX_MONITORS"))
 
     ntopng_retries: int = Field(2, ge=0, le=10, validation_alias=_env("NTOPNG_RETRIES"))
+    ntopng_scan_rows: int = Field(
+        20_000,
+        ge=1000,
+        le=1_000_000,
+        description="answers computed over every ntopng flow or host (flows summary, country stats, a host's peers) "
+        "read ntopng's pages up to this many rows, then say truncated",
+        validation_alias=_env("NTOPNG_SCAN_ROWS"),
+    )

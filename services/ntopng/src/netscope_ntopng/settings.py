@@ -10,13 +10,15 @@
   mcp-ntopng's REST calls ignore `NTOPNG_SECURE` (there it switches the ClickHouse client's TLS only) and are
   always https: unset, it means https here too.
 * `NTOPNG_VERIFY` (default true) checks ntopng's TLS certificate; `NTOPNG_API_KEY` is the token sent as
-  `Authorization: Token <key>`.
+  `Authorization: Token <key>`. Without a token, `NTOPNG_USER` and `NTOPNG_PASSWORD` are sent as HTTP basic auth
+  (ntopng accepts both on its REST API).
 
 mcp-ntopng also uses `NTOPNG_HOST` as the ClickHouse host: `host_name` gives that host alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -76,7 +78,7 @@ def host_name(host: str) -> str:
 class NtopngSettings(BaseModel):
     """ntopng REST settings, mixed into a service's settings class (`class X(ServiceSettings, NtopngSettings)`).
 
-    The four `NTOPNG_*` variables are read without the service's prefix (they are mcp-ntopng's); the time limit
+    The `NTOPNG_*` variables are read without the service's prefix (they are mcp-ntopng's); the time limit
     is per service (`NETSCOPE_<SERVICE>_NTOPNG_TIMEOUT_SECONDS`). The service's settings need
     `populate_by_name=True` for the fields to be set by name in code.
     """
@@ -93,6 +95,12 @@ class NtopngSettings(BaseModel):
     ntopng_api_key: SecretStr = Field(
         SecretStr(""), validation_alias="NTOPNG_API_KEY", description="ntopng API token (`Authorization: Token`)"
     )
+    ntopng_user: str = Field(
+        "", validation_alias="NTOPNG_USER", description="ntopng user for HTTP basic auth (when NTOPNG_API_KEY is unset)"
+    )
+    ntopng_password: SecretStr = Field(
+        SecretStr(""), validation_alias="NTOPNG_PASSWORD", description="password of NTOPNG_USER"
+    )
     ntopng_timeout_seconds: float = Field(10, gt=0, le=120, description="time limit of one ntopng REST call")
 
     @field_validator("ntopng_host")
@@ -106,12 +114,16 @@ class NtopngSettings(BaseModel):
         """ntopng's REST base URL; ValueError naming NTOPNG_HOST when it is unset."""
         return rest_base_url(self.ntopng_host, self.ntopng_secure)
 
-    def ntopng_client(self, *, retries: int = 2) -> NtopngClient:
-        """A client for the configured ntopng (`retries`: extra attempts of a GET, never of a POST)."""
+    def ntopng_client(self, *, retries: int = 2, time_left: Callable[[], float | None] | None = None) -> NtopngClient:
+        """A client for the configured ntopng (`retries`: extra attempts of a GET, never of a POST; `time_left`:
+        seconds to the caller's deadline, which every attempt fits into)."""
         return NtopngClient(
             self.ntopng_url(),
             self.ntopng_api_key.get_secret_value(),
+            user=self.ntopng_user,
+            password=self.ntopng_password.get_secret_value(),
             timeout=self.ntopng_timeout_seconds,
             retries=retries,
             verify=self.ntopng_verify,
+            time_left=time_left,
         )

@@ -532,6 +532,7 @@ class LiveFlow(_message.Message):
     l7_proto: _builtins.str
     bytes: _builtins.int
     packets: _builtins.int
+    """Unset when the source does not report packets per flow."""
     throughput_bps: _builtins.float
     bytes_client_to_server: _builtins.int
     bytes_server_to_client: _builtins.int
@@ -551,7 +552,7 @@ class LiveFlow(_message.Message):
         l4_proto: _builtins.str = ...,
         l7_proto: _builtins.str = ...,
         bytes: _builtins.int = ...,
-        packets: _builtins.int = ...,
+        packets: _builtins.int | None = ...,
         throughput_bps: _builtins.float = ...,
         first_seen: _timestamp_pb2.Timestamp | None = ...,
         last_seen: _timestamp_pb2.Timestamp | None = ...,
@@ -560,11 +561,13 @@ class LiveFlow(_message.Message):
         vlan: _builtins.int = ...,
         exporter: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_packets", b"_packets", "first_seen", b"first_seen", "last_seen", b"last_seen", "packets", b"packets"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "bytes_client_to_server", b"bytes_client_to_server", "bytes_server_to_client", b"bytes_server_to_client", "client_ip", b"client_ip", "client_port", b"client_port", "exporter", b"exporter", "first_seen", b"first_seen", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "last_seen", b"last_seen", "packets", b"packets", "server_ip", b"server_ip", "server_port", b"server_port", "throughput_bps", b"throughput_bps", "vlan", b"vlan"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_packets", b"_packets", "bytes", b"bytes", "bytes_client_to_server", b"bytes_client_to_server", "bytes_server_to_client", b"bytes_server_to_client", "client_ip", b"client_ip", "client_port", b"client_port", "exporter", b"exporter", "first_seen", b"first_seen", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "last_seen", b"last_seen", "packets", b"packets", "server_ip", b"server_ip", "server_port", b"server_port", "throughput_bps", b"throughput_bps", "vlan", b"vlan"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__packets: _TypeAlias = _typing.Literal["packets"]  # noqa: Y015
+    _WhichOneofArgType__packets: _TypeAlias = _typing.Literal["_packets", b"_packets"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__packets) -> _WhichOneofReturnType__packets | None: ...
 
 Global___LiveFlow: _TypeAlias = LiveFlow  # noqa: Y015
 
@@ -583,7 +586,10 @@ class ListFlowsRequest(_message.Message):
     host: _builtins.str
     """Only flows where this IP is client or server."""
     l7_proto: _builtins.str
-    """Filters (empty = any): nDPI application name (case-insensitive), TCP/UDP/ICMP/..., either port."""
+    """Filters (empty = any): nDPI application name (case-insensitive; with ntopng as the source a name matches a
+    flow's master or application protocol, as ntopng's own filter does, and "TLS.Google" both), TCP/UDP/ICMP/...,
+    either port.
+    """
     l4_proto: _builtins.str
     port: _builtins.int
     sort: Global___FlowSort.ValueType
@@ -618,6 +624,7 @@ class ListFlowsResponse(_message.Message):
     TOTAL_FIELD_NUMBER: _builtins.int
     next_page_token: _builtins.str
     total: _builtins.int
+    """Flows matching the filters (ntopng's own count with the ntopng source)."""
     @_builtins.property
     def flows(self) -> _containers.RepeatedCompositeFieldContainer[Global___LiveFlow]: ...
     def __init__(
@@ -699,10 +706,15 @@ class FlowsSummaryResponse(_message.Message):
     TRUNCATED_FIELD_NUMBER: _builtins.int
     FLOWS_EXAMINED_FIELD_NUMBER: _builtins.int
     total_flows: _builtins.int
+    """Active flows (of the host): ntopng's own count with the ntopng source."""
     total_bytes: _builtins.int
+    """Bytes of the flows examined."""
     truncated: _builtins.bool
+    """True when a breakdown has more entries than `limit`, or fewer flows were examined than total_flows."""
     flows_examined: _builtins.int
-    """ntopng answers from at most this many flows (its API is paginated)."""
+    """Flows the breakdowns were computed from: with ntopng, every flow read over its pages up to a bound
+    (NETSCOPE_LIVE_NTOPNG_SCAN_ROWS, default 20,000).
+    """
     @_builtins.property
     def applications(self) -> _containers.RepeatedCompositeFieldContainer[Global___NamedTraffic]: ...
     @_builtins.property
@@ -794,7 +806,11 @@ class CountryStatsResponse(_message.Message):
 
     COUNTRIES_FIELD_NUMBER: _builtins.int
     TRUNCATED_FIELD_NUMBER: _builtins.int
+    HOSTS_EXAMINED_FIELD_NUMBER: _builtins.int
     truncated: _builtins.bool
+    """True when there are more countries than `limit`, or fewer hosts were examined than are active."""
+    hosts_examined: _builtins.int
+    """Active hosts the countries were computed from (ntopng source: up to NETSCOPE_LIVE_NTOPNG_SCAN_ROWS)."""
     @_builtins.property
     def countries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountryTraffic]: ...
     def __init__(
@@ -802,10 +818,11 @@ class CountryStatsResponse(_message.Message):
         *,
         countries: _abc.Iterable[Global___CountryTraffic] | None = ...,
         truncated: _builtins.bool = ...,
+        hosts_examined: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries", "truncated", b"truncated"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["countries", b"countries", "hosts_examined", b"hosts_examined", "truncated", b"truncated"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -925,16 +942,22 @@ class MacInfoResponse(_message.Message):
     LAST_SEEN_FIELD_NUMBER: _builtins.int
     DEVICE_TYPE_FIELD_NUMBER: _builtins.int
     HOST_POOL_FIELD_NUMBER: _builtins.int
+    HOSTS_FIELD_NUMBER: _builtins.int
+    TRUNCATED_FIELD_NUMBER: _builtins.int
     mac: _builtins.str
     vendor: _builtins.str
     """From the offline IEEE OUI table; empty when unregistered."""
     locally_administered: _builtins.bool
     seen: _builtins.bool
-    """True when traffic from/to this MAC is in the live tables."""
+    """True when traffic from/to this MAC is in the live tables (ntopng: hosts behind the MAC are active)."""
     bytes_sent: _builtins.int
     bytes_received: _builtins.int
     device_type: _builtins.str
     host_pool: _builtins.int
+    hosts: _builtins.int
+    """Hosts seen behind this MAC (a router's MAC has every remote host behind it); `ips` lists the busiest 100."""
+    truncated: _builtins.bool
+    """True when not every host behind the MAC was read (ntopng source: more than NETSCOPE_LIVE_NTOPNG_SCAN_ROWS)."""
     @_builtins.property
     def ips(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -955,10 +978,12 @@ class MacInfoResponse(_message.Message):
         last_seen: _timestamp_pb2.Timestamp | None = ...,
         device_type: _builtins.str = ...,
         host_pool: _builtins.int = ...,
+        hosts: _builtins.int = ...,
+        truncated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_seen", b"first_seen", "last_seen", b"last_seen"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "device_type", b"device_type", "first_seen", b"first_seen", "host_pool", b"host_pool", "ips", b"ips", "last_seen", b"last_seen", "locally_administered", b"locally_administered", "mac", b"mac", "seen", b"seen", "vendor", b"vendor"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes_received", b"bytes_received", "bytes_sent", b"bytes_sent", "device_type", b"device_type", "first_seen", b"first_seen", "host_pool", b"host_pool", "hosts", b"hosts", "ips", b"ips", "last_seen", b"last_seen", "locally_administered", b"locally_administered", "mac", b"mac", "seen", b"seen", "truncated", b"truncated", "vendor", b"vendor"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

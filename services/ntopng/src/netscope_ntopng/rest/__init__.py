@@ -8,6 +8,7 @@ from netscope_ntopng.rest.errors import (
     NtopngInvalidInterface,
     NtopngNotFound,
     NtopngRequestError,
+    NtopngStarting,
     NtopngUnavailable,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "NtopngInvalidInterface",
     "NtopngNotFound",
     "NtopngRequestError",
+    "NtopngStarting",
     "NtopngUnavailable",
 ]

@@ -1,51 +1,72 @@
 """Async client for ntopng's REST API v2 (`/lua/rest/v2/...`, and `/lua/pro/rest/v2/...` for Pro endpoints).
 
-The client sends `Authorization: Token <token>`, never follows redirects (ntopng redirects to its HTML login page
-when the token is refused), reads every answer through the envelope checks of `envelope.parse`, and retries
-idempotent GETs on connection errors, timeouts and 502/503/504; a POST (a change) is sent once.
+The client authenticates with `Authorization: Token <token>` or, without a token, HTTP basic auth (ntopng accepts
+both), never follows redirects (ntopng redirects to its HTML login page when the credentials are refused), reads
+every answer through the envelope checks of `envelope.parse`, and retries idempotent GETs on connection errors,
+timeouts, 502/503/504 and ntopng's start-up page; a POST (a change) is sent once. Given `time_left` (the seconds
+left to the caller's deadline), every attempt and back-off fits inside it, so the error that names ntopng reaches
+the caller before its deadline does.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from netscope_ntopng.rest.envelope import as_dict, as_list, parse
-from netscope_ntopng.rest.errors import NtopngUnavailable
+from netscope_ntopng.rest.envelope import API_KEY_ADVICE, as_dict, as_list, parse
+from netscope_ntopng.rest.errors import NtopngStarting, NtopngUnavailable
 
 REST = "/lua/rest/v2"
 PRO_REST = "/lua/pro/rest/v2"
 RETRY_STATUS = {502, 503, 504}
-HOST_SORT_COLUMNS = {"bytes": "traffic", "throughput": "thpt", "flows": "num_flows"}
+HOST_SORT_COLUMNS = {"bytes": "traffic", "throughput": "thpt", "flows": "num_flows", "score": "score"}
+FLOW_SORT_COLUMNS = {"bytes": "bytes", "throughput": "thpt", "last_seen": "last_seen", "key": "key"}
+MIN_ATTEMPT_SECONDS = 0.05
+RESERVE_FRACTION, RESERVE_MAX_SECONDS = 0.1, 1.0
+"""Part of the caller's time kept for the error to travel back (10 %, at most 1 s)."""
 
 
 class NtopngClient:
-    """One ntopng instance: base URL like `http://127.0.0.1:3000` and an API token."""
+    """One ntopng instance: base URL like `http://127.0.0.1:3000`, an API token or a user and password."""
 
     def __init__(
         self,
         base_url: str,
         token: str,
         *,
+        user: str = "",
+        password: str = "",
         timeout: float = 10.0,
         retries: int = 2,
         backoff: float = 0.2,
         verify: bool = True,
+        time_left: Callable[[], float | None] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"ntopng URL {base_url!r} must start with http:// or https:// (e.g. http://host:3000)")
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.time_left = time_left
         headers = {"Accept": "application/json"}
+        auth: httpx.BasicAuth | None = None
         if token:
             headers["Authorization"] = f"Token {token}"
+            self.credentials = API_KEY_ADVICE
+        elif user:
+            auth = httpx.BasicAuth(user, password)
+            self.credentials = f"check NTOPNG_USER ({user}) and NTOPNG_PASSWORD, or set NTOPNG_API_KEY to a token"
+        else:
+            self.credentials = API_KEY_ADVICE + ", or NTOPNG_USER and NTOPNG_PASSWORD"
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
+            auth=auth,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             verify=verify,
@@ -56,16 +77,32 @@ class NtopngClient:
         """Close the connection pool."""
         await self._http.aclose()
 
+    def _budget(self) -> float | None:
+        """Seconds this client may still spend (the caller's time left minus a reserve); None = unbounded."""
+        left = self.time_left() if self.time_left else None
+        if left is None:
+            return None
+        return left - min(RESERVE_MAX_SECONDS, RESERVE_FRACTION * left)
+
     # -- calls -----------------------------------------------------------------------------------
     async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET `path` (e.g. `REST + '/get/ntopng/interfaces.lua'`) and return `rsp`, retrying what may be retried."""
+        """GET `path` (e.g. `REST + '/get/ntopng/interfaces.lua'`) and return `rsp`, retrying what may be retried
+        while the caller's deadline allows."""
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         last: NtopngUnavailable | None = None
         for attempt in range(self.retries + 1):
             if attempt:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                budget = self._budget()
+                if budget is not None and budget < pause + MIN_ATTEMPT_SECONDS:
+                    break
+                await asyncio.sleep(pause)
+            budget = self._budget()
+            if budget is not None and budget < MIN_ATTEMPT_SECONDS:
+                break
+            timeout = self.timeout if budget is None else min(self.timeout, budget)
             try:
-                response = await self._http.get(path, params=clean)
+                response = await self._http.get(path, params=clean, timeout=timeout)
             except httpx.TransportError as exc:
                 last = self._unreachable(path, exc)
                 continue
@@ -75,8 +112,15 @@ class NtopngClient:
                     status=response.status_code,
                 )
                 continue
-            return parse(path, response)
-        assert last is not None
+            try:
+                return parse(path, response, self.credentials)
+            except NtopngStarting as exc:
+                last = exc
+        if last is None:
+            raise NtopngUnavailable(
+                f"ntopng at {self.base_url} did not answer {path} in time: the caller's deadline left no time "
+                "for a request"
+            )
         raise last
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
@@ -85,7 +129,7 @@ class NtopngClient:
             response = await self._http.post(path, json=body)
         except httpx.TransportError as exc:
             raise self._unreachable(path, exc, change=True) from None
-        return parse(path, response)
+        return parse(path, response, self.credentials)
 
     def _unreachable(self, path: str, exc: httpx.TransportError, *, change: bool = False) -> NtopngUnavailable:
         if isinstance(exc, httpx.TimeoutException):
@@ -113,10 +157,18 @@ class NtopngClient:
         return as_dict(await self.get(f"{REST}/get/interface/data.lua", {"ifid": ifid}), "interface data")
 
     async def active_hosts(
-        self, ifid: int, *, mode: str = "all", sort: str | None = None, page: int = 1, per_page: int = 50
+        self,
+        ifid: int,
+        *,
+        mode: str = "all",
+        sort: str | None = None,
+        page: int = 1,
+        per_page: int = 50,
+        mac: str | None = None,
     ) -> dict[str, Any]:
-        """One page of active hosts (`{currentPage, perPage, data}`); sort in bytes|throughput|flows."""
-        params: dict[str, Any] = {"ifid": ifid, "mode": mode, "currentPage": page, "perPage": per_page}
+        """One page of active hosts (`{currentPage, perPage, data}`), largest first by `sort` (bytes|throughput|
+        flows|score); `mode` all|local|remote; `mac`: only the hosts behind this MAC."""
+        params: dict[str, Any] = {"ifid": ifid, "mode": mode, "currentPage": page, "perPage": per_page, "mac": mac}
         if sort is not None:
             params["sortColumn"] = HOST_SORT_COLUMNS[sort]
             params["sortOrder"] = "desc"
@@ -133,10 +185,38 @@ class NtopngClient:
         return as_list(rsp, "host l7 stats")
 
     async def active_flows(
-        self, ifid: int, *, host: str | None = None, page: int = 1, per_page: int = 50
+        self,
+        ifid: int,
+        *,
+        host: str | None = None,
+        page: int = 1,
+        per_page: int = 50,
+        sort: str | None = None,
+        ascending: bool = False,
+        application: str | None = None,
+        l4proto: int | None = None,
+        port: int | None = None,
     ) -> dict[str, Any]:
-        """One page of active flows (`{currentPage, perPage, totalRows, data}`), optionally of one host."""
-        params = {"ifid": ifid, "host": host, "currentPage": page, "perPage": per_page}
+        """One page of active flows (`{currentPage, perPage, totalRows, data}`) filtered, sorted and paged by ntopng.
+
+        `host`: flows of this IP (404 NOT_FOUND when ntopng does not know it); `application`: an nDPI protocol
+        name, matching a flow's master or application protocol; `l4proto`: an IP protocol number; `port`: either
+        port. `sort` is bytes|throughput|last_seen|key, largest first unless `ascending`. Rows carry `packets`
+        (ntopng's `verbose` rows).
+        """
+        params: dict[str, Any] = {
+            "ifid": ifid,
+            "host": host,
+            "currentPage": page,
+            "perPage": per_page,
+            "application": application,
+            "l4proto": l4proto,
+            "port": port,
+            "verbose": "true",
+        }
+        if sort is not None:
+            params["sortColumn"] = FLOW_SORT_COLUMNS[sort]
+            params["sortOrder"] = "asc" if ascending else "desc"
         return as_dict(await self.get(f"{REST}/get/flow/active.lua", params), "active flows")
 
     # -- alert exclusions (Pro) ------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """ntopng's REST API v2 answer: the envelope `{rc, rc_str, rc_str_hr?, rsp}` turned into `rsp` or an NtopngError.
 
-rc 0 is success. ntopng redirects to its HTML login page when the token is refused and to another page for an
-unknown script, and answers some errors with an HTML page: the status and content type are checked before the
-JSON is parsed.
+rc 0 is success. ntopng redirects to its HTML login page when the credentials are refused and to another page for
+an unknown script, answers every request with an HTML "We're almost ready" page (HTTP 403) while it starts or
+shuts down, and answers some errors with an HTML page: the status and content type are checked before the JSON
+is parsed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from netscope_ntopng.rest.errors import (
     NtopngInvalidInterface,
     NtopngNotFound,
     NtopngRequestError,
+    NtopngStarting,
 )
 
 RC_NAMES = {
@@ -33,15 +35,22 @@ RC_NAMES = {
 }
 
 
-def parse(path: str, response: httpx.Response) -> Any:
-    """The `rsp` of a successful answer to `path`; an NtopngError subclass with an actionable message otherwise."""
+STARTING_PAGE = b"almost ready"
+"""What ntopng's start-up / shutdown page says (HTTPserver.cpp: "We're almost ready...", HTTP 403)."""
+API_KEY_ADVICE = "set NTOPNG_API_KEY to a token of a user allowed to use the REST API"
+
+
+def parse(path: str, response: httpx.Response, credentials: str = API_KEY_ADVICE) -> Any:
+    """The `rsp` of a successful answer to `path`; an NtopngError subclass with an actionable message otherwise.
+
+    `credentials` says how to fix refused credentials (which NTOPNG_* variables the client was given).
+    """
     status = response.status_code
     if 300 <= status < 400:
         location = response.headers.get("location", "")
         if "login" in location:
             raise NtopngAuthError(
-                f"ntopng redirected {path} to its login page: the API token is missing or refused "
-                "(set NTOPNG_API_KEY to a token of a user allowed to use the REST API)",
+                f"ntopng redirected {path} to its login page: the credentials are missing or refused ({credentials})",
                 status=status,
             )
         raise NtopngNotFound(
@@ -49,9 +58,15 @@ def parse(path: str, response: httpx.Response) -> Any:
             "check the ntopng version supports REST API v2",
             status=status,
         )
+    if status == 403 and STARTING_PAGE in response.content[:2048]:
+        raise NtopngStarting(
+            f"ntopng is starting (or shutting down): it answered {path} with its 'We're almost ready' page "
+            "(HTTP 403); retry in a few seconds",
+            status=status,
+        )
     if status in (401, 403):
         raise NtopngAuthError(
-            f"ntopng refused the API token (HTTP {status}) for {path}: check NTOPNG_API_KEY", status=status
+            f"ntopng refused the credentials (HTTP {status}) for {path}: {credentials}", status=status
         )
     content_type = response.headers.get("content-type", "")
     if "json" not in content_type:

@@ -35,3 +35,7 @@ class NtopngBadResponse(NtopngError):
 
 class NtopngUnavailable(NtopngError):
     """ntopng did not answer (connection refused, timeout) after the retries."""
+
+
+class NtopngStarting(NtopngUnavailable):
+    """ntopng is starting or shutting down: it answers every request with its HTML "almost ready" page (HTTP 403)."""
