@@ -110,6 +110,7 @@ async def test_host_info_and_its_flows(live_url: str) -> None:
         assert 0 < len(flows["flows"]) <= 5 and flows["total"] >= len(flows["flows"])
         assert all(EXFIL_HOST in (f["client_ip"], f["server_ip"]) for f in flows["flows"])
         assert flows["flows"][0]["bytes"] >= flows["flows"][-1]["bytes"] > 0
+        assert all(f["packets"] > 0 for f in flows["flows"])  # the collector counts packets
         via_content = await call(
             session, "get_live_flows_for_host", {"content": f'{{"ip": "{EXFIL_HOST}", "limit": 2}}'}
         )
@@ -130,11 +131,13 @@ async def test_filtered_flows_summary_and_countries(live_url: str) -> None:
         summary = await call(session, "get_live_flows_summary", {"limit": 5})
         assert summary["total_flows"] > 1000 and summary["total_bytes"] > 0
         assert 0 < len(summary["applications"]) <= 5 and summary["l4_protocols"]
+        assert summary["flows_examined"] == summary["total_flows"]
         of_host = await call(session, "get_live_flows_summary", {"content": f'{{"host": "{EXFIL_HOST}"}}'})
         assert 0 < of_host["total_flows"] < summary["total_flows"]
         countries = await call(session, "get_country_stats", {"content": '{"limit": 3}'})
         assert 0 < len(countries["countries"]) <= 3
         assert all(len(c["country"]) == 2 for c in countries["countries"])
+        assert countries["hosts_examined"] > 0
         stats = await call(session, "get_collector_stats", {})
         assert stats["exporters"] and stats["exporters"][0]["records"] > 0
         assert stats["active_flows"] == summary["total_flows"]
@@ -145,6 +148,7 @@ async def test_mac_info(live_url: str) -> None:
         mac = await call(session, "get_mac_info", {"mac": APPLE_MAC})
         assert mac["vendor"] and not mac["locally_administered"]
         assert mac["seen"] is False and "not seen" in mac["summary"]
+        assert mac["hosts"] == 0 and mac["ips"] == [] and mac["truncated"] is False
         same = await call(session, "get_mac_info", {"content": f'{{"mac": "{APPLE_MAC.upper()}"}}'})
         assert same["vendor"] == mac["vendor"]
 

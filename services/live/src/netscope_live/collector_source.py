@@ -351,6 +351,7 @@ class CollectorSource:
                 for c in top
             ],
             truncated=len(entries) > len(top),
+            hosts_examined=len(self.table.hosts),
         )
 
     async def hosts_location(self, req: pb.HostsLocationRequest) -> pb.HostsLocationResponse:
@@ -386,6 +387,7 @@ class CollectorSource:
         )
         if entry is not None:
             info.ips.extend(sorted(entry.ips))
+            info.hosts = len(entry.ips)
             info.bytes_sent = entry.bytes_sent
             info.bytes_received = entry.bytes_rcvd
             info.first_seen.CopyFrom(timestamp(entry.first_seen))

@@ -120,7 +120,7 @@ class FlowItem(BaseModel):
     l4_proto: str
     l7_proto: str
     bytes: int
-    packets: int
+    packets: int | None = None
     bytes_client_to_server: int
     bytes_server_to_client: int
     throughput_bps: float
@@ -154,6 +154,7 @@ class FlowsSummaryAnswer(BaseModel):
     l4_protocols: list[NamedItem]
     server_ports: list[NamedItem]
     truncated: bool
+    flows_examined: int
     summary: str
 
 
@@ -173,6 +174,7 @@ class CountryStatsAnswer(BaseModel):
 
     countries: list[CountryItem]
     truncated: bool
+    hosts_examined: int
     summary: str
 
 
@@ -185,6 +187,8 @@ class MacAnswer(BaseModel):
     seen: bool
     device_type: str = ""
     host_pool: int = 0
+    hosts: int
+    truncated: bool
     ips: list[str]
     bytes_sent: int
     bytes_received: int

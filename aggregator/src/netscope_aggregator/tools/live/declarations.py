@@ -109,7 +109,7 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             reads.get_mac_info,
             name="get_mac_info",
             description="Details of a MAC address: manufacturer (offline IEEE OUI table), device type, host pool, "
-            "IPs and traffic seen." + content_note,
+            "the hosts behind it (count, busiest IPs) and their traffic." + content_note,
             toolsets=compat,
             rpcs=(contracts.live.MacInfo,),
         )

@@ -202,8 +202,11 @@ class LiveReads:
             l4_protocols=named(reply.l4_protocols),
             server_ports=named(reply.server_ports),
             truncated=reply.truncated,
+            flows_examined=reply.flows_examined,
             summary=f"{reply.total_flows} active flows{' of ' + args.host if args.host else ''}, "
-            f"{human_bytes(reply.total_bytes)}; top applications: {apps or 'none'}",
+            f"{human_bytes(reply.total_bytes)}"
+            + (f" in the {reply.flows_examined} examined" if reply.flows_examined < reply.total_flows else "")
+            + f"; top applications: {apps or 'none'}",
         )
 
     async def get_country_stats(
@@ -229,7 +232,8 @@ class LiveReads:
         return CountryStatsAnswer(
             countries=countries,
             truncated=reply.truncated,
-            summary=f"top {len(countries)} countries by traffic: {top or 'none'}",
+            hosts_examined=reply.hosts_examined,
+            summary=f"top {len(countries)} countries by traffic over {reply.hosts_examined} hosts: {top or 'none'}",
         )
 
     async def get_mac_info(
@@ -243,7 +247,8 @@ class LiveReads:
         assert isinstance(args, MacArgs)
         m = await self.backends.call(contracts.live.MacInfo, pb.MacInfoRequest(ifid=args.ifid, mac=args.mac))
         seen = (
-            f"seen with {len(m.ips)} IP(s), sent {human_bytes(m.bytes_sent)}, received {human_bytes(m.bytes_received)}"
+            f"seen with {m.hosts or len(m.ips)} host(s){' (more not read)' if m.truncated else ''}, "
+            f"sent {human_bytes(m.bytes_sent)}, received {human_bytes(m.bytes_received)}"
             if m.seen
             else "not seen in live traffic"
         )
@@ -254,7 +259,9 @@ class LiveReads:
             seen=m.seen,
             device_type=m.device_type,
             host_pool=m.host_pool,
-            ips=list(m.ips)[:64],
+            hosts=m.hosts or len(m.ips),
+            truncated=m.truncated,
+            ips=list(m.ips)[:100],
             bytes_sent=m.bytes_sent,
             bytes_received=m.bytes_received,
             first_seen=iso_time(m.first_seen),

@@ -52,7 +52,7 @@ def flow_item(f: pb.LiveFlow) -> FlowItem:
         l4_proto=f.l4_proto,
         l7_proto=f.l7_proto,
         bytes=f.bytes,
-        packets=f.packets,
+        packets=f.packets if f.HasField("packets") else None,
         bytes_client_to_server=f.bytes_client_to_server,
         bytes_server_to_client=f.bytes_server_to_client,
         throughput_bps=round(f.throughput_bps, 1),

@@ -810,7 +810,7 @@ class CountryStatsResponse(_message.Message):
     truncated: _builtins.bool
     """True when there are more countries than `limit`, or fewer hosts were examined than are active."""
     hosts_examined: _builtins.int
-    """Active hosts the countries were computed from (ntopng source: up to NETSCOPE_LIVE_NTOPNG_SCAN_ROWS)."""
+    """Active hosts the countries were computed from (the collector: all; ntopng: up to NETSCOPE_LIVE_NTOPNG_SCAN_ROWS)."""
     @_builtins.property
     def countries(self) -> _containers.RepeatedCompositeFieldContainer[Global___CountryTraffic]: ...
     def __init__(
@@ -955,7 +955,9 @@ class MacInfoResponse(_message.Message):
     device_type: _builtins.str
     host_pool: _builtins.int
     hosts: _builtins.int
-    """Hosts seen behind this MAC (a router's MAC has every remote host behind it); `ips` lists the busiest 100."""
+    """Hosts seen behind this MAC (a router's MAC has every remote host behind it). `ips` lists at most 100:
+    with ntopng the busiest; the collector keeps up to 64 IPs per MAC.
+    """
     truncated: _builtins.bool
     """True when not every host behind the MAC was read (ntopng source: more than NETSCOPE_LIVE_NTOPNG_SCAN_ROWS)."""
     @_builtins.property
