@@ -9,6 +9,9 @@ import grpc
 import pytest
 
 from netscope.live.v1 import live_pb2 as pb
+from netscope.live.v1 import live_pb2_grpc
+from netscope_aggregator.backends import describe_failure, read_methods
+from netscope_common.client import open_channel
 from tests.fixtures.ntopng.fake_ntopng import FakeNtopng, running_fake_ntopng
 from tests.support.ntopng_target import NtopngTarget, live_service
 
@@ -81,6 +84,25 @@ async def test_a_hung_ntopng_is_named_within_the_callers_deadline(fake: NtopngTa
         _fake(fake).stall()
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.ListFlows(pb.ListFlowsRequest(), timeout=3)
-        assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()
+        # DEADLINE_EXCEEDED with ntopng's message (not gRPC's bare "Deadline Exceeded"): the caller passes it on
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, err.value.details()
         assert f"ntopng at {fake.url} did not answer" in str(err.value.details())
         _fake(fake).resume()
+
+
+async def test_a_hung_ntopng_is_named_through_the_aggregators_retrying_channel(fake: NtopngTarget) -> None:
+    # the aggregator's channel retries reads on UNAVAILABLE within its one deadline, and a retry of a cut attempt
+    # would end in gRPC's bare deadline; a cut attempt is DEADLINE_EXCEEDED naming ntopng, passed on as it is
+    settings = fake.settings(ntopng_timeout_seconds=10, ntopng_retries=2)
+    async with live_service(settings):
+        channel = open_channel(f"127.0.0.1:{settings.port}", retry_methods=read_methods("live"))
+        try:
+            _fake(fake).stall()
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await live_pb2_grpc.LiveServiceStub(channel).ListFlows(pb.ListFlowsRequest(), timeout=4)
+            failure = describe_failure("live", err.value, 4)
+            assert f"ntopng at {fake.url} did not answer" in str(failure), str(failure)
+            assert _fake(fake).hits("/get/flow/active.lua") == 1, "not retried: the deadline cut ntopng's attempt"
+        finally:
+            _fake(fake).resume()
+            await channel.close()

@@ -13,6 +13,7 @@ from netscope_ntopng.rest import (
     NtopngAuthError,
     NtopngBadResponse,
     NtopngClient,
+    NtopngDeadline,
     NtopngInvalidInterface,
     NtopngNotFound,
     NtopngRequestError,
@@ -75,11 +76,11 @@ async def test_attempts_fit_inside_the_callers_time(fake_ntopng: FakeNtopng) -> 
         fake_ntopng.url, fake_ntopng.token, timeout=10, retries=5, time_left=lambda: max(0, ends[0] - time.monotonic())
     )
     fake_ntopng.stall()
-    with pytest.raises(NtopngUnavailable, match=r"did not answer /lua/rest/v2/get/ntopng/interfaces.lua in time"):
+    with pytest.raises(NtopngDeadline, match=r"did not answer /lua/rest/v2/get/ntopng/interfaces.lua in time"):
         await c.interfaces()
     assert fake_ntopng.hits("/get/ntopng/interfaces.lua") == 1, "no retry once the caller's time is spent"
     fake_ntopng.resume()
-    with pytest.raises(NtopngUnavailable, match=r"the caller's deadline left no time"):
+    with pytest.raises(NtopngDeadline, match=r"the caller's deadline left no time"):
         await c.interfaces()
     await c.aclose()
 

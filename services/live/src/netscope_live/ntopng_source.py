@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from netscope.live.v1 import live_pb2 as pb
-from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from netscope_common.errors import DeadlineExceeded, FailedPrecondition, InvalidArgument, NotFound, Unavailable
 from netscope_live.geo import GeoLocator
 from netscope_live.ntopng_flows import (
     FLOW_SORTS,
@@ -37,6 +37,7 @@ from netscope_ntopng.rest import (
     NtopngAuthError,
     NtopngBadResponse,
     NtopngClient,
+    NtopngDeadline,
     NtopngError,
     NtopngInvalidInterface,
     NtopngNotFound,
@@ -115,6 +116,8 @@ class NtopngSource:
             raise FailedPrecondition(f"cannot {what}: {exc.message}") from exc
         except NtopngNotFound:
             raise
+        except NtopngDeadline as exc:
+            raise DeadlineExceeded(f"cannot {what}: {exc.message}") from exc
         except (NtopngUnavailable, NtopngBadResponse) as exc:
             raise Unavailable(f"cannot {what}: {exc.message}") from exc
         except NtopngError as exc:

@@ -4,6 +4,7 @@ from netscope_ntopng.rest.client import PRO_REST, REST, NtopngClient
 from netscope_ntopng.rest.errors import (
     NtopngAuthError,
     NtopngBadResponse,
+    NtopngDeadline,
     NtopngError,
     NtopngInvalidInterface,
     NtopngNotFound,
@@ -18,6 +19,7 @@ __all__ = [
     "NtopngAuthError",
     "NtopngBadResponse",
     "NtopngClient",
+    "NtopngDeadline",
     "NtopngError",
     "NtopngInvalidInterface",
     "NtopngNotFound",

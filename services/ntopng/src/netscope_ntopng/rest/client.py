@@ -5,7 +5,8 @@ both), never follows redirects (ntopng redirects to its HTML login page when the
 every answer through the envelope checks of `envelope.parse`, and retries idempotent GETs on connection errors,
 timeouts, 502/503/504 and ntopng's start-up page; a POST (a change) is sent once. Given `time_left` (the seconds
 left to the caller's deadline), every attempt and back-off fits inside it, so the error that names ntopng reaches
-the caller before its deadline does.
+the caller before its deadline does: as NtopngDeadline when the deadline cut the attempts short (a caller
+should not retry it), else as NtopngUnavailable.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 
 from netscope_ntopng.rest.envelope import API_KEY_ADVICE, as_dict, as_list, parse
-from netscope_ntopng.rest.errors import NtopngStarting, NtopngUnavailable
+from netscope_ntopng.rest.errors import NtopngDeadline, NtopngStarting, NtopngUnavailable
 
 REST = "/lua/rest/v2"
 PRO_REST = "/lua/pro/rest/v2"
@@ -95,16 +96,18 @@ class NtopngClient:
                 pause = self.backoff * 2 ** (attempt - 1)
                 budget = self._budget()
                 if budget is not None and budget < pause + MIN_ATTEMPT_SECONDS:
-                    break
+                    raise self._out_of_time(path, last)
                 await asyncio.sleep(pause)
             budget = self._budget()
             if budget is not None and budget < MIN_ATTEMPT_SECONDS:
-                break
+                raise self._out_of_time(path, last)
             timeout = self.timeout if budget is None else min(self.timeout, budget)
             try:
                 response = await self._http.get(path, params=clean, timeout=timeout)
             except httpx.TransportError as exc:
                 last = self._unreachable(path, exc)
+                if timeout < self.timeout and isinstance(exc, httpx.TimeoutException):
+                    raise NtopngDeadline(last.message + ", within the time the caller's deadline left") from None
                 continue
             if response.status_code in RETRY_STATUS:
                 last = NtopngUnavailable(
@@ -116,12 +119,17 @@ class NtopngClient:
                 return parse(path, response, self.credentials)
             except NtopngStarting as exc:
                 last = exc
+        assert last is not None
+        raise last
+
+    def _out_of_time(self, path: str, last: NtopngUnavailable | None) -> NtopngDeadline:
+        """The caller's deadline leaves no time for another attempt."""
         if last is None:
-            raise NtopngUnavailable(
+            return NtopngDeadline(
                 f"ntopng at {self.base_url} did not answer {path} in time: the caller's deadline left no time "
                 "for a request"
             )
-        raise last
+        return NtopngDeadline(f"{last.message}; the caller's deadline leaves no time for another attempt")
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST a JSON `body` to `path` once (ntopng reads it like query parameters) and return `rsp`."""

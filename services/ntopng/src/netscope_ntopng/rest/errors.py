@@ -37,5 +37,9 @@ class NtopngUnavailable(NtopngError):
     """ntopng did not answer (connection refused, timeout) after the retries."""
 
 
+class NtopngDeadline(NtopngUnavailable):
+    """ntopng did not answer before the caller's deadline (the attempts were cut to fit it): not worth retrying."""
+
+
 class NtopngStarting(NtopngUnavailable):
     """ntopng is starting or shutting down: it answers every request with its HTML "almost ready" page (HTTP 403)."""
