@@ -28,6 +28,7 @@ from netscope_live.ntopng_flows import (
     scan,
     window,
 )
+from netscope_live.ntopng_hosts import DEVICE_TYPES, MODES, SORTS, host_sort_value, list_host
 from netscope_live.paging import bounded_limit, next_token, page_bounds
 from netscope_live.protoutil import timestamp, valid_ip
 from netscope_live.table import NO_MAC
@@ -47,38 +48,6 @@ from netscope_ntopng.rest import (
 DEFAULT_SCAN_ROWS = 20_000
 MAC_IPS = 100
 T = TypeVar("T")
-SORTS = {
-    pb.HOST_SORT_BYTES: "bytes",
-    pb.HOST_SORT_THROUGHPUT: "throughput",
-    pb.HOST_SORT_FLOWS: "flows",
-    pb.HOST_SORT_SCORE: "score",
-}
-MODES = {pb.HOST_LOCALITY_LOCAL: "local", pb.HOST_LOCALITY_REMOTE: "remote"}
-# ntopng's device types (ntop_typedefs.h DeviceType), as host/data.lua's `devtype` gives them
-DEVICE_TYPES = {
-    0: "unknown",
-    1: "printer",
-    2: "video",
-    3: "workstation",
-    4: "laptop",
-    5: "tablet",
-    6: "phone",
-    7: "tv",
-    8: "networking",
-    9: "wifi",
-    10: "nas",
-    11: "multimedia",
-    12: "iot",
-}
-
-
-def _host_sort_value(h: pb.Host, sort: str) -> float:
-    return {
-        "bytes": h.bytes_sent + h.bytes_received,
-        "throughput": h.throughput_bps,
-        "flows": h.active_flows,
-        "score": h.score,
-    }[sort]
 
 
 class NtopngSource:
@@ -159,26 +128,6 @@ class NtopngSource:
         )
 
     # -- hosts -------------------------------------------------------------------------------------
-    def _list_host(self, r: dict[str, Any]) -> pb.Host:
-        nbytes, flows, score = r.get("bytes") or {}, r.get("num_flows") or {}, r.get("score") or {}
-        ip = str(r.get("ip", ""))
-        return pb.Host(
-            ip=ip,
-            name=str(r.get("name", "")),
-            country=str(r.get("country") or "") or (self.geo.country(ip) if not r.get("is_localhost") else ""),
-            is_local=bool(r.get("is_localhost")),
-            bytes_sent=as_int(nbytes.get("sent")),
-            bytes_received=as_int(nbytes.get("recvd", nbytes.get("rcvd"))),
-            throughput_bps=as_float((r.get("thpt") or {}).get("bps")),
-            active_flows=as_int(flows.get("total")),
-            active_flows_as_client=as_int(flows.get("as_client")),
-            active_flows_as_server=as_int(flows.get("as_server")),
-            score=as_int(score.get("total") if isinstance(score, dict) else score),
-            first_seen=timestamp(as_float(r.get("first_seen"))),
-            last_seen=timestamp(as_float(r.get("last_seen"))),
-            vlan=as_int(r.get("vlan")),
-        )
-
     async def _host_rows(
         self, ifid: int, mode: str, sort: str, page: int, per_page: int, mac: str | None = None
     ) -> list[dict[str, Any]]:
@@ -192,7 +141,7 @@ class NtopngSource:
         return rows_of(rsp)
 
     def _sorted_hosts(self, rows: list[dict[str, Any]], sort: str) -> list[pb.Host]:
-        return sorted((self._list_host(r) for r in rows), key=lambda h: _host_sort_value(h, sort), reverse=True)
+        return sorted((list_host(r, self.geo) for r in rows), key=lambda h: host_sort_value(h, sort), reverse=True)
 
     async def _all_hosts(self, ifid: int, mac: str | None = None) -> tuple[list[pb.Host], bool]:
         """Every active host (behind `mac`), busiest first, read over ntopng's pages up to scan_rows; and whether
