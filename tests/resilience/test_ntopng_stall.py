@@ -76,5 +76,5 @@ def test_a_hung_ntopng_fails_calls_clearly_and_the_service_recovers_alone(
             fake_ntopng.resume()
             _wait_health(channel, health_pb2.HealthCheckResponse.SERVING, 30)
             interfaces = stub.ListInterfaces(live_pb2.ListInterfacesRequest(), timeout=10).interfaces
-            assert [(i.ifid, i.name) for i in interfaces] == [(0, "netscope.pcap")]
+            assert [(i.ifid, i.name) for i in interfaces] == [(0, "netscope.pcap"), (1, "lo")]
         assert live.popen.poll() is None, "the live process died while ntopng hung"

@@ -53,6 +53,10 @@ async def test_interfaces_and_interface_throughput_in_bits(target: NtopngTarget)
     assert stats.throughput_bps == pytest.approx(data["throughput_bps"] * 8, rel=0.5)  # ntopng gives bytes/s
     if target.fake:
         assert (stats.bytes, stats.num_flows, stats.num_hosts) == (17_697_507, 3279, 1244)
+        async with live_service(target.settings()) as stub:
+            lo = await stub.InterfaceStats(pb.InterfaceStatsRequest(ifid=1), timeout=30)
+        # recorded with traffic on lo: ntopng's 461,051.6 bytes/s are 3,688,412.75 bit/s
+        assert lo.name == "lo" and lo.throughput_bps == 461051.59375 * 8
 
 
 async def test_list_flows_pushes_filters_sorting_and_paging_to_ntopng(target: NtopngTarget) -> None:

@@ -74,7 +74,7 @@ async def test_basic_auth_instead_of_a_token(fake: NtopngTarget) -> None:
     settings = fake.settings(ntopng_api_key="", ntopng_user=running.user, ntopng_password=running.password)
     async with live_service(settings) as stub:
         interfaces = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=10)
-    assert [i.name for i in interfaces.interfaces] == ["netscope.pcap"]
+    assert [i.name for i in interfaces.interfaces] == ["netscope.pcap", "lo"]
     assert running.requests[-1][1]["_auth"].startswith("Basic ")
 
 

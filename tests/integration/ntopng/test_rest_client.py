@@ -32,7 +32,10 @@ def client(fake: FakeNtopng, **kwargs: float) -> NtopngClient:
 async def test_reads_interfaces_hosts_host_and_flows(fake_ntopng: FakeNtopng) -> None:
     c = client(fake_ntopng)
     try:
-        assert await c.interfaces() == [{"ifid": 0, "ifname": "netscope.pcap", "name": "netscope.pcap"}]
+        assert await c.interfaces() == [
+            {"ifid": 0, "ifname": "netscope.pcap", "name": "netscope.pcap"},
+            {"ifid": 1, "ifname": "lo", "name": "lo"},
+        ]
         data = await c.interface_data(0)
         assert data["ifname"] == "netscope.pcap" and data["num_hosts"] == 1244
         hosts = await c.active_hosts(0, mode="local", sort="bytes", per_page=2)
@@ -51,7 +54,7 @@ async def test_reads_interfaces_hosts_host_and_flows(fake_ntopng: FakeNtopng) ->
 
 async def test_basic_auth_when_there_is_no_token(fake_ntopng: FakeNtopng) -> None:
     c = NtopngClient(fake_ntopng.url, "", user=fake_ntopng.user, password=fake_ntopng.password)
-    assert len(await c.interfaces()) == 1
+    assert len(await c.interfaces()) == 2
     await c.aclose()
     assert fake_ntopng.requests[-1][1]["_auth"].startswith("Basic ")
     c = NtopngClient(fake_ntopng.url, "", user="admin", password="wrong")
@@ -63,7 +66,7 @@ async def test_basic_auth_when_there_is_no_token(fake_ntopng: FakeNtopng) -> Non
 async def test_the_start_up_page_is_retried_then_named(fake_ntopng: FakeNtopng) -> None:
     c = client(fake_ntopng, retries=1)
     fake_ntopng.fail("/get/ntopng/interfaces.lua", "starting")
-    assert len(await c.interfaces()) == 1
+    assert len(await c.interfaces()) == 2
     fake_ntopng.fail("/get/ntopng/interfaces.lua", "starting", times=2)
     with pytest.raises(NtopngStarting, match=r"ntopng is starting .*almost ready.*HTTP 403"):
         await c.interfaces()
@@ -130,7 +133,7 @@ async def test_unknown_endpoint_redirect_is_not_found(fake_ntopng: FakeNtopng) -
 async def test_idempotent_reads_are_retried(fake_ntopng: FakeNtopng) -> None:
     c = client(fake_ntopng, retries=2)
     fake_ntopng.fail("/get/ntopng/interfaces.lua", "503", times=2)
-    assert len(await c.interfaces()) == 1
+    assert len(await c.interfaces()) == 2
     assert fake_ntopng.hits("/get/ntopng/interfaces.lua") == 3
     fake_ntopng.fail("/get/ntopng/interfaces.lua", "503", times=3)
     with pytest.raises(NtopngUnavailable, match=r"answered HTTP 503"):

@@ -220,6 +220,7 @@ class InterfaceStatsResponse(_message.Message):
     bytes: _builtins.int
     packets: _builtins.int
     throughput_bps: _builtins.float
+    """Bits per second (ntopng reports bytes per second: multiplied by 8)."""
     num_hosts: _builtins.int
     num_local_hosts: _builtins.int
     num_flows: _builtins.int
