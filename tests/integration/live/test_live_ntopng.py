@@ -46,7 +46,7 @@ async def test_interfaces_and_interface_throughput_in_bits(target: NtopngTarget)
     async with live_service(target.settings()) as stub:
         interfaces = await stub.ListInterfaces(pb.ListInterfacesRequest(), timeout=30)
         own = target.rest("/get/ntopng/interfaces.lua")
-        assert [(i.ifid, i.name) for i in interfaces.interfaces] == [(r["ifid"], r["ifname"]) for r in own]
+        assert [(i.ifid, i.name) for i in interfaces.interfaces] == sorted((r["ifid"], r["ifname"]) for r in own)
         stats = await stub.InterfaceStats(pb.InterfaceStatsRequest(ifid=target.ifid), timeout=30)
     data = target.rest("/get/interface/data.lua", ifid=target.ifid)
     assert stats.num_hosts == data["num_hosts"] and stats.packets == data["packets"]

@@ -96,7 +96,7 @@ class NtopngSource:
 
     # -- interfaces --------------------------------------------------------------------------------
     async def list_interfaces(self) -> pb.ListInterfacesResponse:
-        """ntopng's monitored interfaces."""
+        """ntopng's monitored interfaces, by ifid."""
         rows = await self._call(self.client.interfaces(), "list the ntopng interfaces")
         return pb.ListInterfacesResponse(
             interfaces=[
@@ -106,7 +106,7 @@ class NtopngSource:
                     description=str(r.get("name", "")),
                     source=self.name,
                 )
-                for r in rows
+                for r in sorted(rows, key=lambda r: as_int(r.get("ifid")))  # ntopng's order varies per request
             ]
         )
 
