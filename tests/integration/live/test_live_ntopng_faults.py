@@ -10,7 +10,8 @@ import pytest
 
 from netscope.live.v1 import live_pb2 as pb
 from netscope.live.v1 import live_pb2_grpc
-from netscope_aggregator.backends import describe_failure, read_methods
+from netscope_aggregator.backends import describe_failure
+from netscope_aggregator.contracts import SERVICES, retryable_methods
 from netscope_common.client import open_channel
 from tests.fixtures.ntopng.fake_ntopng import FakeNtopng, running_fake_ntopng
 from tests.support.ntopng_target import NtopngTarget, live_service
@@ -95,7 +96,7 @@ async def test_a_hung_ntopng_is_named_through_the_aggregators_retrying_channel(f
     # would end in gRPC's bare deadline; a cut attempt is DEADLINE_EXCEEDED naming ntopng, passed on as it is
     settings = fake.settings(ntopng_timeout_seconds=10, ntopng_retries=2)
     async with live_service(settings):
-        channel = open_channel(f"127.0.0.1:{settings.port}", retry_methods=read_methods("live"))
+        channel = open_channel(f"127.0.0.1:{settings.port}", retry_methods=retryable_methods(SERVICES["live"]))
         try:
             _fake(fake).stall()
             with pytest.raises(grpc.aio.AioRpcError) as err:
