@@ -202,13 +202,39 @@ _MORE = [
     "SELECT * FROM postgresql('127.0.0.1:5432', 'db', 't', 'u', 'p') AS p JOIN flows AS f ON 1",
 ]
 
+_SYSTEM_TABLES = [
+    "SELECT * FROM system.functions WHERE name LIKE '%file%'",
+    "SELECT name FROM system.tables WHERE database = currentDatabase()",
+    "SELECT name, type FROM system.columns WHERE table = 'flows'",
+    "SELECT * FROM system.data_type_families",
+    "SELECT * FROM system.databases",
+    "SELECT * FROM system.parts",
+    "SELECT * FROM system.metrics",
+    "SELECT * FROM system.build_options",
+    "SELECT * FROM system.contributors",
+    "SELECT query FROM system.query_log ORDER BY event_time DESC LIMIT 5",
+]
+
 HOSTILE_SQL: list[str] = (
     [f"SELECT * FROM {tf}" for tf in _TABLE_FUNCTIONS]
     + [f"SELECT count() FROM flows WHERE FLOW_ID IN (SELECT * FROM {tf})" for tf in _TABLE_FUNCTIONS[:16]]
     + _STATEMENTS
     + _TRICKS
     + _MORE
+    + _SYSTEM_TABLES
 )
+
+# Statements the guard admits (each is one ordinary read) that the engine must stop at its limits: runaway
+# scans, cartesian products and huge strings. Each must end with the engine's own error, never a hang.
+RUNAWAY_SQL: list[str] = [
+    "SELECT count() FROM numbers(1000000000000)",
+    "SELECT sum(number) FROM numbers_mt(1000000000000)",
+    "SELECT count() FROM flows AS a, flows AS b, flows AS c, flows AS d",
+    "SELECT count() FROM system.numbers AS a CROSS JOIN system.numbers AS b",
+    "SELECT length(repeat('x', 1000000000)) FROM numbers(100)",
+    "SELECT groupArray(repeat('x', 1000000)) FROM numbers(100000)",
+    "SELECT uniqExact(number) FROM numbers(10000000000)",
+]
 
 ALLOWED_SQL: list[str] = [
     "SELECT count() FROM flows",
@@ -220,8 +246,8 @@ ALLOWED_SQL: list[str] = [
     "SELECT * FROM flows WHERE IPV4_SRC_ADDR = IPv4StringToNum('10.1.2.42') LIMIT 5",
     "SELECT count() FROM flow_alerts_view",
     "SELECT number FROM numbers(5)",
-    "SELECT name FROM system.tables WHERE database = currentDatabase()",
-    "SELECT name, type FROM system.columns WHERE table = 'flows'",
+    "SELECT count() FROM system.one",
+    "SELECT sum(number) FROM system.numbers LIMIT 10",
     "SELECT 1 UNION ALL SELECT 2",
     "SHOW TABLES",
     "SHOW CREATE TABLE flows",

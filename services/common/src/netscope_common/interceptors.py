@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import grpc
@@ -22,6 +23,13 @@ log = get_logger("netscope.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
 PRINCIPAL_KEY = "x-netscope-principal"
+
+_PRINCIPAL: ContextVar[str] = ContextVar("netscope_principal", default="")
+
+
+def current_principal() -> str:
+    """The principal (token name) the aggregator named for the RPC being served; empty when none."""
+    return _PRINCIPAL.get()
 
 
 def _status_details(error: ServiceError) -> tuple[tuple[str, bytes], ...]:
@@ -114,6 +122,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
     ) -> Callable[[Any, grpc.aio.ServicerContext], Awaitable[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
             structlog.contextvars.bind_contextvars(request_id=request_id, principal=principal)
+            _PRINCIPAL.set(principal)
             started = time.perf_counter()
             seconds = self._deadline(context)
             try:
@@ -139,6 +148,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
     ) -> Callable[[Any, grpc.aio.ServicerContext], AsyncIterator[Any]]:
         async def handle(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             structlog.contextvars.bind_contextvars(request_id=request_id, principal=principal)
+            _PRINCIPAL.set(principal)
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self._deadline(context)):

@@ -84,7 +84,11 @@ DENIED_FUNCTIONS = frozenset(
         "demangle",
     }
 )
-ALLOWED_SYSTEM_TABLES = frozenset({"tables", "columns", "one", "numbers", "functions", "data_type_families"})
+# system tables that only generate constants (one row, a number sequence, zeros) and reveal nothing about the
+# server; every other system table (users, grants, settings, processes, logs, functions, tables, ...) describes
+# the server, its users or other databases. Schema discovery goes through SHOW TABLES / DESCRIBE / ListTables,
+# which see the flow database only.
+ALLOWED_SYSTEM_TABLES = frozenset({"one", "numbers", "numbers_mt", "zeros", "zeros_mt"})
 _SHOW_FORMS = re.compile(
     r"^SHOW\s+(?:TABLES|DATABASES|(?:CREATE\s+TABLE|COLUMNS\s+FROM)\s+`?[A-Za-z_][A-Za-z0-9_]*`?)$",
     re.IGNORECASE,
@@ -217,6 +221,11 @@ class SqlGuard:
                 continue
             if database == "system" and table.name.lower() in ALLOWED_SYSTEM_TABLES:
                 continue
+            if database == "system":
+                raise _refuse(
+                    f"system table system.{table.name} describes the server, not the flows (readable system tables: "
+                    f"{', '.join(sorted(ALLOWED_SYSTEM_TABLES))}; use SHOW TABLES or DESCRIBE for the schema)"
+                )
             if not database and table.name in ctes:
                 continue
             raise _refuse(f"table {database}.{table.name} is outside the allowed database '{self._database}'")
