@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import FailedPrecondition
 from netscope_common.timeutil import to_timestamp
 from netscope_flows import analysis, anomalies, search, stats, timeseries
 from netscope_flows.backend import InterfaceKey, LoadRow, SqlAccess
@@ -20,7 +21,7 @@ from netscope_flows.clickhouse_sql import ClickHouseSql
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter
 from netscope_flows.ingest import Ingestor, IngestResult
 from netscope_flows.settings import FlowsSettings
-from netscope_flows.store import ClickHouseStore
+from netscope_flows.store import READS_ONLY, ClickHouseStore
 from netscope_flows.topk import build_topk_sql, render_key
 
 
@@ -148,5 +149,7 @@ class ClickHouseBackend:
         return [_entry(*row) for row in pairs.rows]
 
     async def ingest(self, batches: AsyncIterator[flows_pb2.IngestFlowsRequest]) -> IngestResult:
-        """Batches into the flows table, each once (the ledger remembers batch ids)."""
+        """Batches into the flows table, each once (the ledger remembers batch ids); refused without a writer."""
+        if not self.store.can_write:
+            raise FailedPrecondition(READS_ONLY)
         return await self._ingestor.ingest(batches)

@@ -1,7 +1,10 @@
 """Raw SQL (Query, ListTables, DescribeTable): a capability only the ClickHouse backend has.
 
-Assistant SQL is untrusted: every statement passes the guard (`sql_guard`) before the store reads it.
-The path of one Query call: FlowsServicer.Query -> ClickHouseSql.query -> SqlGuard.check -> ClickHouseStore.read.
+Assistant SQL is untrusted: every statement passes the guard (`sql_guard`), then waits for a slot of the fair
+admission (a bounded number at once, per-token caps, a bounded wait; `netscope_common.admission`), then runs at
+the engine's SQL time limit, stopped on a server when the caller goes (`ClickHouseStore.read_untrusted`).
+The path of one Query call: FlowsServicer.Query -> ClickHouseSql.query -> SqlGuard.check -> Admission.slot ->
+ClickHouseStore.read_untrusted. ListTables and DescribeTable are netscope's own reads and do not queue.
 """
 
 from __future__ import annotations
@@ -10,13 +13,25 @@ import re
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
+from netscope_common.admission import Admission, AdmissionLimits
 from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.interceptors import current_principal
 from netscope_common.values import to_row
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def sql_limits(settings: FlowsSettings) -> AdmissionLimits:
+    """The admission limits the settings ask for (one lane on the embedded engine)."""
+    return AdmissionLimits(
+        slots=settings.sql_lanes,
+        per_token_running=min(settings.sql_per_token_running, settings.sql_lanes),
+        per_token_waiting=settings.sql_per_token_waiting,
+        wait_seconds=settings.sql_wait_seconds,
+    )
 
 
 class ClickHouseSql:
@@ -26,6 +41,7 @@ class ClickHouseSql:
         self._store = store
         self._settings = settings
         self._guard = SqlGuard(store.database)
+        self.admission = Admission(sql_limits(settings), what="SQL queries")
 
     async def query(self, request: flows_pb2.QueryRequest) -> flows_pb2.QueryResponse:
         """Run one guarded, read-only statement; at most max_rows rows come back (the rest is flagged)."""
@@ -39,7 +55,8 @@ class ClickHouseSql:
                 field="timeout_seconds",
             )
         checked = self._guard.check(request.sql)
-        result = await self._store.read(checked.sql)
+        async with self.admission.slot(current_principal()):
+            result = await self._store.read_untrusted(checked.sql)
         max_rows = request.max_rows or self._settings.default_max_rows
         truncated = len(result.rows) > max_rows
         table = common_pb2.Table(

@@ -38,6 +38,13 @@ class FlowsSettings(ServiceSettings):
     ch_send_receive_timeout: float = Field(
         300, gt=0, validation_alias=_env("CH_SEND_RECEIVE_TIMEOUT", "NTOPNG_SEND_RECEIVE_TIMEOUT")
     )
+    ch_writer_user: str = Field(
+        "",
+        description="ClickHouse user for ingest (INSERT on flows and the ingest ledger); empty: reads only "
+        "(ntopng writes the flows itself)",
+        validation_alias=_env("CH_WRITER_USER"),
+    )
+    ch_writer_password: SecretStr = Field(SecretStr(""), validation_alias=_env("CH_WRITER_PASSWORD"))
     create_schema: bool = Field(True, description="create ntopng's tables when missing (embedded store)")
     query_timeout_seconds: float = Field(
         30, gt=0, le=600, validation_alias=_env("QUERY_TIMEOUT_SECONDS", "SELECT_QUERY_TIMEOUT_SECS")
@@ -48,6 +55,12 @@ class FlowsSettings(ServiceSettings):
     max_memory_bytes: int = Field(2 * 1024**3, ge=64 * 1024**2)
     max_rows_to_read: int = Field(0, ge=0, description="engine cap on rows scanned per query; 0 = no cap")
     query_workers: int = Field(4, ge=1, le=64, description="threads running engine calls")
+    sql_concurrency: int = Field(
+        4, ge=1, le=64, description="assistant SQL queries running at once (the embedded engine runs one)"
+    )
+    sql_per_token_running: int = Field(2, ge=1, description="assistant SQL queries one token may run at once")
+    sql_per_token_waiting: int = Field(8, ge=0, description="assistant SQL queries one token may have waiting")
+    sql_wait_seconds: float = Field(10, gt=0, le=120, description="longest wait for an SQL slot before refusing")
 
     interface_capacity_bps: dict[str, int] = Field(
         default_factory=dict,
@@ -88,6 +101,24 @@ class FlowsSettings(ServiceSettings):
     def is_embedded(self) -> bool:
         """True when the store is chdb inside this process."""
         return self.dsn.startswith("chdb:")
+
+    @property
+    def sql_lanes(self) -> int:
+        """Assistant SQL queries the engine runs at once: chdb runs one query at a time per process."""
+        return 1 if self.is_embedded else self.sql_concurrency
+
+    @property
+    def sql_time_limit(self) -> float:
+        """The engine's time limit for assistant SQL: with one lane, the wait bound (so the next caller waits
+        at most that long); otherwise the query timeout."""
+        if self.sql_lanes == 1:
+            return min(self.query_timeout_seconds, self.sql_wait_seconds)
+        return self.query_timeout_seconds
+
+    @property
+    def can_write(self) -> bool:
+        """Whether ingest has credentials: always on the embedded store; on a server, with a writer user."""
+        return self.is_embedded or bool(self.ch_writer_user)
 
     @property
     def database(self) -> str:

@@ -2,15 +2,19 @@
 
 Two clients: a reader for untrusted SQL and a writer for schema and ingest. On chdb the reader's session
 gets the limits and then `readonly=1` (which also refuses file()/url(), and any later attempt to change
-a setting); on a ClickHouse server, where settings travel per request, each query carries `readonly=2`
-and the limits. Either way the SQL guard has already refused anything but a single read.
+a setting). On a ClickHouse server the reader is session-less (a server session serves one query at a time)
+and logs in as a user whose profile is `readonly=2`, so the limits travel with each query; the writer is a
+second user (INSERT on flows and the ingest ledger), and without it the store serves reads only. Either way
+the SQL guard has already refused anything but a single read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,13 +27,21 @@ from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError,
 
 from netscope_common.errors import (
     DeadlineExceeded,
+    FailedPrecondition,
     InvalidArgument,
     ResourceExhausted,
     ServiceError,
     Unavailable,
 )
+from netscope_common.logs import get_logger
 from netscope_flows.settings import FlowsSettings
 from netscope_ntopng import schema
+
+log = get_logger("netscope.flows.store")
+READS_ONLY = (
+    "this flows service serves reads only: no ClickHouse writer user is configured "
+    "(NETSCOPE_FLOWS_CH_WRITER_USER/PASSWORD), so ntopng writes the flows itself"
+)
 
 _CODE = re.compile(r"Code: (\d+)")
 _INVALID_CODES = {
@@ -115,23 +127,31 @@ def map_engine_error(exc: Exception, timeout_seconds: float) -> ServiceError:
     return InvalidArgument(f"the database rejected the query: {first_line[:500]}", field="sql")
 
 
-def _make_client(settings: FlowsSettings) -> Client:
+def _make_client(settings: FlowsSettings, *, writer: bool) -> Client:
     if settings.is_embedded:
         path = settings.dsn.removeprefix("chdb://")
         if path not in ("memory", "") and path.startswith("/"):
             Path(path).mkdir(parents=True, exist_ok=True)
         return clickhouse_connect.get_client(dsn=settings.dsn)
-    return clickhouse_connect.get_client(**server_client_kwargs(settings))
+    return clickhouse_connect.get_client(**server_client_kwargs(settings, writer=writer))
 
 
-def server_client_kwargs(settings: FlowsSettings) -> dict[str, Any]:
-    """clickhouse-connect arguments for a ClickHouse server, mirroring mcp-ntopng's settings."""
+def server_client_kwargs(settings: FlowsSettings, *, writer: bool = False) -> dict[str, Any]:
+    """clickhouse-connect arguments for a ClickHouse server, mirroring mcp-ntopng's settings.
+
+    The reader carries no session (a session runs one query at a time: concurrent reads would be refused
+    with "session is locked"); the writer logs in as the writer user.
+    """
     port = settings.ch_port or (8443 if settings.ch_secure else 8123)
+    user, password = (
+        (settings.ch_writer_user, settings.ch_writer_password) if writer else (settings.ch_user, settings.ch_password)
+    )
     return {
         "host": settings.ch_host,
         "port": port,
-        "username": settings.ch_user,
-        "password": settings.ch_password.get_secret_value(),
+        "username": user,
+        "password": password.get_secret_value(),
+        "autogenerate_session_id": False,
         "database": settings.ch_database,
         "secure": settings.ch_secure,
         "verify": settings.ch_verify,
@@ -145,11 +165,14 @@ class ClickHouseStore:
 
     def __init__(self, settings: FlowsSettings) -> None:
         self._settings = settings
-        self._executor = ThreadPoolExecutor(max_workers=settings.query_workers, thread_name_prefix="clickhouse")
+        self._executor = ThreadPoolExecutor(
+            max_workers=settings.query_workers + settings.sql_lanes, thread_name_prefix="clickhouse"
+        )
+        self._killer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-kill")
         self._reader: Client | None = None
         self._writer: Client | None = None
         self._limits: dict[str, Any] = {
-            "max_execution_time": settings.query_timeout_seconds,
+            "max_execution_time": settings.sql_time_limit,
             "max_result_rows": settings.max_rows + 1,
             "max_result_bytes": settings.max_result_bytes,
             "result_overflow_mode": "break",
@@ -166,16 +189,24 @@ class ClickHouseStore:
     async def _call(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
 
+    @property
+    def can_write(self) -> bool:
+        """Whether ingest has a writer (else the store serves reads only)."""
+        return self._settings.can_write
+
     def _open(self) -> None:
-        if self._writer is not None:
+        if self._reader is not None:
             return
-        writer = _make_client(self._settings)
-        if self._settings.is_embedded and self._settings.create_schema:
-            writer.command(schema.flows_ddl())
-            writer.command(schema.FLOW_ALERTS_VIEW_DDL)
-        writer.command(INGEST_LEDGER_DDL)
-        writer.command(INGEST_LEDGER_RANGES)
-        reader = _make_client(self._settings)
+        writer = _make_client(self._settings, writer=True) if self._settings.can_write else None
+        if writer is not None:
+            if self._settings.is_embedded and self._settings.create_schema:
+                writer.command(schema.flows_ddl())
+                writer.command(schema.FLOW_ALERTS_VIEW_DDL)
+            writer.command(INGEST_LEDGER_DDL)
+            writer.command(INGEST_LEDGER_RANGES)
+        else:
+            log.info("reads_only", detail=READS_ONLY)
+        reader = _make_client(self._settings, writer=False)
         if self._settings.is_embedded:
             for name, value in self._limits.items():
                 quoted = f"'{value}'" if isinstance(value, str) else value
@@ -195,9 +226,11 @@ class ClickHouseStore:
         await self.open()
         await self.read("SELECT 1")
 
-    def _read(self, sql: str, parameters: Mapping[str, Any] | None) -> QueryResult:
+    def _read(
+        self, sql: str, parameters: Mapping[str, Any] | None, limits: Mapping[str, Any] | None = None
+    ) -> QueryResult:
         assert self._reader is not None
-        per_query = None if self._settings.is_embedded else {"readonly": 2, **self._limits}
+        per_query = None if self._settings.is_embedded else {**self._limits, **(limits or {})}
         started = time.perf_counter()
         result = self._reader.query(sql, parameters=dict(parameters) if parameters else None, settings=per_query)
         summary = result.summary or {}
@@ -223,9 +256,47 @@ class ClickHouseStore:
         except ClickHouseError as exc:
             raise map_engine_error(exc, self._settings.query_timeout_seconds) from None
 
+    async def read_untrusted(self, sql: str) -> QueryResult:
+        """Run assistant SQL (already guarded) at the engine's SQL time limit, stopped when the caller goes.
+
+        On a server the query carries an id and, when the caller's deadline passes or the client goes away
+        (this task is cancelled), `KILL QUERY` stops it on the server. chdb cannot interrupt a running query
+        from another thread (nor run a second query meanwhile), so on the embedded engine the engine's own
+        time limit ends it.
+        """
+        await self.open()
+        limit = self._settings.sql_time_limit
+        query_id = f"netscope-sql-{uuid.uuid4().hex}"
+        limits = {"max_execution_time": limit, "query_id": query_id}
+        try:
+            return await asyncio.wait_for(self._call(self._read, sql, None, limits), limit + 5)
+        except TimeoutError:
+            await self._kill(query_id)
+            raise DeadlineExceeded(f"query cut at its time limit of {limit:g} s") from None
+        except asyncio.CancelledError:
+            await asyncio.shield(self._kill(query_id))
+            raise
+        except ClickHouseError as exc:
+            raise map_engine_error(exc, limit) from None
+
+    async def _kill(self, query_id: str) -> None:
+        """Stop a query on a ClickHouse server (a user may always kill its own queries)."""
+        if self._settings.is_embedded or self._reader is None:
+            return
+        reader = self._reader
+        with contextlib.suppress(ClickHouseError):
+            await asyncio.get_running_loop().run_in_executor(
+                self._killer, reader.command, f"KILL QUERY WHERE query_id = '{query_id}' ASYNC"
+            )
+        log.info("sql_killed", query_id=query_id)
+
+    def _writer_client(self) -> Client:
+        if self._writer is None:
+            raise FailedPrecondition(READS_ONLY)
+        return self._writer
+
     def _write(self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
-        assert self._writer is not None
-        self._writer.insert(table, columns, column_names=list(column_names), column_oriented=True)
+        self._writer_client().insert(table, columns, column_names=list(column_names), column_oriented=True)
 
     async def write(self, table: str, column_names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
         """Insert column-oriented data with the writer client (trusted callers only)."""
@@ -236,8 +307,7 @@ class ClickHouseStore:
             raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
 
     def _command(self, sql: str, settings: dict[str, Any] | None) -> None:
-        assert self._writer is not None
-        self._writer.command(sql, settings=settings)
+        self._writer_client().command(sql, settings=settings)
 
     async def command(self, sql: str, settings: dict[str, Any] | None = None) -> None:
         """Run one statement with the writer client (trusted callers only, e.g. ingest recovery)."""
@@ -248,8 +318,7 @@ class ClickHouseStore:
             raise Unavailable(f"could not change the stored flows: {str(exc).splitlines()[0][:200]}") from None
 
     def _write_arrow(self, table: str, data: Any) -> None:
-        assert self._writer is not None
-        self._writer.insert_arrow(table, data)
+        self._writer_client().insert_arrow(table, data)
 
     async def write_arrow(self, table: str, data: Any) -> None:
         """Insert a pyarrow Table with the writer client (trusted callers only)."""
@@ -265,3 +334,4 @@ class ClickHouseStore:
             if client is not None:
                 await self._call(client.close)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._killer.shutdown(wait=False, cancel_futures=True)
