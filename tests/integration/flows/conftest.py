@@ -1,7 +1,9 @@
-"""The flows service as a real subprocess on a chdb directory loaded with the scenario world."""
+"""The flows service as a real subprocess on the scenario world: on the embedded chdb store, and over HTTP
+through the ClickHouse test double (a readonly=2 reader user and a writer user) on the same kind of store."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import pytest
 from netscope.flows.v1 import flows_pb2_grpc
 from netscope_scenario.world import World
 from tests.integration.flows.load_world import world
+from tests.support.clickhouse_double.fixture import flows_env, running_double
 from tests.support.processes import NETSCOPE, Process, free_port, running, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
@@ -35,21 +38,29 @@ def scenario_world() -> World:
     return world()
 
 
-@pytest.fixture(scope="session")
-def flows_service(tmp_path_factory: pytest.TempPathFactory, scenario_world: World) -> Iterator[FlowsService]:
-    """Load the world into a fresh chdb directory (in a child process), then serve it."""
-    root = tmp_path_factory.mktemp("flows")
+@pytest.fixture(scope="session", params=["embedded", "http"])
+def flows_service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, scenario_world: World
+) -> Iterator[FlowsService]:
+    """Load the world into a fresh chdb directory (in a child process), then serve it: directly (embedded), or
+    through the ClickHouse HTTP test double with separate reader (readonly=2) and writer users (http)."""
+    root = tmp_path_factory.mktemp(f"flows-{request.param}")
     dsn = f"chdb://{root / 'db'}"
     subprocess.run([sys.executable, "-m", "tests.integration.flows.load_world", dsn], check=True, timeout=180)
     port = free_port()
     env = {
-        "NETSCOPE_FLOWS_DSN": dsn,
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
         "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(scenario_world.capacity_map()),
     }
-    with running("flows", [*NETSCOPE, "serve", "flows"], env, root / "logs") as process:
+    with contextlib.ExitStack() as stack:
+        if request.param == "http":
+            double = stack.enter_context(running_double(root / "db", root / "logs"))
+            env.update(flows_env(double))
+        else:
+            env["NETSCOPE_FLOWS_DSN"] = dsn
+        process = stack.enter_context(running("flows", [*NETSCOPE, "serve", "flows"], env, root / "logs"))
         target = f"127.0.0.1:{port}"
         wait_grpc_serving(target, SERVICE, timeout=60, process=process)
         with grpc.insecure_channel(target) as channel:

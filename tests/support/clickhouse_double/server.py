@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import threading
 import time
 import uuid
@@ -47,6 +48,7 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "lz4": lz4.frame.decompress,
     "zstd": zstd.decompress,
 }
+_INLINE_INSERT = re.compile(rb"^\s*(INSERT\s.*?\sFORMAT\s+\w+)[ \t]*\r?\n?", re.I | re.S)
 _SETTINGS_CLAUSE_KEYWORDS = frozenset({"SELECT", "WITH", "ALTER"})  # where a SETTINGS clause ends the statement
 
 
@@ -64,7 +66,7 @@ class Engine:
         self._conn = chdb.connect(path)
         self._lock = threading.Lock()
         self._database = "default"
-        self._defaults: dict[str, str] = {}
+        self._known: dict[tuple[str, int], tuple[str, bool]] = {}
 
     def _use(self, database: str) -> None:
         if database and database != self._database:
@@ -94,14 +96,23 @@ class Engine:
         return int(getattr(result, "rows_written", 0) or 0)
 
     def settings(self, names: list[str], readonly: int) -> dict[str, tuple[str, bool]]:
-        """Each setting's default value and whether a user at this readonly level may change it (engine's answer)."""
-        quoted = ", ".join("'" + n.replace("'", "") + "'" for n in names)
-        raw = self._conn._conn.query(
-            f"SELECT name, value, readonly FROM system.settings WHERE name IN ({quoted}) "
-            f"SETTINGS readonly = {readonly}",
-            "JSONCompact",
-        ).bytes()
-        return {str(n): (str(v), bool(int(r))) for n, v, r in json.loads(raw)["data"]}
+        """Each setting's default value and whether a user at this readonly level may change it (the engine's
+        answer, asked once per setting and level)."""
+        missing = [n for n in names if (n, readonly) not in self._known]
+        if missing:
+            quoted = ", ".join("'" + n.replace("'", "") + "'" for n in missing)
+            self.acquire(threading.Event())
+            try:
+                raw = self._conn._conn.query(
+                    f"SELECT name, value, readonly FROM system.settings WHERE name IN ({quoted}) "
+                    f"SETTINGS readonly = {readonly}",
+                    "JSONCompact",
+                ).bytes()
+            finally:
+                self.release()
+            for name, value, locked in json.loads(raw)["data"]:
+                self._known[(str(name), readonly)] = (str(value), bool(int(locked)))
+        return {n: self._known[(n, readonly)] for n in names if (n, readonly) in self._known}
 
 
 class DoubleState:
@@ -225,6 +236,8 @@ class _Handler(BaseHTTPRequestHandler):
             sql, data = params["query"], body
             if body and first_keyword(sql) != "INSERT":
                 sql, data = f"{sql}\n{body.decode()}", b""
+        elif inline := _INLINE_INSERT.match(body):  # "INSERT ... FORMAT X" then the data, all in the body
+            sql, data = inline.group(1).decode(), body[inline.end() :]
         else:
             sql, data = body.decode(), b""
         settings = {k: v for k, v in params.items() if k not in HTTP_OPTIONS and not k.startswith("param_")}
@@ -279,11 +292,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _execute(self, request: _Request, session: dict[str, str], query: _Query) -> tuple[bytes, str, dict[str, Any]]:
         state = self.server.state
         current = {**request.user.profile, **session}
-        self._check_changes(request, current, request.settings)
         killing = KILL_QUERY.match(request.sql)
         if killing:  # KILL QUERY runs whatever the readonly level
             stopped = state.kill(killing.group(1), request.user)
             return "".join(f"finished\t{q}\t{request.user.name}\n" for q in stopped).encode(), "TabSeparated", {}
+        self._check_changes(request, current, request.settings)
         setting = SET_STATEMENT.match(request.sql)
         check_statement(request.sql, request.readonly)
         if setting:
@@ -308,6 +321,10 @@ class _Handler(BaseHTTPRequestHandler):
                 result = None
             else:
                 result = state.engine.query(sql, fmt, request.database, request.params)
+        except RuntimeError:
+            if query.killed.is_set():  # stopped while the engine ran it: the client hears of the KILL
+                raise DoubleError(394, "QUERY_WAS_CANCELLED", "Query was cancelled") from None
+            raise
         finally:
             state.engine.release()
         if query.killed.is_set():
