@@ -1,11 +1,11 @@
 """A benign SQL call from one token while 1, 4 and 16 runaway queries from other tokens run.
 
 Flows runs on the embedded store and over HTTP through the ClickHouse test double (readonly=2 reader),
-both on the scenario world. Runaways come from four tokens (so the per-token caps do not simply refuse
-them); the benign call is `SELECT count() FROM flows` from token `analyst`. Printed: p50/p99 of the benign
+both on the scenario world. Runaways come from `--hog-tokens` tokens (default 1: one caller's runaway
+queries); the benign call is `SELECT count() FROM flows` from token `analyst`. Printed: p50/p99 of the benign
 call, how it ended, and how the runaways ended; the baseline is the benign call with nothing running.
 
-Usage: uv run python -m benchmarks.sql_isolation [--samples 5] [--wait 5]
+Usage: uv run python -m benchmarks.sql_isolation [--samples 5] [--wait 5] [--hog-tokens 1]
 """
 
 from __future__ import annotations
@@ -44,14 +44,16 @@ async def _call(stub: flows_pb2_grpc.FlowsServiceStub, sql: str, token: str) -> 
     return time.perf_counter() - started, outcome
 
 
-async def _measure(target: str, runaways: int, samples: int) -> tuple[list[float], Counter[str], Counter[str]]:
+async def _measure(
+    target: str, runaways: int, samples: int, hog_tokens: int = 1
+) -> tuple[list[float], Counter[str], Counter[str]]:
     async with grpc.aio.insecure_channel(target) as channel:
         stub = flows_pb2_grpc.FlowsServiceStub(channel)
         times: list[float] = []
         benign: Counter[str] = Counter()
         ended: Counter[str] = Counter()
         for _ in range(samples):
-            hogs = [asyncio.create_task(_call(stub, RUNAWAY, f"hog-{i % 4}")) for i in range(runaways)]
+            hogs = [asyncio.create_task(_call(stub, RUNAWAY, f"hog-{i % hog_tokens}")) for i in range(runaways)]
             await asyncio.sleep(0.5)  # the runaways are admitted or queued first
             seconds, outcome = await _call(stub, BENIGN, "analyst")
             times.append(seconds)
@@ -66,7 +68,7 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _run_path(path: str, root: Path, samples: int, wait: float) -> None:
+def _run_path(path: str, root: Path, samples: int, wait: float, hog_tokens: int) -> None:
     dsn = f"chdb://{root / path / 'db'}"
     subprocess.run([sys.executable, "-m", "tests.integration.flows.load_world", dsn], check=True, timeout=300)
     port = free_port()
@@ -87,9 +89,10 @@ def _run_path(path: str, root: Path, samples: int, wait: float) -> None:
         base, _, _ = asyncio.run(_measure(target, 0, samples))
         print(f"{path:8} baseline (no runaway): p50 {statistics.median(base) * 1000:.0f} ms")
         for runaways in (1, 4, 16):
-            times, benign, ended = asyncio.run(_measure(target, runaways, samples))
+            times, benign, ended = asyncio.run(_measure(target, runaways, samples, hog_tokens))
             print(
-                f"{path:8} {runaways:2} runaways: benign p50 {_p(times, 0.5):.2f} s p99 {_p(times, 0.99):.2f} s "
+                f"{path:8} {runaways:2} runaways from {hog_tokens} token(s): "
+                f"benign p50 {_p(times, 0.5):.2f} s p99 {_p(times, 0.99):.2f} s "
                 f"(wait bound {wait:g} s) benign {dict(benign)}; runaways ended {dict(ended)}; "
                 f"load {os.getloadavg()[0]:.2f}"
             )
@@ -100,10 +103,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--wait", type=float, default=5.0)
+    parser.add_argument("--hog-tokens", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for path in ("embedded", "http"):
-            _run_path(path, Path(tmp), args.samples, args.wait)
+            _run_path(path, Path(tmp), args.samples, args.wait, args.hog_tokens)
 
 
 if __name__ == "__main__":

@@ -293,7 +293,7 @@ def test_prod_uses_external_stores_and_tls_ingress(
     flows = settings_of(ws["flows"], monkeypatch)
     assert not flows.is_embedded and flows.ch_secure, "prod flows must use the ClickHouse server over TLS"
     assert set(ws["flows"].secret_env) == {"NETSCOPE_FLOWS_CH_USER", "NETSCOPE_FLOWS_CH_PASSWORD"}
-    assert "NETSCOPE_ALERTS_DSN" in ws["alerts"].secret_env
+    assert {"NETSCOPE_ALERTS_DSN", "NETSCOPE_ALERTS_WRITER_DSN"} <= set(ws["alerts"].secret_env)
     alerts = settings_of(ws["alerts"], monkeypatch)
     assert alerts.ntopng_url().startswith("https://") and alerts.ntopng_verify, "prod pushes to ntopng over TLS"
     assert "NTOPNG_API_KEY" in ws["alerts"].secret_env

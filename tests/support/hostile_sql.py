@@ -231,7 +231,7 @@ RUNAWAY_SQL: list[str] = [
     "SELECT sum(number) FROM numbers_mt(1000000000000)",
     "SELECT count() FROM flows AS a, flows AS b, flows AS c, flows AS d",
     "SELECT count() FROM system.numbers AS a CROSS JOIN system.numbers AS b",
-    "SELECT length(repeat('x', 1000000000)) FROM numbers(100)",
+    "SELECT count() FROM numbers(100000000) WHERE position(repeat(toString(number), 100000), 'zz') > 0",
     "SELECT groupArray(repeat('x', 1000000)) FROM numbers(100000)",
     "SELECT uniqExact(number) FROM numbers(10000000000)",
 ]

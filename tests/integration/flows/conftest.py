@@ -51,6 +51,7 @@ def flows_service(
     env = {
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
+        "NETSCOPE_FLOWS_SQL_WAIT_SECONDS": "4",  # one engine lane: assistant SQL is cut at 3 s
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
         "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(scenario_world.capacity_map()),
     }

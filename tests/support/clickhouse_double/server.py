@@ -49,6 +49,7 @@ _DECODERS: dict[str, Callable[[bytes], bytes]] = {
     "zstd": zstd.decompress,
 }
 _INLINE_INSERT = re.compile(rb"^\s*(INSERT\s.*?\sFORMAT\s+\w+)[ \t]*\r?\n?", re.I | re.S)
+_OWN_SETTINGS = re.compile(r"\sSETTINGS\s+\w+\s*=\s*[^()']*$", re.I)
 _SETTINGS_CLAUSE_KEYWORDS = frozenset({"SELECT", "WITH", "ALTER"})  # where a SETTINGS clause ends the statement
 
 
@@ -312,7 +313,8 @@ class _Handler(BaseHTTPRequestHandler):
         if found:
             sql, fmt = sql[: found.start()], found.group(1)
         if applied and not request.data and first_keyword(sql) in _SETTINGS_CLAUSE_KEYWORDS:
-            sql += " SETTINGS " + ", ".join(f"{k} = {_literal(v)}" for k, v in applied.items())
+            own = _OWN_SETTINGS.search(sql)  # the statement's own SETTINGS clause, last: extend it
+            sql += (", " if own else " SETTINGS ") + ", ".join(f"{k} = {_literal(v)}" for k, v in applied.items())
         state.engine.acquire(query.killed)
         started = time.perf_counter()
         try:

@@ -119,3 +119,23 @@ async def test_a_cancelled_waiter_frees_its_place_and_slots_are_returned() -> No
     assert admission.running == 0
     async with admission.slot("other"):
         assert admission.running == 1
+
+
+async def test_a_token_that_floods_the_queue_goes_behind_one_that_asks_once() -> None:
+    admission = Admission(AdmissionLimits(slots=1, per_token_running=1, per_token_waiting=8, wait_seconds=5))
+    release = asyncio.Event()
+    first = asyncio.create_task(_hold(admission, "flood", release))
+    await _until(lambda: admission.running == 1)
+    order: list[str] = []
+
+    async def record(token: str) -> None:
+        async with admission.slot(token):
+            order.append(token)
+
+    flood = [asyncio.create_task(record("other-flood")) for _ in range(3)]
+    await _until(lambda: admission.waiting == 3)
+    once = asyncio.create_task(record("once"))
+    await _until(lambda: admission.waiting == 4)
+    release.set()
+    await asyncio.gather(first, *flood, once)
+    assert order[0] == "once"

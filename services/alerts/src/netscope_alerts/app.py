@@ -13,7 +13,7 @@ from netscope_alerts.policies import PolicyEngine
 from netscope_alerts.schema import ensure_schema
 from netscope_alerts.servicer import AlertsServicer
 from netscope_alerts.settings import AlertsSettings
-from netscope_alerts.store import Store
+from netscope_alerts.store import READS_ONLY, Store
 from netscope_common.logs import get_logger
 
 log = get_logger("netscope.alerts")
@@ -25,7 +25,10 @@ class AlertsApp:
     def __init__(self, settings: AlertsSettings) -> None:
         self.settings = settings
         self.store = Store(
-            settings.dsn, database=settings.database, query_timeout_seconds=settings.query_timeout_seconds
+            settings.dsn,
+            writer_dsn=settings.writer_dsn,
+            database=settings.database,
+            query_timeout_seconds=settings.query_timeout_seconds,
         )
         self.exclusions = ExclusionStore(self.store)
         self.alerts = AlertRepository(self.store, self.exclusions)
@@ -41,6 +44,9 @@ class AlertsApp:
     async def startup(self) -> None:
         """Open the store, create missing tables and start the policy loop."""
         await self.store.open()
+        if not self.store.can_write:
+            log.info("reads_only", detail=READS_ONLY)
+            return
         await ensure_schema(self.store)
         if self.settings.policy_interval_seconds > 0:
             self._loop_task = asyncio.create_task(self._policy_loop())

@@ -24,6 +24,11 @@ class AlertsSettings(ServiceSettings, NtopngSettings):
         description="alert store: chdb://<dir> (embedded), chdb://memory, or a ClickHouse URL such as "
         "http://user:password@host:8123/ntopng",
     )
+    writer_dsn: str = Field(
+        "",
+        description="ClickHouse server URL of the writer user (alerts, exclusions, policies); empty on a server: "
+        "reads only (the embedded store always writes)",
+    )
     database: str = Field("", description="database inside the store (created if missing; empty = the default)")
     query_timeout_seconds: float = Field(30.0, gt=0, le=600, description="per-query time limit in the store")
     policy_interval_seconds: float = Field(

@@ -3,8 +3,8 @@
 Callers are identified by a token (the principal name). At most `slots` calls run at once, at most
 `per_token_running` of them for one token; at most `per_token_waiting` calls of one token wait, and none
 waits longer than `wait_seconds`. When a slot frees, the waiting call of the token that used the least
-engine time recently goes first (usage decays with a half-life), so one caller's runaway calls cost the
-others at most a bounded wait.
+engine time recently goes first (usage decays with a half-life; among equals, the token with fewer calls
+waiting), so one caller's runaway calls cost the others at most a bounded wait.
 """
 
 from __future__ import annotations
@@ -82,8 +82,12 @@ class Admission:
         self._dispatch()
 
     def _dispatch(self) -> None:
-        """Hand free slots to waiters, least recent usage first (FIFO among equals)."""
-        for waiter in sorted(self._waiting, key=lambda w: (self.usage(w.token), w.order)):
+        """Hand free slots to waiters: least recent usage first, then the token with fewer calls waiting (one
+        that floods the queue goes behind one that asks once), then first come."""
+        queued: dict[str, int] = {}
+        for waiter in self._waiting:
+            queued[waiter.token] = queued.get(waiter.token, 0) + 1
+        for waiter in sorted(self._waiting, key=lambda w: (self.usage(w.token), queued[w.token], w.order)):
             if self.running >= self.limits.slots:
                 return
             if waiter.future.done() or not self._can_run(waiter.token):

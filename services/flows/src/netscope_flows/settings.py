@@ -109,10 +109,10 @@ class FlowsSettings(ServiceSettings):
 
     @property
     def sql_time_limit(self) -> float:
-        """The engine's time limit for assistant SQL: with one lane, the wait bound (so the next caller waits
-        at most that long); otherwise the query timeout."""
+        """The engine's time limit for assistant SQL: with one lane, the wait bound less a second for the next
+        query's own start (so the next caller gets the engine within the bound); otherwise the query timeout."""
         if self.sql_lanes == 1:
-            return min(self.query_timeout_seconds, self.sql_wait_seconds)
+            return min(self.query_timeout_seconds, max(1.0, self.sql_wait_seconds - 1.0))
         return self.query_timeout_seconds
 
     @property

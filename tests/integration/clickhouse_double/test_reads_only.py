@@ -1,0 +1,74 @@
+"""Without writer credentials, flows and alerts serve reads over the ClickHouse HTTP interface and refuse
+writes saying why (the reader is a readonly=2 user of the test double)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+
+from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
+from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from tests.support.clickhouse_double.fixture import READER, flows_env, running_double
+from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Stubs:
+    flows: flows_pb2_grpc.FlowsServiceStub
+    alerts: alerts_pb2_grpc.AlertsServiceStub
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stubs]:
+    root: Path = tmp_path_factory.mktemp("reads-only")
+    data, logs = root / "db", root / "logs"
+    subprocess.run([sys.executable, "-m", "tests.integration.alerts.seed_store", f"chdb://{data}"], check=True)
+    flows_port, alerts_port = free_port(), free_port()
+    with running_double(data, logs) as double:
+        reader_url = f"http://{READER['name']}:{READER['password']}@{double.host}:{double.port}/"
+        flows = {**flows_env(double, writer=False), "NETSCOPE_FLOWS_PORT": str(flows_port)}
+        alerts = {"NETSCOPE_ALERTS_DSN": reader_url, "NETSCOPE_ALERTS_PORT": str(alerts_port)}
+        with (
+            running("flows", [*NETSCOPE, "serve", "flows"], flows, logs) as flows_process,
+            running("alerts", [*NETSCOPE, "serve", "alerts"], alerts, logs) as alerts_process,
+        ):
+            wait_grpc_serving(f"127.0.0.1:{flows_port}", timeout=60, process=flows_process)
+            wait_grpc_serving(f"127.0.0.1:{alerts_port}", timeout=60, process=alerts_process)
+            with (
+                grpc.insecure_channel(f"127.0.0.1:{flows_port}") as flows_channel,
+                grpc.insecure_channel(f"127.0.0.1:{alerts_port}") as alerts_channel,
+            ):
+                yield Stubs(
+                    flows_pb2_grpc.FlowsServiceStub(flows_channel), alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
+                )
+
+
+def test_flows_reads_and_refuses_ingest(stubs: Stubs) -> None:
+    tables = stubs.flows.ListTables(flows_pb2.ListTablesRequest(), timeout=30)
+    assert "netscope_alert_exclusions" in {t.name for t in tables.tables}
+    answer = stubs.flows.Query(flows_pb2.QueryRequest(sql="SELECT count() FROM host_alerts"), timeout=30)
+    assert float(answer.table.rows[0].values[0].number_value or answer.table.rows[0].values[0].string_value) > 0
+    with pytest.raises(grpc.RpcError) as refused:
+        stubs.flows.IngestFlows(iter([flows_pb2.IngestFlowsRequest(batch_id="b", flows=[])]), timeout=30)
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "serves reads only" in str(refused.value.details())
+    assert "NETSCOPE_FLOWS_CH_WRITER_USER" in str(refused.value.details())
+
+
+def test_alerts_reads_and_refuses_changes(stubs: Stubs) -> None:
+    listed = stubs.alerts.ListExclusions(alerts_pb2.ListExclusionsRequest(), timeout=30)
+    assert list(listed.exclusions) == []
+    with pytest.raises(grpc.RpcError) as refused:
+        stubs.alerts.AddExclusion(
+            alerts_pb2.AddExclusionRequest(kind=alerts_pb2.EXCLUSION_KIND_HOST, value="10.1.1.1"), timeout=30
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "NETSCOPE_ALERTS_WRITER_DSN" in str(refused.value.details())

@@ -1,0 +1,56 @@
+"""Runaway assistant SQL cannot starve other callers: engine time limit, per-token caps, bounded wait.
+
+The service runs with a 4 s wait bound (conftest); on one engine lane (the embedded store, the HTTP double)
+assistant SQL is then cut by the engine at 3 s.
+"""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from netscope.flows.v1 import flows_pb2
+from netscope_common.client import call_metadata
+from netscope_common.timeutil import make_window
+from netscope_scenario.world import World
+from tests.integration.flows.conftest import FlowsService
+from tests.support.hostile_sql import RUNAWAY_SQL
+
+pytestmark = pytest.mark.integration
+
+
+def _query(service: FlowsService, sql: str, token: str) -> grpc.Future:
+    return service.stub.Query.future(flows_pb2.QueryRequest(sql=sql), timeout=60, metadata=call_metadata("test", token))
+
+
+def _outcome(call: grpc.Future) -> tuple[grpc.StatusCode, str]:
+    try:
+        call.result()
+    except grpc.RpcError as error:
+        return error.code(), str(error.details())
+    return grpc.StatusCode.OK, ""
+
+
+def test_runaway_statements_end_at_the_engines_limits_with_a_clear_error(flows_service: FlowsService) -> None:
+    for sql in RUNAWAY_SQL:
+        code, message = _outcome(_query(flows_service, sql, "runaway"))
+        assert code in (grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED), (sql, code, message)
+        assert "time limit" in message or "narrow" in message, (sql, message)
+
+
+def test_a_benign_call_and_the_purpose_built_tools_answer_beside_runaways(
+    flows_service: FlowsService, scenario_world: World
+) -> None:
+    runaways = [_query(flows_service, RUNAWAY_SQL[0], f"hog-{i % 4}") for i in range(16)]
+    benign = _query(flows_service, "SELECT count() FROM flows", "analyst")
+    topk = flows_service.stub.TopK.future(
+        flows_pb2.TopKRequest(window=make_window(scenario_world.start, scenario_world.end), k=5), timeout=60
+    )
+    assert _outcome(benign)[0] == grpc.StatusCode.OK
+    assert len(topk.result().entries) == 5
+    ended = [_outcome(call) for call in runaways]
+    # each runaway is cut by the engine, or refused at once / after the wait naming the limit
+    assert {code for code, _ in ended} <= {grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED}
+    assert any(code == grpc.StatusCode.DEADLINE_EXCEEDED for code, _ in ended)
+    refused = [message for code, message in ended if code == grpc.StatusCode.RESOURCE_EXHAUSTED]
+    assert all("limit" in message for message in refused), refused
