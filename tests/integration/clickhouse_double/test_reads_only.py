@@ -14,16 +14,20 @@ import pytest
 
 from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
-from tests.support.clickhouse_double.fixture import READER, flows_env, running_double
+from tests.support.clickhouse_double.fixture import READER, WRITER, flows_env, running_double
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
+
+
+STRICT = {"name": "strict_reader", "password": "strict-secret", "readonly": 1}
 
 
 @dataclass
 class Stubs:
     flows: flows_pb2_grpc.FlowsServiceStub
     alerts: alerts_pb2_grpc.AlertsServiceStub
+    strict_flows: flows_pb2_grpc.FlowsServiceStub
 
 
 @pytest.fixture(scope="module")
@@ -31,23 +35,33 @@ def stubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stubs]:
     root: Path = tmp_path_factory.mktemp("reads-only")
     data, logs = root / "db", root / "logs"
     subprocess.run([sys.executable, "-m", "tests.integration.alerts.seed_store", f"chdb://{data}"], check=True)
-    flows_port, alerts_port = free_port(), free_port()
-    with running_double(data, logs) as double:
+    flows_port, alerts_port, strict_port = free_port(), free_port(), free_port()
+    with running_double(data, logs, [READER, WRITER, STRICT]) as double:
         reader_url = f"http://{READER['name']}:{READER['password']}@{double.host}:{double.port}/"
         flows = {**flows_env(double, writer=False), "NETSCOPE_FLOWS_PORT": str(flows_port)}
+        strict = {
+            **flows,
+            "NETSCOPE_FLOWS_PORT": str(strict_port),
+            "NETSCOPE_FLOWS_CH_USER": str(STRICT["name"]),
+            "NETSCOPE_FLOWS_CH_PASSWORD": str(STRICT["password"]),
+        }
         alerts = {"NETSCOPE_ALERTS_DSN": reader_url, "NETSCOPE_ALERTS_PORT": str(alerts_port)}
         with (
             running("flows", [*NETSCOPE, "serve", "flows"], flows, logs) as flows_process,
             running("alerts", [*NETSCOPE, "serve", "alerts"], alerts, logs) as alerts_process,
+            running("flows-strict", [*NETSCOPE, "serve", "flows"], strict, logs),
         ):
             wait_grpc_serving(f"127.0.0.1:{flows_port}", timeout=60, process=flows_process)
             wait_grpc_serving(f"127.0.0.1:{alerts_port}", timeout=60, process=alerts_process)
             with (
                 grpc.insecure_channel(f"127.0.0.1:{flows_port}") as flows_channel,
                 grpc.insecure_channel(f"127.0.0.1:{alerts_port}") as alerts_channel,
+                grpc.insecure_channel(f"127.0.0.1:{strict_port}") as strict_channel,
             ):
                 yield Stubs(
-                    flows_pb2_grpc.FlowsServiceStub(flows_channel), alerts_pb2_grpc.AlertsServiceStub(alerts_channel)
+                    flows_pb2_grpc.FlowsServiceStub(flows_channel),
+                    alerts_pb2_grpc.AlertsServiceStub(alerts_channel),
+                    flows_pb2_grpc.FlowsServiceStub(strict_channel),
                 )
 
 
@@ -72,3 +86,12 @@ def test_alerts_reads_and_refuses_changes(stubs: Stubs) -> None:
         )
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "NETSCOPE_ALERTS_WRITER_DSN" in str(refused.value.details())
+
+
+def test_a_readonly_1_reader_is_refused_with_the_fix(stubs: Stubs) -> None:
+    """ClickHouse refuses every settings change to a readonly=1 user, so flows says what profile it needs."""
+    with pytest.raises(grpc.RpcError) as refused:
+        stubs.strict_flows.Query(flows_pb2.QueryRequest(sql="SELECT 1"), timeout=30, wait_for_ready=True)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "readonly=1" in str(refused.value.details())
+    assert "readonly=2 profile" in str(refused.value.details())

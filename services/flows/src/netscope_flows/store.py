@@ -160,6 +160,17 @@ def server_client_kwargs(settings: FlowsSettings, *, writer: bool = False) -> di
     }
 
 
+def _check_reader_profile(level: int) -> None:
+    """A server reader must be readonly=2: with 1 it cannot set the per-query limits; with 0 it could write."""
+    if level == 1:
+        raise Unavailable(
+            "the ClickHouse reader user's profile is readonly=1, which refuses the per-query limits every query "
+            "sets (max_execution_time, ...): give it a readonly=2 profile (docs/operations.md, ClickHouse users)"
+        )
+    if level == 0:
+        log.warning("reader_can_write", detail="the ClickHouse reader user may write: give it a readonly=2 profile")
+
+
 class ClickHouseStore:
     """The flow database behind one process: a read-only reader and a writer, both off the event loop."""
 
@@ -212,6 +223,8 @@ class ClickHouseStore:
                 quoted = f"'{value}'" if isinstance(value, str) else value
                 reader.command(f"SET {name} = {quoted}")
             reader.command("SET readonly = 1")
+        else:
+            _check_reader_profile(int(reader.query("SELECT getSetting('readonly')").result_rows[0][0]))
         self._reader, self._writer = reader, writer
 
     async def open(self) -> None:
