@@ -28,4 +28,9 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
   export PATH="$HOME/.local/bin:$PATH"
 fi
-uv sync --locked --quiet
+# Bytecode compiled now, not by each process at start: services may run where .pyc files cannot be written
+# (PYTHONDONTWRITEBYTECODE, a read-only image), and compiling the imports costs seconds of every start-up.
+# --compile-bytecode covers site-packages; the workspace's own sources are installed editable, so compileall
+# writes theirs (both skip files whose bytecode is current).
+uv sync --locked --quiet --compile-bytecode
+uv run --locked --quiet python -m compileall -q -j 0 protos/src services/*/src aggregator/src scenario/src tests benchmarks

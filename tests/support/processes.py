@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -81,6 +82,15 @@ def wait_grpc_serving(target: str, service: str = "", timeout: float = 60, proce
             time.sleep(0.2)
     log = process.log()[-3000:] if process else ""
     raise TimeoutError(f"{target} not SERVING after {timeout}s (last: {last})\n{log}")
+
+
+async def serving(target: str, service: str = "", timeout: float = 60) -> None:
+    """Await until the gRPC health check of `service` at target says SERVING (a server in this event loop)."""
+    async with grpc.aio.insecure_channel(target) as channel, asyncio.timeout(timeout):
+        stub = health_pb2_grpc.HealthStub(channel)
+        request = health_pb2.HealthCheckRequest(service=service)
+        while (await stub.Check(request, wait_for_ready=True)).status != health_pb2.HealthCheckResponse.SERVING:
+            await asyncio.sleep(0.05)
 
 
 def wait_http_ok(url: str, timeout: float = 30, process: Process | None = None) -> None:

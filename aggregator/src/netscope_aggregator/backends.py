@@ -15,6 +15,7 @@ from netscope_aggregator.contracts import SERVICES, Rpc, retryable_methods
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.snmp_shards import SnmpShards
 from netscope_common.client import call_metadata, open_channel
+from netscope_common.readiness import reason_of
 
 ResponseT = TypeVar("ResponseT", bound=Message)
 
@@ -117,11 +118,15 @@ class Backends:
         stub = health_pb2_grpc.HealthStub(self._channel(service))
         name = SERVICES[service.split("-")[0]].full_name
         try:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=timeout)
+            call = stub.Check(health_pb2.HealthCheckRequest(service=name), timeout=timeout)
+            reply = await call
+            why = reason_of(await call.trailing_metadata())
         except grpc.aio.AioRpcError as error:
             return False, f"{error.code().name}: {(error.details() or '')[:120]}"
-        serving = reply.status == health_pb2.HealthCheckResponse.SERVING
-        return serving, "" if serving else health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        if reply.status == health_pb2.HealthCheckResponse.SERVING:
+            return True, ""
+        status = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        return False, f"{status}: {why[:200]}" if why else status
 
     async def close(self) -> None:
         """Close every channel."""

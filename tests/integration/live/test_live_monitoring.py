@@ -17,7 +17,7 @@ from netscope_common.server import serve
 from netscope_live.main import build_spec
 from netscope_live.monitoring.store import STATE_FILE, MonitorStore
 from netscope_live.settings import LiveSettings
-from tests.support.processes import free_port
+from tests.support.processes import free_port, serving
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ async def live_service(settings_dir: Path) -> AsyncIterator[live_pb2_grpc.LiveSe
     task = asyncio.create_task(serve(build_spec(settings), stop))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
-            await asyncio.wait_for(channel.channel_ready(), 10)
+            await serving(f"127.0.0.1:{settings.port}")
             yield live_pb2_grpc.LiveServiceStub(channel)
     finally:
         stop.set()

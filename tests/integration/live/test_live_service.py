@@ -21,7 +21,7 @@ from netscope_live.ingest import MemorySink
 from netscope_live.main import build_spec
 from netscope_live.netflow.encode import ExportFlow, V9Encoder
 from netscope_live.settings import LiveSettings
-from tests.support.processes import free_port, running, wait_grpc_serving
+from tests.support.processes import free_port, running, serving, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +34,7 @@ async def live_service(
     task = asyncio.create_task(serve(build_spec(settings, sink), stop))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
-            await asyncio.wait_for(channel.channel_ready(), 10)
+            await serving(f"127.0.0.1:{settings.port}")
             yield live_pb2_grpc.LiveServiceStub(channel)
     finally:
         stop.set()

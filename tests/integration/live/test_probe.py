@@ -24,12 +24,13 @@ from scapy.utils import wrpcap
 
 from netscope.live.v1 import live_pb2 as pb
 from netscope.live.v1 import live_pb2_grpc
+from netscope_common.readiness import reason_of
 from netscope_common.server import serve
 from netscope_live.ingest import MemorySink
 from netscope_live.main import build_source, build_spec
 from netscope_live.probe.meter import MeterState, PacketMeter
 from netscope_live.settings import LiveSettings
-from tests.support.processes import Process, free_port, running, wait_grpc_serving
+from tests.support.processes import Process, free_port, running, serving, wait_grpc_serving
 
 pytestmark = pytest.mark.integration
 
@@ -164,17 +165,17 @@ async def test_unreadable_pcap_is_not_serving_with_a_clear_failed_precondition(t
     task = asyncio.create_task(serve(build_spec(settings), stop))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
-            await asyncio.wait_for(channel.channel_ready(), 10)
             stub = live_pb2_grpc.LiveServiceStub(channel)
             health = health_pb2_grpc.HealthStub(channel)
-            status = health_pb2.HealthCheckResponse.SERVING
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                status = (await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)).status
-                if status == health_pb2.HealthCheckResponse.NOT_SERVING:
+            answers: list[tuple[int, str]] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # NOT_SERVING while starting, then NOT_SERVING for the pcap
+                check = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=5, wait_for_ready=True)
+                answers.append(((await check).status, reason_of(await check.trailing_metadata())))
+                if answers[-1][1] == expected:
                     break
                 await asyncio.sleep(0.1)
-            assert status == health_pb2.HealthCheckResponse.NOT_SERVING
+            assert answers[-1] == (health_pb2.HealthCheckResponse.NOT_SERVING, expected), answers[-5:]
             for call in (
                 stub.ListFlows(pb.ListFlowsRequest(), timeout=5),
                 stub.GetHost(pb.GetHostRequest(ip=CLIENT), timeout=5),
@@ -205,7 +206,7 @@ async def test_completed_probe_flows_reach_ingest(tmp_path: Path) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(serve(build_spec(settings, sink), stop))
     async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
-        await asyncio.wait_for(channel.channel_ready(), 10)
+        await serving(f"127.0.0.1:{settings.port}")
         stub = live_pb2_grpc.LiveServiceStub(channel)
         for _ in range(150):
             if len((await stub.ListFlows(pb.ListFlowsRequest(), timeout=5)).flows) == len(EXPECTED_APPS):

@@ -14,9 +14,10 @@ from grpc_status import rpc_status
 
 from netscope.snmp.v1 import snmp_pb2, snmp_pb2_grpc
 from netscope_common.errors import InvalidArgument, NotFound
+from netscope_common.readiness import reason_of
 from netscope_common.server import ServiceSpec, serve
 from netscope_common.settings import ServiceSettings
-from tests.support.processes import free_port
+from tests.support.processes import free_port, serving
 
 SERVICE = "netscope.snmp.v1.SnmpService"
 
@@ -60,8 +61,9 @@ async def service() -> AsyncIterator[tuple[str, Backend, asyncio.Event]]:
         default_deadline_seconds=1.0,
     )
     task = asyncio.create_task(serve(spec, stop))
-    await asyncio.sleep(0.3)
-    yield f"127.0.0.1:{port}", backend, stop
+    target = f"127.0.0.1:{port}"
+    await serving(target, SERVICE)
+    yield target, backend, stop
     stop.set()
     await asyncio.wait_for(task, 10)
 
@@ -107,20 +109,28 @@ async def test_server_side_deadline_cuts_handlers(service: tuple[str, Backend, a
     assert "did not finish within its time limit" in (slow.value.details() or "")
 
 
+async def _status_when(health: health_pb2_grpc.HealthStub, service: str, wanted: int) -> tuple[int, str]:
+    """Poll until health of `service` is `wanted` (bounded); (status, netscope-health-reason)."""
+    async with asyncio.timeout(30):
+        while True:
+            call = health.Check(health_pb2.HealthCheckRequest(service=service), timeout=5)
+            reply = await call
+            if reply.status == wanted:
+                return reply.status, reason_of(await call.trailing_metadata())
+            await asyncio.sleep(0.02)
+
+
 async def test_health_follows_the_backend(service: tuple[str, Backend, asyncio.Event]) -> None:
     target, backend, _ = service
+    serving, not_serving = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
     async with grpc.aio.insecure_channel(target) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         ok = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=1)
-        assert ok.status == health_pb2.HealthCheckResponse.SERVING
+        assert ok.status == serving
         backend.healthy = False
-        await asyncio.sleep(0.4)
-        down = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=1)
-        assert down.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert await _status_when(health, SERVICE, not_serving) == (not_serving, "store down")
         backend.healthy = True
-        await asyncio.sleep(0.4)
-        back = await health.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-        assert back.status == health_pb2.HealthCheckResponse.SERVING
+        assert await _status_when(health, "", serving) == (serving, "")
 
 
 async def test_reflection_lists_the_services(service: tuple[str, Backend, asyncio.Event]) -> None:

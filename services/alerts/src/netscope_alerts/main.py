@@ -19,6 +19,7 @@ def build_spec(settings: AlertsSettings) -> ServiceSpec:
         servicers=[(alerts_pb2_grpc.add_AlertsServiceServicer_to_server, app.servicer, SERVICE_NAME)],
         health_check=app.health_check,
         startup=app.startup,
+        starting="opening the alert store",
         shutdown=app.shutdown,
     )
 

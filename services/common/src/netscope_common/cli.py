@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points, version
 
 import typer
@@ -10,6 +11,9 @@ app = typer.Typer(help="netscope: network observability for AI assistants.", no_
 
 SERVICES_GROUP = "netscope.services"
 CLI_GROUP = "netscope.cli"
+# Commands defined here: running one of them loads no command group, so `netscope serve flows` imports the
+# flows plugin alone (the groups pull in the aggregator's web stack and the scenario generator: seconds).
+OWN_COMMANDS = frozenset({"serve", "aggregator", "version"})
 
 
 def installed_services() -> dict[str, str]:
@@ -69,5 +73,6 @@ def _register_plugins() -> None:
 
 def main() -> None:
     """Console entry point."""
-    _register_plugins()
+    if len(sys.argv) < 2 or sys.argv[1] not in OWN_COMMANDS:
+        _register_plugins()
     app()

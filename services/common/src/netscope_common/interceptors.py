@@ -18,6 +18,7 @@ from netscope_common.deadline import deadline_in
 from netscope_common.errors import ServiceError
 from netscope_common.logs import get_logger
 from netscope_common.metrics import RPC_LATENCY, RPC_REQUESTS
+from netscope_common.readiness import Readiness
 
 log = get_logger("netscope.rpc")
 
@@ -49,11 +50,15 @@ def _status_details(error: ServiceError) -> tuple[tuple[str, bytes], ...]:
 
 
 class ServerInterceptor(grpc.aio.ServerInterceptor):
-    """Wraps every RPC handler of a server; servicers only raise ServiceError subclasses."""
+    """Wraps every RPC handler of a server; servicers only raise ServiceError subclasses.
 
-    def __init__(self, service: str, default_deadline_seconds: float) -> None:
+    With `readiness`, every RPC but health and reflection answers UNAVAILABLE until the service has started.
+    """
+
+    def __init__(self, service: str, default_deadline_seconds: float, readiness: Readiness | None = None) -> None:
         self._service = service
         self._default_deadline = default_deadline_seconds
+        self._readiness = readiness
 
     async def intercept_service(
         self,
@@ -126,6 +131,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             started = time.perf_counter()
             seconds = self._deadline(context)
             try:
+                if self._readiness:
+                    self._readiness.require()
                 with deadline_in(seconds):
                     async with asyncio.timeout(seconds):
                         response = await inner(request, context)
@@ -151,6 +158,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             _PRINCIPAL.set(principal)
             started = time.perf_counter()
             try:
+                if self._readiness:
+                    self._readiness.require()
                 async with asyncio.timeout(self._deadline(context)):
                     async for item in inner(request, context):
                         yield item

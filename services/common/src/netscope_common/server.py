@@ -18,6 +18,7 @@ from grpc_reflection.v1alpha import reflection
 from netscope_common.interceptors import ServerInterceptor
 from netscope_common.logs import configure_logging, get_logger
 from netscope_common.metrics import start_metrics_server
+from netscope_common.readiness import Readiness, ReasonedHealthServicer, start_with_retries
 from netscope_common.settings import ServiceSettings
 
 log = get_logger("netscope.server")
@@ -33,6 +34,8 @@ class ServiceSpec:
 
     servicers: (add_XServicer_to_server, servicer instance, full service name) triples.
     health_check: raises when the backend cannot serve; the service is SERVING only while it passes.
+    startup: runs once the server listens, retried with backoff until it succeeds; until then health is
+      NOT_SERVING and RPCs answer UNAVAILABLE "<name> is starting: <starting>" (or the last failure).
     """
 
     name: str
@@ -43,14 +46,34 @@ class ServiceSpec:
     shutdown: Hook | None = None
     default_deadline_seconds: float = 60.0
     options: list[tuple[str, Any]] = field(default_factory=list)
+    starting: str = "starting up"
 
 
 SHUTDOWN_MARGIN_SECONDS = 10.0  # beyond the in-flight grace, for the service's own shutdown hook
 
 
-async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, stop: asyncio.Event) -> None:
-    """Keep the health status in step with the backend until stop is set."""
+async def _set_all(servicer: ReasonedHealthServicer, names: Sequence[str], status: int, reason: str) -> None:
+    servicer.reason = reason
+    for name in names:
+        await servicer.set(name, status)
+
+
+async def _watch_health(
+    spec: ServiceSpec, servicer: ReasonedHealthServicer, readiness: Readiness, stop: asyncio.Event
+) -> None:
+    """Start the service (retrying), then keep the health status in step with the backend until stop is set."""
     names = ["", *(name for _, _, name in spec.servicers)]
+    not_serving = health_pb2.HealthCheckResponse.NOT_SERVING
+    if spec.startup:
+
+        async def failed(reason: str) -> None:
+            await _set_all(servicer, names, not_serving, f"{spec.name} is starting: {reason}")
+
+        await start_with_retries(spec.startup, readiness, stop, failed)
+        if not readiness.ready:  # stopped before the startup succeeded
+            return
+    readiness.ready, readiness.reason = True, ""
+    log.info("started", service=spec.name)
     last: int | None = None
     while not stop.is_set():
         limit = max(1.0, spec.settings.health_interval_seconds)
@@ -60,21 +83,28 @@ async def _watch_health(spec: ServiceSpec, servicer: health.aio.HealthServicer, 
             status, error = health_pb2.HealthCheckResponse.SERVING, ""
         except TimeoutError:
             error = f"health check did not finish within {limit:g} s"
-            status = health_pb2.HealthCheckResponse.NOT_SERVING
+            status = not_serving
         except Exception as exc:
-            status, error = health_pb2.HealthCheckResponse.NOT_SERVING, str(exc) or type(exc).__name__
+            status, error = not_serving, str(exc) or type(exc).__name__
         if status != last:
-            log.info(
-                "health",
-                service=spec.name,
-                serving=status == health_pb2.HealthCheckResponse.SERVING,
-                error=error,
-            )
-            for name in names:
-                await servicer.set(name, status)
+            log.info("health", service=spec.name, serving=status == health_pb2.HealthCheckResponse.SERVING, error=error)
+            await _set_all(servicer, names, status, error)
             last = status
+        elif error:
+            servicer.reason = error
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), spec.settings.health_interval_seconds)
+
+
+async def _shut_down(spec: ServiceSpec, readiness: Readiness) -> None:
+    """Run the shutdown hook; after a startup that never succeeded, its failure is logged, not raised."""
+    assert spec.shutdown is not None
+    try:
+        await spec.shutdown()
+    except Exception as exc:
+        if readiness.ready:
+            raise
+        log.warning("shutdown_after_failed_startup", service=spec.name, error=str(exc) or type(exc).__name__)
 
 
 async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
@@ -85,8 +115,9 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    readiness = Readiness(spec.name, spec.starting)
     server = grpc.aio.server(
-        interceptors=[ServerInterceptor(spec.name, spec.default_deadline_seconds)],
+        interceptors=[ServerInterceptor(spec.name, spec.default_deadline_seconds, readiness)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -97,21 +128,20 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
     )
     for add, servicer, _ in spec.servicers:
         add(servicer, server)
-    health_servicer = health.aio.HealthServicer()
+    health_servicer = ReasonedHealthServicer()
+    names = ["", *(name for _, _, name in spec.servicers)]
+    await _set_all(
+        health_servicer, names, health_pb2.HealthCheckResponse.NOT_SERVING, f"{spec.name} is starting: {spec.starting}"
+    )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         [name for _, _, name in spec.servicers] + [health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
-    if spec.startup:
-        try:
-            await spec.startup()
-        except Exception as exc:  # the health watcher keeps retrying; the service starts NOT_SERVING
-            log.warning("startup_failed", service=spec.name, error=str(exc) or type(exc).__name__)
     start_metrics_server(settings.metrics_port, settings.host)
     await server.start()
-    log.info("serving", service=spec.name, address=f"{settings.host}:{port}", metrics_port=settings.metrics_port)
-    watcher = asyncio.create_task(_watch_health(spec, health_servicer, stop))
+    log.info("listening", service=spec.name, address=f"{settings.host}:{port}", metrics_port=settings.metrics_port)
+    watcher = asyncio.create_task(_watch_health(spec, health_servicer, readiness, stop))
     try:
         await stop.wait()
     finally:
@@ -119,13 +149,14 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
         limit = settings.grace_seconds + SHUTDOWN_MARGIN_SECONDS
         try:
             async with asyncio.timeout(limit):
+                health_servicer.reason = f"{spec.name} is stopping"
                 await health_servicer.enter_graceful_shutdown()
                 await server.stop(settings.grace_seconds)
-                watcher.cancel()
+                watcher.cancel()  # also cancels a startup still under way
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
                 if spec.shutdown:
-                    await spec.shutdown()
+                    await _shut_down(spec, readiness)
         except TimeoutError:
             # A stuck shutdown must not leave a process that never exits (an orphan, or a pod until SIGKILL).
             log.error("shutdown_stuck", service=spec.name, seconds=limit)

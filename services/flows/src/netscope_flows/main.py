@@ -20,6 +20,7 @@ def build_spec(settings: FlowsSettings) -> ServiceSpec:
         servicers=[(flows_pb2_grpc.add_FlowsServiceServicer_to_server, FlowsServicer(backend, settings), SERVICE_NAME)],
         health_check=backend.ping,
         startup=backend.open,
+        starting=f"opening the {settings.backend} flow store",
         shutdown=backend.close,
     )
 

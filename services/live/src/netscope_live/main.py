@@ -64,6 +64,7 @@ def build_spec(settings: LiveSettings, sink: IngestSink | None = None, *, own_pr
         servicers=[(live_pb2_grpc.add_LiveServiceServicer_to_server, LiveServicer(source, monitors), SERVICE_NAME)],
         health_check=source.health,
         startup=startup,
+        starting=f"starting the {settings.source} source",
         shutdown=shutdown,
     )
 

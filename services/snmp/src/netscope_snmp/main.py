@@ -74,6 +74,7 @@ def build_spec(settings: SnmpSettings) -> ServiceSpec:
         ],
         health_check=health_check,
         startup=startup,
+        starting="starting the poller",
         shutdown=shutdown,
     )
 
