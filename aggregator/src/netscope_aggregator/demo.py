@@ -249,14 +249,27 @@ def demo(
         )
     )
     try:
+        # The gRPC services start side by side (none needs another to start); the others start in order,
+        # once every service before them is healthy.
+        starting: list[tuple[Component, Path]] = []
         for component in components:
+            service = component.health.startswith("grpc:")
+            if not service:
+                for waiting, waiting_log in starting:
+                    _wait(waiting, waiting_log)
+                starting.clear()
             log = logs / f"{component.name}.log"
             with log.open("wb") as handle:
                 component.process = subprocess.Popen(
                     component.args, env={**os.environ, **component.env}, stdout=handle, stderr=subprocess.STDOUT
                 )
             typer.echo(f"· starting {component.name} (log: {log})")
-            _wait(component, log)
+            if service:
+                starting.append((component, log))
+            else:
+                _wait(component, log)
+        for waiting, waiting_log in starting:
+            _wait(waiting, waiting_log)
         url = f"http://127.0.0.1:{port}/mcp/"
         config = {"type": "http", "url": url, "headers": {"Authorization": f"Token {token}"}}
         typer.echo(f"\nnetscope is running.\n  MCP endpoint: {url}\n  token (admin): {token}\n")
