@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from osmem_server import OsmemServer
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import Unavailable
+from netscope_common.readiness import reason_of
 from netscope_common.timeutil import make_window
 from netscope_flows.elastic.backend import ElasticBackend
 from netscope_flows.settings import FlowsSettings
@@ -99,9 +101,20 @@ def test_unreachable_cluster_is_not_serving(tmp_path: Path) -> None:
         running("flows-dead-es", [*NETSCOPE, "serve", "flows"], env, tmp_path) as process,
         grpc.insecure_channel(f"127.0.0.1:{port}") as channel,
     ):
-        grpc.channel_ready_future(channel).result(timeout=30)
-        reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=10)
-        assert reply.status != health_pb2.HealthCheckResponse.SERVING, process.log()[-2000:]
+        # NOT_SERVING while starting, then NOT_SERVING because the health check cannot reach the cluster
+        answers: list[tuple[int, str]] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            reply, call = health_pb2_grpc.HealthStub(channel).Check.with_call(
+                health_pb2.HealthCheckRequest(service=SERVICE), timeout=10, wait_for_ready=True
+            )
+            answers.append((reply.status, reason_of(call.trailing_metadata())))
+            if "does not answer" in answers[-1][1]:
+                break
+            time.sleep(0.1)
+        status, reason = answers[-1]
+        assert status == health_pb2.HealthCheckResponse.NOT_SERVING, process.log()[-2000:]
+        assert reason.startswith(f"Elasticsearch at http://127.0.0.1:{dead} does not answer"), answers[-3:]
 
 
 def test_settings_honour_seed_003_variables(monkeypatch: pytest.MonkeyPatch) -> None:
