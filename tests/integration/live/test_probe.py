@@ -208,9 +208,10 @@ async def test_completed_probe_flows_reach_ingest(tmp_path: Path) -> None:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{settings.port}") as channel:
         await serving(f"127.0.0.1:{settings.port}")
         stub = live_pb2_grpc.LiveServiceStub(channel)
-        for _ in range(150):
-            if len((await stub.ListFlows(pb.ListFlowsRequest(), timeout=5)).flows) == len(EXPECTED_APPS):
-                break
+        # the meter reads the capture in its own thread: on a loaded machine that can take many seconds
+        deadline = time.monotonic() + 120
+        while len((await stub.ListFlows(pb.ListFlowsRequest(), timeout=5)).flows) < len(EXPECTED_APPS):
+            assert time.monotonic() < deadline, "the probe did not table the capture's sessions"
             await asyncio.sleep(0.1)
     stop.set()
     await asyncio.wait_for(task, 15)  # shutdown hands the live flows to ingest
