@@ -9,6 +9,8 @@ from typing import Any
 
 from mcp.server.mcpserver.exceptions import ToolError
 
+from netscope_aggregator.tracing import record_missing_part
+
 
 @dataclass
 class FanOut:
@@ -43,4 +45,6 @@ async def gather_parts(parts: Mapping[str, Awaitable[Any]], deadline: float) -> 
             merged.missing[name] = f"failed: {type(error).__name__}"
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
+    for name, reason in merged.missing.items():
+        record_missing_part(name, reason)
     return merged

@@ -14,6 +14,7 @@ from netscope_aggregator.auth import TokenRegistry
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_common.logs import configure_logging, get_logger
+from netscope_common.tracing import configure_tracing
 
 log = get_logger("netscope.aggregator")
 
@@ -40,6 +41,7 @@ def main() -> None:
     """Serve MCP over streamable HTTP at http://HOST:PORT/mcp/."""
     settings = AggregatorSettings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_tracing("aggregator")
     if not len(TokenRegistry.from_settings(settings)):
         log.warning("no_tokens", hint="set NETSCOPE_AGGREGATOR_TOKENS=name:role:token; every /mcp call gets 401")
     app = build_app(settings)
@@ -55,5 +57,6 @@ def stdio() -> None:
     """Serve MCP over stdio for desktop clients (logs go to stderr)."""
     settings = AggregatorSettings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_tracing("aggregator")
     mcp = build_mcp(settings, Backends(settings))
     anyio.run(mcp.run_stdio_async)

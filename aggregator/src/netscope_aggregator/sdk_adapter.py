@@ -7,7 +7,8 @@ What it uses, and why:
 - A server middleware (public, documented as provisional in 2.x) filters tools/list by the caller's access.
 - `MCPServer.call_tool` (public) is overridden: refuse a tool the caller may not call, attribute the call to the
   caller, turn the SDK's argument ValidationError (the one validation of a call) into a message naming what the tool
-  takes, and cap the answer in bytes.
+  takes, and cap the answer in bytes. It is also where each call is traced and counted (`tracing.traced_tool_call`)
+  and where a call the HTTP guard found over the rate limit is refused as a tool error.
 tests/unit/aggregator/test_sdk_adapter.py fails loudly when any of these members changes.
 """
 
@@ -26,9 +27,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from netscope_aggregator.answer_cap import cap_answer
 from netscope_aggregator.arguments import invalid_arguments_message
 from netscope_aggregator.caller import acting_for
+from netscope_aggregator.http_guard import rate_limit_refusal
+from netscope_aggregator.tracing import traced_tool_call
 
 if TYPE_CHECKING:
-    from netscope_aggregator.catalog import Catalog
+    from netscope_aggregator.catalog import Access, Catalog
 
 SDK_VERSION_CHECKED = "2.3.0"
 
@@ -66,6 +69,11 @@ def check_arguments(tool: Tool, arguments: dict[str, Any] | None) -> str | None:
     return None
 
 
+def _request_of(context: Context[Any, Any] | None) -> Any:
+    """The HTTP request of a tool call (None on stdio)."""
+    return context.request_context.request if context is not None and context.request_context else None
+
+
 class NetscopeServer(MCPServer[Any]):
     """MCPServer serving a catalog: tools/list and tools/call honour roles, toolsets and read-only mode."""
 
@@ -73,6 +81,10 @@ class NetscopeServer(MCPServer[Any]):
         self.catalog = catalog
         self.max_answer_bytes = max_answer_bytes
         super().__init__(tools=list(catalog.tools.values()), middleware=[self._visible_tools], **kwargs)
+
+    def caller(self, context: Context[Any, Any] | None) -> Access:
+        """Who is calling, and what they may see."""
+        return self.catalog.access_for(_request_of(context))
 
     async def _visible_tools(self, ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
         """tools/list shows only the tools this request may call."""
@@ -83,13 +95,14 @@ class NetscopeServer(MCPServer[Any]):
         tools = [t for t in result.get("tools", []) if self.catalog.refusal(t["name"], access) is None]
         return {**result, "tools": tools}
 
+    @traced_tool_call(lambda server, name, _, context=None: (name, server.caller(context).principal.name))
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         """Refuse, or run the tool for its caller with arguments validated once, and cap the answer."""
-        request = context.request_context.request if context is not None and context.request_context else None
+        request = _request_of(context)
         access = self.catalog.access_for(request)
-        reason = self.catalog.refusal(name, access)
+        reason = rate_limit_refusal(request) or self.catalog.refusal(name, access)
         if reason:
             raise ToolError(reason)
         with acting_for(access.principal):

@@ -26,6 +26,7 @@ from netscope_common.errors import (
     ServiceError,
     Unavailable,
 )
+from netscope_common.tracing import STATEMENT_CHARS, span
 
 _CODE = re.compile(r"Code: (\d+)")
 
@@ -118,8 +119,10 @@ class Store:
 
     async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
+        statement = str(args[0])[:STATEMENT_CHARS] if args else ""
         try:
-            return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+            with span(f"alerts.store {fn.__name__}", db_system="clickhouse", db_query_text=statement):
+                return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
         except Exception as exc:
             raise _translate(exc) from exc
 

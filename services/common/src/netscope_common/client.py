@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from netscope_common.interceptors import PRINCIPAL_KEY, REQUEST_ID_KEY
+from netscope_common.tracing import client_interceptors
 
 
 def _service_config(methods: list[tuple[str, str]], max_attempts: int) -> str:
@@ -50,7 +51,7 @@ def open_channel(
     ]
     if retry_methods:
         options.append(("grpc.service_config", _service_config(retry_methods, max_attempts)))
-    return grpc.aio.insecure_channel(target, options=options)
+    return grpc.aio.insecure_channel(target, options=options, interceptors=client_interceptors() or None)
 
 
 def call_metadata(request_id: str, principal: str = "") -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,7 @@ from netscope_common.logs import configure_logging, get_logger
 from netscope_common.metrics import start_metrics_server
 from netscope_common.readiness import Readiness, ReasonedHealthServicer, start_with_retries
 from netscope_common.settings import ServiceSettings
+from netscope_common.tracing import configure_tracing, server_interceptors
 
 log = get_logger("netscope.server")
 
@@ -117,7 +118,7 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     readiness = Readiness(spec.name, spec.starting)
     server = grpc.aio.server(
-        interceptors=[ServerInterceptor(spec.name, spec.default_deadline_seconds, readiness)],
+        interceptors=[*server_interceptors(), ServerInterceptor(spec.name, spec.default_deadline_seconds, readiness)],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),
@@ -168,4 +169,5 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
 def run(spec: ServiceSpec) -> None:
     """Configure logging and run the service in a fresh event loop (blocks until shutdown)."""
     configure_logging(spec.settings.log_level, spec.settings.log_format)
+    configure_tracing(spec.name)
     asyncio.run(serve(spec))

@@ -17,6 +17,7 @@ from netscope_common.admission import Admission, AdmissionLimits
 from netscope_common.errors import InvalidArgument, NotFound
 from netscope_common.interceptors import current_principal
 from netscope_common.values import to_row
+from netscope_flows.metrics import SQL_REFUSALS
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
@@ -54,7 +55,11 @@ class ClickHouseSql:
                 f"timeout_seconds must be between 0 and {self._settings.query_timeout_seconds:g}",
                 field="timeout_seconds",
             )
-        checked = self._guard.check(request.sql)
+        try:
+            checked = self._guard.check(request.sql)
+        except InvalidArgument:
+            SQL_REFUSALS.inc()
+            raise
         async with self.admission.slot(current_principal()):
             result = await self._store.read_untrusted(checked.sql)
         max_rows = request.max_rows or self._settings.default_max_rows

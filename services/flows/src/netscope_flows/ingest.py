@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_flows.ingest_columns import Batch, rejection_reason, validate_batch
+from netscope_flows.metrics import INGESTED_FLOWS
 from netscope_flows.store import INGEST_LEDGER, LEDGER_COLUMNS, ClickHouseStore
 
 MAX_BATCH_FLOWS = 10_000
@@ -63,6 +64,7 @@ def validate(batch: flows_pb2.IngestFlowsRequest, result: IngestResult) -> Batch
 def reject(result: IngestResult, batch_id: str, indices: list[int], reason: Callable[[int], str | None]) -> None:
     """Count rejected records (by index in the batch) and keep the reasons of the first MAX_REJECTIONS."""
     result.rejected += len(indices)
+    INGESTED_FLOWS.labels("rejected").inc(len(indices))
     for index in indices[: max(0, MAX_REJECTIONS - len(result.rejections))]:
         result.rejections.append(
             flows_pb2.RejectedFlow(batch_id=batch_id, index=index, reason=reason(index) or "invalid")
@@ -194,3 +196,4 @@ class Ingestor:
                 result.duplicates += 1
             else:
                 result.accepted += n
+                INGESTED_FLOWS.labels("accepted").inc(n)

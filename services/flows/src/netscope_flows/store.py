@@ -34,6 +34,7 @@ from netscope_common.errors import (
     Unavailable,
 )
 from netscope_common.logs import get_logger
+from netscope_common.tracing import STATEMENT_CHARS, span
 from netscope_flows.settings import FlowsSettings
 from netscope_ntopng import schema
 
@@ -259,9 +260,10 @@ class ClickHouseStore:
         """Run one read on the read-only session; engine errors become domain errors."""
         await self.open()
         try:
-            return await asyncio.wait_for(
-                self._call(self._read, sql, parameters), self._settings.query_timeout_seconds + 5
-            )
+            with span("flows.store read", db_system="clickhouse", db_query_text=sql[:STATEMENT_CHARS]):
+                return await asyncio.wait_for(
+                    self._call(self._read, sql, parameters), self._settings.query_timeout_seconds + 5
+                )
         except TimeoutError:
             raise DeadlineExceeded(
                 f"query cut at its time limit of {self._settings.query_timeout_seconds:g} s"
@@ -282,7 +284,8 @@ class ClickHouseStore:
         query_id = f"netscope-sql-{uuid.uuid4().hex}"
         limits = {"max_execution_time": limit, "query_id": query_id}
         try:
-            return await asyncio.wait_for(self._call(self._read, sql, None, limits), limit + 5)
+            with span("flows.store read", db_system="clickhouse", db_query_text=sql[:STATEMENT_CHARS]):
+                return await asyncio.wait_for(self._call(self._read, sql, None, limits), limit + 5)
         except TimeoutError:
             await self._kill(query_id)
             raise DeadlineExceeded(f"query cut at its time limit of {limit:g} s") from None
@@ -315,7 +318,8 @@ class ClickHouseStore:
         """Insert column-oriented data with the writer client (trusted callers only)."""
         await self.open()
         try:
-            await self._call(self._write, table, column_names, columns)
+            with span("flows.store write", db_system="clickhouse", db_collection_name=table):
+                await self._call(self._write, table, column_names, columns)
         except ClickHouseError as exc:
             raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
 
@@ -337,7 +341,8 @@ class ClickHouseStore:
         """Insert a pyarrow Table with the writer client (trusted callers only)."""
         await self.open()
         try:
-            await self._call(self._write_arrow, table, data)
+            with span("flows.store write", db_system="clickhouse", db_collection_name=table):
+                await self._call(self._write_arrow, table, data)
         except ClickHouseError as exc:
             raise Unavailable(f"could not store the flows: {str(exc).splitlines()[0][:200]}") from None
 

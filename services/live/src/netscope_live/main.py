@@ -8,6 +8,7 @@ from netscope_common.server import ServiceSpec, run
 from netscope_live.collector_source import CollectorSource
 from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestSink, MemorySink
+from netscope_live.metrics import watch
 from netscope_live.monitoring.service import ActiveMonitors
 from netscope_live.ntopng_source import NtopngSource
 from netscope_live.probe.source import ProbeSource
@@ -39,7 +40,9 @@ def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> Live
                 "or NETSCOPE_LIVE_PROBE_INTERFACE (an interface name)"
             )
         return ProbeSource(settings, sink)
-    return CollectorSource(settings, sink)
+    collector = CollectorSource(settings, sink)
+    watch(collector)
+    return collector
 
 
 def build_spec(settings: LiveSettings, sink: IngestSink | None = None, *, own_process: bool = False) -> ServiceSpec:

@@ -6,11 +6,19 @@ import asyncio
 import time
 from collections.abc import Iterable, Mapping
 
+from netscope_common.tracing import span
 from netscope_snmp import oids
 from netscope_snmp.ber import Missing, Value, oid_str, type_name
 from netscope_snmp.inventory import DeviceConfig
 from netscope_snmp.limit import AdaptiveLimit
-from netscope_snmp.metrics import POLLS, REQUESTS, WALK_LIMIT
+from netscope_snmp.metrics import (
+    POLL_OVERRUNS,
+    POLL_SECONDS,
+    POLLS,
+    REQUESTS,
+    UNREACHABLE_DEVICES,
+    WALK_LIMIT,
+)
 from netscope_snmp.profiles import find_profile
 from netscope_snmp.sample import InterfaceSample, PollResult, Reachability, StorageSample
 from netscope_snmp.transport import Oid, SnmpClient, SnmpFailure, Timing, WalkResult
@@ -163,6 +171,7 @@ class Poller:
         """Drop what the poller remembers of a device (it left the inventory or the shard)."""
         self._answering.discard(device_id)
         self._silent.pop(device_id, None)
+        UNREACHABLE_DEVICES.set(len(self._silent))
         self.plan.forget(device_id)
 
     def consecutive_unreachable(self, device_id: str) -> int:
@@ -176,10 +185,16 @@ class Poller:
     async def poll(self, device: DeviceConfig) -> PollResult:
         """Poll one device; never raises for SNMP problems (they become the result's status)."""
         started, clock = time.time(), time.perf_counter()
-        result = await self._poll(device)
+        with span("snmp poll", snmp_device=device.id) as current:
+            result = await self._poll(device)
+            if current is not None:
+                current.set_attribute("snmp.status", result.status.value)
         result.started_at = started
         result.duration_seconds = time.perf_counter() - clock
         POLLS.labels(result.status.value).inc()
+        POLL_SECONDS.observe(result.duration_seconds)
+        if result.duration_seconds > device.poll_interval_seconds:
+            POLL_OVERRUNS.inc()
         REQUESTS.inc(result.requests)
         WALK_LIMIT.set(self.limit.limit)
         if result.status is Reachability.UP:
@@ -190,6 +205,7 @@ class Poller:
             self._silent[device.id] = self._silent.get(device.id, 0) + 1
         else:
             self._silent.pop(device.id, None)
+        UNREACHABLE_DEVICES.set(len(self._silent))
         return result
 
     def _timing(self, device: DeviceConfig) -> Timing:

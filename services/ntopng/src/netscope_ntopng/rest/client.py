@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from opentelemetry import trace
 
 from netscope_ntopng.rest.envelope import API_KEY_ADVICE, as_dict, as_list, parse
 from netscope_ntopng.rest.errors import NtopngDeadline, NtopngStarting, NtopngUnavailable
@@ -23,6 +24,7 @@ from netscope_ntopng.rest.errors import NtopngDeadline, NtopngStarting, NtopngUn
 REST = "/lua/rest/v2"
 PRO_REST = "/lua/pro/rest/v2"
 RETRY_STATUS = {502, 503, 504}
+_tracer = trace.get_tracer("netscope.ntopng")  # spans are recorded only when the process traces
 HOST_SORT_COLUMNS = {"bytes": "traffic", "throughput": "thpt", "flows": "num_flows", "score": "score"}
 FLOW_SORT_COLUMNS = {"bytes": "bytes", "throughput": "thpt", "last_seen": "last_seen", "key": "key"}
 MIN_ATTEMPT_SECONDS = 0.05
@@ -103,7 +105,8 @@ class NtopngClient:
                 raise self._out_of_time(path, last)
             timeout = self.timeout if budget is None else min(self.timeout, budget)
             try:
-                response = await self._http.get(path, params=clean, timeout=timeout)
+                with _tracer.start_as_current_span("ntopng GET", attributes={"url.path": path, "attempt": attempt}):
+                    response = await self._http.get(path, params=clean, timeout=timeout)
             except httpx.TransportError as exc:
                 last = self._unreachable(path, exc)
                 if timeout < self.timeout and isinstance(exc, httpx.TimeoutException):
@@ -134,7 +137,8 @@ class NtopngClient:
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST a JSON `body` to `path` once (ntopng reads it like query parameters) and return `rsp`."""
         try:
-            response = await self._http.post(path, json=body)
+            with _tracer.start_as_current_span("ntopng POST", attributes={"url.path": path}):
+                response = await self._http.post(path, json=body)
         except httpx.TransportError as exc:
             raise self._unreachable(path, exc, change=True) from None
         return parse(path, response, self.credentials)
