@@ -53,10 +53,12 @@ def _otlp_exporter() -> SpanExporter:
     return OTLPSpanExporter()
 
 
-def span(name: str, **attributes: Any) -> contextlib.AbstractContextManager[Span | None]:
-    """A child span of the current one (attributes named `a_b` become `a.b`); a shared no-op when untraced."""
+def span(name: str, *, new_trace: bool = False, **attributes: Any) -> contextlib.AbstractContextManager[Span | None]:
+    """A child span of the current one (attributes named `a_b` become `a.b`), or a no-op yielding None: when the
+    process is untraced, or outside any trace unless `new_trace` (work that starts a trace of its own, such as a
+    tool call or a scheduled poll, rather than housekeeping such as a health check's query)."""
     tracer = _state.get("tracer")
-    if tracer is None:
+    if tracer is None or not (new_trace or trace.get_current_span().get_span_context().is_valid):
         return _UNTRACED
     return _recorded(tracer, name, attributes)
 
@@ -85,7 +87,9 @@ def current_trace_id() -> str:
 
 def client_interceptors() -> list[grpc.aio.ClientInterceptor]:
     """Interceptors giving each outgoing RPC a client span and carrying the trace context; none when untraced."""
-    return list(aio_client_interceptors()) if tracing_enabled() else []
+    if not tracing_enabled():
+        return []
+    return list(aio_client_interceptors(filter_=filters.negate(filters.health_check())))
 
 
 def server_interceptors() -> list[grpc.aio.ServerInterceptor]:

@@ -185,7 +185,7 @@ class Poller:
     async def poll(self, device: DeviceConfig) -> PollResult:
         """Poll one device; never raises for SNMP problems (they become the result's status)."""
         started, clock = time.time(), time.perf_counter()
-        with span("snmp poll", snmp_device=device.id) as current:
+        with span("snmp poll", new_trace=True, snmp_device=device.id) as current:
             result = await self._poll(device)
             if current is not None:
                 current.set_attribute("snmp.status", result.status.value)
