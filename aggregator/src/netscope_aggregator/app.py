@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.transport_security import TransportSecuritySettings
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from netscope_aggregator import prompts, resources
+from netscope_aggregator import prompts, resources, status
 from netscope_aggregator.auth import Principal, Role, TokenRegistry
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
@@ -106,6 +106,10 @@ def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
         }
         ready = all(ok for ok, _ in results)
         return JSONResponse({"ready": ready, "services": services}, status_code=200 if ready else 503)
+
+    @app.get("/status")
+    async def service_status() -> dict[str, object]:
+        return await status.collect(backends)
 
     @app.get("/metrics")
     async def metrics() -> PlainTextResponse:

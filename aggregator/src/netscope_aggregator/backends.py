@@ -113,6 +113,10 @@ class Backends:
         assert isinstance(reply, rpc.response_type)
         return reply
 
+    def channel(self, name: str) -> grpc.aio.Channel:
+        """The pooled channel to one service target (made in the running event loop on first use)."""
+        return self._channel(name)
+
     async def health(self, service: str, timeout: float = 2.0) -> tuple[bool, str]:
         """Whether a service reports SERVING, with a reason when it does not."""
         stub = health_pb2_grpc.HealthStub(self._channel(service))

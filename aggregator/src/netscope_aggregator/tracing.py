@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import Span
 from prometheus_client import Counter, Histogram
 
+from netscope_common.status import ProcessStatus
 from netscope_common.tracing import mark_failed, span, tracing_enabled
 
 TOOL_CALLS = Counter("netscope_tool_calls_total", "MCP tool calls by tool and outcome", ["tool", "outcome"])
@@ -28,6 +29,8 @@ FANOUT_MISSING = Counter(
     "netscope_fanout_missing_parts_total", "parts of a fan-out answer that came back missing", ["tool", "part"]
 )
 
+TOOL_STATUS = ProcessStatus("aggregator")  # what `netscope status` shows of the aggregator's tool calls
+
 _current_tool: contextvars.ContextVar[str] = contextvars.ContextVar("netscope_tool", default="")
 HandlerT = TypeVar("HandlerT", bound=Callable[..., Awaitable[Any]])
 
@@ -37,6 +40,13 @@ def outcome_of(result: object) -> str:
     if isinstance(result, CallToolResult):
         return "error" if result.is_error else "ok"
     return "input_required"
+
+
+def error_text(result: object) -> str:
+    """The first text of a tool error."""
+    if isinstance(result, CallToolResult):
+        return next((item.text for item in result.content if isinstance(item, TextContent)), "")
+    return ""
 
 
 def answer_bytes(result: object) -> int:
@@ -81,23 +91,27 @@ def traced_tool_call(
             tool, token = identify(*args)
             marker = _current_tool.set(tool)
             started = time.perf_counter()
-            outcome = "exception"
+            outcome, error = "exception", ""
             try:
                 with _tool_span(tool, token) as current:
                     try:
                         result = await handler(*args)
-                    except ToolError:
-                        outcome = "error"
+                    except ToolError as exc:
+                        outcome, error = "error", str(exc)
                         _annotate(current, outcome)
                         raise
-                    except Exception:
+                    except Exception as exc:
+                        error = f"{type(exc).__name__}: {exc}"
                         _annotate(current, outcome)
                         raise
                     outcome = outcome_of(result)
+                    if outcome == "error":
+                        error = error_text(result).removeprefix(f"Error executing tool {tool}: ")
                     _annotate(current, outcome, answer_bytes(result))
                 return result
             finally:
                 _current_tool.reset(marker)
+                TOOL_STATUS.record(f"{tool}: {error}" if outcome in ("error", "exception") else "")
                 TOOL_CALLS.labels(tool, outcome).inc()
                 TOOL_LATENCY.labels(tool).observe(time.perf_counter() - started)
 

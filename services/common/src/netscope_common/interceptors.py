@@ -19,6 +19,7 @@ from netscope_common.errors import ServiceError
 from netscope_common.logs import get_logger
 from netscope_common.metrics import RPC_LATENCY, RPC_REQUESTS
 from netscope_common.readiness import Readiness
+from netscope_common.status import SERVER_FAULTS, ProcessStatus
 
 log = get_logger("netscope.rpc")
 
@@ -59,6 +60,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         self._service = service
         self._default_deadline = default_deadline_seconds
         self._readiness = readiness
+        self.status = ProcessStatus(service)
 
     async def intercept_service(
         self,
@@ -69,6 +71,8 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:
             return handler
         method = handler_call_details.method.rsplit("/", 1)[-1]
+        if method == "Check" and handler.unary_unary:
+            return self._with_status(handler)
         if method in ("Check", "Watch", "ServerReflectionInfo"):
             return handler
         metadata = dict(handler_call_details.invocation_metadata or ())
@@ -98,6 +102,18 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             response_serializer=handler.response_serializer,
         )
 
+    def _with_status(self, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """The health Check, answering with this process's status as initial metadata."""
+        inner = handler.unary_unary
+
+        async def check(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            await context.send_initial_metadata(self.status.metadata())
+            return await inner(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            check, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
+
     def _deadline(self, context: grpc.aio.ServicerContext) -> float:
         remaining = context.time_remaining()
         return self._default_deadline if remaining is None else min(remaining, self._default_deadline)
@@ -120,6 +136,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
             message = f"internal error in {self._service}.{method} (request id {request_id}); see the service log"
             log.exception("rpc_internal_error", method=method)
         RPC_REQUESTS.labels(self._service, method, code.name).inc()
+        self.status.record(f"{method}: {code.name}: {message}" if code in SERVER_FAULTS else "")
         await context.abort(code, message, trailing_metadata=trailer)
 
     def _wrap_unary(
@@ -145,6 +162,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 RPC_LATENCY.labels(self._service, method).observe(time.perf_counter() - started)
                 structlog.contextvars.clear_contextvars()
             RPC_REQUESTS.labels(self._service, method, "OK").inc()
+            self.status.record()
             log.debug("rpc_ok", method=method, seconds=round(time.perf_counter() - started, 4))
             return response
 
@@ -172,5 +190,6 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
                 RPC_LATENCY.labels(self._service, method).observe(time.perf_counter() - started)
                 structlog.contextvars.clear_contextvars()
             RPC_REQUESTS.labels(self._service, method, "OK").inc()
+            self.status.record()
 
         return handle
