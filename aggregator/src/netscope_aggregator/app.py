@@ -113,6 +113,7 @@ def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
 
     @app.get("/metrics")
     async def metrics() -> PlainTextResponse:
+        await status.refresh_serving(backends)
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     limiter = RateLimiter(settings.rate_limit_per_minute)

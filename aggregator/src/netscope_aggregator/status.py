@@ -6,11 +6,16 @@ import asyncio
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client import Gauge
 
 from netscope_aggregator.backends import SERVICE_NAMES, Backends
 from netscope_aggregator.http_guard import RATE_LIMITED
 from netscope_aggregator.tracing import TOOL_STATUS
 from netscope_common.status import status_from_metadata
+
+BACKEND_SERVING = Gauge(
+    "netscope_backend_serving", "1 when the service answered SERVING to the aggregator's health check", ["service"]
+)
 
 
 async def _reported(backends: Backends, service: str, timeout: float) -> dict[str, object]:
@@ -41,3 +46,11 @@ async def collect(backends: Backends, timeout: float = 2.0) -> dict[str, object]
     services = await asyncio.gather(*(_service(backends, name, timeout) for name in names))
     aggregator = {**TOOL_STATUS.snapshot(), "rate_limited_total": _rate_limited()}
     return {"aggregator": aggregator, "services": dict(zip(names, services, strict=True))}
+
+
+async def refresh_serving(backends: Backends, timeout: float = 2.0) -> None:
+    """Ask every service for its health now (before a scrape) and set netscope_backend_serving."""
+    names = list(backends.targets)
+    results = await asyncio.gather(*(backends.health(name, timeout) for name in names))
+    for name, (serving, _) in zip(names, results, strict=True):
+        BACKEND_SERVING.labels(name).set(1 if serving else 0)

@@ -19,6 +19,14 @@ class CollectorMetrics(Collector):
     def __init__(self) -> None:
         self.source: CollectorSource | None = None
 
+    def describe(self) -> Iterator[Metric]:
+        """The families this collector exports (without values)."""
+        yield CounterMetricFamily("netscope_live_collector_datagrams", "UDP datagrams received")
+        yield CounterMetricFamily("netscope_live_collector_records", "flow records decoded")
+        yield CounterMetricFamily("netscope_live_collector_drops", "flow records lost, by where", labels=["reason"])
+        yield CounterMetricFamily("netscope_live_collector_malformed_packets", "datagrams that were not NetFlow/IPFIX")
+        yield GaugeMetricFamily("netscope_live_active_flows", "flows in the live table")
+
     def collect(self) -> Iterator[Metric]:
         """The collector's counters as metric families (nothing before a collector is watched)."""
         source = self.source
