@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from mcp.client.stdio import stdio_client
 from tests.e2e.conftest import mcp_session
 from tests.e2e.every_tool import drive_every_tool
 from tests.support.demo import Demo, running_demo
+from tests.support.processes import NETSCOPE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -69,3 +72,14 @@ async def test_flow_bottlenecks_are_judged_against_the_real_link_speeds(demo: De
         == (address, uplink["if_index"], uplink["direction"], 50_000_000)
         for b in found
     ), found
+
+
+def test_status_shows_every_service_of_the_demo_serving(demo: Demo) -> None:
+    base = demo.url.removesuffix("/mcp/")
+    done = subprocess.run([*NETSCOPE, "status", "--url", base, "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    services = json.loads(done.stdout)["services"]
+    assert set(services) == {"flows", "alerts", "snmp", "live"}
+    for name, row in services.items():
+        assert row["serving"] is True and row["target"] == demo.grpc_targets[name], (name, row)
+        assert row["version"] == version(f"netscope-{name}") and row["uptime_seconds"] > 0
