@@ -22,6 +22,7 @@ from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.loader import ensure_index
 from netscope_flows.ingest import IngestResult, reject, validate
 from netscope_flows.ingest_columns import LOCAL, flow_id_base, l7_id, parse_ip
+from netscope_flows.metrics import INGESTED_FLOWS
 from netscope_ntopng.ndpi import l7_name
 
 LEDGER_INDEX = "netscope-ingest-batches"
@@ -109,7 +110,9 @@ class ElasticIngestor:
                 if await self._stored(batch.batch_id):
                     result.duplicates += 1
                     continue
-                result.accepted += await self._index(batch, checked.rejected.tolist(), result, written)
+                accepted = await self._index(batch, checked.rejected.tolist(), result, written)
+                result.accepted += accepted
+                INGESTED_FLOWS.labels("accepted").inc(accepted)
                 await self._es.client.index(
                     index=LEDGER_INDEX,
                     id=batch.batch_id,
