@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.resilience.full_stack import GRPC_NAMES, FullStack, full_stack
@@ -111,3 +112,6 @@ async def test_a_service_that_is_down_is_marked_in_the_trace(traced: tuple[FullS
     for name in ("/netscope.flows.v1.FlowsService/InvestigateHost", "/netscope.alerts.v1.AlertsService/ListAlerts"):
         assert not children[name].error and _children(spans, children[name])
     assert "missing history" not in children and "missing alerts" not in children
+    metrics = httpx.get(f"{stack.base_url}/metrics", timeout=30).text
+    assert 'netscope_fanout_missing_parts_total{part="live",tool="investigate_host"}' in metrics
+    assert 'netscope_backend_serving{service="live"} 0.0' in metrics
