@@ -8,7 +8,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import Gauge
 
-from netscope_aggregator.backends import SERVICE_NAMES, Backends
+from netscope_aggregator.backends import Backends
+from netscope_aggregator.contracts import SERVICES
 from netscope_aggregator.http_guard import RATE_LIMITED
 from netscope_aggregator.tracing import TOOL_STATUS
 from netscope_common.status import status_from_metadata
@@ -21,7 +22,7 @@ BACKEND_SERVING = Gauge(
 async def _reported(backends: Backends, service: str, timeout: float) -> dict[str, object]:
     """What a service reports about itself with its health answer ({} when it cannot be reached)."""
     stub = health_pb2_grpc.HealthStub(backends.channel(service))
-    call = stub.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAMES[service.split("-")[0]]), timeout=timeout)
+    call = stub.Check(health_pb2.HealthCheckRequest(service=SERVICES[service.split("-")[0]].full_name), timeout=timeout)
     try:
         await call
         return status_from_metadata(await call.initial_metadata())
