@@ -106,12 +106,13 @@ def traced_tool_call(
                         raise
                     outcome = outcome_of(result)
                     if outcome == "error":
-                        error = error_text(result).removeprefix(f"Error executing tool {tool}: ")
+                        error = error_text(result)
                     _annotate(current, outcome, answer_bytes(result))
                 return result
             finally:
                 _current_tool.reset(marker)
-                TOOL_STATUS.record(f"{tool}: {error}" if outcome in ("error", "exception") else "")
+                failed = outcome in ("error", "exception")
+                TOOL_STATUS.record(f"{tool}: {error.removeprefix(f'Error executing tool {tool}: ')}" if failed else "")
                 TOOL_CALLS.labels(tool, outcome).inc()
                 TOOL_LATENCY.labels(tool).observe(time.perf_counter() - started)
 
