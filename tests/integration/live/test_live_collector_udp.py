@@ -6,12 +6,17 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 
 from netscope_live.collector import Collector
+from netscope_live.ingest import MemorySink
+from netscope_live.main import build_source
 from netscope_live.netflow import NetflowDecoder
 from netscope_live.netflow.encode import ExportFlow, IpfixEncoder, V9Encoder, encode_v5
+from netscope_live.settings import LiveSettings
 from netscope_live.table import FlowTable
 
 pytestmark = pytest.mark.integration
@@ -157,3 +162,27 @@ async def test_one_wakeup_drains_many_datagrams_into_one_batch(collector: Collec
     assert collector.decoder.stats["127.0.0.7"].records == 300 and len(collector.table.flows) == 3
     assert collector.counters.wakeups < 101  # up to DATAGRAMS_PER_WAKEUP per read, not one each
     assert collector.counters.internal_errors == 0
+
+
+async def test_collector_counters_are_exported_as_metrics(tmp_path: Path) -> None:
+    settings = LiveSettings(collector_port=0, settings_dir=tmp_path)
+    source = build_source(settings, MemorySink())
+    await source.start()
+    try:
+        address = source.collector.address
+        assert address is not None
+        now = time.time()
+        v9 = V9Encoder()
+        with sender("127.0.0.8") as sock:
+            sock.sendto(v9.packet(v9.template_set() + v9.data_sets(world(now), now), now), address)
+            sock.sendto(b"\x00\x05", address)
+        await wait_for(lambda: "127.0.0.8" in source.collector.decoder.stats)
+        await wait_for(lambda: source.collector.decoder.stats["127.0.0.8"].packets == 2)
+        text = generate_latest().decode()
+    finally:
+        await source.stop()
+    assert "netscope_live_collector_records_total 3.0" in text
+    assert "netscope_live_collector_datagrams_total 2.0" in text
+    assert "netscope_live_collector_malformed_packets_total" in text
+    for reason in ("sequence_gap", "table_full", "ingest_queue_full", "ingest_failed"):
+        assert f'netscope_live_collector_drops_total{{reason="{reason}"}} 0.0' in text

@@ -237,3 +237,25 @@ async def test_light_walks_between_full_walks_give_the_same_answer(snmpd_agent: 
     assert names[1] == names[0] == names[3] and names[0]
     assert [s.descr for s in results[1].storage] == [s.descr for s in results[0].storage]
     assert results[1].memory_percent is not None and results[1].notes == results[0].notes
+
+
+async def test_poll_metrics_count_unreachable_devices_and_polls_longer_than_their_interval(
+    snmpd_agent: LabAgent, closed_port: int
+) -> None:
+    client = SnmpClient()
+    poller = Poller(client, concurrency=8, timeout_seconds=0.6, retries=1)
+    dead = parse_device(device("dead-fast", closed_port, community="public", poll_interval_seconds=1))
+    good = parse_device(device("good", snmpd_agent.port, community="public", poll_interval_seconds=60))
+    overruns = REGISTRY.get_sample_value("netscope_snmp_poll_overruns_total") or 0.0
+    polls = REGISTRY.get_sample_value("netscope_snmp_poll_seconds_count") or 0.0
+    try:
+        results = await poller.poll_many([dead, good])
+    finally:
+        client.close()
+    assert [r.status for r in results] == [Reachability.UNREACHABLE, Reachability.UP]
+    assert results[0].duration_seconds > 1  # 0.6 s x 2 attempts, longer than its 1 s interval
+    assert REGISTRY.get_sample_value("netscope_snmp_unreachable_devices") == 1
+    assert REGISTRY.get_sample_value("netscope_snmp_poll_overruns_total") == overruns + 1
+    assert REGISTRY.get_sample_value("netscope_snmp_poll_seconds_count") == polls + 2
+    poller.forget("dead-fast")
+    assert REGISTRY.get_sample_value("netscope_snmp_unreachable_devices") == 0
