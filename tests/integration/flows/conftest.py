@@ -30,6 +30,7 @@ class FlowsService:
     target: str
     process: Process
     stub: flows_pb2_grpc.FlowsServiceStub
+    metrics_url: str
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +48,10 @@ def flows_service(
     root = tmp_path_factory.mktemp(f"flows-{request.param}")
     dsn = f"chdb://{root / 'db'}"
     subprocess.run([sys.executable, "-m", "tests.integration.flows.load_world", dsn], check=True, timeout=180)
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     env = {
         "NETSCOPE_FLOWS_PORT": str(port),
+        "NETSCOPE_FLOWS_METRICS_PORT": str(metrics_port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
         "NETSCOPE_FLOWS_SQL_WAIT_SECONDS": "4",  # one engine lane: assistant SQL is cut at 3 s
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
@@ -65,4 +67,5 @@ def flows_service(
         target = f"127.0.0.1:{port}"
         wait_grpc_serving(target, SERVICE, timeout=60, process=process)
         with grpc.insecure_channel(target) as channel:
-            yield FlowsService(target, process, flows_pb2_grpc.FlowsServiceStub(channel))
+            stub = flows_pb2_grpc.FlowsServiceStub(channel)
+            yield FlowsService(target, process, stub, f"http://127.0.0.1:{metrics_port}/metrics")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import grpc
+import httpx
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -143,3 +144,24 @@ def test_topk_ranks_ipv4_and_ipv6_keys_together(flows_service: FlowsService) -> 
     for dimension, ranked in expected.items():
         top = flows_service.stub.TopK(flows_pb2.TopKRequest(window=window, dimension=dimension, k=3))
         assert [(e.key, e.bytes) for e in top.entries] == ranked
+
+
+def _metric(service: FlowsService, sample: str) -> float:
+    """One sample of the service's /metrics (0 before the first increment)."""
+    text = httpx.get(service.metrics_url, timeout=10).text
+    line = next((row for row in text.splitlines() if row.startswith(sample + " ")), f"{sample} 0")
+    return float(line.rsplit(" ", 1)[1])
+
+
+def test_ingest_outcomes_and_sql_refusals_are_counted(flows_service: FlowsService) -> None:
+    accepted = 'netscope_flows_ingest_flows_total{outcome="accepted"}'
+    rejected = 'netscope_flows_ingest_flows_total{outcome="rejected"}'
+    refusals = "netscope_flows_sql_refusals_total"
+    before = {name: _metric(flows_service, name) for name in (accepted, rejected, refusals)}
+    answer = flows_service.stub.IngestFlows(batches(["m-1"], 50, bad=True), timeout=60)
+    with pytest.raises(grpc.RpcError) as refused:
+        flows_service.stub.Query(flows_pb2.QueryRequest(sql="DROP TABLE flows"), timeout=30)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _metric(flows_service, accepted) - before[accepted] == answer.accepted > 0
+    assert _metric(flows_service, rejected) - before[rejected] == answer.rejected > 0
+    assert _metric(flows_service, refusals) - before[refusals] == 1
