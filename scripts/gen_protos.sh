@@ -15,9 +15,9 @@ PATH="$(pwd)/.venv/bin:$PATH" uv run --no-sync python -m grpc_tools.protoc -I pr
   $(find protos/netscope -name '*.proto' | sort)
 touch "$out/netscope/py.typed"
 if [[ "${1:-}" == "--check" ]]; then
-  if ! diff -r "$out/netscope" protos/src/netscope >/dev/null; then
+  if ! diff -r -x __pycache__ "$out/netscope" protos/src/netscope >/dev/null; then
     echo "generated protobuf stubs are stale: run 'make protos' and commit protos/src" >&2
-    diff -r "$out/netscope" protos/src/netscope | head -20 >&2
+    diff -r -x __pycache__ "$out/netscope" protos/src/netscope | head -20 >&2
     exit 1
   fi
   echo "protobuf stubs are up to date"
