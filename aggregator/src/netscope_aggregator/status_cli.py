@@ -52,7 +52,14 @@ def render(status: dict[str, Any], console: Console) -> None:
         _last_error(agg),
     )
     for name, row in status["services"].items():
-        health = "[green]SERVING[/green]" if row["serving"] else f"[red]NOT SERVING[/red] {row.get('reason', '')}"
+        if not row["serving"]:
+            health = f"[red]NOT SERVING[/red] {row.get('reason', '')}"
+        else:
+            health = (
+                f"[green]SERVING[/green] [yellow]{row['detail']}[/yellow]"
+                if row.get("detail")
+                else "[green]SERVING[/green]"
+            )
         table.add_row(
             f"{name} ({row['target']})",
             health,

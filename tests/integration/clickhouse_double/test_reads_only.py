@@ -11,9 +11,11 @@ from pathlib import Path
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from netscope.alerts.v1 import alerts_pb2, alerts_pb2_grpc
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
+from netscope_common.status import status_from_metadata
 from tests.support.clickhouse_double.fixture import READER, WRITER, flows_env, running_double
 from tests.support.processes import NETSCOPE, free_port, running, wait_grpc_serving
 
@@ -28,6 +30,8 @@ class Stubs:
     flows: flows_pb2_grpc.FlowsServiceStub
     alerts: alerts_pb2_grpc.AlertsServiceStub
     strict_flows: flows_pb2_grpc.FlowsServiceStub
+    flows_health: health_pb2_grpc.HealthStub
+    alerts_health: health_pb2_grpc.HealthStub
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +66,8 @@ def stubs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stubs]:
                     flows_pb2_grpc.FlowsServiceStub(flows_channel),
                     alerts_pb2_grpc.AlertsServiceStub(alerts_channel),
                     flows_pb2_grpc.FlowsServiceStub(strict_channel),
+                    health_pb2_grpc.HealthStub(flows_channel),
+                    health_pb2_grpc.HealthStub(alerts_channel),
                 )
 
 
@@ -95,3 +101,13 @@ def test_a_readonly_1_reader_is_refused_with_the_fix(stubs: Stubs) -> None:
     assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
     assert "readonly=1" in str(refused.value.details())
     assert "readonly=2 profile" in str(refused.value.details())
+
+
+@pytest.mark.parametrize("service", ["flows", "alerts"])
+def test_health_says_serving_reads_only(stubs: Stubs, service: str) -> None:
+    """SERVING, with the reason the service does less than its whole job in the status it sends beside it."""
+    health = stubs.flows_health if service == "flows" else stubs.alerts_health
+    reply, call = health.Check.with_call(health_pb2.HealthCheckRequest(), timeout=30)
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+    detail = str(status_from_metadata(call.initial_metadata()).get("detail", ""))
+    assert f"this {service} service serves reads only" in detail

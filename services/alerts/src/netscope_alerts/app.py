@@ -51,6 +51,10 @@ class AlertsApp:
         if self.settings.policy_interval_seconds > 0:
             self._loop_task = asyncio.create_task(self._policy_loop())
 
+    def serving_detail(self) -> str:
+        """What health answers say beside SERVING: reads only without a writer."""
+        return "" if self.store.can_write else READS_ONLY
+
     async def shutdown(self) -> None:
         """Stop the policy loop and close clients."""
         if self._loop_task is not None:

@@ -21,6 +21,7 @@ def build_spec(settings: AlertsSettings) -> ServiceSpec:
         startup=app.startup,
         starting="opening the alert store",
         shutdown=app.shutdown,
+        detail=app.serving_detail,
     )
 
 

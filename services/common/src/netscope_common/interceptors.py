@@ -56,11 +56,17 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
     With `readiness`, every RPC but health and reflection answers UNAVAILABLE until the service has started.
     """
 
-    def __init__(self, service: str, default_deadline_seconds: float, readiness: Readiness | None = None) -> None:
+    def __init__(
+        self,
+        service: str,
+        default_deadline_seconds: float,
+        readiness: Readiness | None = None,
+        detail: Callable[[], str] | None = None,
+    ) -> None:
         self._service = service
         self._default_deadline = default_deadline_seconds
         self._readiness = readiness
-        self.status = ProcessStatus(service)
+        self.status = ProcessStatus(service, detail=detail)
 
     async def intercept_service(
         self,

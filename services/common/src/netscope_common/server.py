@@ -37,6 +37,8 @@ class ServiceSpec:
     health_check: raises when the backend cannot serve; the service is SERVING only while it passes.
     startup: runs once the server listens, retried with backoff until it succeeds; until then health is
       NOT_SERVING and RPCs answer UNAVAILABLE "<name> is starting: <starting>" (or the last failure).
+    detail: how the service serves when that is less than its whole job (e.g. reads only, no writer user);
+      sent with every health answer, so `netscope status` shows it beside SERVING.
     """
 
     name: str
@@ -48,6 +50,7 @@ class ServiceSpec:
     default_deadline_seconds: float = 60.0
     options: list[tuple[str, Any]] = field(default_factory=list)
     starting: str = "starting up"
+    detail: Callable[[], str] | None = None
 
 
 SHUTDOWN_MARGIN_SECONDS = 10.0  # beyond the in-flight grace, for the service's own shutdown hook
@@ -118,7 +121,10 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
             loop.add_signal_handler(sig, stop.set)
     readiness = Readiness(spec.name, spec.starting)
     server = grpc.aio.server(
-        interceptors=[*server_interceptors(), ServerInterceptor(spec.name, spec.default_deadline_seconds, readiness)],
+        interceptors=[
+            *server_interceptors(),
+            ServerInterceptor(spec.name, spec.default_deadline_seconds, readiness, spec.detail),
+        ],
         options=[
             ("grpc.max_receive_message_length", settings.max_message_bytes),
             ("grpc.max_send_message_length", settings.max_message_bytes),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -68,6 +68,7 @@ class ProcessStatus:
     errors: RecentCount = field(default_factory=RecentCount)
     last_error: str = ""
     last_error_at: float = 0.0
+    detail: Callable[[], str] | None = None  # how the process serves, when it is not the whole job (reads only)
 
     def __post_init__(self) -> None:
         self.version = self.version or package_version(f"netscope-{self.name}")
@@ -89,6 +90,7 @@ class ProcessStatus:
             "errors_per_minute": self.errors.per_minute(),
             "last_error": self.last_error,
             "last_error_at": self.last_error_at or None,
+            "detail": self.detail() if self.detail else "",
         }
 
     def metadata(self) -> tuple[tuple[str, bytes], ...]:

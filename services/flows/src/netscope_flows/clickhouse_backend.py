@@ -20,8 +20,8 @@ from netscope_flows.buckets import share, spread_join
 from netscope_flows.clickhouse_sql import ClickHouseSql
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter
 from netscope_flows.ingest import Ingestor, IngestResult
-from netscope_flows.settings import FlowsSettings
-from netscope_flows.store import READS_ONLY, ClickHouseStore
+from netscope_flows.settings import READS_ONLY, FlowsSettings
+from netscope_flows.store import ClickHouseStore
 from netscope_flows.topk import build_topk_sql, render_key
 
 

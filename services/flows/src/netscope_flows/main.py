@@ -22,6 +22,7 @@ def build_spec(settings: FlowsSettings) -> ServiceSpec:
         startup=backend.open,
         starting=f"opening the {settings.backend} flow store",
         shutdown=backend.close,
+        detail=settings.serving_detail,
     )
 
 

@@ -15,6 +15,12 @@ def _env(name: str, *aliases: str) -> AliasChoices:
     return AliasChoices(f"NETSCOPE_FLOWS_{name}", *aliases)
 
 
+READS_ONLY = (
+    "this flows service serves reads only: no ClickHouse writer user is configured "
+    "(NETSCOPE_FLOWS_CH_WRITER_USER/PASSWORD), so ntopng writes the flows itself"
+)
+
+
 class FlowsSettings(ServiceSettings):
     """Where the flows live and the limits put on assistant queries."""
 
@@ -119,6 +125,10 @@ class FlowsSettings(ServiceSettings):
     def can_write(self) -> bool:
         """Whether ingest has credentials: always on the embedded store; on a server, with a writer user."""
         return self.is_embedded or bool(self.ch_writer_user)
+
+    def serving_detail(self) -> str:
+        """What health answers say beside SERVING: reads only on a ClickHouse server without a writer user."""
+        return READS_ONLY if self.backend == "clickhouse" and not self.can_write else ""
 
     @property
     def database(self) -> str:

@@ -35,14 +35,10 @@ from netscope_common.errors import (
 )
 from netscope_common.logs import get_logger
 from netscope_common.tracing import STATEMENT_CHARS, span
-from netscope_flows.settings import FlowsSettings
+from netscope_flows.settings import READS_ONLY, FlowsSettings
 from netscope_ntopng import schema
 
 log = get_logger("netscope.flows.store")
-READS_ONLY = (
-    "this flows service serves reads only: no ClickHouse writer user is configured "
-    "(NETSCOPE_FLOWS_CH_WRITER_USER/PASSWORD), so ntopng writes the flows itself"
-)
 
 _CODE = re.compile(r"Code: (\d+)")
 _INVALID_CODES = {
