@@ -1,5 +1,5 @@
 """Tool modules. Each has `register(mcp, backends, confirmations)`; DOMAIN_MODULES lists them in catalog order."""
 
-from netscope_aggregator.tools import alerts, analysis, flows, history, live, policies, snmp
+from netscope_aggregator.tools import alerts, analysis, flows, history, live, ntopng_alerts, policies, snmp
 
-DOMAIN_MODULES = (flows, history, analysis, alerts, policies, live, snmp)
+DOMAIN_MODULES = (flows, history, analysis, ntopng_alerts, alerts, policies, live, snmp)

@@ -1,4 +1,4 @@
-"""Alert tools: mcp-ntopng's per-entity stats and lists, alert search, and exclusions (confirmed writes)."""
+"""Alert tools: alert search and exclusions (confirmed writes); mcp-ntopng's alert tools are in ntopng_alerts."""
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -22,47 +22,24 @@ from netscope_common.timeutil import make_window
 
 EpochBegin = Annotated[int | None, Field(ge=0, description="window start, UNIX seconds (default: 24 h ago)")]
 EpochEnd = Annotated[int | None, Field(ge=0, description="window end, UNIX seconds (default: now)")]
-TopN = Annotated[int, Field(ge=1, le=100, description="entries per breakdown")]
 Limit = Annotated[int, Field(ge=1, le=200, description="alerts per page")]
 ConfirmId = Annotated[str | None, Field(max_length=64, description="id from the preview, to execute the write")]
 
-ENTITY_TOOLS: dict[str, tuple[alerts_pb2.EntityKind.ValueType, str]] = {
-    "all": (alerts_pb2.ENTITY_KIND_UNSPECIFIED, "all alerts"),
-    "flow": (alerts_pb2.ENTITY_KIND_FLOW, "flow alerts"),
-    "host": (alerts_pb2.ENTITY_KIND_HOST, "host alerts"),
-    "interface": (alerts_pb2.ENTITY_KIND_INTERFACE, "interface alerts"),
-    "mac": (alerts_pb2.ENTITY_KIND_MAC, "MAC address alerts"),
-    "network": (alerts_pb2.ENTITY_KIND_NETWORK, "local network alerts"),
-    "system": (alerts_pb2.ENTITY_KIND_SYSTEM, "system alerts"),
-    "user": (alerts_pb2.ENTITY_KIND_USER, "user alerts"),
-    "snmp_device": (alerts_pb2.ENTITY_KIND_SNMP_DEVICE, "SNMP device alerts"),
-}
 EntityName = Literal[
     "all", "flow", "host", "interface", "mac", "network", "system", "user", "snmp_device", "active_monitoring"
 ]
 _ENTITY_BY_NAME = {
-    **{k: v[0] for k, v in ENTITY_TOOLS.items()},
+    "all": alerts_pb2.ENTITY_KIND_UNSPECIFIED,
+    "flow": alerts_pb2.ENTITY_KIND_FLOW,
+    "host": alerts_pb2.ENTITY_KIND_HOST,
+    "interface": alerts_pb2.ENTITY_KIND_INTERFACE,
+    "mac": alerts_pb2.ENTITY_KIND_MAC,
+    "network": alerts_pb2.ENTITY_KIND_NETWORK,
+    "system": alerts_pb2.ENTITY_KIND_SYSTEM,
+    "user": alerts_pb2.ENTITY_KIND_USER,
+    "snmp_device": alerts_pb2.ENTITY_KIND_SNMP_DEVICE,
     "active_monitoring": alerts_pb2.ENTITY_KIND_ACTIVE_MONITORING,
 }
-
-
-class Count(BaseModel):
-    """One bucket of a breakdown."""
-
-    key: str
-    count: int
-
-
-class AlertStatsAnswer(BaseModel):
-    """Alert counts over a window."""
-
-    window_start: str
-    window_end: str
-    total: int
-    by_type: list[Count]
-    by_severity: list[Count]
-    by_entity: list[Count]
-    note: str = ""
 
 
 class AlertItem(BaseModel):
@@ -160,46 +137,6 @@ def exclusion_list(reply: alerts_pb2.ListExclusionsResponse) -> ExclusionList:
 def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add the alert tools."""
 
-    async def stats(
-        ctx: Context,
-        entity: alerts_pb2.EntityKind.ValueType,
-        epoch_begin: int | None,
-        epoch_end: int | None,
-        top_n: int,
-    ) -> AlertStatsAnswer:
-        request = alerts_pb2.AlertStatsRequest(window=_window(epoch_begin, epoch_end), entity=entity, top_n=top_n)
-        reply = await backends.call(contracts.alerts.AlertStats, request)
-        return AlertStatsAnswer(
-            window_start=reply.window.start.ToDatetime(tzinfo=UTC).isoformat(),
-            window_end=reply.window.end.ToDatetime(tzinfo=UTC).isoformat(),
-            total=reply.total,
-            by_type=[Count(key=c.key, count=c.count) for c in reply.by_type],
-            by_severity=[Count(key=c.key, count=c.count) for c in reply.by_severity],
-            by_entity=[Count(key=c.key, count=c.count) for c in reply.by_entity],
-            note="flow alerts were not counted: the flow store is not reachable"
-            if reply.flow_alerts_unavailable
-            else "",
-        )
-
-    def stats_tool(entity: alerts_pb2.EntityKind.ValueType) -> Callable[..., Awaitable[AlertStatsAnswer]]:
-        async def tool(
-            ctx: Context, epoch_begin: EpochBegin = None, epoch_end: EpochEnd = None, top_n: TopN = 10
-        ) -> AlertStatsAnswer:
-            return await stats(ctx, entity, epoch_begin, epoch_end, top_n)
-
-        return tool
-
-    for key, (entity, label) in ENTITY_TOOLS.items():
-        catalog.declare(
-            composite(
-                stats_tool(entity),
-                name=f"get_ntopng_{key}_alert_stats",
-                description=f"Statistics of {label} over a window: total, top alert types, severities and entities.",
-                toolsets=("alerts", "ntopng-compat"),
-                rpcs=(contracts.alerts.AlertStats,),
-            )
-        )
-
     async def list_page(
         ctx: Context,
         entity: alerts_pb2.EntityKind.ValueType,
@@ -225,17 +162,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             alerts=[_alert(a) for a in reply.alerts], total=reply.total, next_page_token=reply.next_page_token
         )
 
-    async def get_ntopng_snmp_device_alert_list(
-        ctx: Context,
-        epoch_begin: EpochBegin = None,
-        epoch_end: EpochEnd = None,
-        length: Limit = 20,
-        page_token: str = "",
-    ) -> AlertListAnswer:
-        return await list_page(
-            ctx, alerts_pb2.ENTITY_KIND_SNMP_DEVICE, "", "", "", epoch_begin, epoch_end, length, page_token
-        )
-
     async def list_alerts(
         ctx: Context,
         entity: EntityName = "all",
@@ -259,15 +185,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             page_token,
         )
 
-    catalog.declare(
-        composite(
-            get_ntopng_snmp_device_alert_list,
-            name="get_ntopng_snmp_device_alert_list",
-            description="List SNMP device alerts (newest first) over a window.",
-            toolsets=("alerts", "snmp", "ntopng-compat"),
-            rpcs=(contracts.alerts.ListAlerts,),
-        )
-    )
     catalog.declare(
         composite(
             list_alerts,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -15,9 +14,10 @@ from typing import Any
 from google.protobuf import json_format, struct_pb2
 
 from netscope.alerts.v1 import alerts_pb2 as pb
-from netscope_alerts import catalog, paging
+from netscope_alerts import catalog, ntopng_filters, paging
 from netscope_alerts.entities import BY_ENTITY_ID, BY_KIND, BY_NAME, SOURCES, EntitySource, type_condition
 from netscope_alerts.exclusions import ExclusionStore, exclusion_sql
+from netscope_alerts.raising import validate_raise
 from netscope_alerts.store import Store
 from netscope_common.errors import FailedPrecondition, InvalidArgument, NotFound
 from netscope_common.timeutil import to_timestamp
@@ -25,8 +25,6 @@ from netscope_ntopng import alert_types as vocab
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 50
-MAX_DETAILS_BYTES = 64 * 1024
-_MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 _FLOWS_RECHECK_SECONDS = 10.0
 
 _SELECT = (
@@ -55,6 +53,8 @@ class AlertFilter:
     min_severity: str = ""
     acknowledged: int = pb.ACK_FILTER_UNSPECIFIED
     extra_params: dict[str, Any] = field(default_factory=dict)
+    ntopng_filters: dict[str, str] = field(default_factory=dict)
+    interface_id: int | None = None
 
     def validate(self) -> None:
         """Raise InvalidArgument for unknown kinds, names or values."""
@@ -66,6 +66,8 @@ class AlertFilter:
             catalog.parse_severity(self.min_severity, "min_severity")
         if self.acknowledged not in (0, 1, 2):
             raise InvalidArgument(f"unknown acknowledged filter {self.acknowledged}", field="acknowledged")
+        if self.interface_id is not None and self.interface_id > 65535:
+            raise InvalidArgument("interface_id must be 0..65535", field="interface_id")
         if len(self.entity_value) > 256:
             raise InvalidArgument("entity_value longer than 256 characters", field="entity_value")
         self.entity_value = self.entity_value.strip()
@@ -126,14 +128,44 @@ class AlertRepository:
         return " AND ".join(conds)
 
     async def union(self, flt: AlertFilter, params: dict[str, Any]) -> tuple[str, bool]:
-        """A FROM-able UNION ALL of the filtered branches, and whether flow alerts are unavailable."""
+        """A FROM-able UNION ALL of the filtered branches, and whether flow alerts are unavailable.
+
+        ntopng's filters and the interface id apply to each table's own columns; a source without a column
+        for a given filter has no matching rows and is left out."""
         sources, flows_missing = await self._sources(flt.kind)
+        ntopng_filters.check_names(flt.ntopng_filters, [s.name for s in sources] or [BY_KIND[flt.kind].name])
         where = await self._where(flt, params)
-        branches = [f"SELECT * FROM ({s.branch()}) WHERE {where}" for s in sources]
+        branches = []
+        for s in sources:
+            inner = ntopng_filters.source_condition(s.name, flt.ntopng_filters, params)
+            if inner is None:
+                continue
+            if flt.interface_id is not None and s.kind != pb.ENTITY_KIND_SYSTEM:
+                column = "INTERFACE_ID" if s.kind == pb.ENTITY_KIND_FLOW else "interface_id"
+                inner = " AND ".join(c for c in (inner, f"{column} = {int(flt.interface_id)}") if c)
+            branches.append(f"SELECT * FROM ({s.branch(inner)}) WHERE {where}")
+        if not branches:
+            branches = [f"SELECT * FROM ({SOURCES[0].branch()}) WHERE 0"]
         return "(" + " UNION ALL ".join(branches) + ")", flows_missing
 
+    async def check_interface(self, interface_id: int) -> None:
+        """Raise NotFound naming the interface ids present when `interface_id` has no row in any table."""
+        tables = [s.table for s in SOURCES if s.kind not in (pb.ENTITY_KIND_FLOW, pb.ENTITY_KIND_SYSTEM)]
+        parts = [f"SELECT DISTINCT toUInt32(interface_id) AS i FROM {t}" for t in tables]
+        if await self.flows_present():
+            parts.append("SELECT DISTINCT toUInt32(INTERFACE_ID) AS i FROM flows")
+        rows = await self._store.rows(f"SELECT DISTINCT i FROM ({' UNION ALL '.join(parts)}) ORDER BY i")
+        present = [int(r[0]) for r in rows]
+        if interface_id not in present:
+            known = ", ".join(str(i) for i in present) or "none (the alert store is empty)"
+            raise NotFound(
+                f"no interface with ifid {interface_id} in the alert store; ifids present: {known} "
+                "(fetch_ntopng_all_ifids lists the live ones)",
+                field="interface_id",
+            )
+
     async def list_alerts(
-        self, flt: AlertFilter, *, sort: int, page_size: int, page_token: str
+        self, flt: AlertFilter, *, sort: int, page_size: int, page_token: str, offset: int = 0
     ) -> tuple[list[pb.Alert], str, int, bool]:
         """One page of alerts, the next page token ('' at the end), the total and the flows flag."""
         flt.validate()
@@ -146,10 +178,13 @@ class AlertRepository:
         fp = paging.fingerprint(
             flt.start.isoformat(), flt.end.isoformat(), flt.kind, flt.entity_value, flt.alert_type,
             flt.min_severity, flt.acknowledged, sort or pb.SORT_ORDER_NEWEST,
+            sorted(flt.ntopng_filters.items()), flt.interface_id,
         )  # fmt: skip
         params: dict[str, Any] = {}
         source, flows_missing = await self.union(flt, params)
         cursor = ""
+        if offset and page_token:
+            raise InvalidArgument("give either an offset or a page_token, not both", field="offset")
         if page_token:
             key = paging.decode(page_token, fp)
             if len(key) != len(columns):
@@ -161,9 +196,14 @@ class AlertRepository:
             rhs = ", ".join(f"{{k{i}:{t}}}" for i, t in enumerate(types))
             cursor = f" WHERE ({lhs}) {op} ({rhs})"
         order = ", ".join(f"{c} {direction}" for c in columns)
-        page_sql = f"SELECT {_SELECT}, {', '.join(columns)} FROM {source}{cursor} ORDER BY {order} LIMIT {size + 1}"
+        skip = f" OFFSET {int(offset)}" if offset else ""
+        page_sql = (
+            f"SELECT {_SELECT}, {', '.join(columns)} FROM {source}{cursor} ORDER BY {order} LIMIT {size + 1}{skip}"
+        )
         count_sql = f"SELECT count() FROM {source}"
         rows, count = await asyncio.gather(self._store.rows(page_sql, params), self._store.rows(count_sql, params))
+        if flt.interface_id is not None and not int(count[0][0]):
+            await self.check_interface(flt.interface_id)
         more = len(rows) > size
         rows = rows[:size]
         alerts = [to_alert(r[:13]) for r in rows]
@@ -198,6 +238,8 @@ class AlertRepository:
         )
         by_entity = [(BY_ENTITY_ID[eid].kind, str(value), int(n)) for eid, value, n in by_ent_rows]
         total = sum(int(n) for _, n in by_sev_rows)
+        if flt.interface_id is not None and not total:
+            await self.check_interface(flt.interface_id)
         return Stats(total, by_type, by_sev, by_entity, flows_missing)
 
     async def get(self, alert_id: str) -> pb.Alert:
@@ -304,56 +346,6 @@ def parse_alert_id(alert_id: str) -> tuple[EntitySource, str]:
     elif not rowid.isdigit():
         raise InvalidArgument(f"flow alert id {alert_id!r} needs a numeric flow id", field="id")
     return source, rowid
-
-
-def validate_raise(req: pb.RaiseAlertRequest) -> tuple[EntitySource, str, vocab.AlertType, int, str]:
-    """Check a RaiseAlertRequest; returns source, entity value, type, severity id and details JSON."""
-    if req.entity == pb.ENTITY_KIND_FLOW:
-        raise InvalidArgument("flow alerts cannot be raised here: they are rows of the flows table", field="entity")
-    source = BY_KIND.get(req.entity)
-    if source is None:
-        kinds = ", ".join(pb.EntityKind.Name(s.kind) for s in SOURCES if s.kind != pb.ENTITY_KIND_FLOW)
-        raise InvalidArgument(f"entity must be one of {kinds}", field="entity")
-    value = req.entity_value.strip()
-    if not value or len(value) > 256:
-        raise InvalidArgument("entity_value is required (1..256 characters)", field="entity_value")
-    if source.kind in (pb.ENTITY_KIND_HOST, pb.ENTITY_KIND_SNMP_DEVICE):
-        try:
-            value = str(ipaddress.ip_address(value))
-        except ValueError:
-            raise InvalidArgument(f"entity_value {value!r} is not an IP address", field="entity_value") from None
-    if source.kind == pb.ENTITY_KIND_MAC:
-        value = value.lower().replace("-", ":")
-        if not _MAC.match(value):
-            raise InvalidArgument(
-                f"{req.entity_value!r} is not a MAC address (aa:bb:cc:dd:ee:ff)", field="entity_value"
-            )
-    if not req.alert_type:
-        raise InvalidArgument("alert_type is required (see ListAlertTypes)", field="alert_type")
-    atype = catalog.parse_alert_type(req.alert_type)
-    allowed = {"host", "other"} if source.kind == pb.ENTITY_KIND_HOST else {"other"}
-    if atype.family not in allowed:
-        raise InvalidArgument(
-            f"alert type {atype.name} is a {atype.family} alert type; {source.name} alerts take "
-            + ("host_alert_* types or " if source.kind == pb.ENTITY_KIND_HOST else "")
-            + f"types with ids from {vocab.OTHER_KEY_BASE} on",
-            field="alert_type",
-        )
-    severity = catalog.parse_severity(req.severity) if req.severity else vocab.SEVERITY_IDS["warning"]
-    if req.score > 65535:
-        raise InvalidArgument("score must be 0..65535", field="score")
-    if len(req.description) > 4096:
-        raise InvalidArgument("description longer than 4096 characters", field="description")
-    details = req.details_json.strip() or "{}"
-    if len(details) > MAX_DETAILS_BYTES:
-        raise InvalidArgument(f"details_json larger than {MAX_DETAILS_BYTES} bytes", field="details_json")
-    try:
-        parsed = json.loads(details)
-    except ValueError as exc:
-        raise InvalidArgument(f"details_json is not valid JSON: {exc}", field="details_json") from None
-    if not isinstance(parsed, dict):
-        raise InvalidArgument("details_json must be a JSON object", field="details_json")
-    return source, value, atype, severity, json.dumps(parsed, sort_keys=True)
 
 
 def to_alert(row: tuple[Any, ...]) -> pb.Alert:

@@ -45,10 +45,10 @@ class EntitySource:
     value_column: str = ""  # the column RaiseAlert writes the entity value to
     domain_sql: str = "JSONExtractString(json, 'domain')"
 
-    def branch(self) -> str:
-        """SELECT producing BRANCH_COLUMNS from this kind's table."""
+    def branch(self, where: str = "") -> str:
+        """SELECT producing BRANCH_COLUMNS from this kind's table (rows of the table matching `where`)."""
         if self.kind == pb.ENTITY_KIND_FLOW:
-            return _FLOW_BRANCH
+            return _FLOW_BRANCH + (f" AND {where}" if where else "")
         return (
             f"SELECT toUInt8({self.entity_id}) AS entity_id, toString(rowid) AS rowid,"
             " toUInt32(alert_id) AS alert_id,"
@@ -57,7 +57,7 @@ class EntitySource:
             f" toString({self.value_sql}) AS entity_value, toString({self.name_sql}) AS entity_name,"
             f" CAST({self.ips_sql} AS Array(String)) AS ips, toString({self.domain_sql}) AS domain,"
             " json AS domain_text"
-            f" FROM {self.table}"
+            f" FROM {self.table}" + (f" WHERE {where}" if where else "")
         )
 
 

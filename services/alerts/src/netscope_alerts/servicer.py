@@ -94,6 +94,8 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
             alert_type=request.alert_type,
             min_severity=request.min_severity,
             acknowledged=request.acknowledged,
+            ntopng_filters=dict(request.ntopng_filters),
+            interface_id=request.interface_id if request.HasField("interface_id") else None,
         )
         stats = await self._alerts.stats(flt, request.top_n)
         resp = pb.AlertStatsResponse(total=stats.total, flow_alerts_unavailable=stats.flow_alerts_unavailable)
@@ -113,9 +115,15 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
             alert_type=request.alert_type,
             min_severity=request.min_severity,
             acknowledged=request.acknowledged,
+            ntopng_filters=dict(request.ntopng_filters),
+            interface_id=request.interface_id if request.HasField("interface_id") else None,
         )
         alerts, token, total, flows_missing = await self._alerts.list_alerts(
-            flt, sort=request.sort, page_size=request.page.page_size, page_token=request.page.page_token
+            flt,
+            sort=request.sort,
+            page_size=request.page.page_size,
+            page_token=request.page.page_token,
+            offset=request.offset,
         )
         return pb.ListAlertsResponse(
             alerts=alerts, next_page_token=token, total=total, flow_alerts_unavailable=flows_missing

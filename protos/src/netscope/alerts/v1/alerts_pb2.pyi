@@ -155,6 +155,26 @@ Global___ServerRole: _TypeAlias = ServerRole  # noqa: Y015
 class AlertStatsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class NtopngFiltersEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     WINDOW_FIELD_NUMBER: _builtins.int
     ENTITY_FIELD_NUMBER: _builtins.int
     TOP_N_FIELD_NUMBER: _builtins.int
@@ -162,6 +182,8 @@ class AlertStatsRequest(_message.Message):
     MIN_SEVERITY_FIELD_NUMBER: _builtins.int
     ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
     ENTITY_VALUE_FIELD_NUMBER: _builtins.int
+    NTOPNG_FILTERS_FIELD_NUMBER: _builtins.int
+    INTERFACE_ID_FIELD_NUMBER: _builtins.int
     entity: Global___EntityKind.ValueType
     top_n: _builtins.int
     """Entries per breakdown, 1..1000 (default 10)."""
@@ -170,8 +192,19 @@ class AlertStatsRequest(_message.Message):
     min_severity: _builtins.str
     acknowledged: Global___AckFilter.ValueType
     entity_value: _builtins.str
+    interface_id: _builtins.int
+    """Only alerts of this ntopng interface id (the tables' interface_id; system alerts have none). An id with
+    no row in any table is NOT_FOUND naming the ids present.
+    """
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow: ...
+    @_builtins.property
+    def ntopng_filters(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """ntopng's alert filters as its REST endpoints take them, by filter name: "value;op[,value;op...]" with op
+        eq, neq, lt, lte, gt, gte, in, nin (alert_id, severity, score, ip, cli_ip, srv_port, l7proto, ...). An
+        empty value is no filter; a filter without a column in the requested alerts is INVALID_ARGUMENT.
+        """
+
     def __init__(
         self,
         *,
@@ -182,12 +215,16 @@ class AlertStatsRequest(_message.Message):
         min_severity: _builtins.str = ...,
         acknowledged: Global___AckFilter.ValueType = ...,
         entity_value: _builtins.str = ...,
+        ntopng_filters: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        interface_id: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id", "interface_id", b"interface_id", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "min_severity", b"min_severity", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id", "acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "interface_id", b"interface_id", "min_severity", b"min_severity", "ntopng_filters", b"ntopng_filters", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__interface_id: _TypeAlias = _typing.Literal["interface_id"]  # noqa: Y015
+    _WhichOneofArgType__interface_id: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__interface_id) -> _WhichOneofReturnType__interface_id | None: ...
 
 Global___AlertStatsRequest: _TypeAlias = AlertStatsRequest  # noqa: Y015
 
@@ -260,6 +297,26 @@ Global___AlertStatsResponse: _TypeAlias = AlertStatsResponse  # noqa: Y015
 class ListAlertsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class NtopngFiltersEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     WINDOW_FIELD_NUMBER: _builtins.int
     ENTITY_FIELD_NUMBER: _builtins.int
     ENTITY_VALUE_FIELD_NUMBER: _builtins.int
@@ -268,6 +325,9 @@ class ListAlertsRequest(_message.Message):
     ALERT_TYPE_FIELD_NUMBER: _builtins.int
     ACKNOWLEDGED_FIELD_NUMBER: _builtins.int
     SORT_FIELD_NUMBER: _builtins.int
+    NTOPNG_FILTERS_FIELD_NUMBER: _builtins.int
+    INTERFACE_ID_FIELD_NUMBER: _builtins.int
+    OFFSET_FIELD_NUMBER: _builtins.int
     entity: Global___EntityKind.ValueType
     entity_value: _builtins.str
     """Entity value such as a host IP, a device IP, an interface or user name (exact match; for flow
@@ -279,11 +339,18 @@ class ListAlertsRequest(_message.Message):
     """Alert type name as ntopng spells it, e.g. host_alert_dns_flood (see ListAlertTypes)."""
     acknowledged: Global___AckFilter.ValueType
     sort: Global___SortOrder.ValueType
+    interface_id: _builtins.int
+    offset: _builtins.int
+    """Skip this many alerts first (ntopng's `start`); not together with page.page_token."""
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow: ...
     @_builtins.property
     def page(self) -> _common_pb2.PageRequest:
         """page_size 1..1000 (default 50)."""
+
+    @_builtins.property
+    def ntopng_filters(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """As in AlertStatsRequest."""
 
     def __init__(
         self,
@@ -296,12 +363,17 @@ class ListAlertsRequest(_message.Message):
         alert_type: _builtins.str = ...,
         acknowledged: Global___AckFilter.ValueType = ...,
         sort: Global___SortOrder.ValueType = ...,
+        ntopng_filters: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
+        interface_id: _builtins.int | None = ...,
+        offset: _builtins.int = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["page", b"page", "window", b"window"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id", "interface_id", b"interface_id", "page", b"page", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "min_severity", b"min_severity", "page", b"page", "sort", b"sort", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id", "acknowledged", b"acknowledged", "alert_type", b"alert_type", "entity", b"entity", "entity_value", b"entity_value", "interface_id", b"interface_id", "min_severity", b"min_severity", "ntopng_filters", b"ntopng_filters", "offset", b"offset", "page", b"page", "sort", b"sort", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__interface_id: _TypeAlias = _typing.Literal["interface_id"]  # noqa: Y015
+    _WhichOneofArgType__interface_id: _TypeAlias = _typing.Literal["_interface_id", b"_interface_id"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__interface_id) -> _WhichOneofReturnType__interface_id | None: ...
 
 Global___ListAlertsRequest: _TypeAlias = ListAlertsRequest  # noqa: Y015
 
