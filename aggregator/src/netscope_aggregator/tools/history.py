@@ -1,6 +1,9 @@
-"""Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols, exporter stats."""
+"""Historical flow tools beyond raw SQL: search, top-k, time series, charts, protocols.
 
-from datetime import UTC, datetime, timedelta
+mcp-ntopng's historical flow tools are in ntopng_flows.
+"""
+
+from datetime import timedelta
 from typing import Annotated, Any, Literal, TypeAlias
 
 from mcp.server.mcpserver import Context, Image
@@ -15,7 +18,6 @@ from netscope_aggregator.contracts import Rpc
 from netscope_aggregator.declare import composite
 from netscope_aggregator.render import human_bytes, to_plain
 from netscope_aggregator.tools.shared.flow_filter import Hours, flow_filter, narrowed, parse_evidence_filter
-from netscope_aggregator.tools.shared.query import QueryAnswer, query_answer
 from netscope_common.timeutil import last
 
 Ip = Annotated[str, Field(max_length=64, description="IPv4/IPv6 address or CIDR")]
@@ -120,47 +122,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         )
         return answer
 
-    async def get_ntopng_top_k_flows(
-        ctx: Context,
-        select_keys_clause: Annotated[str, Field(max_length=500)] = "IPV4_SRC_ADDR,IPV4_DST_ADDR,L7_PROTO",
-        select_values_clause: Annotated[str, Field(max_length=500)] = "TOTAL_BYTES",
-        where_clause: Annotated[str, Field(max_length=2000)] = "",
-        begin_time_clause: TimeClause = "",
-        end_time_clause: TimeClause = "",
-        maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
-    ) -> QueryAnswer:
-        """mcp-ntopng's top-k over SQL fragments; the composed statement goes through the SQL guard."""
-        keys = select_keys_clause.strip()
-        values = ", ".join(f"sum({v.strip()}) AS {v.strip()}" for v in select_values_clause.split(",") if v.strip())
-        first_value = select_values_clause.split(",")[0].strip()
-        where = _where(where_clause, begin_time_clause, end_time_clause)
-        sql = (
-            f"SELECT {keys}, {values} FROM flows{where} GROUP BY {keys} "
-            f"ORDER BY {first_value} DESC LIMIT {maxhits_clause}"
-        )
-        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
-        return query_answer(reply)
-
-    async def query_ntopng_flows_data(
-        ctx: Context,
-        select_clause: Annotated[str, Field(max_length=2000)] = "*",
-        where_clause: Annotated[str, Field(max_length=2000)] = "",
-        group_by_clause: Annotated[str, Field(max_length=500)] = "",
-        order_by_clause: Annotated[str, Field(max_length=500)] = "",
-        begin_time_clause: TimeClause = "",
-        end_time_clause: TimeClause = "",
-        maxhits_clause: Annotated[int, Field(ge=1, le=1000)] = 10,
-    ) -> QueryAnswer:
-        """mcp-ntopng's flows query over SQL fragments; the composed statement goes through the SQL guard."""
-        sql = f"SELECT {select_clause} FROM flows{_where(where_clause, begin_time_clause, end_time_clause)}"
-        if group_by_clause.strip():
-            sql += f" GROUP BY {group_by_clause}"
-        if order_by_clause.strip():
-            sql += f" ORDER BY {order_by_clause}"
-        sql += f" LIMIT {maxhits_clause}"
-        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits_clause))
-        return query_answer(reply)
-
     async def get_flow_time_series(
         ctx: Context,
         metric: MetricName = "bytes",
@@ -223,15 +184,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "count": len(reply.protocols),
         }
 
-    def device_stats(rpc: DeviceStatsRpc) -> Any:
-        async def tool(ctx: Context, hours: Hours = 24) -> dict[str, Any]:
-            reply = await backends.call(rpc, flows_pb2.DeviceStatsRequest(filter=flow_filter(hours)))
-            answer = to_plain(reply)
-            answer.setdefault("exporters", [])
-            return answer
-
-        return tool
-
     for fn, name, description, toolsets, rpcs in (
         (
             get_historical_flow,
@@ -248,22 +200,6 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             "interfaces by bytes, packets, flows or score over a window (local/remote talkers too).",
             ("flows",),
             (contracts.flows.TopK,),
-        ),
-        (
-            get_ntopng_top_k_flows,
-            "get_ntopng_top-k_flows",
-            "Top-k flows from the ntopng flows table, grouped by "
-            "select_keys_clause and summed over select_values_clause (mcp-ntopng arguments).",
-            ("flows", "ntopng-compat"),
-            (contracts.flows.Query,),
-        ),
-        (
-            query_ntopng_flows_data,
-            "query_ntopng_flows_data",
-            "Flows from the ntopng flows table built from "
-            "select/where/group/order clauses (mcp-ntopng arguments); read-only.",
-            ("flows", "ntopng-compat"),
-            (contracts.flows.Query,),
         ),
         (
             get_flow_time_series,
@@ -286,46 +222,5 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             ("flows",),
             (contracts.flows.ListProtocols,),
         ),
-        (
-            device_stats(contracts.flows.FlowDeviceStats),
-            "get_ntopng_flow_devices_stats",
-            "Per flow exporter (NetFlow/IPFIX probe) and interface: flows, bytes, packets, first/last seen.",
-            ("flows", "ntopng-compat"),
-            (contracts.flows.FlowDeviceStats,),
-        ),
-        (
-            device_stats(contracts.flows.SflowDeviceStats),
-            "get_ntopng_sflow_devices_stats",
-            "Per sFlow device and interface: flows, bytes, packets, first/last seen.",
-            ("flows", "ntopng-compat"),
-            (contracts.flows.SflowDeviceStats,),
-        ),
     ):
         catalog.declare(composite(fn, name=name, description=description, toolsets=toolsets, rpcs=rpcs))
-
-
-def _time_sql(clause: str) -> str:
-    """A time bound as SQL: a date/time text (UTC unless it has an offset) or epoch seconds become a
-    toDateTime(...) literal; anything else is taken as a SQL expression (e.g. now() - 3600) for the guard."""
-    text = clause.strip()
-    if text.isdigit():
-        return f"toDateTime({int(text)})"
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
-    return f"toDateTime({int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())})"
-
-
-def _where(where_clause: str, begin_time_clause: str, end_time_clause: str) -> str:
-    """A WHERE clause from mcp-ntopng's fragments (empty when none is given)."""
-    conditions = [
-        c
-        for c in (
-            where_clause.strip(),
-            f"FIRST_SEEN >= {_time_sql(begin_time_clause)}" if begin_time_clause.strip() else "",
-            f"FIRST_SEEN < {_time_sql(end_time_clause)}" if end_time_clause.strip() else "",
-        )
-        if c
-    ]
-    return f" WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
