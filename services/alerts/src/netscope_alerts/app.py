@@ -43,6 +43,8 @@ class AlertsApp:
 
     async def startup(self) -> None:
         """Open the store, create missing tables and start the policy loop."""
+        if self.settings.clickhouse_port_note:
+            log.warning("clickhouse_native_port", detail=self.settings.clickhouse_port_note)
         await self.store.open()
         if not self.store.can_write:
             log.info("reads_only", detail=READS_ONLY)

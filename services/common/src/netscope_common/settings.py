@@ -9,9 +9,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ServiceSettings(BaseSettings):
-    """Network, logging and health settings common to all services (env `NETSCOPE_<SERVICE>_*`)."""
+    """Network, logging and health settings common to all services (env `NETSCOPE_<SERVICE>_*`).
 
-    model_config = SettingsConfigDict(env_prefix="NETSCOPE_", extra="ignore")
+    A `.env` file in the working directory is read too, as mcp-ntopng reads its own; variables set in the
+    environment win over the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NETSCOPE_", extra="ignore", env_file=".env", env_file_encoding="utf-8"
+    )
 
     host: str = Field("127.0.0.1", description="address the gRPC server binds to")
     port: int = Field(50051, ge=0, le=65535, description="gRPC port (0 picks a free port)")

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
+from netscope_ntopng.clickhouse import http_port, selects_server
 from netscope_ntopng.settings import host_name
 
 
@@ -96,6 +97,18 @@ class FlowsSettings(ServiceSettings):
     def _host_alone(cls, value: str) -> str:
         # NTOPNG_HOST may carry the scheme and port of ntopng's web server; ClickHouse's port is NTOPNG_DBPORT.
         return host_name(value)
+
+    @model_validator(mode="after")
+    def _ntopng_selects_server(self) -> FlowsSettings:
+        # mcp-ntopng's NTOPNG_HOST + NTOPNG_DB* (or the CH_* settings) choose the server unless the DSN is set.
+        if selects_server(self.model_fields_set, "ch_host", {"ch_user", "ch_password", "ch_port", "ch_database"}):
+            self.dsn = ""
+        return self
+
+    @property
+    def ch_http_port(self) -> tuple[int, str]:
+        """The ClickHouse HTTP port, and a note when a native port (9000/9440) was mapped to it."""
+        return http_port(self.ch_port, self.ch_secure)
 
     @model_validator(mode="after")
     def _default_es_url(self) -> FlowsSettings:

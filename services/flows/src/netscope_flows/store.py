@@ -139,7 +139,7 @@ def server_client_kwargs(settings: FlowsSettings, *, writer: bool = False) -> di
     The reader carries no session (a session runs one query at a time: concurrent reads would be refused
     with "session is locked"); the writer logs in as the writer user.
     """
-    port = settings.ch_port or (8443 if settings.ch_secure else 8123)
+    port, _ = settings.ch_http_port
     user, password = (
         (settings.ch_writer_user, settings.ch_writer_password) if writer else (settings.ch_user, settings.ch_password)
     )
@@ -226,6 +226,8 @@ class ClickHouseStore:
 
     async def open(self) -> None:
         """Connect (and create ntopng's tables in an embedded store)."""
+        if self._reader is None and not self._settings.is_embedded and (note := self._settings.ch_http_port[1]):
+            log.warning("clickhouse_native_port", detail=note)
         try:
             await self._call(self._open)
         except ClickHouseError as exc:
