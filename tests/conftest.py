@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.demo import DEMO_TOKEN, Demo, running_demo
 from tests.support.stack import Stack, generate_world, start_stack
 
 
@@ -27,3 +28,16 @@ def stack(run_dir: Path) -> Iterator[Stack]:
 def world_dir(run_dir: Path) -> Path:
     """The scenario world (24 h, seed 11), rendered once per test session."""
     return generate_world(run_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(run_dir: Path) -> Path:
+    """Where the shared demo keeps its data and its scenario (ground_truth.json)."""
+    return run_dir / "demo"
+
+
+@pytest.fixture(scope="session")
+def demo(run_dir: Path, demo_dir: Path) -> Iterator[Demo]:
+    """`netscope demo` with 4 h of simulated history, started once per session (e2e demo and compat tests)."""
+    with running_demo(demo_dir, run_dir / "logs", DEMO_TOKEN, hours=4, ready_timeout=400) as running:
+        yield running

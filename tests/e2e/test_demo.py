@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
 
@@ -16,24 +15,12 @@ from mcp.client.stdio import stdio_client
 
 from tests.e2e.conftest import mcp_session
 from tests.e2e.every_tool import drive_every_tool
-from tests.support.demo import Demo, running_demo
+from tests.support.demo import DEMO_TOKEN, Demo
 from tests.support.processes import NETSCOPE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
-TOKEN = "demo-e2e-token-0123456789"
-
-
-@pytest.fixture(scope="module")
-def demo_dir(run_dir: Path) -> Path:
-    return run_dir / "demo"
-
-
-@pytest.fixture(scope="module")
-def demo(run_dir: Path, demo_dir: Path) -> Iterator[Demo]:
-    """`netscope demo` with 4 h of simulated history, until every service is ready."""
-    with running_demo(demo_dir, run_dir / "logs", TOKEN, hours=4, ready_timeout=300) as running:
-        yield running
+TOKEN = DEMO_TOKEN
 
 
 async def test_every_tool_answers_over_streamable_http(demo: Demo) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.support.processes import NETSCOPE, free_port, running, wait_http_ok
 
+DEMO_TOKEN = "demo-e2e-token-0123456789"
 SERVICES = ("flows", "alerts", "snmp", "live")  # the demo's gRPC ports, in order from --grpc-base-port
 
 

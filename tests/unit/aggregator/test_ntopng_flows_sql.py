@@ -25,10 +25,16 @@ def test_where_takes_integer_and_text_epochs_and_the_interface() -> None:
     ],
 )
 def test_top_k_maps_aliases_and_functions(values: str, topk: str, aggregate: str) -> None:
-    sql = top_k_sql("IPV4_SRC_ADDR,L7_PROTO", values, topk, "", 5)
-    assert sql == (
-        f"SELECT IPv4NumToString(IPV4_SRC_ADDR) AS IPV4_SRC_ADDR, L7_PROTO, {aggregate} FROM flows "
-        f"GROUP BY IPV4_SRC_ADDR, L7_PROTO ORDER BY {values} DESC LIMIT 5"
+    sql = top_k_sql("L7_PROTO", values, topk, "", 5)
+    assert sql == f"SELECT L7_PROTO, {aggregate} FROM flows GROUP BY L7_PROTO ORDER BY {values} DESC LIMIT 5"
+
+
+def test_ipv4_keys_read_as_addresses_outside_the_ranking() -> None:
+    where = " WHERE (IPV4_SRC_ADDR = IPv4StringToNum('10.0.0.1'))"
+    assert top_k_sql("IPV4_SRC_ADDR,L7_PROTO", "BYTES", "SUM", where, 5) == (
+        "SELECT IPv4NumToString(IPV4_SRC_ADDR) AS IPV4_SRC_ADDR, L7_PROTO, BYTES FROM (SELECT IPV4_SRC_ADDR, "
+        f"L7_PROTO, sum(TOTAL_BYTES) AS BYTES FROM flows{where} GROUP BY IPV4_SRC_ADDR, L7_PROTO ORDER BY BYTES "
+        "DESC LIMIT 5) ORDER BY BYTES DESC"
     )
 
 

@@ -88,24 +88,33 @@ def top_k_sql(keys_clause: str, values_clause: str, topk_clause: str, where: str
     values = [v.strip() for v in values_clause.split(",") if v.strip()]
     if not keys or not values:
         raise ToolError("select_keys_clause and select_values_clause each need at least one column")
-    selected = [f"IPv4NumToString({k}) AS {k}" if k.upper() in _IPV4_COLUMNS else k for k in keys]
     aggregates = [f"{function}({VALUE_ALIASES.get(v.upper(), v)}) AS {v}" for v in values]
-    return (
-        f"SELECT {', '.join(selected + aggregates)} FROM flows{where} GROUP BY {', '.join(keys)} "
+    ranked = (
+        f"SELECT {', '.join(keys + aggregates)} FROM flows{where} GROUP BY {', '.join(keys)} "
         f"ORDER BY {values[0]} DESC LIMIT {maxhits}"
     )
+    if not any(k.upper() in _IPV4_COLUMNS for k in keys):
+        return ranked
+    # IPv4 keys read as addresses; renamed outside the ranking so where_clause still sees the numeric columns.
+    shown = [f"IPv4NumToString({k}) AS {k}" if k.upper() in _IPV4_COLUMNS else k for k in keys]
+    return f"SELECT {', '.join(shown + values)} FROM ({ranked}) ORDER BY {values[0]} DESC"
 
 
 def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Add mcp-ntopng's historical flow tools."""
 
     async def run(sql: str, maxhits: int, ifid: int | None) -> QueryAnswer:
-        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits))
-        if ifid is not None and not reply.table.rows:
+        if ifid is not None:
             await check_ifid(ifid)
+        reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=maxhits))
         return query_answer(reply)
 
     async def check_ifid(ifid: int) -> None:
+        """A ToolError naming the ifids with flows when `ifid` has none."""
+        probe = f"SELECT count() FROM (SELECT 1 FROM flows WHERE INTERFACE_ID = {ifid} LIMIT 1)"
+        found = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=probe, max_rows=1))
+        if found.table.rows and value_to_python(found.table.rows[0].values[0]):
+            return
         sql = "SELECT DISTINCT INTERFACE_ID FROM flows ORDER BY INTERFACE_ID LIMIT 1000"
         reply = await backends.call(contracts.flows.Query, flows_pb2.QueryRequest(sql=sql, max_rows=1000))
         present = [int(value_to_python(r.values[0])) for r in reply.table.rows]
