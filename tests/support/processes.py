@@ -53,13 +53,13 @@ class Process:
         return self.popen.returncode
 
 
-def start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Process:
-    """Start `args` with extra environment, output to log_dir/name.log."""
+def start(name: str, args: list[str], env: dict[str, str], log_dir: Path, cwd: Path | None = None) -> Process:
+    """Start `args` with extra environment (in `cwd`, default: ours), output to log_dir/name.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     full_env = {**os.environ, **env}
     handle = log_path.open("wb")
-    popen = subprocess.Popen(args, env=full_env, stdout=handle, stderr=subprocess.STDOUT)
+    popen = subprocess.Popen(args, env=full_env, stdout=handle, stderr=subprocess.STDOUT, cwd=cwd)
     return Process(name, popen, log_path, env)
 
 
@@ -107,9 +107,11 @@ def wait_http_ok(url: str, timeout: float = 30, process: Process | None = None) 
 
 
 @contextlib.contextmanager
-def running(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Iterator[Process]:
+def running(
+    name: str, args: list[str], env: dict[str, str], log_dir: Path, cwd: Path | None = None
+) -> Iterator[Process]:
     """A process stopped (SIGTERM) when the block ends."""
-    process = start(name, args, env, log_dir)
+    process = start(name, args, env, log_dir, cwd)
     try:
         yield process
     finally:
