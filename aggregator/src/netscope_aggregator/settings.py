@@ -9,9 +9,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class AggregatorSettings(BaseSettings):
-    """Where the services are, who may call, and the limits of the HTTP transport."""
+    """Where the services are, who may call, and the limits of the HTTP transport (a `.env` file in the working
+    directory is read too, as by every service; the environment wins)."""
 
-    model_config = SettingsConfigDict(env_prefix="NETSCOPE_AGGREGATOR_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="NETSCOPE_AGGREGATOR_",
+        extra="ignore",
+        populate_by_name=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+    )
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from netscope_aggregator.settings import AggregatorSettings
 from netscope_alerts.settings import AlertsSettings
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import server_client_kwargs
@@ -76,3 +77,10 @@ def test_ntopng_host_alone_keeps_the_embedded_store(tmp_path: Path, monkeypatch:
 def test_native_ports_map_to_http(port: int | None, secure: bool, mapped: int, noted: bool) -> None:
     assert http_port(port, secure)[0] == mapped
     assert bool(http_port(port, secure)[1]) is noted
+
+
+def test_the_aggregator_reads_the_dotenv_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NETSCOPE_AGGREGATOR_CALL_TIMEOUT_SECONDS", raising=False)
+    (tmp_path / ".env").write_text("NETSCOPE_AGGREGATOR_CALL_TIMEOUT_SECONDS=7\n")
+    monkeypatch.chdir(tmp_path)
+    assert AggregatorSettings().call_timeout_seconds == 7
