@@ -190,6 +190,8 @@ async def test_mac_info_asks_ntopng(target: NtopngTarget) -> None:
         assert not unseen.seen and not unseen.ips and unseen.locally_administered
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.MacInfo(pb.MacInfoRequest(ifid=77, mac="00:16:3e:00:00:00"), timeout=30)
-        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "no interface with ifid 77" in str(err.value.details())
+        details = str(err.value.details())
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND and "no interface with ifid 77" in details
+        assert all(f"{i['ifid']} ({i['ifname']})" in details for i in target.rest("/get/ntopng/interfaces.lua"))
     if target.fake:
         assert len(set(macs.values())) >= 2  # a host's own MAC, and the router's with 1,055 hosts behind it

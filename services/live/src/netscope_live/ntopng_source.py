@@ -72,15 +72,21 @@ class NtopngSource:
         """Serving while ntopng lists its interfaces with our token."""
         await self._call(self.client.interfaces(), "list the interfaces")
 
+    async def _known_ifids(self) -> str:
+        """The interfaces ntopng has, for an unknown-ifid error (or where to look when it cannot list them)."""
+        try:
+            listed = await self.client.interfaces()
+        except NtopngError:
+            return "fetch_ntopng_all_ifids (ListInterfaces) shows the ifids"
+        known = ", ".join(f"{i.get('ifid')} ({i.get('ifname') or i.get('name') or '?'})" for i in listed)
+        return f"its ifids: {known}" if known else "it lists no interface"
+
     async def _call(self, call: Awaitable[T], what: str, ifid: int | None = None) -> T:
         """Await an ntopng call and turn its errors into service errors the caller can act on."""
         try:
             return await call
         except NtopngInvalidInterface as exc:
-            raise NotFound(
-                f"ntopng has no interface with ifid {ifid}; fetch_ntopng_all_ifids (ListInterfaces) shows the ifids",
-                "ifid",
-            ) from exc
+            raise NotFound(f"ntopng has no interface with ifid {ifid}; {await self._known_ifids()}", "ifid") from exc
         except NtopngAuthError as exc:
             raise FailedPrecondition(f"cannot {what}: {exc.message}") from exc
         except NtopngNotFound:
