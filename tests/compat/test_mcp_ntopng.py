@@ -200,3 +200,27 @@ async def test_malformed_filters_are_clear_errors(demo: Demo) -> None:
         wrong_type = await session.call_tool("get_ntopng_host_alert_stats", {"ifid": "zero"})
     assert bad.is_error and "value;op" in bad.content[0].text and "eq, neq" in bad.content[0].text
     assert wrong_type.is_error and "ifid" in wrong_type.content[0].text
+
+
+async def test_flow_alert_port_protocol_and_server_filters_partition_the_dns_c2_alerts(
+    demo: Demo, truth: dict[str, Any]
+) -> None:
+    incident = next(i for i in truth["incidents"] if i["kind"] == "dns_c2")
+    flows = incident["evidence"]["flows"]
+    ((status, count),) = flows["statuses"].items()
+    host, resolver = incident["hosts"][0], incident["peers"][0]
+    window = (flows["first_seen"], flows["last_seen"] + 1)
+    scope = {"alert_id": f"{status};eq", "cli_ip": f"{host};eq"}
+
+    async def total(**filters: str) -> int:
+        answer = await call(demo, "get_ntopng_flow_alert_stats", flow_stats_call(*window, **scope, **filters))
+        if answer["note"]:
+            pytest.skip(answer["note"])
+        return int(answer["total"])
+
+    base = await total()
+    assert base >= count
+    for name, value in (("srv_port", "53"), ("l7proto", "DNS"), ("srv_ip", resolver)):
+        matching, other = await total(**{name: f"{value};eq"}), await total(**{name: f"{value};neq"})
+        assert matching >= count, name
+        assert matching + other == base, name
