@@ -1,12 +1,19 @@
-"""AnalyzeTraffic and InvestigateHost on ClickHouse: totals and rankings over ntopng's flows table."""
+"""AnalyzeTraffic and InvestigateHost on ClickHouse: totals and rankings over ntopng's flows table.
+
+AnalyzeTraffic's five reads run concurrently. InvestigateHost reads the host's flows twice, concurrently: once
+for its label, country, alerted flows and the totals of each side (-If combinators), once for its four rankings
+(GROUPING SETS, the top n of each set by `LIMIT n BY`); docs/benchmarks.md compares this with separate queries.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.arguments import HOST_SPAN
-from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql
+from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql, host_condition
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.topk import KEY_EXPRESSIONS, render_key
 
@@ -14,41 +21,51 @@ D = flows_pb2.TopKDimension
 _AGG = "sum(TOTAL_BYTES) AS bytes, sum(PACKETS), count(), sum(SCORE)"
 L7 = KEY_EXPRESSIONS[D.TOP_K_DIMENSION_L7_PROTO]
 PORT = KEY_EXPRESSIONS[D.TOP_K_DIMENSION_DST_PORT]
+_HOSTS = f"[{SRC_IP_SQL}, {DST_IP_SQL}]"
+
+
+def _entry(dimension: int, k: object, b: int, p: int, f: int, s: int) -> flows_pb2.TopKEntry:
+    return flows_pb2.TopKEntry(key=render_key(dimension, k), bytes=int(b), packets=int(p), flows=int(f), score=int(s))
 
 
 async def _rank(store: ClickHouseStore, where: str, key: str, n: int, dimension: int = 0) -> list[flows_pb2.TopKEntry]:
     rows = await store.read(
         f"SELECT {key} AS k, {_AGG} FROM flows WHERE {where} GROUP BY k ORDER BY bytes DESC, k LIMIT {n}"
     )
-    return [
-        flows_pb2.TopKEntry(key=render_key(dimension, k), bytes=int(b), packets=int(p), flows=int(f), score=int(s))
-        for k, b, p, f, s in rows.rows
-    ]
+    return [_entry(dimension, *row) for row in rows.rows]
 
 
-async def _totals(store: ClickHouseStore, where: str) -> flows_pb2.TrafficTotals:
-    rows = await store.read(
-        f"SELECT sum(TOTAL_BYTES), sum(PACKETS), count(), length(groupUniqArrayArray([{SRC_IP_SQL}, {DST_IP_SQL}])), "
-        f"sum(SRC2DST_BYTES) FROM flows WHERE {where}"
+def _totals_sql(condition: str = "") -> str:
+    """sum bytes, packets, flows, distinct addresses, client-to-server bytes (of the rows meeting `condition`)."""
+    if not condition:
+        return f"sum(TOTAL_BYTES), sum(PACKETS), count(), length(groupUniqArrayArray({_HOSTS})), sum(SRC2DST_BYTES)"
+    c = condition
+    return (
+        f"sumIf(TOTAL_BYTES, {c}), sumIf(PACKETS, {c}), countIf({c}), length(groupUniqArrayArrayIf({_HOSTS}, {c})), "
+        f"sumIf(SRC2DST_BYTES, {c})"
     )
-    nbytes, packets, flows, hosts, c2s = rows.rows[0] if rows.rows else (0, 0, 0, 0, 0)
-    return flows_pb2.TrafficTotals(
-        bytes=int(nbytes or 0),
-        packets=int(packets or 0),
-        flows=int(flows or 0),
-        hosts=int(hosts or 0),
-        client_to_server_bytes=int(c2s or 0),
-    )
+
+
+def _totals(row: tuple[object, ...] | list[object]) -> flows_pb2.TrafficTotals:
+    nbytes, packets, flows, hosts, c2s = (int(v or 0) for v in row)  # type: ignore[call-overload]
+    return flows_pb2.TrafficTotals(bytes=nbytes, packets=packets, flows=flows, hosts=hosts, client_to_server_bytes=c2s)
 
 
 async def analyze_traffic(store: ClickHouseStore, flt: CompiledFilter, n: int) -> flows_pb2.AnalyzeTrafficResponse:
     """Totals and the main rankings for a filter."""
+    totals, protocols, talkers, services, destinations = await asyncio.gather(
+        store.read(f"SELECT {_totals_sql()} FROM flows WHERE {flt.where}"),
+        _rank(store, flt.where, L7, n, D.TOP_K_DIMENSION_L7_PROTO),
+        _rank(store, flt.where, SRC_IP_SQL, n),
+        _rank(store, flt.where, PORT, n),
+        _rank(store, flt.where, DST_IP_SQL, n),
+    )
     return flows_pb2.AnalyzeTrafficResponse(
-        totals=await _totals(store, flt.where),
-        protocols=await _rank(store, flt.where, L7, n, D.TOP_K_DIMENSION_L7_PROTO),
-        top_talkers=await _rank(store, flt.where, SRC_IP_SQL, n),
-        top_services=await _rank(store, flt.where, PORT, n),
-        top_destinations=await _rank(store, flt.where, DST_IP_SQL, n),
+        totals=_totals(totals.rows[0] if totals.rows else (0, 0, 0, 0, 0)),
+        protocols=protocols,
+        top_talkers=talkers,
+        top_services=services,
+        top_destinations=destinations,
     )
 
 
@@ -57,27 +74,36 @@ async def host_profile(
 ) -> flows_pb2.InvestigateHostResponse:
     """One host's traffic both ways, its label and country, peers, services, protocols and alerted flows."""
     both = compile_filter(flows_pb2.FlowFilter(window=window, host=ip), default_span=HOST_SPAN)
-    client = compile_filter(flows_pb2.FlowFilter(window=window, src_ip=ip), default_span=HOST_SPAN)
-    server = compile_filter(flows_pb2.FlowFilter(window=window, dst_ip=ip), default_span=HOST_SPAN)
-    peer = f"if({SRC_IP_SQL} = '{ip}', {DST_IP_SQL}, {SRC_IP_SQL})"
-    about = await store.read(
-        f"SELECT anyIf(SRC_LABEL, SRC_LABEL != '' AND {SRC_IP_SQL} = '{ip}'), "
-        f"anyIf(DST_LABEL, DST_LABEL != '' AND {DST_IP_SQL} = '{ip}'), "
-        f"anyIf({country_sql('SRC_COUNTRY_CODE')}, {SRC_IP_SQL} = '{ip}'), "
-        f"anyIf({country_sql('DST_COUNTRY_CODE')}, {DST_IP_SQL} = '{ip}'), countIf(STATUS != 0) "
-        f"FROM flows WHERE {both.where}"
+    client, server = host_condition(ip, "SRC"), host_condition(ip, "DST")
+    about_sql = (
+        f"SELECT anyIf(SRC_LABEL, SRC_LABEL != '' AND {client}), anyIf(DST_LABEL, DST_LABEL != '' AND {server}), "
+        f"anyIf({country_sql('SRC_COUNTRY_CODE')}, {client}), anyIf({country_sql('DST_COUNTRY_CODE')}, {server}), "
+        f"countIf(STATUS != 0), {_totals_sql(client)}, {_totals_sql(server)} FROM flows WHERE {both.where}"
     )
-    src_label, dst_label, src_country, dst_country, alerted = about.rows[0]
+    # One set per ranking; a flow of the host with itself counts as used and offered, as with separate queries.
+    rankings_sql = (
+        "SELECT multiIf(GROUPING(peer) = 0, 'peer', GROUPING(proto) = 0, 'proto', GROUPING(used) = 0, 'used', "
+        "'offered') AS ranking, multiIf(ranking = 'peer', peer, ranking = 'proto', proto, ranking = 'used', used, "
+        f"offered) AS k, {_AGG} FROM flows WHERE {both.where} GROUP BY GROUPING SETS "
+        f"((if({client}, {DST_IP_SQL}, {SRC_IP_SQL}) AS peer), ({L7} AS proto), (if({client}, {PORT}, '') AS used), "
+        f"(if({server}, {PORT}, '') AS offered)) HAVING k != '' ORDER BY ranking, bytes DESC, k LIMIT {n} BY ranking"
+    )
+    about, rankings = await asyncio.gather(store.read(about_sql), store.read(rankings_sql))
+    src_label, dst_label, src_country, dst_country, alerted, *sides = about.rows[0]
+    ranked: dict[str, list[flows_pb2.TopKEntry]] = {"peer": [], "proto": [], "used": [], "offered": []}
+    for ranking, key, *rest in rankings.rows:
+        dimension = D.TOP_K_DIMENSION_L7_PROTO if ranking == "proto" else 0
+        ranked[ranking].append(_entry(dimension, key, *rest))
     return flows_pb2.InvestigateHostResponse(
         ip=ip,
         label=src_label or dst_label or "",
         country=src_country or dst_country or "",
-        as_client=await _totals(store, client.where),
-        as_server=await _totals(store, server.where),
-        peers=await _rank(store, both.where, peer, n),
-        services_used=await _rank(store, client.where, PORT, n),
-        services_offered=await _rank(store, server.where, PORT, n),
-        protocols=await _rank(store, both.where, L7, n, D.TOP_K_DIMENSION_L7_PROTO),
+        as_client=_totals(sides[:5]),
+        as_server=_totals(sides[5:]),
+        peers=ranked["peer"],
+        services_used=ranked["used"],
+        services_offered=ranked["offered"],
+        protocols=ranked["proto"],
         alerted_flows=int(alerted or 0),
         window_start=to_timestamp(both.start),
         window_end=to_timestamp(both.end),

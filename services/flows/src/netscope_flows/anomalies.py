@@ -1,11 +1,12 @@
 """FindAnomalies' detectors on ClickHouse, over ntopng's flows table (scoring: `detections`; policy: `findings`).
 
 Every detector is one aggregate query (never raw flows pulled into Python), except the spike/drop baseline,
-which walks a bounded bucketed series.
+which walks a bounded bucketed series (then one query names the top sources of every run); they run concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -191,24 +192,35 @@ async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
 
 
 async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
-    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets."""
+    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets, each with its
+    top 3 sources (one query for every run: each flow is placed in the run its start falls in)."""
     w = SPIKE_BUCKET_SECONDS
     rows = await ctx.store.read(
         f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}) FROM flows {spread_join(ctx.flt, w)} "
         f"WHERE {ctx.flt.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
     )
+    runs = volume_runs([(int(t), float(v)) for t, v in rows.rows])
+    if not runs:
+        return []
+    starts = ", ".join(str(int(run.start)) for run in runs)
+    ends = ", ".join(str(int(run.end(w))) for run in runs)
+    top = await ctx.store.read(
+        f"SELECT arrayFirstIndex((s, e) -> toUInt32(FIRST_SEEN) >= s AND toUInt32(FIRST_SEEN) < e, [{starts}], "
+        f"[{ends}]) AS run, {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {ctx.flt.where} "
+        f"AND FIRST_SEEN >= toDateTime({min(int(r.start) for r in runs)}) "
+        f"AND FIRST_SEEN < toDateTime({max(int(r.end(w)) for r in runs)}) "
+        "GROUP BY run, h HAVING run > 0 ORDER BY run, b DESC, h LIMIT 3 BY run"
+    )
+    leaders: dict[int, list[tuple[str, int]]] = {}
+    for index, h, b in top.rows:
+        leaders.setdefault(int(index) - 1, []).append((str(h), int(b)))
     out = []
-    for run in volume_runs([(int(t), float(v)) for t, v in rows.rows]):
+    for i, run in enumerate(runs):
         start, end = run.start, run.end(w)
-        top = await ctx.store.read(
-            f"SELECT {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {ctx.flt.where} "
-            f"AND FIRST_SEEN >= toDateTime({start}) AND FIRST_SEEN < toDateTime({end}) "
-            "GROUP BY h ORDER BY b DESC LIMIT 3"
-        )
-        leaders = [(str(h), int(b)) for h, b in top.rows]
+        lead = leaders.get(i, [])
         spike = run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE
-        fields = {"src_ip": leaders[0][0]} if spike and leaders else {}
-        out.append(volume_finding(run, w, leaders, _evidence_filter(ctx, when(start), when(end), **fields)))
+        fields = {"src_ip": lead[0][0]} if spike and lead else {}
+        out.append(volume_finding(run, w, lead, _evidence_filter(ctx, when(start), when(end), **fields)))
     return out
 
 
@@ -231,10 +243,8 @@ async def detect(
 ) -> list[flows_pb2.Finding]:
     """Every finding of the detectors of `kinds` (the findings policy is the caller's)."""
     ctx = Context(store, flt, request, settings)
-    found: list[flows_pb2.Finding] = []
-    for kind, detector in _DETECTORS.items():
-        if kind in kinds:
-            found.extend(await detector(ctx))
+    running = [detector(ctx) for kind, detector in _DETECTORS.items() if kind in kinds]
     if kinds & _VOLUME:
-        found.extend(f for f in await _volume_changes(ctx) if f.kind in kinds)
-    return found
+        running.append(_volume_changes(ctx))
+    found = [f for part in await asyncio.gather(*running) for f in part]
+    return [f for f in found if f.kind in kinds]

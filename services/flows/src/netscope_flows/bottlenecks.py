@@ -6,6 +6,7 @@ duration covers) and names the pairs behind an overload; judging, scoring and ra
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,9 +136,12 @@ async def detect_bottlenecks(
     capacities = capacity_map(settings, request)
     rows = await backend.interface_load(flt, width)
     load = utilisation(rows, capacities, settings.default_capacity_bps, width, threshold)
-    found = []
-    for key, buckets in load.over.items():
-        pairs = await backend.top_pairs(flt, key, buckets[0][0], buckets[-1][0] + width)
-        speed = capacities.get(key[:2]) or settings.default_capacity_bps
-        found.append(bottleneck(key, buckets, load.peaks[key], speed, width, pairs))
+    over = list(load.over.items())
+    pairs = await asyncio.gather(
+        *(backend.top_pairs(flt, key, buckets[0][0], buckets[-1][0] + width) for key, buckets in over)
+    )
+    found = [
+        bottleneck(key, buckets, load.peaks[key], capacities.get(key[:2]) or settings.default_capacity_bps, width, top)
+        for (key, buckets), top in zip(over, pairs, strict=True)
+    ]
     return answer(found, threshold, width)

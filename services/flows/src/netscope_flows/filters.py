@@ -69,6 +69,11 @@ def _ip_condition(net: ipaddress.IPv4Network | ipaddress.IPv6Network, side: str)
     return f"(IP_PROTOCOL_VERSION = 6 AND {column} BETWEEN toIPv6('{first}') AND toIPv6('{last}'))"
 
 
+def host_condition(ip: str, side: str) -> str:
+    """The condition "the address on `side` ("SRC" or "DST") is `ip`" (a checked address)."""
+    return _ip_condition(ipaddress.ip_network(ip), side)
+
+
 def parse_l4(text: str) -> int:
     """IP protocol number from a name (tcp, udp, icmp, ...) or a number 0-255."""
     value = text.strip().lower()

@@ -1,8 +1,11 @@
 """The findings policy, the same on every backend: which detectors run, which findings are kept (best score
-first, at most max_findings), the sample flows behind each, and which findings are about one host."""
+first, at most max_findings), which get sample flows (only those an answer shows), and which findings are
+about one host."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +14,12 @@ from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows import arguments
 from netscope_flows.backend import FlowsBackend
+from netscope_flows.filters import CompiledFilter
 
 SAMPLE_FLOWS = 5
+# InvestigateHost shows this many findings of each kind with their sample flows (the best-scored); the others
+# are listed (a busy host has dozens of per-window traffic spikes) without samples.
+SAMPLED_PER_KIND = 3
 
 
 def evidence_filter(
@@ -27,30 +34,54 @@ def evidence_filter(
     return flt
 
 
-async def find_anomalies(
+async def ranked(
     backend: FlowsBackend[Any], request: flows_pb2.FindAnomaliesRequest
-) -> flows_pb2.FindAnomaliesResponse:
-    """Run the detectors asked for (all when none is named), best findings first, each with sample flows."""
-    keep = arguments.max_findings(request.max_findings)
+) -> tuple[list[flows_pb2.Finding], CompiledFilter]:
+    """Every finding of the detectors asked for (all when none is named), best score first, without samples."""
     kinds = arguments.anomaly_kinds(request)
     flt = backend.compile(request.filter, arguments.HOST_SPAN)
     found = await backend.detect(flt, request, kinds)
     found.sort(key=lambda f: -f.score)
-    found = found[:keep]
-    for finding in found:
-        sample = flows_pb2.SearchFlowsRequest(
+    return found, flt
+
+
+async def add_samples(backend: FlowsBackend[Any], found: list[flows_pb2.Finding]) -> None:
+    """The first SAMPLE_FLOWS flows behind each finding (its evidence filter), fetched concurrently."""
+
+    async def sample(finding: flows_pb2.Finding) -> None:
+        request = flows_pb2.SearchFlowsRequest(
             filter=finding.evidence_filter, sort=flows_pb2.FLOW_SORT_OLDEST, page_size=SAMPLE_FLOWS
         )
-        flows, _ = await backend.search_flows(sample, backend.compile(finding.evidence_filter), SAMPLE_FLOWS)
+        flows, _ = await backend.search_flows(request, backend.compile(finding.evidence_filter), SAMPLE_FLOWS)
         finding.sample_flows.extend(flows)
+
+    await asyncio.gather(*(sample(f) for f in found))
+
+
+async def find_anomalies(
+    backend: FlowsBackend[Any], request: flows_pb2.FindAnomaliesRequest
+) -> flows_pb2.FindAnomaliesResponse:
+    """The best max_findings findings, each with sample flows."""
+    found, flt = await ranked(backend, request)
+    found = found[: arguments.max_findings(request.max_findings)]
+    await add_samples(backend, found)
     return flows_pb2.FindAnomaliesResponse(
         findings=found, window_start=to_timestamp(flt.start), window_end=to_timestamp(flt.end)
     )
 
 
 async def about_host(backend: FlowsBackend[Any], ip: str, window: common_pb2.TimeWindow) -> list[flows_pb2.Finding]:
-    """The findings of a host's traffic in which it is the actor or the peer."""
-    anomalies = await find_anomalies(
+    """The findings of a host's traffic in which it is the actor or the peer, best first (at most max_findings's
+    default); the SAMPLED_PER_KIND best of each kind with sample flows."""
+    found, _ = await ranked(
         backend, flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=window, host=ip))
     )
-    return [f for f in anomalies.findings if ip in (*f.hosts, *f.peers)]
+    mine = [f for f in found if ip in (*f.hosts, *f.peers)][: arguments.max_findings(0)]
+    per_kind: Counter[int] = Counter()
+    shown = []
+    for finding in mine:
+        per_kind[finding.kind] += 1
+        if per_kind[finding.kind] <= SAMPLED_PER_KIND:
+            shown.append(finding)
+    await add_samples(backend, shown)
+    return mine

@@ -1,7 +1,9 @@
-"""Recommendations: advice from every finding and bottleneck of a backend, best-supported first."""
+"""Recommendations: advice from every finding and bottleneck of a backend, best-supported first (the detectors
+and the interface load run concurrently)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from netscope.flows.v1 import flows_pb2
@@ -58,9 +60,12 @@ async def recommendations(
 ) -> flows_pb2.RecommendationsResponse:
     """Advice from every finding and bottleneck over the request's filter, best-supported first."""
     keep = arguments.max_items(request.max_items)
-    anomalies = await findings.find_anomalies(backend, flows_pb2.FindAnomaliesRequest(filter=request.filter))
-    items = [_from_finding(f) for f in anomalies.findings]
-    found = await detect_bottlenecks(backend, settings, flows_pb2.DetectBottlenecksRequest(filter=request.filter))
+    (found_anomalies, _), found = await asyncio.gather(
+        findings.ranked(backend, flows_pb2.FindAnomaliesRequest(filter=request.filter)),
+        detect_bottlenecks(backend, settings, flows_pb2.DetectBottlenecksRequest(filter=request.filter)),
+    )
+    # a recommendation carries no sample flows, so none are fetched
+    items = [_from_finding(f) for f in found_anomalies[: arguments.max_findings(0)]]
     items.extend(_from_bottleneck(b, request.filter) for b in found.bottlenecks)
     items.sort(key=lambda r: -r.score)
     return flows_pb2.RecommendationsResponse(recommendations=items[:keep])

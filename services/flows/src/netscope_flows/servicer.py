@@ -162,8 +162,10 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     ) -> flows_pb2.InvestigateHostResponse:
         ip = arguments.host(request.ip)
         n = arguments.top_n(request.top_n)
-        answer = await self._backend.host_profile(ip, request.window, n)
-        answer.findings.extend(await findings.about_host(self._backend, ip, request.window))
+        answer, found = await asyncio.gather(
+            self._backend.host_profile(ip, request.window, n), findings.about_host(self._backend, ip, request.window)
+        )
+        answer.findings.extend(found)
         return answer
 
     async def Recommendations(
