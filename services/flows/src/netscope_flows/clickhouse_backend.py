@@ -22,7 +22,7 @@ from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compi
 from netscope_flows.ingest import Ingestor, IngestResult
 from netscope_flows.settings import READS_ONLY, FlowsSettings
 from netscope_flows.store import ClickHouseStore
-from netscope_flows.topk import build_topk_sql, render_key
+from netscope_flows.topk import D, build_topk_sql, render_key
 
 
 def _entry(key: str, nbytes: int, packets: int, flows: int, score: int) -> flows_pb2.TopKEntry:
@@ -60,13 +60,17 @@ class ClickHouseBackend:
     async def top_k(
         self, request: flows_pb2.TopKRequest, start: datetime, end: datetime, k: int
     ) -> tuple[list[flows_pb2.TopKEntry], int]:
-        """One ranking query and the window's total bytes."""
+        """One ranking query and the window's total bytes (from the ranking's own scan unless the request narrows
+        it by interface_id or locality; the HOST ranking counts each flow twice, so it never does)."""
         ranked = await self.store.read(build_topk_sql(request, start, end))
+        entries = [_entry(render_key(request.dimension, key), *rest[:4]) for key, *rest in ranked.rows]
+        narrowed = request.HasField("interface_id") or request.locality or request.dimension == D.TOP_K_DIMENSION_HOST
+        if not narrowed:
+            return entries, int(ranked.rows[0][5] or 0) if ranked.rows else 0
         total = await self.store.read(
             f"SELECT sum(TOTAL_BYTES) FROM flows WHERE FIRST_SEEN >= toDateTime({int(start.timestamp())}) "
             f"AND FIRST_SEEN < toDateTime({int(end.timestamp())})"
         )
-        entries = [_entry(render_key(request.dimension, key), *rest) for key, *rest in ranked.rows]
         return entries, int(total.rows[0][0] or 0) if total.rows else 0
 
     async def search_flows(

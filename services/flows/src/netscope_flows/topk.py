@@ -78,7 +78,9 @@ def render_key(dimension: int, key: object) -> str:
 
 def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetime) -> str:
     """One aggregate query over a checked request (`arguments`); every interpolated value is an enum-chosen
-    expression or an integer."""
+    expression or an integer. Rows: key, bytes, packets, flows, score, and in the last column the bytes of every
+    group (the window's total when the request has neither interface_id nor locality), computed by window
+    functions before the LIMIT, so the total costs no second scan."""
     dimension = request.dimension or D.TOP_K_DIMENSION_SRC_IP
     order = _METRIC_COLUMNS[request.metric]
     conditions = [
@@ -99,12 +101,20 @@ def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetim
     where = " AND ".join(conditions)
     if dimension in _IP_GROUPS:
         parts = [
-            f"SELECT {text} AS key, bytes, packets, flows, score FROM (SELECT {group} AS g, {_TOTALS} FROM flows "
-            f"WHERE {where} AND {version} GROUP BY g ORDER BY {order} DESC LIMIT {k})"
-            for (group, text), version in zip(_IP_GROUPS[dimension], ("IP_PROTOCOL_VERSION != 6", _V6), strict=True)
+            f"SELECT {text} AS key, bytes, packets, flows, score, part_bytes, {version_number} AS part FROM (SELECT "
+            f"{group} AS g, {_TOTALS}, sum(sum(TOTAL_BYTES)) OVER () AS part_bytes FROM flows WHERE {where} "
+            f"AND {version} GROUP BY g ORDER BY {order} DESC LIMIT {k})"
+            for (group, text), version, version_number in zip(
+                _IP_GROUPS[dimension], ("IP_PROTOCOL_VERSION != 6", _V6), (4, 6), strict=True
+            )
         ]
-        return f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY {order} DESC, key LIMIT {k}"
+        # each part's bytes counted once (on its first row), summed over both parts before the LIMIT
+        return (
+            "SELECT key, bytes, packets, flows, score, sum(first_of_part) OVER () AS all_bytes FROM (SELECT *, "
+            "if(row_number() OVER (PARTITION BY part) = 1, part_bytes, 0) AS first_of_part "
+            f"FROM ({' UNION ALL '.join(parts)})) ORDER BY {order} DESC, key LIMIT {k}"
+        )
     return (
-        f"SELECT {KEY_EXPRESSIONS[dimension]} AS key, {_TOTALS} FROM flows{join} WHERE {where} "
-        f"GROUP BY key ORDER BY {order} DESC, key LIMIT {k}"
+        f"SELECT {KEY_EXPRESSIONS[dimension]} AS key, {_TOTALS}, sum(sum(TOTAL_BYTES)) OVER () AS all_bytes "
+        f"FROM flows{join} WHERE {where} GROUP BY key ORDER BY {order} DESC, key LIMIT {k}"
     )
