@@ -47,6 +47,12 @@ SPREAD = (
     f"ARRAY JOIN range(intDiv(toUInt32(FIRST_SEEN), {{w}}) * {{w}}, least(toUInt32(LAST_SEEN), "
     f"{int(END.timestamp()) - 1}) + 1, {{w}}) AS b"
 )
+# the part of a flow's bytes in bucket b (each flow's bytes spread over the buckets its duration covers)
+SHARE = (
+    f"(least(b + {{w}}, least(toUInt32(LAST_SEEN), {int(END.timestamp()) - 1}) + 1) "
+    "- greatest(b, toUInt32(FIRST_SEEN))) "
+    "/ (greatest(toUInt32(LAST_SEEN), toUInt32(FIRST_SEEN)) - toUInt32(FIRST_SEEN) + 1)"
+)
 
 
 def rank(where: str, key: str) -> str:
@@ -61,26 +67,33 @@ def totals(where: str) -> str:
 
 
 def detectors(where: str) -> list[str]:
-    """The scans of the seven anomaly kinds (spike and drop share one)."""
+    """The scans of the seven anomaly kinds (spike and drop share one): each detector's grouping, aggregates and
+    conditions on the numeric IPv4 columns, nothing rendered."""
+    span = "min(FIRST_SEEN), max(LAST_SEEN)"
     return [
-        f"SELECT IPV4_SRC_ADDR, IP_DST_PORT, uniqExact(IPV4_DST_ADDR) AS t FROM flows WHERE {where} AND {PROBE} "
-        "GROUP BY 1, 2 HAVING t >= 50",
-        f"SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, uniqExact(IP_DST_PORT) AS t FROM flows WHERE {where} AND {PROBE} "
-        "GROUP BY 1, 2 HAVING t >= 50",
-        f"SELECT IPV4_SRC_ADDR, uniqExact(lower(INFO)) AS t FROM flows WHERE {where} AND L7_PROTO = 5 "
-        "AND match(arrayElement(splitByChar('.', lower(INFO)), -2), '^[a-z0-9]{12,}$') GROUP BY 1 HAVING t >= 5",
-        f"SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, IP_DST_PORT, count() AS n, "
-        "arrayPopFront(arrayDifference(arraySort(groupArray(toInt64(FIRST_SEEN))))) AS gaps "
-        f"FROM flows WHERE {where} GROUP BY 1, 2, 3 HAVING n >= 10 AND arrayAvg(gaps) >= 10 LIMIT 100",
-        f"SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, sum(SRC2DST_BYTES) AS up FROM flows WHERE {where} "
-        "AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 AND (toHour(FIRST_SEEN) < 7 OR toHour(FIRST_SEEN) >= 19) "
-        "GROUP BY 1, 2 HAVING up >= 1000000000",
-        f"SELECT b, sum(TOTAL_BYTES) FROM flows {SPREAD.format(w=300)} WHERE {where} GROUP BY b",
+        f"SELECT IPV4_SRC_ADDR, IP_DST_PORT, uniqExact(IPV4_DST_ADDR) AS t, count(), {span}, sum(TOTAL_BYTES) "
+        f"FROM flows WHERE {where} AND {PROBE} GROUP BY 1, 2 HAVING t >= 50 ORDER BY t DESC LIMIT 100",
+        f"SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, uniqExact(IP_DST_PORT) AS t, count(), {span}, min(IP_DST_PORT), "
+        f"max(IP_DST_PORT) FROM flows WHERE {where} AND {PROBE} GROUP BY 1, 2 HAVING t >= 50 ORDER BY t DESC LIMIT 100",
+        f"SELECT IPV4_SRC_ADDR, uniqExact(lower(INFO)) AS t, count(), {span}, groupUniqArray(5)(INFO) FROM flows "
+        f"WHERE {where} AND L7_PROTO = 5 AND match(arrayElement(splitByChar('.', lower(INFO)), -2), "
+        "'^[a-z0-9]{12,}$') GROUP BY 1 HAVING t >= 5 ORDER BY t DESC LIMIT 100",
+        "SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, IP_DST_PORT, count() AS n, "
+        "arrayPopFront(arrayDifference(arraySort(groupArray(toInt64(FIRST_SEEN))))) AS gaps, arrayAvg(gaps) AS m, "
+        f"sqrt(arrayAvg(arrayMap(x -> (x - m) * (x - m), gaps))) AS sd, avg(TOTAL_BYTES) AS a, {span} FROM flows "
+        f"WHERE {where} GROUP BY 1, 2, 3 HAVING n >= 10 AND n <= 100000 AND m >= 10 AND sd / m <= 0.2 "
+        "AND a <= 20000 ORDER BY n DESC LIMIT 100",
+        f"SELECT IPV4_SRC_ADDR, IPV4_DST_ADDR, sum(SRC2DST_BYTES) AS up, count(), {span}, any(DST_COUNTRY_CODE), "
+        f"any(DST_ASN) FROM flows WHERE {where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 "
+        "AND (toHour(FIRST_SEEN) < 7 OR toHour(FIRST_SEEN) >= 19) GROUP BY 1, 2 HAVING up >= 1000000000 "
+        "ORDER BY up DESC LIMIT 100",
+        f"SELECT b, sum(TOTAL_BYTES * {SHARE.format(w=300)}) FROM flows {SPREAD.format(w=300)} WHERE {where} "
+        "GROUP BY b",
     ]
 
 
 INTERFACE_LOAD = (
-    f"SELECT PROBE_IP, side.1, side.2, b, sum(side.3) FROM flows {SPREAD.format(w=60)} "
+    f"SELECT PROBE_IP, side.1, side.2, b, sum(side.3 * {SHARE.format(w=60)}) FROM flows {SPREAD.format(w=60)} "
     "ARRAY JOIN [(OUTPUT_SNMP, 'out', SRC2DST_BYTES), (INPUT_SNMP, 'out', DST2SRC_BYTES), "
     "(INPUT_SNMP, 'in', SRC2DST_BYTES), (OUTPUT_SNMP, 'in', DST2SRC_BYTES)] AS side "
     f"WHERE {W} AND PROBE_IP != 0 AND side.1 != 0 GROUP BY 1, 2, 3, 4"
@@ -152,7 +165,7 @@ async def compare(runs: int, cases: dict[str, Callable[[], Awaitable[object]]]) 
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-async def run(dsn: str, runs: int, variants: bool) -> None:
+async def run(dsn: str, runs: int, variants: bool, only: str) -> None:
     settings = FlowsSettings(dsn=dsn, query_timeout_seconds=300)
     backend = ClickHouseBackend(settings)
     servicer = FlowsServicer(backend, settings)
@@ -191,6 +204,8 @@ async def run(dsn: str, runs: int, variants: bool) -> None:
         "| tool | tool ms | raw scans | alone (sum) ms | concurrent ms | tool / concurrent |\n|---|---|---|---|---|---|"
     )
     for name, (tool, raw) in tools.items():
+        if only and not any(part in name for part in only.split(",")):
+            continue
         med = await compare(runs, {"tool": tool, "alone": alone(store, raw), "concurrent": concurrent(store, raw)})
         print(
             f"| {name} | {med['tool'] * 1000:,.0f} | {len(raw)} | {med['alone'] * 1000:,.0f} | "
@@ -225,6 +240,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--db", help="keep the store in DIR (filled once, reused when it has flows)")
+    parser.add_argument("--tools", default="", help="only the tools whose names contain one of these (a,b)")
     parser.add_argument("--variants", action="store_true", help="also time InvestigateHost's reads three ways")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,7 +248,7 @@ def main() -> None:
         if not Path(path).exists() or not os.listdir(path):
             print(f"loaded {args.rows:,} flows in {fill(f'chdb://{path}', args.rows):.1f} s")
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
-        asyncio.run(run(f"chdb://{path}", args.runs, args.variants))
+        asyncio.run(run(f"chdb://{path}", args.runs, args.variants, args.tools))
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
 
 

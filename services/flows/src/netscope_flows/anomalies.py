@@ -56,6 +56,27 @@ class Context:
     settings: FlowsSettings
 
 
+# (version condition, source column, destination column, text of an address column) per address family
+_FAMILIES = (
+    ("IP_PROTOCOL_VERSION != 6", "IPV4_SRC_ADDR", "IPV4_DST_ADDR", "IPv4NumToString({})"),
+    ("IP_PROTOCOL_VERSION = 6", "IPV6_SRC_ADDR", "IPV6_DST_ADDR", "toString({})"),
+)
+
+
+def _per_pair(where: str, select: str, group: str, having: str, order: str) -> str:
+    """Rows (src, dst, *select) grouped by (source, destination, *group): each address family groups on its
+    numeric columns (text only for the kept rows; formatting every row's addresses doubled the cost of the
+    busiest detectors) and the two parts are merged."""
+    keys = "".join(f", {g}" for g in group.split(", ") if g)
+    parts = [
+        f"SELECT {text.format('s')} AS src, {text.format('d')} AS dst, * EXCEPT (s, d) FROM (SELECT {src} AS s, "
+        f"{dst} AS d, {select} FROM flows WHERE {where} AND {version} GROUP BY s, d{keys} HAVING {having} "
+        f"ORDER BY {order} LIMIT 100)"
+        for version, src, dst, text in _FAMILIES
+    ]
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) ORDER BY {order} LIMIT 100"
+
+
 def _ts(value: datetime | int) -> object:
     return to_timestamp(when(value))
 
@@ -142,14 +163,17 @@ async def dga_domains(ctx: Context) -> list[flows_pb2.Finding]:
 async def beaconing(ctx: Context) -> list[flows_pb2.Finding]:
     """Small flows to one peer:port at regular intervals (low spread of inter-arrival times)."""
     rows = await ctx.store.read(
-        f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, IP_DST_PORT AS port, count() AS n, "
-        "arrayPopFront(arrayDifference(arraySort(groupArray(toInt64(FIRST_SEEN))))) AS gaps, "
-        "arrayAvg(gaps) AS mean_gap, sqrt(arrayAvg(arrayMap(x -> (x - mean_gap) * (x - mean_gap), gaps))) AS sd, "
-        "avg(TOTAL_BYTES) AS avg_bytes, min(FIRST_SEEN), max(LAST_SEEN) "
-        f"FROM flows WHERE {ctx.flt.where} GROUP BY src, dst, port "
-        f"HAVING n >= {BEACON_MIN_FLOWS} AND n <= {BEACON_MAX_FLOWS} AND mean_gap >= {BEACON_MIN_GAP_SECONDS} "
-        f"AND sd / mean_gap <= {BEACON_MAX_JITTER} AND avg_bytes <= {BEACON_MAX_AVG_BYTES} "
-        "ORDER BY n DESC LIMIT 100"
+        _per_pair(
+            ctx.flt.where,
+            "IP_DST_PORT AS port, count() AS n, "
+            "arrayPopFront(arrayDifference(arraySort(groupArray(toInt64(FIRST_SEEN))))) AS gaps, "
+            "arrayAvg(gaps) AS mean_gap, sqrt(arrayAvg(arrayMap(x -> (x - mean_gap) * (x - mean_gap), gaps))) AS sd, "
+            "avg(TOTAL_BYTES) AS avg_bytes, min(FIRST_SEEN), max(LAST_SEEN)",
+            "port",
+            f"n >= {BEACON_MIN_FLOWS} AND n <= {BEACON_MAX_FLOWS} AND mean_gap >= {BEACON_MIN_GAP_SECONDS} "
+            f"AND sd / mean_gap <= {BEACON_MAX_JITTER} AND avg_bytes <= {BEACON_MAX_AVG_BYTES}",
+            "n DESC",
+        )
     )
     out = []
     for src, dst, port, n, _gaps, mean_gap, sd, avg_bytes, start, end in rows.rows:
@@ -163,11 +187,15 @@ async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
     """Local hosts uploading at least exfil_min_bytes to one remote peer outside business hours (UTC)."""
     s = ctx.settings
     rows = await ctx.store.read(
-        f"SELECT {SRC_IP_SQL} AS src, {DST_IP_SQL} AS dst, sum(SRC2DST_BYTES) AS up, count(), min(FIRST_SEEN), "
-        f"max(LAST_SEEN), {country_sql('any(DST_COUNTRY_CODE)')}, any(DST_ASN) "
-        f"FROM flows WHERE {ctx.flt.where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 "
-        f"AND (toHour(FIRST_SEEN) < {s.business_hours_start} OR toHour(FIRST_SEEN) >= {s.business_hours_end}) "
-        f"GROUP BY src, dst HAVING up >= {s.exfil_min_bytes} ORDER BY up DESC LIMIT 100"
+        _per_pair(
+            f"{ctx.flt.where} AND CLIENT_LOCATION = 1 AND SERVER_LOCATION = 2 AND (toHour(FIRST_SEEN) < "
+            f"{s.business_hours_start} OR toHour(FIRST_SEEN) >= {s.business_hours_end})",
+            "sum(SRC2DST_BYTES) AS up, count(), min(FIRST_SEEN), max(LAST_SEEN), "
+            f"{country_sql('any(DST_COUNTRY_CODE)')}, any(DST_ASN)",
+            "",
+            f"up >= {s.exfil_min_bytes}",
+            "up DESC",
+        )
     )
     return [
         _finding(
