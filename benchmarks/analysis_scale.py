@@ -166,7 +166,7 @@ async def compare(runs: int, cases: dict[str, Callable[[], Awaitable[object]]]) 
 
 
 async def run(dsn: str, runs: int, variants: bool, only: str) -> None:
-    settings = FlowsSettings(dsn=dsn, query_timeout_seconds=300)
+    settings = FlowsSettings(dsn=dsn, query_timeout_seconds=600)
     backend = ClickHouseBackend(settings)
     servicer = FlowsServicer(backend, settings)
     store = backend.store
