@@ -7,6 +7,7 @@ import pytest
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
+from netscope_flows.findings import SAMPLED_PER_KIND
 from netscope_scenario.model import Flow
 from netscope_scenario.topology import EXFIL_HOST
 from netscope_scenario.world import World
@@ -51,6 +52,19 @@ def test_investigate_the_exfiltrating_host(
     assert answer.alerted_flows >= 1
     kinds = {f.kind for f in answer.findings}
     assert flows_pb2.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in kinds
+    # the findings policy: only the host's findings, best first; the SAMPLED_PER_KIND best of each kind carry
+    # sample flows of the host, the others none (they were never fetched)
+    assert all(EXFIL_HOST in (*f.hosts, *f.peers) for f in answer.findings)
+    scores = [f.score for f in answer.findings]
+    assert scores == sorted(scores, reverse=True)
+    seen: dict[int, int] = {}
+    for finding in answer.findings:
+        seen[finding.kind] = seen.get(finding.kind, 0) + 1
+        if seen[finding.kind] <= SAMPLED_PER_KIND:
+            assert finding.sample_flows
+            assert all(EXFIL_HOST in (s.src_ip, s.dst_ip) for s in finding.sample_flows)
+        else:
+            assert not finding.sample_flows
     with pytest.raises(grpc.RpcError) as exc:
         flows_service.stub.InvestigateHost(flows_pb2.InvestigateHostRequest(ip="10.0.0.0/8"))
     assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
