@@ -122,7 +122,7 @@ def test_settings_honour_seed_003_variables(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(name, value)
     settings = FlowsSettings()
     assert settings.es_url == "https://es.example:9243" and settings.es_username == "u"
-    assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow-*"
+    assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow*"
     monkeypatch.setenv("NETSCOPE_FLOWS_ES_URL", "http://127.0.0.1:9200")
     assert FlowsSettings().es_url == "http://127.0.0.1:9200"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import to_timestamp
-from netscope_flows.arguments import HOST_SPAN
+from netscope_flows.arguments import HOST_SPAN, host_side
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.topk import KEY_EXPRESSIONS, render_key
@@ -53,10 +53,11 @@ async def analyze_traffic(store: ClickHouseStore, flt: CompiledFilter, n: int) -
 
 
 async def host_profile(
-    store: ClickHouseStore, ip: str, window: common_pb2.TimeWindow, n: int
+    store: ClickHouseStore, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
 ) -> flows_pb2.InvestigateHostResponse:
-    """One host's traffic both ways, its label and country, peers, services, protocols and alerted flows."""
-    both = compile_filter(flows_pb2.FlowFilter(window=window, host=ip), default_span=HOST_SPAN)
+    """One host's traffic (as source, destination or both: `direction`), its label and country, peers, services,
+    protocols and alerted flows."""
+    both = compile_filter(flows_pb2.FlowFilter(window=window, **host_side(ip, direction)), default_span=HOST_SPAN)
     client = compile_filter(flows_pb2.FlowFilter(window=window, src_ip=ip), default_span=HOST_SPAN)
     server = compile_filter(flows_pb2.FlowFilter(window=window, dst_ip=ip), default_span=HOST_SPAN)
     peer = f"if({SRC_IP_SQL} = '{ip}', {DST_IP_SQL}, {SRC_IP_SQL})"
@@ -68,15 +69,17 @@ async def host_profile(
         f"FROM flows WHERE {both.where}"
     )
     src_label, dst_label, src_country, dst_country, alerted = about.rows[0]
+    as_client = direction != flows_pb2.HOST_DIRECTION_DESTINATION
+    as_server = direction != flows_pb2.HOST_DIRECTION_SOURCE
     return flows_pb2.InvestigateHostResponse(
         ip=ip,
         label=src_label or dst_label or "",
         country=src_country or dst_country or "",
-        as_client=await _totals(store, client.where),
-        as_server=await _totals(store, server.where),
+        as_client=await _totals(store, client.where) if as_client else None,
+        as_server=await _totals(store, server.where) if as_server else None,
         peers=await _rank(store, both.where, peer, n),
-        services_used=await _rank(store, client.where, PORT, n),
-        services_offered=await _rank(store, server.where, PORT, n),
+        services_used=await _rank(store, client.where, PORT, n) if as_client else [],
+        services_offered=await _rank(store, server.where, PORT, n) if as_server else [],
         protocols=await _rank(store, both.where, L7, n, D.TOP_K_DIMENSION_L7_PROTO),
         alerted_flows=int(alerted or 0),
         window_start=to_timestamp(both.start),

@@ -95,7 +95,9 @@ class FlowsBackend(Protocol[F]):
         """Totals and the protocol, talker, service and destination rankings (window set by the caller)."""
         ...
 
-    async def host_profile(self, ip: str, window: common_pb2.TimeWindow, n: int) -> flows_pb2.InvestigateHostResponse:
+    async def host_profile(
+        self, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
+    ) -> flows_pb2.InvestigateHostResponse:
         """One host's traffic both ways, peers, services and protocols (findings added by the caller)."""
         ...
 
@@ -103,6 +105,10 @@ class FlowsBackend(Protocol[F]):
         self, flt: F, request: flows_pb2.FindAnomaliesRequest, kinds: frozenset[int]
     ) -> list[flows_pb2.Finding]:
         """Every finding of the detectors of `kinds`, unsorted and without sample flows."""
+        ...
+
+    def unavailable(self, kinds: frozenset[int]) -> dict[int, str]:
+        """The detectors of `kinds` this backend's data cannot run, each with the reason (detect skips them)."""
         ...
 
     async def interface_load(self, flt: F, width: int) -> Iterable[LoadRow]:

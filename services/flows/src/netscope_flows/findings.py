@@ -8,6 +8,7 @@ from typing import Any
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import FailedPrecondition
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows import arguments
 from netscope_flows.backend import FlowsBackend
@@ -21,6 +22,7 @@ def evidence_filter(
     """The request's filter narrowed to a finding's window and fields: SearchFlows with it shows the flows."""
     flt = flows_pb2.FlowFilter()
     flt.CopyFrom(base)
+    flt.time_range = ""  # the window below replaces it
     flt.window.CopyFrom(make_window(start, end))
     for name, value in fields.items():
         setattr(flt, name, value)
@@ -34,6 +36,9 @@ async def find_anomalies(
     keep = arguments.max_findings(request.max_findings)
     kinds = arguments.anomaly_kinds(request)
     flt = backend.compile(request.filter, arguments.HOST_SPAN)
+    unavailable = backend.unavailable(kinds)
+    if unavailable and set(unavailable) == set(kinds):
+        raise FailedPrecondition("; ".join(unavailable.values()), field="kinds")
     found = await backend.detect(flt, request, kinds)
     found.sort(key=lambda f: -f.score)
     found = found[:keep]
@@ -44,13 +49,21 @@ async def find_anomalies(
         flows, _ = await backend.search_flows(sample, backend.compile(finding.evidence_filter), SAMPLE_FLOWS)
         finding.sample_flows.extend(flows)
     return flows_pb2.FindAnomaliesResponse(
-        findings=found, window_start=to_timestamp(flt.start), window_end=to_timestamp(flt.end)
+        findings=found,
+        window_start=to_timestamp(flt.start),
+        window_end=to_timestamp(flt.end),
+        unavailable=[unavailable[k] for k in sorted(unavailable)],
     )
 
 
-async def about_host(backend: FlowsBackend[Any], ip: str, window: common_pb2.TimeWindow) -> list[flows_pb2.Finding]:
-    """The findings of a host's traffic in which it is the actor or the peer."""
+async def about_host(
+    backend: FlowsBackend[Any], ip: str, window: common_pb2.TimeWindow, direction: int = flows_pb2.HOST_DIRECTION_BOTH
+) -> list[flows_pb2.Finding]:
+    """The findings of a host's traffic in which it is the actor (direction SOURCE), the peer (DESTINATION) or
+    either (BOTH)."""
     anomalies = await find_anomalies(
         backend, flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=window, host=ip))
     )
-    return [f for f in anomalies.findings if ip in (*f.hosts, *f.peers)]
+    actor = direction != flows_pb2.HOST_DIRECTION_DESTINATION
+    peer = direction != flows_pb2.HOST_DIRECTION_SOURCE
+    return [f for f in anomalies.findings if (actor and ip in f.hosts) or (peer and ip in f.peers)]
