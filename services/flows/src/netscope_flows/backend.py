@@ -49,6 +49,11 @@ class FlowsBackend(Protocol[F]):
     setting: str  # the setting that chose it, for messages: "NETSCOPE_FLOWS_BACKEND=..."
     sql: SqlAccess | None
 
+    @property
+    def load_bucket_seconds(self) -> int:
+        """DetectBottlenecks' default bucket width: 60 s when flows have durations to spread their bytes over."""
+        ...
+
     async def open(self) -> None:
         """Connect (the first health check proves the store answers)."""
         ...

@@ -47,7 +47,11 @@ def capacity_map(settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRe
 
 
 def parameters(
-    settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRequest, start: datetime, end: datetime
+    settings: FlowsSettings,
+    request: flows_pb2.DetectBottlenecksRequest,
+    start: datetime,
+    end: datetime,
+    default_width: int = DEFAULT_BUCKET_SECONDS,
 ) -> tuple[float, int]:
     """The request's threshold (percent) and bucket width (seconds), checked."""
     threshold = request.threshold_percent or settings.bottleneck_threshold_percent
@@ -57,9 +61,11 @@ def parameters(
             f" got {request.threshold_percent:g}",
             field="threshold_percent",
         )
-    width = request.bucket_seconds or DEFAULT_BUCKET_SECONDS
+    width = request.bucket_seconds or default_width
     if not 10 <= width <= 3600:
-        raise InvalidArgument(f"bucket_seconds must be 10-3600 (0 means 60); got {width}", field="bucket_seconds")
+        raise InvalidArgument(
+            f"bucket_seconds must be 10-3600 (0 means {default_width}); got {width}", field="bucket_seconds"
+        )
     if (end - start).total_seconds() / width > MAX_BUCKETS:
         raise InvalidArgument(
             f"window / bucket_seconds gives more than {MAX_BUCKETS} buckets; widen bucket_seconds", field="window"
@@ -139,7 +145,7 @@ async def detect_bottlenecks(
 ) -> flows_pb2.DetectBottlenecksResponse:
     """Interfaces whose per-bucket rate reaches the threshold, worst first, with the pairs that filled them."""
     flt = backend.compile(request.filter)
-    threshold, width = parameters(settings, request, flt.start, flt.end)
+    threshold, width = parameters(settings, request, flt.start, flt.end, backend.load_bucket_seconds)
     capacities = capacity_map(settings, request)
     names = load_interface_map(settings.interface_map)
     rows = await backend.interface_load(flt, width)

@@ -34,6 +34,7 @@ class ClickHouseBackend:
 
     name = "ClickHouse"
     setting = "NETSCOPE_FLOWS_BACKEND=clickhouse"
+    load_bucket_seconds = 60
 
     def __init__(self, settings: FlowsSettings, store: ClickHouseStore | None = None) -> None:
         self._settings = settings

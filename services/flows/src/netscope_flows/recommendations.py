@@ -62,7 +62,9 @@ async def recommendations(
 ) -> flows_pb2.RecommendationsResponse:
     """Advice from every finding and bottleneck over the request's filter, best-supported first."""
     keep = arguments.max_items(request.max_items)
-    anomalies = await findings.find_anomalies(backend, flows_pb2.FindAnomaliesRequest(filter=request.filter))
+    # every finding is a candidate (not the first max_findings): items are ranked and cut at max_items below
+    every = flows_pb2.FindAnomaliesRequest(filter=request.filter, max_findings=arguments.MAX_FINDINGS)
+    anomalies = await findings.find_anomalies(backend, every)
     items = [_from_finding(f) for f in anomalies.findings]
     found = await detect_bottlenecks(backend, settings, flows_pb2.DetectBottlenecksRequest(filter=request.filter))
     items.extend(_from_bottleneck(b, request.filter) for b in found.bottlenecks)

@@ -47,6 +47,13 @@ class ElasticBackend:
         self._ingestor = ElasticIngestor(self.index)
 
     @property
+    def load_bucket_seconds(self) -> int:
+        """60 s; 300 s for documents without a duration (seed 003's), whose bytes all land in one bucket: an
+        exporter's active timeout (commonly 1-5 minutes) bounds a record's span."""
+        f = self.index.layout
+        return 60 if f.has(f.duration) else 300
+
+    @property
     def client(self) -> AsyncElasticsearch:
         """The cluster client (created on first use)."""
         return self.index.client

@@ -48,11 +48,25 @@ class EsIndex:
         if not fields:
             log.info("flows: no index matches %s yet; field layout %s", self.index, self.layout.name)
             return self.layout
+        fields -= await self._never_filled(fields)
         self.layout = fitted(self.layout, fields) if self._fixed else detect(fields)
         how = "set by NETSCOPE_FLOWS_ES_LAYOUT" if self._fixed else "detected from the mapping"
         missing = ", ".join(sorted(self.layout.absent)) or "none"
         log.info("flows: %s uses field layout %s (%s); fields it lacks: %s", self.index, self.layout.name, how, missing)
         return self.layout
+
+    async def _never_filled(self, fields: set[str]) -> set[str]:
+        """The mapped fields of the known layouts no document has (a mapping may name more than is written)."""
+        wanted = sorted(fields & {v for layout in LAYOUTS.values() for v in layout.facts().values()})
+        aggs = {str(n): {"filter": {"exists": {"field": name}}} for n, name in enumerate(wanted)}
+        try:
+            answer = await self.client.search(index=self.index, size=0, aggs=aggs, ignore_unavailable=True)
+        except (EsApiError, TransportError):
+            return set()
+        found = answer.body.get("aggregations", {})
+        if not answer.body.get("hits", {}).get("total", {}).get("value", 0):
+            return set()  # no documents yet: the mapping is all there is to go by
+        return {name for n, name in enumerate(wanted) if not found.get(str(n), {}).get("doc_count")}
 
     def check_fields(self, body: Any, what: str = "this request") -> None:
         """Raise FailedPrecondition naming the first field `body` uses that the index does not have."""
