@@ -14,7 +14,7 @@ import pytest
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import FailedPrecondition, InvalidArgument
 from netscope_flows import arguments
-from netscope_flows.elastic import spread
+from netscope_flows.elastic import pages, spread
 from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.layout import detect, fields_named, mapped_fields
 from netscope_flows.elastic.loader import MAPPING
@@ -130,3 +130,13 @@ def test_service_ports_name_ports_as_the_seed_does() -> None:
     assert all(names.name(int(port)) == name for port, name in seed.items())
     assert names.key_name("443/tcp") == "HTTPS" and names.key_name("4444") == "Metasploit"
     assert names.name(31337) == "Port-31337" and names.key_name("10.0.0.1") == ""
+
+
+def test_a_seed_document_reads_as_one_direction() -> None:
+    seed = detect(mapped_fields(_mapping(keep=SEED_FIELDS)))
+    doc = {"@timestamp": "2026-11-20T10:00:00.000Z", "network": {"bytes": 1500, "packets": 3},
+           "source": {"ip": "10.1.2.27"}, "destination": {"ip": "45.95.147.236", "port": 4444}}  # fmt: skip
+    record = pages.to_record(seed, doc)
+    assert (record.bytes, record.src2dst_bytes, record.dst2src_bytes, record.dst_port) == (1500, 1500, 0, 4444)
+    assert record.first_seen == record.last_seen and record.first_seen.seconds
+    assert pages.sort_of(seed, flows_pb2.SearchFlowsRequest()) == [{"@timestamp": "desc"}, {"source.ip": "desc"}]

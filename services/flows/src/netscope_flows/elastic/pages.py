@@ -66,7 +66,9 @@ def to_record(f: FieldLayout, source: dict[str, Any]) -> flows_pb2.FlowRecord:
         dst_ip=value(source, f.dst_ip) or "", dst_port=int(value(source, f.dst_port) or 0),
         l4_proto=str(value(source, f.transport) or ""), l7_proto=str(value(source, f.application) or ""),
         bytes=int(value(source, f.bytes) or 0), src2dst_bytes=int(value(source, f.src_bytes) or 0),
-        dst2src_bytes=int(value(source, f.dst_bytes) or 0), packets=int(value(source, f.packets) or 0),
+        # a one-direction document (dst_bytes is network.bytes too) sent nothing back
+        dst2src_bytes=int(value(source, f.dst_bytes) or 0) if f.dst_bytes != f.bytes else 0,
+        packets=int(value(source, f.packets) or 0),
         src_country=value(source, f.src_country) or "", dst_country=value(source, f.dst_country) or "",
         exporter=observer[0] if isinstance(observer, list) else str(observer),
         input_if_index=int(value(source, f.ingress) or 0), output_if_index=int(value(source, f.egress) or 0),
