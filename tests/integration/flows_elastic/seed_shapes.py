@@ -91,7 +91,6 @@ async def load_shape(client: AsyncElasticsearch, directory: Path, shape: str) ->
 
 
 # Seed 003's tools and arguments -> the flows request answering them (the aggregator's mapping, see docs/flows.md).
-FOCUS_SECTIONS = {"summary", "top_talkers", "services", "geographic"}
 ANOMALY_TYPES: dict[str, list[int]] = {
     "all": [],  # every detector
     "port_scan": [flows_pb2.ANOMALY_KIND_HORIZONTAL_SCAN, flows_pb2.ANOMALY_KIND_VERTICAL_SCAN],

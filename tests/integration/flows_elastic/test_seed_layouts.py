@@ -1,9 +1,10 @@
 """Seed 003's five questions, asked with its argument shapes, on one world in three NetFlow layouts in
 Elasticsearch (osmem) and on chdb: the same findings everywhere, scored against the world's ground truth.
 
-The world is the small world of the other tests (24 hours) ending at the minute these tests start, so the
-seed's date math `now-1d` covers it (less the flows of its first minute, which the expectations leave out the
-same way); the seed's layout holds only the fields seed 003 lists (see seed_shapes.py).
+The world is the small world of the other tests, 30 hours long (whatever the hour it ends at, the bandwidth hog
+at 09:00 then has the hours of baseline the spike detector needs before it), ending at the minute these tests
+start, so the seed's date math `now-2d` covers it; the seed's layout holds only the fields seed 003 lists (see
+seed_shapes.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ pytestmark = pytest.mark.integration
 K = flows_pb2.AnomalyKind
 BACKENDS = ("chdb", *SHAPES)
 LAYOUT = {"scenario": "scenario", "ecs": "ecs", "seed": "seed-minimal"}
-SPAN = "now-1d"  # the seed's date math: the (24-hour) world
+HOURS = 30.0
+SPAN = "now-2d"  # the seed's date math, covering the world
 # finding kind -> the incidents it may report (spikes: any volume incident)
 MATCHES = {
     K.ANOMALY_KIND_HORIZONTAL_SCAN: {"horizontal_scan"},
@@ -69,7 +71,7 @@ NO_DNS_NAMES = set(
 @pytest.fixture(scope="module")
 def now_world() -> World:
     """The test world, ending at this minute."""
-    return small_world(datetime.now(UTC).replace(second=0, microsecond=0))
+    return small_world(datetime.now(UTC).replace(second=0, microsecond=0), HOURS)
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +136,9 @@ def backend(
         dsn = f"chdb://{root / 'db'}"
         end = now_world.end.isoformat()
         subprocess.run(
-            [sys.executable, "-m", "tests.integration.flows_elastic.world", dsn, end], check=True, timeout=120
+            [sys.executable, "-m", "tests.integration.flows_elastic.world", dsn, end, str(HOURS)],
+            check=True,
+            timeout=120,
         )
         env = {"NETSCOPE_FLOWS_DSN": dsn, "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "30"}
     else:
