@@ -36,6 +36,7 @@ MATCHES = {
     K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION: {"exfiltration"},
     K.ANOMALY_KIND_TRAFFIC_SPIKE: {"bandwidth_hog", "exfiltration", "link_saturation"},
     K.ANOMALY_KIND_TRAFFIC_DROP: set(),
+    K.ANOMALY_KIND_RARE_PORT: {"rare_port"},
 }
 RECALL_KIND = {  # incident -> the detector expected to report it
     "horizontal_scan": "ANOMALY_KIND_HORIZONTAL_SCAN",
@@ -45,6 +46,7 @@ RECALL_KIND = {  # incident -> the detector expected to report it
     "exfiltration": "ANOMALY_KIND_OFF_HOURS_EXFILTRATION",
     "bandwidth_hog": "ANOMALY_KIND_TRAFFIC_SPIKE",
     "link_saturation": "BOTTLENECK",
+    "rare_port": "ANOMALY_KIND_RARE_PORT",
 }
 
 

@@ -54,6 +54,7 @@ REMOTE_SERVICES: tuple[RemoteService, ...] = (
 EXFIL_PEER = RemoteService("exfil", "storage-upd.ru", "95.213.145.201", "RU", 49505)
 C2_PEER = RemoteService("c2", "telemetry-cdn.net", "185.107.56.48", "NL", 43350)
 SCANNER_PEER = RemoteService("scanner", "", "218.92.0.107", "CN", 4134)
+BACKDOOR_PEER = RemoteService("backdoor", "", "45.95.147.236", "NL", 49870)
 
 # Address blocks that visitors of the public web server come from: (first three octets, country, ASN).
 VISITOR_BLOCKS: tuple[tuple[str, str, int], ...] = (

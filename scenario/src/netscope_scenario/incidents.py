@@ -28,6 +28,8 @@ SATURATION_TARGET = 0.96  # share of the branch uplink the backup fills
 BEACON_PERIOD_S = 60
 BEACON_JITTER_S = 3
 OPEN_WEB_PORTS = (22, 80, 443)
+RARE_PORT = 4444  # a TLS tunnel on a reverse shell's port: no service any host of the world offers
+RARE_PORT_EVERY_MIN = 5
 
 
 @dataclass
@@ -74,6 +76,7 @@ def plan(minutes: int, start_epoch: int) -> Schedule:
     sched.windows["dns_c2"] = at(0.2, min(180, max(2, int(n * 0.15))))
     sched.windows["vertical_scan"] = at(0.45, min(5, max(1, n // 20)))
     sched.windows["horizontal_scan"] = at(0.55, min(8, max(1, n // 15)))
+    sched.windows["rare_port"] = at(0.65, min(60, max(3, n // 12)))
     sched.windows["link_saturation"] = Window(n - min(90, max(3, n // 10)), n)
     sched.windows["interface_down"] = Window(int(n * 0.85), n)
     sched.windows["snmp_unresponsive"] = Window(n - min(30, max(2, n // 25)), n)
@@ -144,6 +147,11 @@ class IncidentTraffic:
         self.exfil, self.dga, self.beacon = h[EXFIL_HOST], h[DGA_HOST], h[BEACON_HOST]
         self.scanner, self.hog, self.file_server, self.web = h[SCANNER_HOST], h[HOG_HOST], h[FILE_SERVER], h[WEB_SERVER]
         self.dns = topo.by_role("dns")[0]
+        involved = {EXFIL_HOST, DGA_HOST, BEACON_HOST, SCANNER_HOST, HOG_HOST}
+        self.rare_client = sorted(
+            (x for x in topo.by_role("workstation") if x.site == "hq" and x.ip not in involved), key=lambda x: x.ip_int
+        )[0]
+        self._seed = seed
         self.backup_client = sorted(
             (x for x in topo.by_role("workstation") if x.site == "br1"), key=lambda x: x.ip_int
         )[0]
@@ -184,6 +192,9 @@ class IncidentTraffic:
             out.extend(self._scan_slice(self.vscan, w["vertical_scan"], minute, base, rng, self._vscan_flow))
         if minute in w["bandwidth_hog"] and (minute - w["bandwidth_hog"].start) % 5 == 0:
             out.append(self._hog(base, min(300, (w["bandwidth_hog"].end - minute) * 60) - 1, rng))
+        if minute in w["rare_port"] and (minute - w["rare_port"].start) % RARE_PORT_EVERY_MIN == 0:
+            # its own stream per minute: replays repeat it, and the other incidents' draws stay put
+            out.append(self._rare_port(base, random.Random(f"{self._seed}/rare_port/{minute}")))
         if minute in w["link_saturation"]:
             room = int(BRANCH_LINK_BPS / 8 * 60 * SATURATION_TARGET * rng.uniform(0.98, 1.0)) - branch_c2s_bytes
             if room > 0:
@@ -199,6 +210,14 @@ class IncidentTraffic:
         return _flow(self.exfil, peer, first, first + duration, TCP, rng.randrange(32768, 61000), 443, "TLS",
                      c2s, int(rng.uniform(2e6, 5e6)), c2s_flags=0x1B, s2c_flags=0x1B, info=peer.name, status=4,
                      score=250, severity=5, incident="exfiltration")  # fmt: skip
+
+    def _rare_port(self, base: int, rng: random.Random) -> Flow:
+        peer = self.topo.remote["backdoor"]
+        first = base + rng.randrange(30)
+        return _flow(self.rare_client, peer, first, first + rng.randint(60, 240), TCP, rng.randrange(32768, 61000),
+                     RARE_PORT, "TLS", rng.randint(40_000, 160_000), rng.randint(200_000, 900_000),
+                     c2s_flags=0x1B, s2c_flags=0x1B, status=30, score=50, severity=3,
+                     incident="rare_port")  # fmt: skip  # ntopng: alert_known_proto_on_non_std_port
 
     def _beacon(self, k: int, t: int, rng: random.Random) -> Flow:
         peer = self.topo.remote["c2"]
@@ -287,6 +306,9 @@ def incidents_truth(traffic: IncidentTraffic) -> list[Incident]:
                                          "beacons": len(traffic.beacons)}),
         inc("bandwidth_hog", f"{HOG_HOST} downloads at ~300 Mbit/s", [HOG_HOST],
             peers=[r["netflix"].ip, r["dropbox"].ip, r["youtube"].ip], details={"approx_mbps": 300}),
+        inc("rare_port", f"{traffic.rare_client.ip} talks to {r['backdoor'].ip} on TCP {RARE_PORT}, a port no "
+            "service uses", [traffic.rare_client.ip], peers=[r["backdoor"].ip],
+            details={"port": RARE_PORT, "every_minutes": RARE_PORT_EVERY_MIN}),
         inc("link_saturation", "the branch uplink (50 Mbit/s) runs at ~96% outbound", [traffic.backup_client.ip],
             peers=[r["s3"].ip], devices=["br1-rtr-1", "hq-rtr-1"],
             interfaces=[{"device": "br1-rtr-1", "if_index": 1, "direction": "out"},

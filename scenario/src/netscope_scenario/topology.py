@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from netscope_scenario.catalog import (
+    BACKDOOR_PEER,
     C2_PEER,
     CLIENT_VENDORS,
     EXFIL_PEER,
@@ -204,7 +205,7 @@ def build_topology(rng: random.Random) -> Topology:
         return host
 
     remote = {svc.key: remote_host(svc, "internet-service") for svc in REMOTE_SERVICES}
-    for svc in (EXFIL_PEER, C2_PEER, SCANNER_PEER):
+    for svc in (EXFIL_PEER, C2_PEER, SCANNER_PEER, BACKDOOR_PEER):
         remote[svc.key] = remote_host(svc, "internet-peer")
     visitors = []
     for prefix, country, asn in VISITOR_BLOCKS:

@@ -22,6 +22,7 @@ EXPECTED = {
     "beaconing": K.ANOMALY_KIND_BEACONING,
     "exfiltration": K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION,
     "bandwidth_hog": K.ANOMALY_KIND_TRAFFIC_SPIKE,
+    "rare_port": K.ANOMALY_KIND_RARE_PORT,
 }
 
 
@@ -53,7 +54,7 @@ def test_each_incident_is_found_with_evidence(
     best = matches[0]
     assert best.score >= 50 and best.title and best.evidence
     assert best.sample_flows and all(s.flow_id for s in best.sample_flows)
-    if incident.peers and kind in {"vertical_scan", "beaconing", "exfiltration"}:
+    if incident.peers and kind in {"vertical_scan", "beaconing", "exfiltration", "rare_port"}:
         assert set(best.peers) & set(incident.peers)
 
 

@@ -76,8 +76,22 @@ def test_all_detectors_run_by_default(elastic_service: FlowsService, world: Worl
         flows_pb2.ANOMALY_KIND_BEACONING,
         flows_pb2.ANOMALY_KIND_TRAFFIC_SPIKE,
     }
-    # Filebeat's NetFlow documents carry no DNS names: the DGA detector runs and finds nothing on them.
+    # These documents carry no DNS names: the DGA detector cannot run, and the answer says so and why.
     assert flows_pb2.ANOMALY_KIND_DGA_DOMAINS not in kinds
+    assert [u for u in answer.unavailable if u.startswith("DGA_DOMAINS")] == [
+        "DGA_DOMAINS (the names DNS flows asked for) needs the field dns.question.name, which the documents of "
+        "logs-netflow* do not have (field layout scenario); add the field to the documents, or name the layout "
+        "with NETSCOPE_FLOWS_ES_LAYOUT (scenario, ecs, seed-minimal)"
+    ]
+    with pytest.raises(grpc.RpcError) as refused:
+        elastic_service.stub.FindAnomalies(
+            flows_pb2.FindAnomaliesRequest(
+                filter=flows_pb2.FlowFilter(window=make_window(world.start, world.end)),
+                kinds=[flows_pb2.ANOMALY_KIND_DGA_DOMAINS],
+            )
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "dns.question.name" in str(refused.value.details())
 
 
 def test_chart_from_elasticsearch(elastic_service: FlowsService, world: World) -> None:
@@ -122,7 +136,7 @@ def test_settings_honour_seed_003_variables(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(name, value)
     settings = FlowsSettings()
     assert settings.es_url == "https://es.example:9243" and settings.es_username == "u"
-    assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow-*"
+    assert settings.es_password.get_secret_value() == "p" and settings.es_index == "logs-netflow*"
     monkeypatch.setenv("NETSCOPE_FLOWS_ES_URL", "http://127.0.0.1:9200")
     assert FlowsSettings().es_url == "http://127.0.0.1:9200"
 

@@ -1,7 +1,7 @@
 """The small scenario world both backends are loaded with (≤ 5k flows: osmem indexes about 1.2k docs/s).
 
 Usage (chdb allows one data path per process, so this runs as its own process):
-    python -m tests.integration.flows_elastic.world chdb:///DIR
+    python -m tests.integration.flows_elastic.world chdb:///DIR [END [HOURS]]   (END: ISO time the world ends at)
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 FLOWS_PER_HOUR = 40
 
 
-def small_world() -> World:
+def small_world(end: datetime = END, hours: float = HOURS) -> World:
     """The test world (deterministic: same arguments, same flows)."""
-    return build_world(SEED, HOURS, END, FLOWS_PER_HOUR)
+    return build_world(SEED, hours, end, FLOWS_PER_HOUR)
 
 
 if __name__ == "__main__":
     client = clickhouse_connect.get_client(dsn=sys.argv[1])
-    print(json.dumps(load_clickhouse(client, small_world())))
+    ending = datetime.fromisoformat(sys.argv[2]) if len(sys.argv) > 2 else END
+    hours = float(sys.argv[3]) if len(sys.argv) > 3 else HOURS
+    print(json.dumps(load_clickhouse(client, small_world(ending, hours))))

@@ -68,7 +68,7 @@ def test_topology_has_real_ouis_and_roles(world: World) -> None:
 def test_every_incident_is_scheduled_and_exfiltration_is_off_hours(world: World) -> None:
     kinds = {i.kind for i in world.incidents}
     assert kinds == {"horizontal_scan", "vertical_scan", "exfiltration", "dns_c2", "beaconing", "bandwidth_hog",
-                     "link_saturation", "interface_down", "snmp_unresponsive"}  # fmt: skip
+                     "link_saturation", "interface_down", "snmp_unresponsive", "rare_port"}  # fmt: skip
     exfil = world.incident("exfiltration")
     assert exfil.hosts == ["10.1.2.42"] and exfil.details["off_hours"] is True
     assert exfil.start.hour < 6 and exfil.end.hour < 6

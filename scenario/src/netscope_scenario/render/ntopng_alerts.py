@@ -123,6 +123,11 @@ def alert_rows(world: World) -> dict[str, list[dict[str, object]]]:
     host(ip, "host_alert_traffic_volume", "warning", s + 300, e, f"{ip} received far more than usual",
          {"direction": "received"})  # fmt: skip
 
+    s, e = span["rare_port"]
+    ip, peer = inc["rare_port"].hosts[0], inc["rare_port"].peers[0]
+    host(ip, "host_alert_remote_connection", "warning", s + 60, e, f"{ip} holds connections to {peer} on TCP 4444",
+         {"peer": peer, "port": 4444})  # fmt: skip
+
     s, e = span["link_saturation"]
     for dev, idx in (("br1-rtr-1", 1), ("hq-rtr-1", 5)):
         snmp(dev, idx, "alert_snmp_interface_threshold_crossed", "error", s + 300, e,

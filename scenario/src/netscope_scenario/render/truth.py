@@ -19,6 +19,7 @@ RENDERINGS: dict[str, tuple[str, ...]] = {
     "beaconing": ("flows", "flow_alerts", "alerts", "ecs", "netflow"),
     "bandwidth_hog": ("flows", "flow_alerts", "alerts", "ecs", "netflow", "snmp"),
     "link_saturation": ("flows", "alerts", "ecs", "netflow", "snmp"),
+    "rare_port": ("flows", "flow_alerts", "alerts", "ecs", "netflow"),
     "interface_down": ("alerts", "snmp"),
     "snmp_unresponsive": ("alerts", "snmp"),
 }

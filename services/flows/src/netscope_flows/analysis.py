@@ -12,7 +12,7 @@ import asyncio
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import to_timestamp
-from netscope_flows.arguments import HOST_SPAN
+from netscope_flows.arguments import HOST_SPAN, host_side
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, compile_filter, country_sql, host_condition
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.topk import KEY_EXPRESSIONS, render_key
@@ -70,10 +70,11 @@ async def analyze_traffic(store: ClickHouseStore, flt: CompiledFilter, n: int) -
 
 
 async def host_profile(
-    store: ClickHouseStore, ip: str, window: common_pb2.TimeWindow, n: int
+    store: ClickHouseStore, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
 ) -> flows_pb2.InvestigateHostResponse:
-    """One host's traffic both ways, its label and country, peers, services, protocols and alerted flows."""
-    both = compile_filter(flows_pb2.FlowFilter(window=window, host=ip), default_span=HOST_SPAN)
+    """One host's traffic (as source, destination or both: `direction`), its label and country, peers, services,
+    protocols and alerted flows."""
+    both = compile_filter(flows_pb2.FlowFilter(window=window, **host_side(ip, direction)), default_span=HOST_SPAN)
     client, server = host_condition(ip, "SRC"), host_condition(ip, "DST")
     about_sql = (
         f"SELECT anyIf(SRC_LABEL, SRC_LABEL != '' AND {client}), anyIf(DST_LABEL, DST_LABEL != '' AND {server}), "
@@ -94,12 +95,14 @@ async def host_profile(
     for ranking, key, *rest in rankings.rows:
         dimension = D.TOP_K_DIMENSION_L7_PROTO if ranking == "proto" else 0
         ranked[ranking].append(_entry(dimension, key, *rest))
+    as_client = direction != flows_pb2.HOST_DIRECTION_DESTINATION
+    as_server = direction != flows_pb2.HOST_DIRECTION_SOURCE
     return flows_pb2.InvestigateHostResponse(
         ip=ip,
         label=src_label or dst_label or "",
         country=src_country or dst_country or "",
-        as_client=_totals(sides[:5]),
-        as_server=_totals(sides[5:]),
+        as_client=_totals(sides[:5]) if as_client else None,
+        as_server=_totals(sides[5:]) if as_server else None,
         peers=ranked["peer"],
         services_used=ranked["used"],
         services_offered=ranked["offered"],

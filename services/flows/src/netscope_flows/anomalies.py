@@ -24,12 +24,15 @@ from netscope_flows.detections import (
     DGA_CONSONANTS,
     DGA_MIN_LABEL,
     DGA_MIN_NAMES,
+    RARE_PORT_MAX_GROUPS,
     SPIKE_BUCKET_SECONDS,
     Beacon,
     Dga,
+    RarePort,
     beacon_finding,
     dga_finding,
     peer_evidence,
+    rare_port_finding,
     volume_finding,
     volume_runs,
     when,
@@ -37,6 +40,7 @@ from netscope_flows.detections import (
 from netscope_flows.detections import finding as _finding
 from netscope_flows.filters import DST_IP_SQL, SRC_IP_SQL, CompiledFilter, country_sql
 from netscope_flows.findings import evidence_filter
+from netscope_flows.service_ports import ServicePorts
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
 
@@ -252,12 +256,32 @@ async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
     return out
 
 
+async def rare_ports(ctx: Context) -> list[flows_pb2.Finding]:
+    """Server ports no named service uses on which at most rare_port_max_clients clients exchanged data."""
+    known = ", ".join(map(str, ServicePorts(ctx.settings.service_ports).known))
+    rows = await ctx.store.read(
+        f"SELECT IP_DST_PORT AS port, uniqExact({SRC_IP_SQL}) AS clients, "
+        f"arraySort(groupUniqArray(10)({SRC_IP_SQL})), arraySort(groupUniqArray(10)({DST_IP_SQL})), count(), "
+        f"sum(TOTAL_BYTES), min(FIRST_SEEN), max(LAST_SEEN) FROM flows WHERE {ctx.flt.where} AND NOT ({_PROBE}) "
+        f"AND IP_DST_PORT != 0 AND IP_DST_PORT NOT IN ({known}) GROUP BY port "
+        f"HAVING clients <= {ctx.settings.rare_port_max_clients} ORDER BY port LIMIT {RARE_PORT_MAX_GROUPS}"
+    )
+    return [
+        rare_port_finding(
+            RarePort(int(port), list(clients), list(servers), int(n), int(flows), int(nbytes), when(s), when(e)),
+            _evidence_filter(ctx, s, e, dst_port=int(port)),
+        )
+        for port, n, clients, servers, flows, nbytes, s, e in rows.rows
+    ]
+
+
 _DETECTORS: dict[int, Callable[[Context], Awaitable[list[flows_pb2.Finding]]]] = {
     K.ANOMALY_KIND_HORIZONTAL_SCAN: horizontal_scans,
     K.ANOMALY_KIND_VERTICAL_SCAN: vertical_scans,
     K.ANOMALY_KIND_DGA_DOMAINS: dga_domains,
     K.ANOMALY_KIND_BEACONING: beaconing,
     K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION: off_hours_exfiltration,
+    K.ANOMALY_KIND_RARE_PORT: rare_ports,
 }
 _VOLUME = {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}
 

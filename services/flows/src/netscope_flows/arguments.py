@@ -8,11 +8,15 @@ Elasticsearch, say) is refused by that backend, not here.
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from datemath import datemath
+
+from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
+from netscope_common.timeutil import make_window
 
 D = flows_pb2.TopKDimension
 K = flows_pb2.AnomalyKind
@@ -168,6 +172,60 @@ def host(text: str) -> str:
         raise InvalidArgument(
             f"ip must be one IPv4 or IPv6 address such as 10.1.2.42; got {text!r}", field="ip"
         ) from None
+
+
+def time_range(text: str, field: str = "time_range") -> common_pb2.TimeWindow:
+    """Seed 003's time_range: a start in Elasticsearch date math or ISO 8601, the window running to now."""
+    try:
+        start = datemath(text.strip()).astimezone(UTC)
+    except Exception:  # datemath raises its parser's many exception types
+        raise InvalidArgument(
+            f"{field} must be Elasticsearch date math such as now-15m, now-1h, now-7d or now-1d/d, or an ISO 8601 "
+            f"date/time such as 2025-11-01T00:00:00Z; got {text!r}",
+            field=field,
+        ) from None
+    end = datetime.now(UTC)
+    if start >= end:
+        raise InvalidArgument(f"{field} must start before now; got {text!r} ({start.isoformat()})", field=field)
+    return make_window(start, end)
+
+
+def window_of(window: common_pb2.TimeWindow, text: str, field: str = "time_range") -> common_pb2.TimeWindow:
+    """The window a request asks for: `window`, or the time_range `text` (not both)."""
+    if not text:
+        return window
+    if window.HasField("start") or window.HasField("end"):
+        raise InvalidArgument(f"set either window or {field}, not both", field=field)
+    return time_range(text, field)
+
+
+def resolved(flt: flows_pb2.FlowFilter) -> flows_pb2.FlowFilter:
+    """The filter with its time_range (if any) turned into its window."""
+    if not flt.time_range:
+        return flt
+    out = flows_pb2.FlowFilter()
+    out.CopyFrom(flt)
+    out.window.CopyFrom(window_of(flt.window, flt.time_range, "filter.time_range"))
+    out.time_range = ""
+    return out
+
+
+def host_side(ip: str, direction: int) -> dict[str, str]:
+    """The FlowFilter fields selecting a host's flows in a (checked) direction."""
+    if direction == flows_pb2.HOST_DIRECTION_SOURCE:
+        return {"src_ip": ip}
+    if direction == flows_pb2.HOST_DIRECTION_DESTINATION:
+        return {"dst_ip": ip}
+    return {"host": ip}
+
+
+def host_direction(value: int) -> int:
+    """InvestigateHost's direction (unspecified: both)."""
+    if value not in flows_pb2.HostDirection.values():
+        raise InvalidArgument(
+            f"unknown direction {value}; use HOST_DIRECTION_BOTH, _SOURCE or _DESTINATION", field="direction"
+        )
+    return value or flows_pb2.HOST_DIRECTION_BOTH
 
 
 def chart_size(request: flows_pb2.ChartRequest) -> tuple[int, int]:

@@ -49,6 +49,11 @@ class FlowsBackend(Protocol[F]):
     setting: str  # the setting that chose it, for messages: "NETSCOPE_FLOWS_BACKEND=..."
     sql: SqlAccess | None
 
+    @property
+    def load_bucket_seconds(self) -> int:
+        """DetectBottlenecks' default bucket width: 60 s when flows have durations to spread their bytes over."""
+        ...
+
     async def open(self) -> None:
         """Connect (the first health check proves the store answers)."""
         ...
@@ -95,7 +100,9 @@ class FlowsBackend(Protocol[F]):
         """Totals and the protocol, talker, service and destination rankings (window set by the caller)."""
         ...
 
-    async def host_profile(self, ip: str, window: common_pb2.TimeWindow, n: int) -> flows_pb2.InvestigateHostResponse:
+    async def host_profile(
+        self, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
+    ) -> flows_pb2.InvestigateHostResponse:
         """One host's traffic both ways, peers, services and protocols (findings added by the caller)."""
         ...
 
@@ -103,6 +110,10 @@ class FlowsBackend(Protocol[F]):
         self, flt: F, request: flows_pb2.FindAnomaliesRequest, kinds: frozenset[int]
     ) -> list[flows_pb2.Finding]:
         """Every finding of the detectors of `kinds`, unsorted and without sample flows."""
+        ...
+
+    def unavailable(self, kinds: frozenset[int]) -> dict[int, str]:
+        """The detectors of `kinds` this backend's data cannot run, each with the reason (detect skips them)."""
         ...
 
     async def interface_load(self, flt: F, width: int) -> Iterable[LoadRow]:

@@ -17,6 +17,7 @@ from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.backend import FlowsBackend, InterfaceKey, LoadRow
+from netscope_flows.interface_map import ANY_EXPORTER, load_interface_map, lookup
 from netscope_flows.settings import FlowsSettings
 
 DEFAULT_BUCKET_SECONDS = 60
@@ -25,8 +26,11 @@ MAX_BUCKETS = 20_000
 
 
 def capacity_map(settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRequest) -> dict[tuple[str, int], int]:
-    """Capacities by (exporter, ifIndex): the service map, overridden by the request's entries."""
-    out: dict[tuple[str, int], int] = {}
+    """Capacities by (exporter, ifIndex; exporter "*" = any): the interface map, the service's capacity map over
+    it, the request's entries over both."""
+    out: dict[tuple[str, int], int] = {
+        key: info.capacity_bps for key, info in load_interface_map(settings.interface_map).items() if info.capacity_bps
+    }
     for key, speed in settings.interface_capacity_bps.items():
         exporter, _, index = key.rpartition(":")
         out[(exporter, int(index))] = int(speed)
@@ -44,7 +48,11 @@ def capacity_map(settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRe
 
 
 def parameters(
-    settings: FlowsSettings, request: flows_pb2.DetectBottlenecksRequest, start: datetime, end: datetime
+    settings: FlowsSettings,
+    request: flows_pb2.DetectBottlenecksRequest,
+    start: datetime,
+    end: datetime,
+    default_width: int = DEFAULT_BUCKET_SECONDS,
 ) -> tuple[float, int]:
     """The request's threshold (percent) and bucket width (seconds), checked."""
     threshold = request.threshold_percent or settings.bottleneck_threshold_percent
@@ -54,9 +62,11 @@ def parameters(
             f" got {request.threshold_percent:g}",
             field="threshold_percent",
         )
-    width = request.bucket_seconds or DEFAULT_BUCKET_SECONDS
+    width = request.bucket_seconds or default_width
     if not 10 <= width <= 3600:
-        raise InvalidArgument(f"bucket_seconds must be 10-3600 (0 means 60); got {width}", field="bucket_seconds")
+        raise InvalidArgument(
+            f"bucket_seconds must be 10-3600 (0 means {default_width}); got {width}", field="bucket_seconds"
+        )
     if (end - start).total_seconds() / width > MAX_BUCKETS:
         raise InvalidArgument(
             f"window / bucket_seconds gives more than {MAX_BUCKETS} buckets; widen bucket_seconds", field="window"
@@ -72,6 +82,10 @@ class Utilisation:
     peaks: dict[InterfaceKey, float] = field(default_factory=dict)
 
 
+def _capacity(capacities: dict[tuple[str, int], int], exporter: str, if_index: int) -> int | None:
+    return capacities.get((exporter, if_index)) or capacities.get((ANY_EXPORTER, if_index))
+
+
 def utilisation(
     rows: Iterable[LoadRow],
     capacities: dict[tuple[str, int], int],
@@ -82,7 +96,7 @@ def utilisation(
     """Judge (exporter, ifIndex, direction, bucket start, bytes) rows against each interface's capacity."""
     out = Utilisation()
     for exporter, if_index, direction, bucket, nbytes in rows:
-        speed = capacities.get((exporter, int(if_index))) or default_bps
+        speed = _capacity(capacities, exporter, int(if_index)) or default_bps
         percent = 100.0 * float(nbytes) * 8 / width / speed
         key = (exporter, int(if_index), direction)
         out.peaks[key] = max(out.peaks.get(key, 0.0), percent)
@@ -132,16 +146,19 @@ async def detect_bottlenecks(
 ) -> flows_pb2.DetectBottlenecksResponse:
     """Interfaces whose per-bucket rate reaches the threshold, worst first, with the pairs that filled them."""
     flt = backend.compile(request.filter)
-    threshold, width = parameters(settings, request, flt.start, flt.end)
+    threshold, width = parameters(settings, request, flt.start, flt.end, backend.load_bucket_seconds)
     capacities = capacity_map(settings, request)
+    names = load_interface_map(settings.interface_map)
     rows = await backend.interface_load(flt, width)
     load = utilisation(rows, capacities, settings.default_capacity_bps, width, threshold)
     over = list(load.over.items())
     pairs = await asyncio.gather(
         *(backend.top_pairs(flt, key, buckets[0][0], buckets[-1][0] + width) for key, buckets in over)
     )
-    found = [
-        bottleneck(key, buckets, load.peaks[key], capacities.get(key[:2]) or settings.default_capacity_bps, width, top)
-        for (key, buckets), top in zip(over, pairs, strict=True)
-    ]
+    found = []
+    for (key, buckets), top in zip(over, pairs, strict=True):
+        speed = _capacity(capacities, *key[:2]) or settings.default_capacity_bps
+        found.append(bottleneck(key, buckets, load.peaks[key], speed, width, top))
+        info = lookup(names, *key[:2])
+        found[-1].interface_name = info.name if info else ""
     return answer(found, threshold, width)

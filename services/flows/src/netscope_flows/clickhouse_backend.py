@@ -34,6 +34,7 @@ class ClickHouseBackend:
 
     name = "ClickHouse"
     setting = "NETSCOPE_FLOWS_BACKEND=clickhouse"
+    load_bucket_seconds = 60
 
     def __init__(self, settings: FlowsSettings, store: ClickHouseStore | None = None) -> None:
         self._settings = settings
@@ -112,15 +113,21 @@ class ClickHouseBackend:
         """Totals and rankings, one query each."""
         return await analysis.analyze_traffic(self.store, flt, n)
 
-    async def host_profile(self, ip: str, window: common_pb2.TimeWindow, n: int) -> flows_pb2.InvestigateHostResponse:
+    async def host_profile(
+        self, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
+    ) -> flows_pb2.InvestigateHostResponse:
         """Both sides of the host, its label and its alerted flows."""
-        return await analysis.host_profile(self.store, ip, window, n)
+        return await analysis.host_profile(self.store, ip, window, n, direction)
 
     async def detect(
         self, flt: CompiledFilter, request: flows_pb2.FindAnomaliesRequest, kinds: frozenset[int]
     ) -> list[flows_pb2.Finding]:
         """The SQL detectors of `anomalies`."""
         return await anomalies.detect(self.store, self._settings, flt, request, kinds)
+
+    def unavailable(self, kinds: frozenset[int]) -> dict[int, str]:
+        """None: ntopng's flows table has every column a detector reads."""
+        return {}
 
     async def interface_load(self, flt: CompiledFilter, width: int) -> list[LoadRow]:
         """Bytes per interface, direction and bucket.

@@ -35,6 +35,42 @@ SPIKE_BUCKET_SECONDS = 300
 SPIKE_FACTOR = 10.0
 DROP_FACTOR = 10.0
 BASELINE_BUCKETS = 24
+# Rare ports: data (not probes) on a server port no named service uses, from at most rare_port_max_clients clients.
+RARE_PORT_MAX_GROUPS = 100
+
+
+@dataclass
+class RarePort:
+    """The aggregates of one rare server port over the window."""
+
+    port: int
+    clients: list[str]
+    servers: list[str]
+    client_count: int
+    flows: int
+    bytes: int
+    start: datetime
+    end: datetime
+
+
+def rare_port_finding(rare: RarePort, evidence_filter: flows_pb2.FlowFilter) -> flows_pb2.Finding:
+    """A rare port's finding: fewer clients and more data score higher."""
+    mb = rare.bytes / 1e6
+    return finding(
+        K.ANOMALY_KIND_RARE_PORT,
+        f"port {rare.port}: {', '.join(rare.clients)} exchanged {mb:.1f} MB with {', '.join(rare.servers)} "
+        "on a port no named service uses",
+        60 - 10 * (rare.client_count - 1) + min(30.0, mb),
+        {"port": rare.port, "clients": rare.client_count, "flows": rare.flows, "bytes": rare.bytes,
+         "rule": "data (not probes) on an unnamed server port, few clients"},
+        hosts=rare.clients,
+        peers=rare.servers,
+        start=to_timestamp(when(rare.start)),
+        end=to_timestamp(when(rare.end)),
+        flows=rare.flows,
+        bytes=rare.bytes,
+        evidence_filter=evidence_filter,
+    )  # fmt: skip
 
 
 def when(value: datetime | float) -> datetime:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import InvalidArgument
 from netscope_common.timeutil import resolve_window
+from netscope_flows import arguments
 from netscope_ntopng.ndpi import L7_PROTOCOLS
 
 L4_NAMES = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "gre": 47, "esp": 50, "sctp": 132}
@@ -120,6 +121,7 @@ def parse_port(value: int, field: str) -> int:
 
 def compile_filter(flt: flows_pb2.FlowFilter, *, default_span: timedelta = timedelta(hours=1)) -> CompiledFilter:
     """Validate every field of `flt`; raises InvalidArgument naming the field and what is allowed."""
+    flt = arguments.resolved(flt)
     start, end = resolve_window(flt.window, default_span=default_span, max_span=MAX_SPAN)
     conds = [
         f"FIRST_SEEN >= toDateTime({int(start.timestamp())})",

@@ -11,6 +11,7 @@ from typing import Any
 
 from netscope.common.v1 import common_pb2
 from netscope.flows.v1 import flows_pb2
+from netscope_common.errors import FailedPrecondition
 from netscope_common.timeutil import make_window, to_timestamp
 from netscope_flows import arguments
 from netscope_flows.backend import FlowsBackend
@@ -28,6 +29,7 @@ def evidence_filter(
     """The request's filter narrowed to a finding's window and fields: SearchFlows with it shows the flows."""
     flt = flows_pb2.FlowFilter()
     flt.CopyFrom(base)
+    flt.time_range = ""  # the window below replaces it
     flt.window.CopyFrom(make_window(start, end))
     for name, value in fields.items():
         setattr(flt, name, value)
@@ -36,13 +38,17 @@ def evidence_filter(
 
 async def ranked(
     backend: FlowsBackend[Any], request: flows_pb2.FindAnomaliesRequest
-) -> tuple[list[flows_pb2.Finding], CompiledFilter]:
-    """Every finding of the detectors asked for (all when none is named), best score first, without samples."""
+) -> tuple[list[flows_pb2.Finding], CompiledFilter, dict[Any, str]]:
+    """Every finding of the detectors asked for (all when none is named), best score first, without samples;
+    with the kinds this backend's documents cannot answer (the field they lack), when some can."""
     kinds = arguments.anomaly_kinds(request)
     flt = backend.compile(request.filter, arguments.HOST_SPAN)
+    unavailable = backend.unavailable(kinds)
+    if unavailable and set(unavailable) == set(kinds):
+        raise FailedPrecondition("; ".join(unavailable.values()), field="kinds")
     found = await backend.detect(flt, request, kinds)
     found.sort(key=lambda f: -f.score)
-    return found, flt
+    return found, flt, unavailable
 
 
 async def add_samples(backend: FlowsBackend[Any], found: list[flows_pb2.Finding]) -> None:
@@ -62,21 +68,30 @@ async def find_anomalies(
     backend: FlowsBackend[Any], request: flows_pb2.FindAnomaliesRequest
 ) -> flows_pb2.FindAnomaliesResponse:
     """The best max_findings findings, each with sample flows."""
-    found, flt = await ranked(backend, request)
+    found, flt, unavailable = await ranked(backend, request)
     found = found[: arguments.max_findings(request.max_findings)]
     await add_samples(backend, found)
     return flows_pb2.FindAnomaliesResponse(
-        findings=found, window_start=to_timestamp(flt.start), window_end=to_timestamp(flt.end)
+        findings=found,
+        window_start=to_timestamp(flt.start),
+        window_end=to_timestamp(flt.end),
+        unavailable=[unavailable[k] for k in sorted(unavailable)],
     )
 
 
-async def about_host(backend: FlowsBackend[Any], ip: str, window: common_pb2.TimeWindow) -> list[flows_pb2.Finding]:
-    """The findings of a host's traffic in which it is the actor or the peer, best first (at most max_findings's
-    default); the SAMPLED_PER_KIND best of each kind with sample flows."""
-    found, _ = await ranked(
+async def about_host(
+    backend: FlowsBackend[Any], ip: str, window: common_pb2.TimeWindow, direction: int = flows_pb2.HOST_DIRECTION_BOTH
+) -> list[flows_pb2.Finding]:
+    """The findings of a host's traffic in which it is the actor (direction SOURCE), the peer (DESTINATION) or
+    either (BOTH), best first (at most max_findings's default); the SAMPLED_PER_KIND best of each kind with
+    sample flows."""
+    found, _, _ = await ranked(
         backend, flows_pb2.FindAnomaliesRequest(filter=flows_pb2.FlowFilter(window=window, host=ip))
     )
-    mine = [f for f in found if ip in (*f.hosts, *f.peers)][: arguments.max_findings(0)]
+    actor = direction != flows_pb2.HOST_DIRECTION_DESTINATION
+    peer = direction != flows_pb2.HOST_DIRECTION_SOURCE
+    mine = [f for f in found if (actor and ip in f.hosts) or (peer and ip in f.peers)]
+    mine = mine[: arguments.max_findings(0)]
     per_kind: Counter[int] = Counter()
     shown = []
     for finding in mine:

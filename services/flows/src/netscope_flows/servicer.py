@@ -22,6 +22,7 @@ from netscope_flows.bottlenecks import detect_bottlenecks
 from netscope_flows.ingest import ingest_response
 from netscope_flows.protocols import list_protocols
 from netscope_flows.recommendations import recommendations
+from netscope_flows.service_ports import ServicePorts
 from netscope_flows.settings import FlowsSettings
 
 MAX_STREAM_PAGES = 100
@@ -33,6 +34,7 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     def __init__(self, backend: FlowsBackend[Any], settings: FlowsSettings) -> None:
         self._backend = backend
         self._settings = settings
+        self._services = ServicePorts(settings.service_ports)
 
     def _sql(self, field: str = "") -> SqlAccess:
         if self._backend.sql is None:
@@ -67,6 +69,9 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         arguments.metric(request.metric)
         arguments.locality(request.locality)
         entries, total = await self._backend.top_k(request, start, end, k)
+        if request.dimension == flows_pb2.TOP_K_DIMENSION_DST_PORT:
+            for entry in entries:
+                entry.name = self._services.key_name(entry.key)
         return flows_pb2.TopKResponse(
             entries=entries, window_start=to_timestamp(start), window_end=to_timestamp(end), total_bytes=total
         )
@@ -153,6 +158,8 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
         n = arguments.top_n(request.top_n)
         flt = self._backend.compile(request.filter)
         answer = await self._backend.analyze_traffic(flt, n)
+        for entry in answer.top_services:
+            entry.name = self._services.key_name(entry.key)
         answer.window_start.CopyFrom(to_timestamp(flt.start))
         answer.window_end.CopyFrom(to_timestamp(flt.end))
         return answer
@@ -162,9 +169,14 @@ class FlowsServicer(flows_pb2_grpc.FlowsServiceServicer):
     ) -> flows_pb2.InvestigateHostResponse:
         ip = arguments.host(request.ip)
         n = arguments.top_n(request.top_n)
+        direction = arguments.host_direction(request.direction)
+        window = arguments.window_of(request.window, request.time_range)
         answer, found = await asyncio.gather(
-            self._backend.host_profile(ip, request.window, n), findings.about_host(self._backend, ip, request.window)
+            self._backend.host_profile(ip, window, n, direction),
+            findings.about_host(self._backend, ip, window, direction),
         )
+        for entry in (*answer.services_used, *answer.services_offered):
+            entry.name = self._services.key_name(entry.key)
         answer.findings.extend(found)
         return answer
 

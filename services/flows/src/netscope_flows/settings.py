@@ -25,7 +25,10 @@ READS_ONLY = (
 class FlowsSettings(ServiceSettings):
     """Where the flows live and the limits put on assistant queries."""
 
-    model_config = SettingsConfigDict(env_prefix="NETSCOPE_FLOWS_", extra="ignore", populate_by_name=True)
+    # A .env file in the working directory is read as seed 003's server reads one (the environment wins).
+    model_config = SettingsConfigDict(
+        env_prefix="NETSCOPE_FLOWS_", extra="ignore", populate_by_name=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     port: int = Field(50051, ge=0, le=65535)
     backend: Literal["clickhouse", "elasticsearch"] = "clickhouse"
@@ -80,13 +83,30 @@ class FlowsSettings(ServiceSettings):
     exfil_min_bytes: int = Field(1_000_000_000, gt=0, description="off-hours upload to one peer worth reporting")
     scan_min_targets: int = Field(50, ge=5, description="distinct hosts (or ports) probed to call it a scan")
 
+    rare_port_max_clients: int = Field(2, ge=1, description="clients a server port may have to be called rare")
+    service_ports: dict[int, str] = Field(
+        default_factory=dict,
+        description='service names by server port, JSON {"port": "name"}, over the defaults (seed 003 SERVICE_PORTS)',
+        validation_alias=_env("SERVICE_PORTS", "SERVICE_PORTS"),
+    )
+    interface_map: str = Field(
+        "",
+        description="seed 003's interface map {ifIndex: {name, capacity_mbps}}: a JSON or YAML file, or JSON text",
+        validation_alias=_env("INTERFACE_MAP"),
+    )
+
     es_url: str = Field("", description="cluster URL; empty: https://ES_HOST:ES_PORT", validation_alias=_env("ES_URL"))
     es_host: str = Field("localhost", validation_alias=_env("ES_HOST", "ES_HOST"))
     es_port: int = Field(9200, ge=1, le=65535, validation_alias=_env("ES_PORT", "ES_PORT"))
     es_username: str = Field("", validation_alias=_env("ES_USERNAME", "ES_USERNAME"))
     es_password: SecretStr = Field(SecretStr(""), validation_alias=_env("ES_PASSWORD", "ES_PASSWORD"))
     es_api_key: SecretStr = Field(SecretStr(""), validation_alias=_env("ES_API_KEY"))
-    es_index: str = Field("logs-netflow-*", min_length=1, validation_alias=_env("ES_INDEX"))
+    es_index: str = Field("logs-netflow*", min_length=1, validation_alias=_env("ES_INDEX"))
+    es_layout: Literal["auto", "scenario", "ecs", "seed-minimal"] = Field(
+        "auto",
+        description="field layout of the documents; auto: detected from the mapping",
+        validation_alias=_env("ES_LAYOUT"),
+    )
     es_flavor: Literal["elasticsearch", "opensearch"] = Field("elasticsearch", validation_alias=_env("ES_FLAVOR"))
     es_verify: bool = Field(True, validation_alias=_env("ES_VERIFY"))
     es_ca_certs: str = Field("", description="CA bundle (PEM) for the cluster", validation_alias=_env("ES_CA_CERTS"))

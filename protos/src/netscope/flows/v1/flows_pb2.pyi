@@ -141,6 +141,8 @@ class _AnomalyKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_AnomalyKi
     """Small flows to the same peer at regular intervals."""
     ANOMALY_KIND_OFF_HOURS_EXFILTRATION: _AnomalyKind.ValueType  # 7
     """Large uploads from a local host to a remote peer outside business hours."""
+    ANOMALY_KIND_RARE_PORT: _AnomalyKind.ValueType  # 8
+    """Data exchanged on a server port no named service uses and few clients reach (a backdoor, a tunnel)."""
 
 class AnomalyKind(_AnomalyKind, metaclass=_AnomalyKindEnumTypeWrapper):
     """---- Analytics ----"""
@@ -160,7 +162,30 @@ ANOMALY_KIND_BEACONING: AnomalyKind.ValueType  # 6
 """Small flows to the same peer at regular intervals."""
 ANOMALY_KIND_OFF_HOURS_EXFILTRATION: AnomalyKind.ValueType  # 7
 """Large uploads from a local host to a remote peer outside business hours."""
+ANOMALY_KIND_RARE_PORT: AnomalyKind.ValueType  # 8
+"""Data exchanged on a server port no named service uses and few clients reach (a backdoor, a tunnel)."""
 Global___AnomalyKind: _TypeAlias = AnomalyKind  # noqa: Y015
+
+class _HostDirection:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _HostDirectionEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_HostDirection.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    HOST_DIRECTION_UNSPECIFIED: _HostDirection.ValueType  # 0
+    """both"""
+    HOST_DIRECTION_BOTH: _HostDirection.ValueType  # 1
+    HOST_DIRECTION_SOURCE: _HostDirection.ValueType  # 2
+    HOST_DIRECTION_DESTINATION: _HostDirection.ValueType  # 3
+
+class HostDirection(_HostDirection, metaclass=_HostDirectionEnumTypeWrapper): ...
+
+HOST_DIRECTION_UNSPECIFIED: HostDirection.ValueType  # 0
+"""both"""
+HOST_DIRECTION_BOTH: HostDirection.ValueType  # 1
+HOST_DIRECTION_SOURCE: HostDirection.ValueType  # 2
+HOST_DIRECTION_DESTINATION: HostDirection.ValueType  # 3
+Global___HostDirection: _TypeAlias = HostDirection  # noqa: Y015
 
 @_typing.final
 class QueryRequest(_message.Message):
@@ -368,12 +393,15 @@ class TopKEntry(_message.Message):
     PACKETS_FIELD_NUMBER: _builtins.int
     FLOWS_FIELD_NUMBER: _builtins.int
     SCORE_FIELD_NUMBER: _builtins.int
+    NAME_FIELD_NUMBER: _builtins.int
     key: _builtins.str
     """The ranked key, rendered readably (an IP, "10.0.0.1 -> 10.0.0.2", "443/tcp", "TLS", "US", ...)."""
     bytes: _builtins.int
     packets: _builtins.int
     flows: _builtins.int
     score: _builtins.int
+    name: _builtins.str
+    """A service's name when the key is a server port (the service-port map: "HTTPS" for 443); else empty."""
     def __init__(
         self,
         *,
@@ -382,10 +410,11 @@ class TopKEntry(_message.Message):
         packets: _builtins.int = ...,
         flows: _builtins.int = ...,
         score: _builtins.int = ...,
+        name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "flows", b"flows", "key", b"key", "packets", b"packets", "score", b"score"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bytes", b"bytes", "flows", b"flows", "key", b"key", "name", b"name", "packets", b"packets", "score", b"score"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -446,6 +475,7 @@ class FlowFilter(_message.Message):
     INTERFACE_ID_FIELD_NUMBER: _builtins.int
     MIN_BYTES_FIELD_NUMBER: _builtins.int
     MIN_SCORE_FIELD_NUMBER: _builtins.int
+    TIME_RANGE_FIELD_NUMBER: _builtins.int
     src_ip: _builtins.str
     """Client (initiator) address or CIDR, e.g. "10.1.2.42" or "10.1.0.0/16"."""
     dst_ip: _builtins.str
@@ -472,6 +502,10 @@ class FlowFilter(_message.Message):
     """Only flows with at least this many bytes (both directions)."""
     min_score: _builtins.int
     """Only flows with at least this ntopng score."""
+    time_range: _builtins.str
+    """Instead of window: a start in Elasticsearch date math ("now-15m", "now-1h", "now-7d", "now-1d/d") or an
+    ISO 8601 date/time ("2025-11-01T00:00:00Z"), up to now (seed 003's time_range). Not with window.
+    """
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow: ...
     def __init__(
@@ -491,10 +525,11 @@ class FlowFilter(_message.Message):
         interface_id: _builtins.int | None = ...,
         min_bytes: _builtins.int = ...,
         min_score: _builtins.int = ...,
+        time_range: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port", "_if_index", b"_if_index", "_interface_id", b"_interface_id", "_port", b"_port", "dst_port", b"dst_port", "if_index", b"if_index", "interface_id", b"interface_id", "port", b"port", "window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port", "_if_index", b"_if_index", "_interface_id", b"_interface_id", "_port", b"_port", "country", b"country", "dst_ip", b"dst_ip", "dst_port", b"dst_port", "exporter", b"exporter", "host", b"host", "if_index", b"if_index", "interface_id", b"interface_id", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "min_bytes", b"min_bytes", "min_score", b"min_score", "port", b"port", "src_ip", b"src_ip", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port", "_if_index", b"_if_index", "_interface_id", b"_interface_id", "_port", b"_port", "country", b"country", "dst_ip", b"dst_ip", "dst_port", b"dst_port", "exporter", b"exporter", "host", b"host", "if_index", b"if_index", "interface_id", b"interface_id", "l4_proto", b"l4_proto", "l7_proto", b"l7_proto", "min_bytes", b"min_bytes", "min_score", b"min_score", "port", b"port", "src_ip", b"src_ip", "time_range", b"time_range", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__dst_port: _TypeAlias = _typing.Literal["dst_port"]  # noqa: Y015
     _WhichOneofArgType__dst_port: _TypeAlias = _typing.Literal["_dst_port", b"_dst_port"]  # noqa: Y015
@@ -1173,22 +1208,28 @@ class FindAnomaliesResponse(_message.Message):
     FINDINGS_FIELD_NUMBER: _builtins.int
     WINDOW_START_FIELD_NUMBER: _builtins.int
     WINDOW_END_FIELD_NUMBER: _builtins.int
+    UNAVAILABLE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]: ...
     @_builtins.property
     def window_start(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def unavailable(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Detectors asked for that could not run on these documents, each with the field it needs."""
+
     def __init__(
         self,
         *,
         findings: _abc.Iterable[Global___Finding] | None = ...,
         window_start: _timestamp_pb2.Timestamp | None = ...,
         window_end: _timestamp_pb2.Timestamp | None = ...,
+        unavailable: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["findings", b"findings", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["findings", b"findings", "unavailable", b"unavailable", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1271,6 +1312,7 @@ class Bottleneck(_message.Message):
     LAST_OVER_FIELD_NUMBER: _builtins.int
     TOP_PAIRS_FIELD_NUMBER: _builtins.int
     SCORE_FIELD_NUMBER: _builtins.int
+    INTERFACE_NAME_FIELD_NUMBER: _builtins.int
     exporter: _builtins.str
     if_index: _builtins.int
     direction: _builtins.str
@@ -1281,6 +1323,8 @@ class Bottleneck(_message.Message):
     buckets_over: _builtins.int
     """Buckets at or above the threshold, and the first and last of them."""
     score: _builtins.float
+    interface_name: _builtins.str
+    """The interface's name from the interface map, when it names it."""
     @_builtins.property
     def first_over(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
@@ -1303,10 +1347,11 @@ class Bottleneck(_message.Message):
         last_over: _timestamp_pb2.Timestamp | None = ...,
         top_pairs: _abc.Iterable[Global___TopKEntry] | None = ...,
         score: _builtins.float = ...,
+        interface_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["first_over", b"first_over", "last_over", b"last_over"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets_over", b"buckets_over", "direction", b"direction", "exporter", b"exporter", "first_over", b"first_over", "if_index", b"if_index", "last_over", b"last_over", "mean_percent_over_threshold", b"mean_percent_over_threshold", "peak_percent", b"peak_percent", "score", b"score", "speed_bps", b"speed_bps", "top_pairs", b"top_pairs"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buckets_over", b"buckets_over", "direction", b"direction", "exporter", b"exporter", "first_over", b"first_over", "if_index", b"if_index", "interface_name", b"interface_name", "last_over", b"last_over", "mean_percent_over_threshold", b"mean_percent_over_threshold", "peak_percent", b"peak_percent", "score", b"score", "speed_bps", b"speed_bps", "top_pairs", b"top_pairs"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1409,6 +1454,7 @@ class AnalyzeTrafficResponse(_message.Message):
     TOP_DESTINATIONS_FIELD_NUMBER: _builtins.int
     WINDOW_START_FIELD_NUMBER: _builtins.int
     WINDOW_END_FIELD_NUMBER: _builtins.int
+    UNAVAILABLE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def totals(self) -> Global___TrafficTotals: ...
     @_builtins.property
@@ -1427,6 +1473,10 @@ class AnalyzeTrafficResponse(_message.Message):
     def window_start(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def unavailable(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Parts of the answer these documents cannot give, each with the field it needs."""
+
     def __init__(
         self,
         *,
@@ -1437,10 +1487,11 @@ class AnalyzeTrafficResponse(_message.Message):
         top_destinations: _abc.Iterable[Global___TopKEntry] | None = ...,
         window_start: _timestamp_pb2.Timestamp | None = ...,
         window_end: _timestamp_pb2.Timestamp | None = ...,
+        unavailable: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["totals", b"totals", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["protocols", b"protocols", "top_destinations", b"top_destinations", "top_services", b"top_services", "top_talkers", b"top_talkers", "totals", b"totals", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["protocols", b"protocols", "top_destinations", b"top_destinations", "top_services", b"top_services", "top_talkers", b"top_talkers", "totals", b"totals", "unavailable", b"unavailable", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1453,10 +1504,16 @@ class InvestigateHostRequest(_message.Message):
     IP_FIELD_NUMBER: _builtins.int
     WINDOW_FIELD_NUMBER: _builtins.int
     TOP_N_FIELD_NUMBER: _builtins.int
+    TIME_RANGE_FIELD_NUMBER: _builtins.int
+    DIRECTION_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     """One IPv4 or IPv6 address."""
     top_n: _builtins.int
     """Entries per ranking: 0 means 10; at most 100."""
+    time_range: _builtins.str
+    """Instead of window: a start in date math or ISO 8601, up to now (as FlowFilter.time_range)."""
+    direction: Global___HostDirection.ValueType
+    """Which of its flows: where it is the source, the destination, or both (unspecified)."""
     @_builtins.property
     def window(self) -> _common_pb2.TimeWindow:
         """Missing bounds: the last 24 hours."""
@@ -1467,10 +1524,12 @@ class InvestigateHostRequest(_message.Message):
         ip: _builtins.str = ...,
         window: _common_pb2.TimeWindow | None = ...,
         top_n: _builtins.int = ...,
+        time_range: _builtins.str = ...,
+        direction: Global___HostDirection.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["window", b"window"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["ip", b"ip", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["direction", b"direction", "ip", b"ip", "time_range", b"time_range", "top_n", b"top_n", "window", b"window"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1493,6 +1552,7 @@ class InvestigateHostResponse(_message.Message):
     FINDINGS_FIELD_NUMBER: _builtins.int
     WINDOW_START_FIELD_NUMBER: _builtins.int
     WINDOW_END_FIELD_NUMBER: _builtins.int
+    UNAVAILABLE_FIELD_NUMBER: _builtins.int
     ip: _builtins.str
     label: _builtins.str
     """Host name as ntopng labelled it, when known."""
@@ -1525,6 +1585,10 @@ class InvestigateHostResponse(_message.Message):
     def window_start(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
     def window_end(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def unavailable(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Parts of the answer these documents cannot give, each with the field it needs."""
+
     def __init__(
         self,
         *,
@@ -1541,10 +1605,11 @@ class InvestigateHostResponse(_message.Message):
         findings: _abc.Iterable[Global___Finding] | None = ...,
         window_start: _timestamp_pb2.Timestamp | None = ...,
         window_end: _timestamp_pb2.Timestamp | None = ...,
+        unavailable: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["as_client", b"as_client", "as_server", b"as_server", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerted_flows", b"alerted_flows", "as_client", b"as_client", "as_server", b"as_server", "country", b"country", "findings", b"findings", "ip", b"ip", "label", b"label", "peers", b"peers", "protocols", b"protocols", "services_offered", b"services_offered", "services_used", b"services_used", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alerted_flows", b"alerted_flows", "as_client", b"as_client", "as_server", b"as_server", "country", b"country", "findings", b"findings", "ip", b"ip", "label", b"label", "peers", b"peers", "protocols", b"protocols", "services_offered", b"services_offered", "services_used", b"services_used", "unavailable", b"unavailable", "window_end", b"window_end", "window_start", b"window_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

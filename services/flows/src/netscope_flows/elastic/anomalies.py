@@ -8,13 +8,14 @@ from typing import Any
 
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import to_timestamp
+from netscope_flows.detections import RARE_PORT_MAX_GROUPS, RarePort, peer_evidence, rare_port_finding
 from netscope_flows.detections import finding as _finding
-from netscope_flows.detections import peer_evidence
 from netscope_flows.elastic import timing
 from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.elastic.query import EsFilter, window_range
 from netscope_flows.findings import evidence_filter
+from netscope_flows.service_ports import ServicePorts
 from netscope_flows.settings import FlowsSettings
 
 K = flows_pb2.AnomalyKind
@@ -119,8 +120,8 @@ async def vertical_scans(
 
 def _peer(bucket: dict[str, Any]) -> tuple[str, int]:
     """The destination's country and ASN in an exfiltration group (one peer: constant over its flows)."""
-    country = bucket["country"]["buckets"]
-    asn = bucket["asn"]["buckets"]
+    country = bucket.get("country", {}).get("buckets", [])
+    asn = bucket.get("asn", {}).get("buckets", [])
     return (str(country[0]["key"]) if country else "", int(asn[0]["key"]) if asn else 0)
 
 
@@ -136,6 +137,17 @@ def off_hours(f: FieldLayout, flt: EsFilter, settings: FlowsSettings) -> dict[st
     return {"bool": {"should": nights, "minimum_should_match": 1}}
 
 
+PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"]
+
+
+def _outbound(f: FieldLayout) -> list[dict[str, Any]]:
+    """Local to remote flows: network.direction outbound, or, without it, a private source and a public destination
+    (how the scenario and IngestFlows set the direction)."""
+    if f.has(f.direction):
+        return [{"term": {f.direction: "outbound"}}]
+    return [{"terms": {f.src_ip: PRIVATE}}, {"bool": {"must_not": [{"terms": {f.dst_ip: PRIVATE}}]}}]
+
+
 async def off_hours_exfiltration(
     index: EsIndex, flt: EsFilter, request: flows_pb2.FindAnomaliesRequest, settings: FlowsSettings
 ) -> list[flows_pb2.Finding]:
@@ -143,7 +155,7 @@ async def off_hours_exfiltration(
     f = index.layout
     minimum = settings.exfil_min_bytes
     hours = f"{settings.business_hours_start:02d}:00-{settings.business_hours_end:02d}:00"
-    groups = {
+    groups: dict[str, Any] = {
         "multi_terms": {
             "terms": [{"field": f.src_ip}, {"field": f.dst_ip}],
             "size": MAX_GROUPS,
@@ -155,11 +167,12 @@ async def off_hours_exfiltration(
             "keep": {"bucket_selector": {"buckets_path": {"u": "up"}, "script": f"params.u >= {minimum}"}},
             "first": {"min": {"field": f.start}},
             "last": {"max": {"field": f.end}},
-            "country": {"terms": {"field": f.dst_country, "size": 1}},
-            "asn": {"terms": {"field": f.dst_asn, "size": 1}},
         },
     }
-    outbound = [{"term": {f.direction: "outbound"}}, off_hours(f, flt, settings)]
+    for name, field in (("country", f.dst_country), ("asn", f.dst_asn)):
+        if f.has(field):
+            groups["aggs"][name] = {"terms": {"field": field, "size": 1}}
+    outbound = [*_outbound(f), off_hours(f, flt, settings)]
     aggs = await index.aggregate(flt, outbound, {"g": groups})
     out = []
     for b in aggs["g"]["buckets"]:
@@ -183,6 +196,58 @@ async def off_hours_exfiltration(
     return out
 
 
+async def rare_ports(
+    index: EsIndex, flt: EsFilter, request: flows_pb2.FindAnomaliesRequest, settings: FlowsSettings
+) -> list[flows_pb2.Finding]:
+    """Server ports no named service uses on which at most rare_port_max_clients clients exchanged data."""
+    f = index.layout
+    known = ServicePorts(settings.service_ports).known
+    data = [
+        {"bool": {"must_not": [{"bool": {"filter": _probe(f)}}]}},
+        {"range": {f.dst_port: {"gt": 0}}},
+        {"bool": {"must_not": [{"terms": {f.dst_port: known}}]}},
+    ]
+    most = settings.rare_port_max_clients
+    groups = {
+        "terms": {"field": f.dst_port, "size": RARE_PORT_MAX_GROUPS, "order": {"_key": "asc"}},
+        "aggs": {
+            "n": {"cardinality": {"field": f.src_ip}},
+            "keep": {"bucket_selector": {"buckets_path": {"n": "n"}, "script": f"params.n <= {most}"}},
+            "clients": {"terms": {"field": f.src_ip, "size": 10, "order": {"_key": "asc"}}},
+            "servers": {"terms": {"field": f.dst_ip, "size": 10, "order": {"_key": "asc"}}},
+            "bytes": {"sum": {"field": f.bytes}},
+            "first": {"min": {"field": f.start}},
+            "last": {"max": {"field": f.end}},
+        },
+    }
+    aggs = await index.aggregate(flt, data, {"g": groups})
+    out = []
+    for b in aggs["g"]["buckets"]:
+        port, start, end = int(b["key"]), _when(b["first"]["value"]), _when(b["last"]["value"])
+        rare = RarePort(
+            port,
+            [str(c["key"]) for c in b["clients"]["buckets"]],
+            [str(s["key"]) for s in b["servers"]["buckets"]],
+            int(b["n"]["value"]),
+            int(b["doc_count"]),
+            int(b["bytes"]["value"] or 0),
+            start,
+            end,
+        )
+        out.append(rare_port_finding(rare, _evidence(request.filter, start, end, dst_port=port)))
+    return out
+
+
+def unavailable(f: FieldLayout, index: str, kinds: frozenset[int]) -> dict[int, str]:
+    """The asked-for detectors these documents cannot run, each with the reason (the field it needs)."""
+    needs = {K.ANOMALY_KIND_DGA_DOMAINS: (f.dns_name, "DGA_DOMAINS (the names DNS flows asked for)")}
+    return {
+        kind: str(f.missing(field, what, index))
+        for kind, (field, what) in needs.items()
+        if kind in kinds and not f.has(field)
+    }
+
+
 async def detect(
     index: EsIndex,
     settings: FlowsSettings,
@@ -195,6 +260,7 @@ async def detect(
     def evidence(start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
         return _evidence(request.filter, start, end, **fields)
 
+    kinds = kinds - set(unavailable(index.layout, index.index, kinds))
     found: list[flows_pb2.Finding] = []
     if K.ANOMALY_KIND_HORIZONTAL_SCAN in kinds:
         found += await horizontal_scans(index, flt, request, settings.scan_min_targets)
@@ -206,6 +272,8 @@ async def detect(
         found += await timing.beaconing(index, flt, evidence)
     if K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in kinds:
         found += await off_hours_exfiltration(index, flt, request, settings)
+    if K.ANOMALY_KIND_RARE_PORT in kinds:
+        found += await rare_ports(index, flt, request, settings)
     if kinds & {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}:
         found += [f for f in await timing.volume_changes(index, flt, evidence) if f.kind in kinds]
     return found

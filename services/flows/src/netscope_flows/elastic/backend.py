@@ -22,7 +22,7 @@ from netscope_flows.backend import InterfaceKey, LoadRow, SqlAccess
 from netscope_flows.elastic import anomalies, bottlenecks, investigate, keys, pages
 from netscope_flows.elastic.index import EsIndex
 from netscope_flows.elastic.ingest import ElasticIngestor
-from netscope_flows.elastic.layout import SCENARIO, FieldLayout
+from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.elastic.query import EsFilter, compile_es_filter, not_in_ecs, window_range
 from netscope_flows.ingest import IngestResult
 from netscope_flows.settings import FlowsSettings
@@ -39,7 +39,7 @@ class ElasticBackend:
     setting = "NETSCOPE_FLOWS_BACKEND=elasticsearch"
 
     def __init__(
-        self, settings: FlowsSettings, client: AsyncElasticsearch | None = None, layout: FieldLayout = SCENARIO
+        self, settings: FlowsSettings, client: AsyncElasticsearch | None = None, layout: FieldLayout | None = None
     ) -> None:
         self._settings = settings
         self.index = EsIndex(settings, client, layout)
@@ -47,13 +47,20 @@ class ElasticBackend:
         self._ingestor = ElasticIngestor(self.index)
 
     @property
+    def load_bucket_seconds(self) -> int:
+        """60 s; 300 s for documents without a duration (seed 003's), whose bytes all land in one bucket: an
+        exporter's active timeout (commonly 1-5 minutes) bounds a record's span."""
+        f = self.index.layout
+        return 60 if f.has(f.duration) else 300
+
+    @property
     def client(self) -> AsyncElasticsearch:
         """The cluster client (created on first use)."""
         return self.index.client
 
     async def open(self) -> None:
-        """Create the client (the first health check then proves the cluster answers)."""
-        _ = self.index.client
+        """Create the client and settle the field layout from the index mapping (logged)."""
+        await self.index.detect_layout()
 
     async def ping(self) -> None:
         """Raise Unavailable unless the cluster answers a query with a body (which proves the flavor fits)."""
@@ -206,47 +213,56 @@ class ElasticBackend:
         """Totals and the protocol, talker, service and destination rankings, in one aggregation request."""
         f = self.index.layout
         sums = keys.sums(f)
-        rankings = {
-            name: keys.dimension(f, d)
-            for name, d in (
-                ("protocols", flows_pb2.TOP_K_DIMENSION_L7_PROTO),
-                ("top_talkers", flows_pb2.TOP_K_DIMENSION_SRC_IP),
-                ("top_services", flows_pb2.TOP_K_DIMENSION_DST_PORT),
-                ("top_destinations", flows_pb2.TOP_K_DIMENSION_DST_IP),
-            )
-        }
+        wanted = (
+            ("protocols", flows_pb2.TOP_K_DIMENSION_L7_PROTO, f.application),
+            ("top_talkers", flows_pb2.TOP_K_DIMENSION_SRC_IP, f.src_ip),
+            ("top_services", flows_pb2.TOP_K_DIMENSION_DST_PORT, f.dst_port),
+            ("top_destinations", flows_pb2.TOP_K_DIMENSION_DST_IP, f.dst_ip),
+        )
+        rankings = {name: keys.dimension(f, d) for name, d, needs in wanted if f.has(needs)}
+        unavailable = [str(f.missing(needs, name, self.index.index)) for name, _, needs in wanted if not f.has(needs)]
+        totals: dict[str, Any] = {**sums, "flows": {"value_count": {"field": f.start}}}
+        if f.has(f.hosts):
+            totals["hosts"] = {"cardinality": {"field": f.hosts, "precision_threshold": 40000}}
+        else:
+            unavailable.append(str(f.missing(f.hosts, "totals.hosts (addresses on either side)", self.index.index)))
+        if f.src_bytes != f.bytes:
+            totals["client_to_server"] = {"sum": {"field": f.src_bytes}}
+        else:  # one direction per document: nothing tells client from server
+            unavailable.append(str(f.missing("source.bytes", "totals.client_to_server_bytes", self.index.index)))
         aggs = await self.index.aggregate_query(
             flt.query,
-            {
-                **{name: keys.terms(fields, n, "bytes", dict(sums)) for name, (fields, _) in rankings.items()},
-                **sums,
-                "flows": {"value_count": {"field": f.start}},
-                "hosts": {"cardinality": {"field": f.hosts, "precision_threshold": 40000}},
-                "client_to_server": {"sum": {"field": f.src_bytes}},
-            },
+            {**{name: keys.terms(fields, n, "bytes", dict(sums)) for name, (fields, _) in rankings.items()}, **totals},
         )
         answer = flows_pb2.AnalyzeTrafficResponse(
             totals=flows_pb2.TrafficTotals(
                 bytes=int(aggs["bytes"]["value"] or 0),
                 packets=int(aggs["packets"]["value"] or 0),
                 flows=int(aggs["flows"]["value"] or 0),
-                hosts=int(aggs["hosts"]["value"] or 0),
-                client_to_server_bytes=int(aggs["client_to_server"]["value"] or 0),
-            )
+                hosts=int(aggs.get("hosts", {}).get("value") or 0),
+                client_to_server_bytes=int(aggs.get("client_to_server", {}).get("value") or 0),
+            ),
+            unavailable=unavailable,
         )
         for name, (_, fmt) in rankings.items():
             getattr(answer, name).extend(keys.entry(b, fmt) for b in aggs[name]["buckets"])
         return answer
 
-    async def host_profile(self, ip: str, window: common_pb2.TimeWindow, n: int) -> flows_pb2.InvestigateHostResponse:
-        """Both sides of the host in one aggregation request."""
-        return await investigate.host_profile(self.index, ip, window, n)
+    async def host_profile(
+        self, ip: str, window: common_pb2.TimeWindow, n: int, direction: int
+    ) -> flows_pb2.InvestigateHostResponse:
+        """The host's sides (as `direction` asks) in one aggregation request."""
+        return await investigate.host_profile(self.index, ip, window, n, direction)
 
     async def detect(
         self, flt: EsFilter, request: flows_pb2.FindAnomaliesRequest, kinds: frozenset[int]
     ) -> list[flows_pb2.Finding]:
         """The aggregation detectors of `anomalies` and `timing`."""
         return await anomalies.detect(self.index, self._settings, flt, request, kinds)
+
+    def unavailable(self, kinds: frozenset[int]) -> dict[int, str]:
+        """Detectors needing a field these documents lack (DGA without DNS names)."""
+        return anomalies.unavailable(self.index.layout, self.index.index, kinds)
 
     async def interface_load(self, flt: EsFilter, width: int) -> list[LoadRow]:
         """Per-interface spread histograms (see `bottlenecks`)."""

@@ -22,11 +22,22 @@ from netscope_flows.elastic.query import EsFilter
 BUCKETS_PER_REQUEST = 50_000
 
 
-def _carried(f: FieldLayout, interface: str, direction: str) -> str:
-    """The byte field a direction carries through an interface field (egress sends the source's bytes)."""
+def _carried(f: FieldLayout, interface: str, direction: str) -> str | None:
+    """The byte field a direction carries through an interface field (egress sends the source's bytes).
+
+    A one-direction document (seed 003's: source and destination bytes are both network.bytes) enters by its
+    ingress interface and leaves by its egress interface, and carries nothing the other way.
+    """
+    if f.src_bytes == f.dst_bytes:
+        return f.bytes if (interface == f.egress) == (direction == "out") else None
     sends = f.src_bytes if interface == f.egress else f.dst_bytes
     receives = f.dst_bytes if interface == f.egress else f.src_bytes
     return sends if direction == "out" else receives
+
+
+def _exporter(f: FieldLayout, exporter: str) -> list[dict[str, Any]]:
+    """The clause selecting an exporter's documents (none when the documents name no exporter)."""
+    return [{"term": {f.exporter: exporter}}] if f.has(f.exporter) else []
 
 
 async def _interfaces(index: EsIndex, query: dict[str, Any]) -> list[tuple[str, str, int]]:
@@ -34,6 +45,9 @@ async def _interfaces(index: EsIndex, query: dict[str, Any]) -> list[tuple[str, 
     f = index.layout
     fields = (f.egress, f.ingress)
     sides = {name: {"terms": {"field": name, "size": MAX_INTERFACES, "order": {"_key": "asc"}}} for name in fields}
+    if not f.has(f.exporter):  # interfaces by ifIndex alone, exporter ""
+        aggs = await index.aggregate_query(query, sides)
+        return [("", name, int(i["key"])) for name in fields for i in aggs[name]["buckets"] if int(i["key"])]
     aggs = await index.aggregate_query(
         query, {"e": {"terms": {"field": f.exporter, "size": MAX_EXPORTERS}, "aggs": sides}}
     )
@@ -57,7 +71,7 @@ async def interface_load(index: EsIndex, flt: EsFilter, width: int) -> list[Load
     for first in range(0, len(interfaces), per_request):
         chunk = interfaces[first : first + per_request]
         filters = {
-            str(n): {"bool": {"filter": [{"term": {f.exporter: e}}, {"term": {name: i}}]}}
+            str(n): {"bool": {"filter": [*_exporter(f, e), {"term": {name: i}}]}}
             for n, (e, name, i) in enumerate(chunk)
         }
         histogram = spread.histogram(f, width, (f.src_bytes, f.dst_bytes))
@@ -68,6 +82,8 @@ async def interface_load(index: EsIndex, flt: EsFilter, width: int) -> list[Load
             exporter, interface, if_index = chunk[int(name)]
             for direction in ("out", "in"):
                 field = _carried(f, interface, direction)
+                if field is None:
+                    continue
                 for bucket, nbytes in spread.spread(found["t"]["buckets"], width, field, end).items():
                     load[(exporter, if_index, direction, bucket)] += nbytes
     return [(e, i, d, b, v) for (e, i, d, b), v in load.items()]
@@ -80,7 +96,7 @@ async def top_pairs(
     f = index.layout
     exporter, if_index, direction = key
     during = [
-        {"term": {f.exporter: exporter}},
+        *_exporter(f, exporter),
         {"term": {f.egress if direction == "out" else f.ingress: if_index}},
         {"range": {f.end: {"gte": first * 1000, "format": "epoch_millis"}}},
         {"range": {f.start: {"lt": last * 1000, "format": "epoch_millis"}}},

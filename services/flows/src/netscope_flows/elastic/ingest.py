@@ -38,7 +38,9 @@ def index_for(pattern: str, day: datetime) -> str:
             "IngestFlows writes daily indices named after NETSCOPE_FLOWS_ES_INDEX, which must be one index name "
             f"or one pattern with a single trailing '*' such as logs-netflow-*; got {pattern!r}"
         )
-    return pattern.replace("*", day.strftime("%Y.%m.%d"))
+    dated = day.strftime("%Y.%m.%d")
+    # logs-netflow* (seed 003's pattern) writes logs-netflow-YYYY.MM.DD, as logs-netflow-* does.
+    return pattern.replace("*", dated if pattern.endswith(("-*", ".*", "_*")) else f"-{dated}")
 
 
 def _iso(seconds: int) -> str:

@@ -14,17 +14,22 @@ M = flows_pb2.Metric
 
 
 def dimensions(f: FieldLayout) -> dict[int, tuple[tuple[str, ...], str]]:
-    """dimension -> (the layout's fields, how the key is rendered from their values)."""
+    """dimension -> (the layout's fields, how the key is rendered from their values).
+
+    Without a transport field a service is its port alone; without an exporter an interface its ifIndex alone.
+    """
+    port = ((f.dst_port, f.transport), "{0}/{1}") if f.has(f.transport) else ((f.dst_port,), "{0}")
+    interface = ((f.exporter, f.ingress), "{0} if {1}") if f.has(f.exporter) else ((f.ingress,), "if {0}")
     return {
         D.TOP_K_DIMENSION_SRC_IP: ((f.src_ip,), "{0}"),
         D.TOP_K_DIMENSION_DST_IP: ((f.dst_ip,), "{0}"),
         D.TOP_K_DIMENSION_IP_PAIR: ((f.src_ip, f.dst_ip), "{0} -> {1}"),
-        D.TOP_K_DIMENSION_DST_PORT: ((f.dst_port, f.transport), "{0}/{1}"),
+        D.TOP_K_DIMENSION_DST_PORT: port,
         D.TOP_K_DIMENSION_L7_PROTO: ((f.application,), "{0}"),
         D.TOP_K_DIMENSION_SRC_COUNTRY: ((f.src_country,), "{0}"),
         D.TOP_K_DIMENSION_DST_COUNTRY: ((f.dst_country,), "{0}"),
         D.TOP_K_DIMENSION_DST_ASN: ((f.dst_asn,), "{0}"),
-        D.TOP_K_DIMENSION_EXPORTER_INTERFACE: ((f.exporter, f.ingress), "{0} if {1}"),
+        D.TOP_K_DIMENSION_EXPORTER_INTERFACE: interface,
         D.TOP_K_DIMENSION_HOST: ((f.hosts,), "{0}"),
     }
 

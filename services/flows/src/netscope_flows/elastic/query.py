@@ -13,6 +13,7 @@ from typing import Any
 from netscope.flows.v1 import flows_pb2
 from netscope_common.errors import FailedPrecondition
 from netscope_common.timeutil import resolve_window
+from netscope_flows import arguments
 from netscope_flows.elastic.layout import FieldLayout
 from netscope_flows.filters import (
     MAX_SPAN,
@@ -69,6 +70,7 @@ def compile_es_filter(
     flt: flows_pb2.FlowFilter, layout: FieldLayout, *, default_span: timedelta = timedelta(hours=1)
 ) -> EsFilter:
     """Validate every field of `flt`; raises InvalidArgument naming the field and what is allowed."""
+    flt = arguments.resolved(flt)
     start, end = resolve_window(flt.window, default_span=default_span, max_span=MAX_SPAN)
     f = layout
     must: list[dict[str, Any]] = [window_range(layout, start, end)]

@@ -18,7 +18,15 @@ NANOS = 1_000_000_000
 
 
 def histogram(layout: FieldLayout, width: int, sums: Iterable[str]) -> dict[str, Any]:
-    """A date_histogram of the flows' start with a duration-class histogram under it, summing each field."""
+    """A date_histogram of the flows' start with a duration-class histogram under it, summing each field.
+
+    Documents without a duration (seed 003's) are one class: each stays in its start bucket.
+    """
+    if not layout.has(layout.duration):
+        return {
+            "date_histogram": {"field": layout.start, "fixed_interval": f"{width}s", "min_doc_count": 1},
+            "aggs": {name: {"sum": {"field": name}} for name in sums},
+        }
     return {
         "date_histogram": {"field": layout.start, "fixed_interval": f"{width}s", "min_doc_count": 1},
         "aggs": {
@@ -35,7 +43,7 @@ def spread(buckets: list[dict[str, Any]], width: int, field: str, end: int) -> d
     out: dict[int, float] = defaultdict(float)
     for b in buckets:
         start = int(b["key"] // 1000)
-        for d in b["d"]["buckets"]:
+        for d in b["d"]["buckets"] if "d" in b else [{**b, "key": 0}]:
             extra = max(0, int(d["key"] // (width * NANOS)))
             covered = [start + i * width for i in range(extra + 1) if start + i * width < end] or [start]
             value = float(d[field]["value"] or 0) / (extra + 1)  # the share after `end` is cut off
