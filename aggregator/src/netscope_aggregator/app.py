@@ -18,6 +18,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.http_guard import McpHttpGuard, RateLimiter
+from netscope_aggregator.ntopng_endpoint import NtopngMcpPath
 from netscope_aggregator.sdk_adapter import NetscopeServer
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.tools import DOMAIN_MODULES, docs
@@ -63,7 +64,7 @@ def _split(text: str) -> list[str]:
 
 
 def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
-    """FastAPI app: /mcp (streamable HTTP, token auth), /healthz, /readyz, /metrics."""
+    """FastAPI app: /mcp (streamable HTTP, token auth; also at ntopng's MCP path), /healthz, /readyz, /metrics."""
     settings = settings or AggregatorSettings()
     registry = TokenRegistry.from_settings(settings)
     backends = Backends(settings)
@@ -120,5 +121,6 @@ def build_app(settings: AggregatorSettings | None = None) -> FastAPI:
     guarded = McpHttpGuard(
         app, mcp_app, registry, prefix="/mcp", max_body_bytes=settings.max_body_bytes, limiter=limiter
     )
-    app.state.guarded = guarded
+    # ntopng's embedded MCP path, for clients configured for ntopng (ntopng_endpoint.py).
+    app.state.guarded = NtopngMcpPath(guarded, registry, mcp.catalog, mcp_prefix="/mcp")
     return app

@@ -98,6 +98,11 @@ class Catalog:
         read_only = self._read_only or headers.get(READONLY_HEADER, "").lower() in ("1", "true", "yes")
         return Access(principal, toolsets, read_only)
 
+    def visible_count(self, principal: Principal) -> int:
+        """How many tools this principal may call under the server's toolsets and read-only mode."""
+        access = Access(principal, self._toolsets, self._read_only)
+        return sum(1 for name in self.tools if self.refusal(name, access) is None)
+
     def refusal(self, name: str, access: Access) -> str | None:
         """Why this caller may not call this tool, or None when it may."""
         info = self.info.get(name)

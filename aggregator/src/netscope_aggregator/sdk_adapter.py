@@ -74,6 +74,15 @@ def _request_of(context: Context[Any, Any] | None) -> Any:
     return context.request_context.request if context is not None and context.request_context else None
 
 
+def _with_interface_hint(tool: Tool | None, arguments: dict[str, Any], request: Any) -> dict[str, Any]:
+    """The arguments with the `ifid` of ntopng's `?ifid=N` endpoint parameter when the tool takes one and the call
+    names none (an `ifid` inside `content` still wins: the content layer merges it over the arguments)."""
+    hint = getattr(request.state, "ifid", None) if request is not None else None
+    if hint is None or tool is None or "ifid" not in tool.parameters.get("properties", {}) or "ifid" in arguments:
+        return arguments
+    return {**arguments, "ifid": hint}
+
+
 class NetscopeServer(MCPServer[Any]):
     """MCPServer serving a catalog: tools/list and tools/call honour roles, toolsets and read-only mode."""
 
@@ -105,6 +114,7 @@ class NetscopeServer(MCPServer[Any]):
         reason = rate_limit_refusal(request) or self.catalog.refusal(name, access)
         if reason:
             raise ToolError(reason)
+        arguments = _with_interface_hint(self.catalog.tools.get(name), arguments, request)
         with acting_for(access.principal):
             try:
                 result = await super().call_tool(name, arguments, context)
