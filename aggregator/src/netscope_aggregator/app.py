@@ -22,6 +22,7 @@ from netscope_aggregator.ntopng_endpoint import NtopngMcpPath
 from netscope_aggregator.sdk_adapter import NetscopeServer
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.tools import DOMAIN_MODULES, docs
+from netscope_aggregator.tools.shared.content_style import ntopng_style
 
 INSTRUCTIONS = (
     "netscope answers questions about a network from historical flows (ClickHouse/ntopng schema), alerts, "
@@ -36,6 +37,7 @@ def build_catalog(settings: AggregatorSettings, backends: Backends) -> Catalog:
         toolsets=settings.toolsets,
         read_only=settings.read_only,
         stdio_principal=Principal("stdio", Role.parse(settings.stdio_role)),
+        prepare=ntopng_style,
     )
     secret = settings.confirm_secret.get_secret_value().encode()
     confirmations = Confirmations(secret or None)

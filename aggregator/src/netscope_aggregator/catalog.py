@@ -41,6 +41,8 @@ class Declaration:
     role: Role = Role.READ
     writes: bool = False
     destructive: bool = False
+    # Alternative sets of required arguments, e.g. ((ip,), (content,)): the input schema's anyOf.
+    required_any: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,16 @@ def _parse_toolsets(text: str) -> frozenset[str]:
 class Catalog:
     """The tools in catalog order, their access rules, and the access of a request."""
 
-    def __init__(self, *, toolsets: str, read_only: bool, stdio_principal: Principal) -> None:
+    def __init__(
+        self,
+        *,
+        toolsets: str,
+        read_only: bool,
+        stdio_principal: Principal,
+        prepare: Callable[[Declaration], Declaration] | None = None,
+    ) -> None:
+        """`prepare` adapts each declaration before it is added (the ntopng `content` call style)."""
+        self._prepare = prepare or (lambda declaration: declaration)
         self.tools: dict[str, Tool] = {}
         self.info: dict[str, ToolInfo] = {}
         self._toolsets = _parse_toolsets(toolsets)
@@ -69,7 +80,7 @@ class Catalog:
 
     def declare(self, *declarations: Declaration) -> None:
         """Add tools in catalog order, with their annotations and access rules."""
-        for tool in declarations:
+        for tool in map(self._prepare, declarations):
             unknown = set(tool.toolsets) - set(TOOLSETS)
             if unknown:
                 raise ValueError(f"tool {tool.name}: unknown toolsets {sorted(unknown)}")
@@ -82,7 +93,12 @@ class Catalog:
                 open_world_hint=False,
             )
             self.tools[tool.name] = strict_tool(
-                tool.handler, name=tool.name, title=None, description=tool.description, annotations=annotations
+                tool.handler,
+                name=tool.name,
+                title=None,
+                description=tool.description,
+                annotations=annotations,
+                required_any=tool.required_any,
             )
             self.info[tool.name] = ToolInfo(tool.toolsets, tool.role, tool.writes, tool.rpcs)
 

@@ -37,9 +37,16 @@ SDK_VERSION_CHECKED = "2.3.0"
 
 
 def strict_tool(
-    fn: Callable[..., Any], *, name: str, title: str | None, description: str, annotations: ToolAnnotations
+    fn: Callable[..., Any],
+    *,
+    name: str,
+    title: str | None,
+    description: str,
+    annotations: ToolAnnotations,
+    required_any: tuple[tuple[str, ...], ...] = (),
 ) -> Tool:
-    """A tool whose argument model refuses arguments it does not declare (and whose input schema says so)."""
+    """A tool whose argument model refuses arguments it does not declare (and whose input schema says so).
+    `required_any` lists alternative sets of required arguments; the schema says `anyOf` of them."""
     tool = Tool.from_function(fn, name=name, title=title, description=description, annotations=annotations)
     loose = tool.fn_metadata.arg_model
     strict = cast(
@@ -52,6 +59,8 @@ def strict_tool(
     )
     tool.fn_metadata = tool.fn_metadata.model_copy(update={"arg_model": strict})
     tool.parameters = strict.model_json_schema(by_alias=True)
+    if required_any:
+        tool.parameters["anyOf"] = [{"required": list(names)} for names in required_any]
     return tool
 
 

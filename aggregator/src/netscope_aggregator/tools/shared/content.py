@@ -19,23 +19,7 @@ Content = Annotated[
 def content_arguments(tool: str, content: str, model: type[BaseModel], given: dict[str, Any]) -> BaseModel:
     """The tool's arguments: `given`, with the keys of the JSON object in `content` filling them, validated."""
     merged = {k: v for k, v in given.items() if v != ""}
-    if content.strip():
-        try:
-            parsed = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise ToolError(
-                f"{tool}: content is not valid JSON ({exc.msg} at character {exc.pos}); "
-                f"send a JSON object such as {_example(model)}"
-            ) from None
-        if not isinstance(parsed, dict):
-            raise ToolError(f"{tool}: content must be a JSON object such as {_example(model)}")
-        allowed = _keys(model)
-        unknown = sorted(set(parsed) - allowed)
-        if unknown:
-            raise ToolError(
-                f"{tool}: unknown key(s) {', '.join(unknown)} in content; allowed: {', '.join(sorted(allowed))}"
-            )
-        merged.update(parsed)
+    merged.update(parse_content(tool, content, _keys(model)))
     try:
         return model.model_validate(merged)
     except ValidationError as exc:
@@ -51,5 +35,24 @@ def _keys(model: type[BaseModel]) -> set[str]:
     return keys
 
 
-def _example(model: type[BaseModel]) -> str:
-    return json.dumps({name: "..." for name in list(model.model_fields)[:2]})
+def parse_content(tool: str, content: str, allowed: set[str]) -> dict[str, Any]:
+    """The JSON object in `content` ({} when blank); a clear error when it is not one or has keys nobody defines."""
+    if not content.strip():
+        return {}
+    try:
+        parsed = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise ToolError(
+            f"{tool}: content is not valid JSON ({exc.msg} at character {exc.pos}); send a JSON object such as "
+            f"{json.dumps(dict.fromkeys(sorted(allowed)[:2], '...'))} (or {{}})"
+        ) from None
+    if not isinstance(parsed, dict):
+        raise ToolError(
+            f"{tool}: content must be a JSON object with keys among: {', '.join(sorted(allowed)) or 'none'}"
+        )
+    unknown = sorted(set(parsed) - allowed)
+    if unknown:
+        raise ToolError(
+            f"{tool}: unknown key(s) {', '.join(unknown)} in content; allowed: {', '.join(sorted(allowed)) or 'none'}"
+        )
+    return parsed
