@@ -126,6 +126,7 @@ class FlowItem(BaseModel):
     throughput_bps: float
     first_seen: str = ""
     last_seen: str = ""
+    alerted: bool | None = None
 
 
 class FlowsAnswer(BaseModel):
@@ -145,8 +146,18 @@ class NamedItem(BaseModel):
     bytes: int
 
 
+class GroupItem(BaseModel):
+    """Active flows of one group (ntopng's group_by): flows, alerted flows, bytes, packets."""
+
+    name: str
+    flows: int
+    alerted_flows: int
+    bytes: int
+    packets: int
+
+
 class FlowsSummaryAnswer(BaseModel):
-    """Active flows broken down by application, L4 protocol and server port."""
+    """Active flows broken down by application, L4 protocol and server port (and grouped as asked)."""
 
     total_flows: int
     total_bytes: int
@@ -155,6 +166,9 @@ class FlowsSummaryAnswer(BaseModel):
     server_ports: list[NamedItem]
     truncated: bool
     flows_examined: int
+    group_by: str = ""
+    groups: list[GroupItem] = []
+    total_alerted: int | None = None
     summary: str
 
 
@@ -167,6 +181,7 @@ class CountryItem(BaseModel):
     bytes_received: int
     flows: int
     throughput_bps: float
+    score: int | None = None
 
 
 class CountryStatsAnswer(BaseModel):

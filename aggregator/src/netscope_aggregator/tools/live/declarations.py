@@ -138,14 +138,13 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         )
     )
     catalog.declare(
-        unary(
-            backends,
+        composite(
+            reads.list_enabled_active_monitoring_scripts,
             name="list_enabled_active_monitoring_scripts",
-            description="The enabled active monitors with their last measurement (latency, status, error) and counts.",
+            description="The enabled active monitors with their last measurement (latency, status, error) and counts; "
+            "`measurement` keeps one kind.",
             toolsets=("live",),
-            rpc=contracts.live.ListEnabledMonitors,
-            request=requests.list_enabled_active_monitoring_scripts,
-            render=render.enabled_monitors_answer,
+            rpcs=(contracts.live.ListEnabledMonitors,),
         )
     )
     catalog.declare(

@@ -9,10 +9,12 @@ from netscope.live.v1 import live_pb2 as pb
 from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.render import human_bps, human_bytes, iso_time
+from netscope_aggregator.tools.live import ntopng_flows
 from netscope_aggregator.tools.live.answers import (
     ApplicationItem,
     CountryItem,
     CountryStatsAnswer,
+    EnabledMonitorsAnswer,
     FlowsAnswer,
     FlowsSummaryAnswer,
     HostAnswer,
@@ -24,16 +26,22 @@ from netscope_aggregator.tools.live.answers import (
     TalkersAnswer,
 )
 from netscope_aggregator.tools.live.arguments import (
+    AlertedOnly,
     CountryArgs,
     FlowLimit,
+    GroupBy,
     HostArgs,
     HostFlowsArgs,
     Ifid,
     MacArgs,
+    MaxFlows,
+    Role,
     SummaryArgs,
     TopN,
+    Vlan,
 )
-from netscope_aggregator.tools.live.render import brief, flows_answer, named
+from netscope_aggregator.tools.live.ntopng_flows import Selection, split_vlan
+from netscope_aggregator.tools.live.render import brief, enabled_monitors_answer, flows_answer, named
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 
 TALKERS = 10
@@ -94,13 +102,15 @@ class LiveReads:
     async def get_host_info(
         self,
         ctx: Context,
-        ip: Annotated[str, Field(max_length=64, description="host IP")] = "",
+        ip: Annotated[str, Field(max_length=64, description="host IP ('ip@vlan' selects a VLAN)")] = "",
+        vlan: Vlan = 0,
         ifid: Ifid = 0,
         content: Content = "",
     ) -> HostAnswer:
-        args = content_arguments("get_host_info", content, HostArgs, {"ip": ip, "ifid": ifid})
+        args = content_arguments("get_host_info", content, HostArgs, {"ip": ip, "vlan": vlan, "ifid": ifid})
         assert isinstance(args, HostArgs)
-        h = await self.backends.call(contracts.live.GetHost, pb.GetHostRequest(ifid=args.ifid, ip=args.ip))
+        host, vlan = split_vlan(args.ip, args.vlan)
+        h = await self.backends.call(contracts.live.GetHost, pb.GetHostRequest(ifid=args.ifid, ip=host, vlan=vlan))
         common = brief(h)
         apps = ", ".join(a.name for a in h.applications[:3]) or "none"
         return HostAnswer(
@@ -137,19 +147,26 @@ class LiveReads:
     async def get_live_flows_for_host(
         self,
         ctx: Context,
-        ip: Annotated[str, Field(max_length=64, description="host IP (client or server)")] = "",
+        ip: Annotated[str, Field(max_length=64, description="host IP (client or server; 'ip@vlan' too)")] = "",
         limit: FlowLimit = 20,
+        max_flows: Annotated[int, Field(ge=0, le=1000, description="ntopng's name for limit (0 = use limit)")] = 0,
+        vlan: Vlan = 0,
+        role: Role = "any",
+        alerted_only: AlertedOnly = False,
         ifid: Ifid = 0,
         content: Content = "",
     ) -> FlowsAnswer:
-        args = content_arguments(
-            "get_live_flows_for_host", content, HostFlowsArgs, {"ip": ip, "limit": limit, "ifid": ifid}
-        )
+        given = {"ip": ip, "limit": max_flows or limit, "vlan": vlan, "role": role, "alerted_only": alerted_only}
+        args = content_arguments("get_live_flows_for_host", content, HostFlowsArgs, {**given, "ifid": ifid})
         assert isinstance(args, HostFlowsArgs)
-        request = pb.ListFlowsRequest(ifid=args.ifid, host=args.ip, sort=pb.FLOW_SORT_BYTES)
-        request.page.page_size = args.limit
-        reply = await self.backends.call(contracts.live.ListFlows, request)
-        return flows_answer(reply, f"of {args.ip}")
+        host, vlan = split_vlan(args.ip, args.vlan)
+        if args.role == "any" and not args.alerted_only and not vlan:
+            request = pb.ListFlowsRequest(ifid=args.ifid, host=host, sort=pb.FLOW_SORT_BYTES)
+            request.page.page_size = args.limit
+            return flows_answer(await self.backends.call(contracts.live.ListFlows, request), f"of {host}")
+        selection = Selection(args.ifid, host, vlan, args.role, args.alerted_only, ntopng_flows.READ_FOR_FILTER)
+        flows, read, alerted = await ntopng_flows.select(self.backends, selection)
+        return ntopng_flows.selected_answer(flows[: args.limit], len(flows), read, selection, alerted)
 
     async def get_live_flows(
         self,
@@ -184,13 +201,22 @@ class LiveReads:
         ctx: Context,
         host: Annotated[str, Field(max_length=64, description="only flows of this IP (empty = all)")] = "",
         limit: TopN = 10,
+        vlan: Vlan = 0,
+        role: Role = "any",
+        group_by: GroupBy = "",
+        alerted_only: AlertedOnly = False,
+        max_flows: MaxFlows = 500,
         ifid: Ifid = 0,
         content: Content = "",
     ) -> FlowsSummaryAnswer:
-        args = content_arguments(
-            "get_live_flows_summary", content, SummaryArgs, {"host": host, "limit": limit, "ifid": ifid}
-        )
+        given = {"host": host, "limit": limit, "vlan": vlan, "role": role, "group_by": group_by}
+        given |= {"alerted_only": alerted_only, "max_flows": max_flows, "ifid": ifid}
+        args = content_arguments("get_live_flows_summary", content, SummaryArgs, given)
         assert isinstance(args, SummaryArgs)
+        host, vlan = split_vlan(args.host, args.vlan)
+        if args.group_by or args.alerted_only or vlan or args.role != "any":
+            selection = Selection(args.ifid, host, vlan, args.role, args.alerted_only, args.max_flows)
+            return await ntopng_flows.summary(self.backends, selection, args.group_by or "country", args.limit)
         reply = await self.backends.call(
             contracts.live.FlowsSummary, pb.FlowsSummaryRequest(ifid=args.ifid, host=args.host, limit=args.limit)
         )
@@ -210,10 +236,20 @@ class LiveReads:
         )
 
     async def get_country_stats(
-        self, ctx: Context, limit: TopN = 10, ifid: Ifid = 0, content: Content = ""
+        self,
+        ctx: Context,
+        limit: TopN = 10,
+        sort_by: Annotated[
+            Literal["bytes", "hosts", "score"], Field(description="rank by bytes, hosts or summed host score")
+        ] = "bytes",
+        ifid: Ifid = 0,
+        content: Content = "",
     ) -> CountryStatsAnswer:
-        args = content_arguments("get_country_stats", content, CountryArgs, {"limit": limit, "ifid": ifid})
+        given = {"limit": limit, "sort_by": sort_by, "ifid": ifid}
+        args = content_arguments("get_country_stats", content, CountryArgs, given)
         assert isinstance(args, CountryArgs)
+        if args.sort_by != "bytes":
+            return await ntopng_flows.countries_ranked(self.backends, args.ifid, args.sort_by, args.limit)
         reply = await self.backends.call(
             contracts.live.CountryStats, pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit)
         )
@@ -269,3 +305,17 @@ class LiveReads:
             summary=f"{m.mac}: {m.vendor or 'unregistered vendor'}"
             f"{' (locally administered)' if m.locally_administered else ''}; {seen}",
         )
+
+    async def list_enabled_active_monitoring_scripts(
+        self,
+        ctx: Context,
+        measurement: Annotated[
+            Literal["", "tcp_connect", "http", "https", "icmp", "cicmp"],
+            Field(description="only monitors of this kind ('http' includes https, as in ntopng)"),
+        ] = "",
+        ifid: Annotated[int, Field(ge=0, le=65535, description="accepted; monitors are not per interface")] = 0,
+    ) -> EnabledMonitorsAnswer:
+        reply = await self.backends.call(contracts.live.ListEnabledMonitors, pb.ListEnabledMonitorsRequest())
+        kinds = {"http": ("http", "https")}.get(measurement, (measurement,))
+        kept = [m for m in reply.monitors if not measurement or m.kind in kinds]
+        return enabled_monitors_answer(pb.ListEnabledMonitorsResponse(monitors=kept))

@@ -11,7 +11,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.caller import caller_name
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.tools.live.answers import MonitorWriteAnswer
-from netscope_aggregator.tools.live.arguments import AddMonitorArgs
+from netscope_aggregator.tools.live.arguments import AddMonitorArgs, Measurement
 from netscope_aggregator.tools.live.render import monitor_item, monitor_outcome
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 from netscope_aggregator.writes import Write
@@ -30,18 +30,27 @@ class MonitorWrites:
     async def add_active_monitoring_script(
         self,
         ctx: Context,
-        kind: Annotated[Literal["tcp_connect", "http", "https", ""], Field(description="monitor kind")] = "",
+        kind: Annotated[
+            Literal["tcp_connect", "http", "https", "icmp", "cicmp", ""], Field(description="monitor kind")
+        ] = "",
         host: Annotated[
-            str, Field(max_length=253, description="host to probe (tcp_connect; or to build the URL)")
+            str, Field(max_length=2048, description="host to probe (tcp_connect, icmp, cicmp; or to build the URL)")
         ] = "",
         port: Annotated[int, Field(ge=0, le=65535, description="TCP port (required for tcp_connect)")] = 0,
         url: Annotated[str, Field(max_length=2048, description="URL to GET (http/https)")] = "",
         interval_seconds: Annotated[int, Field(ge=1, le=3600, description="seconds between measurements")] = 60,
         threshold_ms: Annotated[int, Field(ge=0, le=600_000, description="latency limit in ms (0 = none)")] = 0,
         confirm_id: Annotated[str, Field(max_length=64, description="id from the preview, to execute the write")] = "",
+        measurement: Annotated[Measurement, Field(description="ntopng's name for kind (http takes a URL host)")] = "",
+        threshold: Annotated[float, Field(ge=0, le=600_000, description="ntopng's name for threshold_ms")] = 0,
+        granularity: Annotated[
+            Literal["min", "5mins", "hour", ""], Field(description="ntopng's period: 60, 300 or 3600 s")
+        ] = "",
+        ifid: Annotated[int, Field(ge=0, le=65535, description="accepted; monitors are not per interface")] = 0,
         content: Content = "",
     ) -> MonitorWriteAnswer:
-        given = {
+        ntopng = {"measurement": measurement, "threshold": threshold or None, "granularity": granularity or None}
+        given = {k: v for k, v in ntopng.items() if v} | {
             "kind": kind,
             "host": host,
             "port": port,

@@ -16,8 +16,3 @@ def get_collector_stats() -> pb.CollectorStatsRequest:
 def list_available_active_monitoring_scripts() -> pb.ListAvailableMonitorsRequest:
     """The request of list_available_active_monitoring_scripts."""
     return pb.ListAvailableMonitorsRequest()
-
-
-def list_enabled_active_monitoring_scripts() -> pb.ListEnabledMonitorsRequest:
-    """The request of list_enabled_active_monitoring_scripts."""
-    return pb.ListEnabledMonitorsRequest()

@@ -19,7 +19,12 @@ Content = Annotated[
 def content_arguments(tool: str, content: str, model: type[BaseModel], given: dict[str, Any]) -> BaseModel:
     """The tool's arguments: `given`, with the keys of the JSON object in `content` filling them, validated."""
     merged = {k: v for k, v in given.items() if v != ""}
-    merged.update(parse_content(tool, content, _keys(model)))
+    parsed = parse_content(tool, content, _keys(model))
+    for name, field in model.model_fields.items():  # a key in content wins over the argument it is an alias of
+        names = {name, *(field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else ())}
+        if names & set(parsed):
+            merged = {k: v for k, v in merged.items() if k not in names}
+    merged.update(parsed)
     try:
         return model.model_validate(merged)
     except ValidationError as exc:
