@@ -9,7 +9,8 @@ from netscope_aggregator.tools import (
     ntopng_alerts,
     ntopng_flows,
     policies,
+    preferences,
     snmp,
 )
 
-DOMAIN_MODULES = (flows, history, ntopng_flows, analysis, ntopng_alerts, alerts, policies, live, snmp)
+DOMAIN_MODULES = (flows, history, ntopng_flows, analysis, ntopng_alerts, alerts, policies, live, snmp, preferences)

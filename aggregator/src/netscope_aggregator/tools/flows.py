@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from netscope.flows.v1 import flows_pb2
@@ -51,9 +52,17 @@ def query_ntopng_database(query: str, max_rows: MaxRows = 200) -> flows_pb2.Quer
     return flows_pb2.QueryRequest(sql=query, max_rows=max_rows)
 
 
-def query(content: str, max_rows: MaxRows = 200) -> flows_pb2.QueryRequest:
-    """The request of query (ntopng MCP's name: the SQL is `content`)."""
-    return flows_pb2.QueryRequest(sql=content, max_rows=max_rows)
+def query(
+    content: Annotated[str, Field(description="the SQL (ntopng MCP's form)")] = "",
+    sql: Annotated[str, Field(description="the SQL (ntopng MCP's {sql: ...} shorthand)")] = "",
+    max_rows: MaxRows = 200,
+) -> flows_pb2.QueryRequest:
+    """The request of query (ntopng MCP's name: the SQL is `content`, or `sql`)."""
+    if not (content or sql).strip():
+        raise ToolError("query: send the SQL statement as `content` (or `sql`), e.g. SELECT COUNT(*) FROM flows")
+    if content and sql and content != sql:
+        raise ToolError("query: send the SQL once, as `content` or as `sql`, not two different statements")
+    return flows_pb2.QueryRequest(sql=content or sql, max_rows=max_rows)
 
 
 def list_tables_ntopng_database() -> flows_pb2.ListTablesRequest:
@@ -117,6 +126,15 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             name="list_tables_ntopng_database",
             description="List the tables of the ntopng flow database with their row counts.",
             toolsets=("flows", "ntopng-compat"),
+            rpc=contracts.flows.ListTables,
+            request=list_tables_ntopng_database,
+            render=tables_answer,
+        ),
+        unary(
+            backends,
+            name="list_tables",
+            description="List the tables of the flow database with their row counts (nAnalyst's name).",
+            toolsets=("flows",),
             rpc=contracts.flows.ListTables,
             request=list_tables_ntopng_database,
             render=tables_answer,

@@ -96,6 +96,8 @@ class CollectorSource:
                     name="collector",
                     description=f"NetFlow v5/v9/IPFIX collector on udp://{address[0]}:{address[1]}",
                     source=self.name,
+                    local_networks=list(self.settings.local_networks),
+                    addresses=[str(address[0])],
                 )
             ]
         )

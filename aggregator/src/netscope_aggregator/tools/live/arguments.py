@@ -9,7 +9,7 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-def _int(value: Any) -> Any:
+def as_int(value: Any) -> Any:
     """ntopng sends numbers as strings too ("vlan": "0")."""
     return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
@@ -20,7 +20,7 @@ TopN = Annotated[int, Field(ge=1, le=100, description="entries to return, larges
 
 
 Vlan = Annotated[
-    int, BeforeValidator(_int), Field(ge=0, le=4095, description="VLAN id (0 = any); ntopng's 'ip@vlan' works too")
+    int, BeforeValidator(as_int), Field(ge=0, le=4095, description="VLAN id (0 = any); ntopng's 'ip@vlan' works too")
 ]
 Role = Annotated[
     Literal["any", "client", "server"], BeforeValidator(_lower), Field(description="the host's role in the flow")

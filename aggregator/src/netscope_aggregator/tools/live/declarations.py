@@ -7,6 +7,7 @@ from netscope_aggregator.catalog import Catalog
 from netscope_aggregator.confirmations import Confirmations
 from netscope_aggregator.declare import composite, unary
 from netscope_aggregator.tools.live import render, requests
+from netscope_aggregator.tools.live.community import CommunityReads
 from netscope_aggregator.tools.live.handlers import TALKERS, LiveReads
 from netscope_aggregator.tools.live.monitors import ADD, REMOVE, MonitorWrites
 
@@ -14,6 +15,7 @@ from netscope_aggregator.tools.live.monitors import ADD, REMOVE, MonitorWrites
 def register(catalog: Catalog, backends: Backends, confirmations: Confirmations) -> None:
     """Declare the live tools."""
     reads = LiveReads(backends)
+    community = CommunityReads(backends)
     writes = MonitorWrites(backends, confirmations)
     compat = ("live", "ntopng-compat")
     content_note = " Also accepts ntopng MCP style `content`: a JSON object string with the same keys."
@@ -177,4 +179,28 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             destructive=True,
             rpcs=(contracts.live.RemoveMonitor,),
         )
+    )
+    catalog.declare(
+        composite(
+            community.discover_lan,
+            name="discover_lan",
+            description="Devices on the LAN of an interface: IP, MAC, hostname, manufacturer (the local hosts seen in "
+            "live traffic; netscope does not scan actively).",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListInterfaces, contracts.live.ListHosts),
+        ),
+        composite(
+            community.get_interface_addresses,
+            name="get_interface_addresses",
+            description="Addresses of a monitored interface (for the flow collector: its listen address).",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListInterfaces,),
+        ),
+        composite(
+            community.list_networks,
+            name="list_networks",
+            description="The local networks (CIDR) of an interface.",
+            toolsets=("live",),
+            rpcs=(contracts.live.ListInterfaces,),
+        ),
     )

@@ -84,6 +84,10 @@ NTOPNG_NAMED: dict[str, dict[str, str]] = {
     "chart": {},
     "create_ai_policy": {},
     "describe_table": {},
+    "discover_lan": {},
+    "get_interface_addresses": {},
+    "get_preferences": {},
+    "list_networks": {},
     "get_asset_info": {"host": "ip"},
     "get_historical_flow": {},
     "get_live_flows": {"ip": "host"},
@@ -91,6 +95,7 @@ NTOPNG_NAMED: dict[str, dict[str, str]] = {
     "list_enabled_active_monitoring_scripts": {"interface_id": "ifid"},
     "list_expected_servers": {},
     "list_protos": {},
+    "list_tables": {},
     "search_docs": {},
 }
 
@@ -100,7 +105,8 @@ OWN_CONTENT_REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
     "get_live_flows_for_host": (("ip",), ("content",)),
     "get_mac_info": (("mac",), ("content",)),
     "get_snmp_device_info": (("device",), ("content",)),
-    "add_active_monitoring_script": (("kind",), ("content",)),
+    "add_active_monitoring_script": (("kind",), ("measurement",), ("content",)),
+    "query": (("content",), ("sql",)),
 }
 
 

@@ -101,11 +101,21 @@ class NetworkInterface(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     SOURCE_FIELD_NUMBER: _builtins.int
+    LOCAL_NETWORKS_FIELD_NUMBER: _builtins.int
+    ADDRESSES_FIELD_NUMBER: _builtins.int
     ifid: _builtins.int
     name: _builtins.str
     description: _builtins.str
     source: _builtins.str
     """"collector" or "ntopng"."""
+    @_builtins.property
+    def local_networks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The networks (CIDR) this interface counts as local (empty when the source does not say)."""
+
+    @_builtins.property
+    def addresses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Where the interface receives traffic: the collector's listen address (empty when the source does not say)."""
+
     def __init__(
         self,
         *,
@@ -113,10 +123,12 @@ class NetworkInterface(_message.Message):
         name: _builtins.str = ...,
         description: _builtins.str = ...,
         source: _builtins.str = ...,
+        local_networks: _abc.Iterable[_builtins.str] | None = ...,
+        addresses: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "ifid", b"ifid", "name", b"name", "source", b"source"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["addresses", b"addresses", "description", b"description", "ifid", b"ifid", "local_networks", b"local_networks", "name", b"name", "source", b"source"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
