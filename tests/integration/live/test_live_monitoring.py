@@ -68,11 +68,32 @@ async def until(stub: live_pb2_grpc.LiveServiceStub, monitor_id: str, done: Call
     raise AssertionError(f"monitor {monitor_id} never reached the state: {monitor}")
 
 
+@pytest.mark.parametrize(("kind", "host", "ok"), [("icmp", "127.0.0.1", True), ("cicmp", "127.0.0.1", True)])
+async def test_icmp_monitors_measure_the_round_trip(tmp_path: Path, kind: str, host: str, ok: bool) -> None:
+    """ICMP echo over an unprivileged datagram socket where the kernel allows it, else a raw one (root here)."""
+    async with live_service(tmp_path) as stub:
+        added = await stub.AddMonitor(pb.AddMonitorRequest(kind=kind, host=host, interval_seconds=1), timeout=5)
+        assert added.monitor.id == f"{kind}:{host}"
+        measured = await until(stub, added.monitor.id, lambda m: m.runs >= 1)
+    assert measured.last_result.ok is ok, measured.last_result.error
+    assert 0 < measured.last_result.latency_ms < 1000
+
+
+async def test_icmp_to_an_unknown_name_fails_with_the_reason(tmp_path: Path) -> None:
+    async with live_service(tmp_path) as stub:
+        # .invalid never resolves (RFC 6761), so the measurement fails and says why.
+        request = pb.AddMonitorRequest(kind="icmp", host="no-such-host.invalid", interval_seconds=1)
+        added = await stub.AddMonitor(request, timeout=5)
+        measured = await until(stub, added.monitor.id, lambda m: m.runs >= 1)
+    assert not measured.last_result.ok
+    assert "no-such-host.invalid" in measured.last_result.error
+
+
 async def test_kinds_are_listed_with_their_parameters(tmp_path: Path) -> None:
     async with live_service(tmp_path) as stub:
         reply = await stub.ListAvailableMonitors(pb.ListAvailableMonitorsRequest(), timeout=5)
     kinds = {k.kind: k for k in reply.kinds}
-    assert set(kinds) == {"tcp_connect", "http", "https"}
+    assert set(kinds) == {"tcp_connect", "http", "https", "icmp", "cicmp"}
     tcp = {p.name: p for p in kinds["tcp_connect"].parameters}
     assert tcp["host"].required and tcp["port"].required and tcp["port"].allowed == "1-65535"
     assert tcp["interval_seconds"].default_value == "60"
@@ -149,7 +170,8 @@ async def test_probes_measure_loopback_servers_and_persist_across_restart(tmp_pa
 @pytest.mark.parametrize(
     ("request_fields", "message"),
     [
-        ({"kind": "icmp", "host": "127.0.0.1"}, "kind 'icmp' is not one of tcp_connect, http, https"),
+        ({"kind": "ping", "host": "127.0.0.1"}, "kind 'ping' is not one of tcp_connect, http, https, icmp, cicmp"),
+        ({"kind": "icmp", "host": "127.0.0.1", "port": 7}, "icmp monitors take a host only"),
         ({"kind": "tcp_connect", "host": "127.0.0.1"}, "port is required for tcp_connect (1-65535)"),
         ({"kind": "tcp_connect", "port": 22}, "host is required"),
         ({"kind": "tcp_connect", "host": "bad host!", "port": 22}, "host 'bad host!' is not an IP address or DNS name"),

@@ -119,8 +119,9 @@ class AddMonitorArgs(BaseModel):
             measurement = host.split("://", 1)[0].lower()
         if measurement:
             data["kind"] = measurement
-        if "threshold" in data:
-            data["threshold_ms"] = round(float(data.pop("threshold")))
+        threshold = data.pop("threshold", None)
+        if threshold is not None and measurement != "cicmp":  # cicmp's threshold is an availability %: any loss fails
+            data["threshold_ms"] = round(float(threshold))
         granularity = data.pop("granularity", None)
         if granularity is not None:
             if granularity not in GRANULARITY_SECONDS:

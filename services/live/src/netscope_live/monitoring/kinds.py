@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from netscope.live.v1 import live_pb2 as pb
 from netscope_common.errors import InvalidArgument
 
-KINDS = ("tcp_connect", "http", "https")
+KINDS = ("tcp_connect", "http", "https", "icmp", "cicmp")
 DEFAULT_INTERVAL_SECONDS = 60
 MAX_INTERVAL_SECONDS = 3600
 MAX_THRESHOLD_MS = 600_000
@@ -35,6 +35,8 @@ class MonitorSpec:
     @property
     def id(self) -> str:
         """Stable identity: the same kind and target is the same monitor."""
+        if self.kind in ("icmp", "cicmp"):
+            return f"{self.kind}:{self.host}"
         return (
             f"tcp_connect:{_hostport(self.host, self.port)}"
             if self.kind == "tcp_connect"
@@ -89,6 +91,21 @@ def available_kinds() -> list[pb.MonitorKind]:
                 _param("port", "TCP port", True, "1-65535"),
                 *_common(),
             ],
+        ),
+        pb.MonitorKind(
+            kind="icmp",
+            description="ICMP echo to a host (one echo per measurement)",
+            measurement="round-trip time",
+            unit="ms",
+            parameters=[_param("host", "host to ping", True, "IP address or DNS name"), *_common()],
+        ),
+        pb.MonitorKind(
+            kind="cicmp",
+            description="continuous ICMP: several echoes per measurement; any loss fails it and reports the "
+            "availability",
+            measurement="mean round-trip time",
+            unit="ms",
+            parameters=[_param("host", "host to ping", True, "IP address or DNS name"), *_common()],
         ),
         pb.MonitorKind(
             kind="http",
@@ -150,6 +167,12 @@ def validate(req: pb.AddMonitorRequest) -> MonitorSpec:
         raise InvalidArgument(f"threshold_ms {req.threshold_ms} is above {MAX_THRESHOLD_MS}", field="threshold_ms")
     if req.port > 65535:
         raise InvalidArgument(f"port {req.port} is not a TCP port (1-65535)", field="port")
+    if kind in ("icmp", "cicmp"):
+        if req.url or req.port:
+            raise InvalidArgument(
+                f"{kind} monitors take a host only (no url or port)", field="url" if req.url else "port"
+            )
+        return MonitorSpec(kind, _host(req.host), 0, "", interval, req.threshold_ms)
     if kind == "tcp_connect":
         if req.url:
             raise InvalidArgument("url is for http/https monitors; tcp_connect takes host and port", field="url")

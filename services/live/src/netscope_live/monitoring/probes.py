@@ -1,4 +1,5 @@
-"""One measurement of a monitor: TCP connect latency, or HTTP(S) status and latency."""
+"""One measurement of a monitor: TCP connect latency, HTTP(S) status and latency, ICMP echo round trip (icmp: one
+echo; cicmp: CICMP_ECHOES echoes, failing on any loss and reporting the availability)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import time
 from dataclasses import dataclass
 
 import httpx
+import icmplib
 
 from netscope_live.monitoring.kinds import MonitorSpec
 
 MAX_PROBE_SECONDS = 10.0
+CICMP_ECHOES = 5
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,52 @@ async def _http(spec: MonitorSpec, client: httpx.AsyncClient) -> tuple[int, str]
     return response.status_code, error
 
 
+async def _ping(host: str, count: int, timeout: float) -> icmplib.Host:
+    """Echoes over an unprivileged ICMP datagram socket, else a raw one (root or CAP_NET_RAW)."""
+    try:
+        return await icmplib.async_ping(host, count=count, interval=0.2, timeout=timeout, privileged=False)
+    except icmplib.SocketPermissionError:
+        try:
+            return await icmplib.async_ping(host, count=count, interval=0.2, timeout=timeout, privileged=True)
+        except icmplib.SocketPermissionError:
+            raise OSError(
+                "ICMP needs net.ipv4.ping_group_range to include this service's group, or CAP_NET_RAW"
+            ) from None
+
+
+async def _icmp(spec: MonitorSpec) -> tuple[int, str, float]:
+    count = CICMP_ECHOES if spec.kind == "cicmp" else 1
+    try:
+        host = await _ping(spec.host, count, _timeout(spec))
+    except icmplib.ICMPLibError as exc:
+        raise OSError(str(exc)[:200] or type(exc).__name__) from None
+    if not host.is_alive:
+        return 0, f"no echo reply from {spec.host}", 0.0
+    lost = host.packets_sent - host.packets_received
+    error = (
+        f"availability {100 * host.packets_received / host.packets_sent:.0f}% ({lost} of {host.packets_sent} "
+        "echoes lost)"
+        if lost
+        else ""
+    )
+    return 0, error, host.avg_rtt
+
+
 async def probe(spec: MonitorSpec, client: httpx.AsyncClient) -> ProbeResult:
     """Measure once; never raises (failures are results with an error)."""
     started = time.time()
     t0 = time.perf_counter()
+    rtt = None
     try:
-        status, error = await (_tcp(spec) if spec.kind == "tcp_connect" else _http(spec, client))
+        if spec.kind in ("icmp", "cicmp"):
+            status, error, rtt = await _icmp(spec)
+        else:
+            status, error = await (_tcp(spec) if spec.kind == "tcp_connect" else _http(spec, client))
     except (TimeoutError, httpx.TimeoutException):
         return ProbeResult(started, False, 0.0, error=f"no answer within {_timeout(spec):g} s")
     except (OSError, httpx.HTTPError) as exc:
         return ProbeResult(started, False, 0.0, error=f"{type(exc).__name__}: {str(exc)[:200] or 'connection failed'}")
-    latency = (time.perf_counter() - t0) * 1000
+    latency = rtt if rtt is not None else (time.perf_counter() - t0) * 1000
     exceeded = bool(spec.threshold_ms) and latency > spec.threshold_ms
     if exceeded and not error:
         error = f"latency {latency:.1f} ms above threshold {spec.threshold_ms} ms"
