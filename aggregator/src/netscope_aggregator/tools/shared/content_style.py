@@ -110,10 +110,18 @@ OWN_CONTENT_REQUIRES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+# Tools whose arguments are all optional but which need one of these sets (the schema's anyOf).
+NEEDS_ONE_OF: dict[str, tuple[tuple[str, ...], ...]] = {
+    "create_ai_policy": (("name", "rule"), ("description",), ("content",)),
+}
+
+
 def ntopng_style(declaration: Declaration) -> Declaration:
     """The catalog's preparation of each declaration: ntopng-named tools take `content` and say what they need."""
     if declaration.name in NTOPNG_NAMED:
-        return with_content(declaration, NTOPNG_NAMED[declaration.name])
+        prepared = with_content(declaration, NTOPNG_NAMED[declaration.name])
+        needs = NEEDS_ONE_OF.get(declaration.name)
+        return dataclasses.replace(prepared, required_any=needs) if needs else prepared
     if declaration.name in OWN_CONTENT_REQUIRES and not declaration.required_any:
         return dataclasses.replace(declaration, required_any=OWN_CONTENT_REQUIRES[declaration.name])
     return declaration
