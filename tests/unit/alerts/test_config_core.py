@@ -48,6 +48,22 @@ async def test_exclusions_hide_alerts_and_are_idempotent(core) -> None:
     assert await total(core) == 39
 
 
+async def test_a_host_domain_pair_hides_only_that_hosts_alerts_toward_the_domain(core) -> None:
+    """Seed 001's add_domain_alert_exclusion for a host-domain pair: the 4 flow alerts to bad.example.org all come
+    from seed.HOSTS[0]; excluding the domain for another host hides none, for that host all four."""
+    other, _ = await core.exclusions.add(normalise("domain", "bad.example.org", host="10.0.0.99"), "alice")
+    assert (other.kind, other.host, other.target) == ("host_domain", "10.0.0.99", "bad.example.org")
+    assert await total(core, kind=pb.ENTITY_KIND_FLOW) == 4
+    pair, created = await core.exclusions.add(normalise("domain", "Bad.Example.org", host=seed.HOSTS[0]), "alice")
+    assert created and await total(core, kind=pb.ENTITY_KIND_FLOW) == 0
+    assert {e.value for e in await core.exclusions.all("domain")} == {other.value, pair.value}
+    for ex in (other, pair):
+        assert await core.exclusions.remove(ex)
+    assert await total(core, kind=pb.ENTITY_KIND_FLOW) == 4
+    with pytest.raises(InvalidArgument, match="host narrows domain exclusions only"):
+        normalise("host", "10.0.0.2", host="10.0.0.3")
+
+
 @pytest.mark.parametrize(
     ("kind", "value", "message"),
     [

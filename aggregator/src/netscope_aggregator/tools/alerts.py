@@ -211,17 +211,18 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
     def exclusion_tool(kind: alerts_pb2.ExclusionKind.ValueType, noun: str) -> Callable[..., Awaitable[WriteAnswer]]:
         tool_name = f"add_{noun}_alert_exclusion"
 
-        async def tool(
-            ctx: Context,
-            value: Annotated[str, Field(min_length=1, max_length=255, description=f"the {noun} to exclude")],
-            alert_type: Annotated[str, Field(max_length=128, description="only this alert type (empty = all)")] = "",
-            comment: Annotated[str, Field(max_length=500)] = "",
-            confirm_id: ConfirmId = None,
+        async def add(
+            ctx: Context, value: str, alert_type: str, comment: str, confirm_id: str | None, host: str
         ) -> WriteAnswer:
-            arguments = {"value": value, "alert_type": alert_type, "comment": comment}
-            request = alerts_pb2.AddExclusionRequest(kind=kind, value=value, alert_type=alert_type, comment=comment)
+            arguments = {"value": value, "alert_type": alert_type, "comment": comment} | (
+                {"host": host} if host else {}
+            )
+            request = alerts_pb2.AddExclusionRequest(
+                kind=kind, value=value, alert_type=alert_type, comment=comment, host=host
+            )
             principal = caller_name()
-            preview = f"exclude {noun} {value!r} from {alert_type or 'all'} alerts"
+            who = f" for host {host}" if host else ""
+            preview = f"exclude {noun} {value!r}{who} from {alert_type or 'all'} alerts"
             if not confirm_id:  # a bad value is refused now, not after the user confirmed it
                 checked = alerts_pb2.AddExclusionRequest()
                 checked.CopyFrom(request)
@@ -245,7 +246,29 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
                 result={"created": reply.created, "ntopng_result": reply.ntopng_result},
             )
 
-        return tool
+        async def tool(
+            ctx: Context,
+            value: Annotated[str, Field(min_length=1, max_length=255, description=f"the {noun} to exclude")],
+            alert_type: Annotated[str, Field(max_length=128, description="only this alert type (empty = all)")] = "",
+            comment: Annotated[str, Field(max_length=500)] = "",
+            confirm_id: ConfirmId = None,
+        ) -> WriteAnswer:
+            return await add(ctx, value, alert_type, comment, confirm_id, "")
+
+        async def domain_tool(
+            ctx: Context,
+            value: Annotated[str, Field(min_length=1, max_length=255, description="the domain to exclude")],
+            host: Annotated[
+                str,
+                Field(max_length=64, description="only this host's alerts toward the domain (IP or CIDR; empty = all)"),
+            ] = "",
+            alert_type: Annotated[str, Field(max_length=128, description="only this alert type (empty = all)")] = "",
+            comment: Annotated[str, Field(max_length=500)] = "",
+            confirm_id: ConfirmId = None,
+        ) -> WriteAnswer:
+            return await add(ctx, value, alert_type, comment, confirm_id, host)
+
+        return domain_tool if noun == "domain" else tool
 
     for kind, noun in (
         (alerts_pb2.EXCLUSION_KIND_HOST, "host"),
@@ -257,7 +280,9 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
                 exclusion_tool(kind, noun),
                 name=f"add_{noun}_alert_exclusion",
                 description=(
-                    f"Stop alerts for a {noun} (write; needs role write). The first call returns a preview and a "
+                    f"Stop alerts for a {noun}"
+                    + (" (or, with host, for one host-domain pair)" if noun == "domain" else "")
+                    + " (write; needs role write). The first call returns a preview and a "
                     "confirm_id; call again with the same arguments and confirm_id to apply it."
                 ),
                 toolsets=("alerts",),

@@ -75,7 +75,7 @@ STRUCTURED_FIELDS = (
 class PolicyDraft(BaseModel):
     """The structured rule the client's model is asked to write from a description (validated like the arguments)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", validate_default=True)
 
     name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
     rule: Literal["host_country", "upload_volume", "alert_count"]
@@ -178,7 +178,8 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         """Create an alert policy from a structured rule, or from a description the client's model turns into one
         (MCP sampling). The first call dry-runs it over history."""
         principal = caller_name()
-        fields = {k: v for k, v in locals().items() if k not in ("ctx", "confirm_id", "principal", "enabled")}
+        given = locals()
+        fields = {k: given[k] for k in [*PolicyDraft.model_fields, "description"]}
         drafted = ""
         if not rule:
             if not description:
@@ -190,7 +191,7 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
             raise ToolError("create_ai_policy: name is required with rule (letters, digits, '_', '.', '-')")
         arguments = {**fields, "enabled": enabled}
         name, rule, lookback_hours = fields["name"], fields["rule"], fields["lookback_hours"]
-        spec = _spec(**{k: v for k, v in fields.items()})
+        spec = _spec(**fields)
         preview = f"create policy {name!r} ({rule}){drafted}"
         if not confirm_id:  # the dry run over history is the preview, in both confirmation styles
             dry = alerts_pb2.DryRunPolicyRequest(spec=spec, window=last(timedelta(hours=lookback_hours)), limit=10)

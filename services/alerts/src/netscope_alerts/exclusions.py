@@ -1,4 +1,5 @@
-"""Alert exclusions (host, domain, certificate): validation, storage and the SQL hiding excluded alerts."""
+"""Alert exclusions (host, domain, certificate, and a host-domain pair): validation, storage and the SQL hiding
+excluded alerts. A host-domain pair is stored as kind `host_domain` with value '<CIDR> <domain>'."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from netscope_alerts.validation import network_text, parse_certificate, parse_do
 from netscope_common.errors import InvalidArgument
 
 KINDS = ("host", "domain", "certificate")
+HOST_DOMAIN = "host_domain"
 _COLUMNS = ["kind", "value", "alert_type", "comment", "created_at", "created_by", "version", "deleted"]
 
 
@@ -32,12 +34,30 @@ class Exclusion:
     def key(self) -> tuple[str, str, str]:
         return (self.kind, self.value, self.alert_type)
 
+    @property
+    def host(self) -> str:
+        """The host (CIDR) of a host-domain pair, '' otherwise."""
+        return self.value.split(" ", 1)[0] if self.kind == HOST_DOMAIN else ""
 
-def normalise(kind: str, value: str, alert_type: str = "", comment: str = "") -> Exclusion:
-    """Validate and normalise an exclusion; raises InvalidArgument with what is allowed."""
+    @property
+    def target(self) -> str:
+        """The value without the host of a host-domain pair."""
+        return self.value.split(" ", 1)[1] if self.kind == HOST_DOMAIN else self.value
+
+
+def normalise(kind: str, value: str, alert_type: str = "", comment: str = "", host: str = "") -> Exclusion:
+    """Validate and normalise an exclusion; raises InvalidArgument with what is allowed. `host` (domain exclusions
+    only) narrows a domain exclusion to one host's alerts toward it."""
     if kind not in KINDS:
         raise InvalidArgument(f"exclusion kind must be one of {', '.join(KINDS)}", field="kind")
-    if kind == "host":
+    if host.strip() and kind != "domain":
+        raise InvalidArgument(
+            "host narrows domain exclusions only; a host exclusion takes the host as value", field="host"
+        )
+    if host.strip():
+        clean = f"{network_text(parse_network(host, 'host'))} {parse_domain(value, 'value')}"
+        kind = HOST_DOMAIN
+    elif kind == "host":
         clean = network_text(parse_network(value, "value"))
     elif kind == "domain":
         clean = parse_domain(value, "value")
@@ -60,14 +80,20 @@ def exclusion_sql(exclusions: list[Exclusion], params: dict[str, Any]) -> str:
                 "arrayExists(x -> (isIPv4String(x) OR isIPv6String(x))"
                 f" AND isIPAddressInRange(x, {{{name}:String}}), ips)"
             )
-        elif ex.kind == "domain":
-            params[name] = ex.value
-            params[f"{name}s"] = "." + ex.value
+        elif ex.kind in ("domain", HOST_DOMAIN):
+            params[name] = ex.target
+            params[f"{name}s"] = "." + ex.target
             # The substring test is cheap and lets the engine skip extracting the domain from most rows.
             cond = (
                 f"(positionCaseInsensitive(domain_text, {{{name}:String}}) > 0"
                 f" AND (lower(domain) = {{{name}:String}} OR endsWith(lower(domain), {{{name}s:String}})))"
             )
+            if ex.kind == HOST_DOMAIN:
+                params[f"{name}h"] = ex.host if "/" in ex.host else f"{ex.host}/{128 if ':' in ex.host else 32}"
+                cond = (
+                    f"({cond} AND arrayExists(x -> (isIPv4String(x) OR isIPv6String(x))"
+                    f" AND isIPAddressInRange(x, {{{name}h:String}}), ips))"
+                )
         else:
             params[name] = ex.value
             cond = f"position(json, {{{name}:String}}) > 0"
@@ -85,11 +111,12 @@ class ExclusionStore:
 
     async def all(self, kind: str = "") -> list[Exclusion]:
         """Current exclusions, optionally of one kind."""
-        where = "deleted = 0" + (" AND kind = {kind:String}" if kind else "")
+        kinds = [kind, HOST_DOMAIN] if kind == "domain" else [kind]  # a host-domain pair is a domain exclusion
+        where = "deleted = 0" + (" AND kind IN {kinds:Array(String)}" if kind else "")
         rows = await self._store.rows(
             "SELECT kind, value, alert_type, comment, toUnixTimestamp64Milli(created_at), created_by"
             f" FROM netscope_alert_exclusions FINAL WHERE {where} ORDER BY kind, value, alert_type",
-            {"kind": kind},
+            {"kinds": kinds},
         )
         return [Exclusion(k, v, t, c, datetime.fromtimestamp(ms / 1000, UTC), by) for k, v, t, c, ms, by in rows]
 

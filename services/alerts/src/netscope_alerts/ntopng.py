@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netscope_alerts import catalog
-from netscope_alerts.exclusions import Exclusion
+from netscope_alerts.exclusions import HOST_DOMAIN, Exclusion
 from netscope_ntopng.rest import NtopngClient, NtopngError
 
 APPLIED = "applied"
@@ -26,6 +26,8 @@ def exclusion_params(ex: Exclusion) -> dict[str, Any]:
 
 async def push_exclusion(client: NtopngClient, ex: Exclusion, *, remove: bool = False) -> str:
     """Add (or remove) ex in ntopng; 'applied', or 'failed: ' and what went wrong (the local store stays the truth)."""
+    if ex.kind == HOST_DOMAIN:
+        return "not applied in ntopng: its domain exclusions cover every host (netscope hides this pair's alerts)"
     params = exclusion_params(ex)
     try:
         if remove:

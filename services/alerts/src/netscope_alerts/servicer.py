@@ -13,7 +13,7 @@ from netscope.alerts.v1 import alerts_pb2 as pb
 from netscope.alerts.v1 import alerts_pb2_grpc
 from netscope_alerts.alerts import AlertFilter, AlertRepository
 from netscope_alerts.audit import AuditLog
-from netscope_alerts.exclusions import Exclusion, ExclusionStore, normalise
+from netscope_alerts.exclusions import HOST_DOMAIN, Exclusion, ExclusionStore, normalise
 from netscope_alerts.expected import ExpectedServers, parse_role
 from netscope_alerts.ntopng import push_exclusion
 from netscope_alerts.policies import PolicyEngine
@@ -50,8 +50,9 @@ def _exclusion_kind(kind: pb.ExclusionKind.ValueType) -> str:
 
 def _exclusion_pb(ex: Exclusion) -> pb.Exclusion:
     out = pb.Exclusion(
-        kind=EXCLUSION_KIND_IDS[ex.kind],
-        value=ex.value,
+        kind=EXCLUSION_KIND_IDS["domain" if ex.kind == HOST_DOMAIN else ex.kind],
+        value=ex.target,
+        host=ex.host,
         alert_type=ex.alert_type,
         comment=ex.comment,
         created_by=ex.created_by,
@@ -147,13 +148,17 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
 
     async def AddExclusion(self, request: pb.AddExclusionRequest, context: Any) -> pb.AddExclusionResponse:
         if request.validate_only:
-            checked = normalise(_exclusion_kind(request.kind), request.value, request.alert_type, request.comment)
+            checked = normalise(
+                _exclusion_kind(request.kind), request.value, request.alert_type, request.comment, request.host
+            )
             existing = await self._exclusions.find(checked)
             return pb.AddExclusionResponse(exclusion=_exclusion_pb(existing or checked))
         principal = principal_of(context)
         resp = pb.AddExclusionResponse()
         async with self._audit.audited(principal, "exclusion.add", _target(request)):
-            ex = normalise(_exclusion_kind(request.kind), request.value, request.alert_type, request.comment)
+            ex = normalise(
+                _exclusion_kind(request.kind), request.value, request.alert_type, request.comment, request.host
+            )
             stored, created = await self._exclusions.add(ex, principal)
             resp.exclusion.CopyFrom(_exclusion_pb(stored))
             resp.created = created
@@ -167,7 +172,7 @@ class AlertsServicer(alerts_pb2_grpc.AlertsServiceServicer):
         principal = principal_of(context)
         resp = pb.RemoveExclusionResponse()
         async with self._audit.audited(principal, "exclusion.remove", _target(request)):
-            ex = normalise(_exclusion_kind(request.kind), request.value, request.alert_type)
+            ex = normalise(_exclusion_kind(request.kind), request.value, request.alert_type, host=request.host)
             resp.removed = await self._exclusions.remove(ex)
             if self._ntopng is not None:
                 resp.ntopng_result = await push_exclusion(self._ntopng, ex, remove=True)

@@ -684,6 +684,7 @@ class Exclusion(_message.Message):
     COMMENT_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     CREATED_BY_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
     kind: Global___ExclusionKind.ValueType
     value: _builtins.str
     """Normalised value (CIDR for hosts, lower-case for domains)."""
@@ -691,6 +692,8 @@ class Exclusion(_message.Message):
     """Optional: only this alert type is excluded (empty = every type)."""
     comment: _builtins.str
     created_by: _builtins.str
+    host: _builtins.str
+    """Domain exclusions only: the host (IP or CIDR) whose alerts toward the domain are excluded (empty = every host)."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp: ...
     def __init__(
@@ -702,10 +705,11 @@ class Exclusion(_message.Message):
         comment: _builtins.str = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         created_by: _builtins.str = ...,
+        host: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "created_at", b"created_at", "created_by", b"created_by", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "created_at", b"created_at", "created_by", b"created_by", "host", b"host", "kind", b"kind", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -720,6 +724,7 @@ class AddExclusionRequest(_message.Message):
     ALERT_TYPE_FIELD_NUMBER: _builtins.int
     COMMENT_FIELD_NUMBER: _builtins.int
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
     kind: Global___ExclusionKind.ValueType
     value: _builtins.str
     alert_type: _builtins.str
@@ -728,6 +733,8 @@ class AddExclusionRequest(_message.Message):
     """Check and normalise the exclusion without storing it (a write tool's preview): the answer carries the
     exclusion as it would be stored, or the existing one, and `created` is false; nothing is written or audited.
     """
+    host: _builtins.str
+    """Domain exclusions only: exclude the alerts of this host (IP or CIDR) toward the domain, not every host's."""
     def __init__(
         self,
         *,
@@ -736,10 +743,11 @@ class AddExclusionRequest(_message.Message):
         alert_type: _builtins.str = ...,
         comment: _builtins.str = ...,
         validate_only: _builtins.bool = ...,
+        host: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "kind", b"kind", "validate_only", b"validate_only", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "comment", b"comment", "host", b"host", "kind", b"kind", "validate_only", b"validate_only", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -780,19 +788,23 @@ class RemoveExclusionRequest(_message.Message):
     KIND_FIELD_NUMBER: _builtins.int
     VALUE_FIELD_NUMBER: _builtins.int
     ALERT_TYPE_FIELD_NUMBER: _builtins.int
+    HOST_FIELD_NUMBER: _builtins.int
     kind: Global___ExclusionKind.ValueType
     value: _builtins.str
     alert_type: _builtins.str
+    host: _builtins.str
+    """The host of a host-domain exclusion (empty for a domain exclusion of every host)."""
     def __init__(
         self,
         *,
         kind: Global___ExclusionKind.ValueType = ...,
         value: _builtins.str = ...,
         alert_type: _builtins.str = ...,
+        host: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "kind", b"kind", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alert_type", b"alert_type", "host", b"host", "kind", b"kind", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
