@@ -73,6 +73,7 @@ class ExclusionItem(BaseModel):
     value: str
     alert_type: str = ""
     comment: str = ""
+    host: str = ""  # a domain exclusion for one host's alerts only
 
 
 class ExclusionList(BaseModel):
@@ -121,6 +122,7 @@ def exclusion_list(reply: alerts_pb2.ListExclusionsResponse) -> ExclusionList:
             value=e.value,
             alert_type=e.alert_type,
             comment=e.comment,
+            host=e.host,
         )
         for e in reply.exclusions
     ]

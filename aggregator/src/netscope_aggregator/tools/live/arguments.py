@@ -1,6 +1,6 @@
 """Arguments of the live tools: shared annotated types and the models `content` is validated against."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, model_validator
 
@@ -92,6 +92,8 @@ MONITOR_KINDS = ("tcp_connect", "http", "https", "icmp", "cicmp")
 class AddMonitorArgs(BaseModel):
     """Arguments of add_active_monitoring_script, in netscope's form (kind, host, port, url, interval_seconds,
     threshold_ms) or ntopng's (measurement, host — a URL for http —, threshold, granularity, ifid)."""
+
+    content_keys: ClassVar[tuple[str, ...]] = ("measurement", "threshold", "granularity", "ifid")  # ntopng's
 
     kind: Literal["tcp_connect", "http", "https", "icmp", "cicmp"]
     host: Annotated[str, Field(max_length=253)] = ""

@@ -33,7 +33,8 @@ def content_arguments(tool: str, content: str, model: type[BaseModel], given: di
 
 
 def _keys(model: type[BaseModel]) -> set[str]:
-    keys = set(model.model_fields)
+    """The keys content may carry: the model's fields, their aliases, and `content_keys` a model's validator maps."""
+    keys = set(model.model_fields) | set(getattr(model, "content_keys", ()))
     for field in model.model_fields.values():
         if isinstance(field.validation_alias, AliasChoices):
             keys.update(a for a in field.validation_alias.choices if isinstance(a, str))
