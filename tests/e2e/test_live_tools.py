@@ -215,7 +215,7 @@ async def wait_measured(session: ClientSession, monitor_id: str) -> dict[str, An
 async def test_active_monitoring_scripts(live_url: str) -> None:
     async with mcp_session(live_url) as reader:
         kinds = await call(reader, "list_available_active_monitoring_scripts", {})
-        assert [k["kind"] for k in kinds["kinds"]] == ["tcp_connect", "http", "https"]
+        assert [k["kind"] for k in kinds["kinds"]] == ["tcp_connect", "icmp", "cicmp", "http", "https"]
         refused = await reader.call_tool("add_active_monitoring_script", {"kind": "tcp_connect"})
         assert refused.is_error and "needs role 'write'" in refused.content[0].text  # type: ignore[union-attr]
     async with loopback_http_server() as port, mcp_session(live_url, ADMIN_TOKEN) as admin:
