@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,8 +37,24 @@ def demo_dir(run_dir: Path) -> Path:
     return run_dir / "demo"
 
 
+DEMO_STARTS = 3
+
+
 @pytest.fixture(scope="session")
 def demo(run_dir: Path, demo_dir: Path) -> Iterator[Demo]:
-    """`netscope demo` with 4 h of simulated history, started once per session (e2e demo and compat tests)."""
-    with running_demo(demo_dir, run_dir / "logs", DEMO_TOKEN, hours=4, ready_timeout=400) as running:
-        yield running
+    """`netscope demo` with 4 h of simulated history, started once per session (e2e demo and compat tests).
+
+    The demo's ports are picked free before it generates its data, and on a busy machine another process can take
+    one in between; a start that fails is retried on new ports, with the data already generated (seconds)."""
+    for attempt in range(1, DEMO_STARTS + 1):
+        with contextlib.ExitStack() as stack:
+            try:
+                running = stack.enter_context(
+                    running_demo(demo_dir, run_dir / "logs", DEMO_TOKEN, hours=4, ready_timeout=400)
+                )
+            except RuntimeError:
+                if attempt == DEMO_STARTS:
+                    raise
+                continue
+            yield running
+            return
