@@ -36,12 +36,25 @@ def _note(kept: int, total: int, size: int, limit: int) -> str:
     return f"answer cut to {kept} of {total} rows: {size} bytes exceed the {limit}-byte answer cap; {NARROW}"
 
 
-def _rebuilt(result: CallToolResult, data: dict[str, Any]) -> CallToolResult:
-    text = pydantic_core.to_json(data, fallback=str, indent=2).decode()
+def answer_text(data: Any) -> str:
+    """The text of an answer: a string as it is, anything else as compact JSON (no indentation: the structured
+    content carries the structure, and an assistant reads the text, where every space costs tokens)."""
+    return data if isinstance(data, str) else pydantic_core.to_json(data, fallback=str).decode()
+
+
+def with_text(result: CallToolResult, data: Any, structured: dict[str, Any]) -> CallToolResult:
+    """`result` with one text block rendering `data` (the answer) and `structured` as its structured content."""
     others: list[ContentBlock] = [block for block in result.content if not isinstance(block, TextContent)]
     return result.model_copy(
-        update={"content": [TextContent(type="text", text=text), *others], "structured_content": data}
+        update={
+            "content": [TextContent(type="text", text=answer_text(data)), *others],
+            "structured_content": structured,
+        }
     )
+
+
+def _rebuilt(result: CallToolResult, data: dict[str, Any]) -> CallToolResult:
+    return with_text(result, data, data)
 
 
 def _lists(node: Any) -> list[tuple[Any, Any]]:

@@ -7,8 +7,10 @@ What it uses, and why:
 - A server middleware (public, documented as provisional in 2.x) filters tools/list by the caller's access.
 - `MCPServer.call_tool` (public) is overridden: refuse a tool the caller may not call, attribute the call to the
   caller, turn the SDK's argument ValidationError (the one validation of a call) into a message naming what the tool
-  takes, and cap the answer in bytes. It is also where each call is traced and counted (`tracing.traced_tool_call`)
-  and where a call the HTTP guard found over the rate limit is refused as a tool error.
+  takes, render the answer's text once, compact (`answer_cap.answer_text`, from the structured content; a wrapped
+  return value, `Tool.fn_metadata.wrap_output`, is rendered unwrapped), and cap the answer in bytes. It is also
+  where each call is traced and counted (`tracing.traced_tool_call`) and where a call the HTTP guard found over the
+  rate limit is refused as a tool error.
 tests/unit/aggregator/test_sdk_adapter.py fails loudly when any of these members changes.
 """
 
@@ -24,7 +26,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import CallToolResult, InputRequiredResult, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from netscope_aggregator.answer_cap import cap_answer
+from netscope_aggregator.answer_cap import cap_answer, with_text
 from netscope_aggregator.arguments import invalid_arguments_message
 from netscope_aggregator.caller import acting_for
 from netscope_aggregator.http_guard import rate_limit_refusal
@@ -132,6 +134,10 @@ class NetscopeServer(MCPServer[Any]):
                 if tool is not None and isinstance(error.__cause__, ValidationError):
                     raise ToolError(invalid_arguments_message(name, allowed_arguments(tool), error.__cause__)) from None
                 raise
-        if isinstance(result, CallToolResult):
-            return cap_answer(result, self.max_answer_bytes)
-        return result
+        if not isinstance(result, CallToolResult):
+            return result
+        structured = result.structured_content
+        if structured is not None:
+            wrapped = self.catalog.tools[name].fn_metadata.wrap_output
+            result = with_text(result, structured["result"] if wrapped else structured, structured)
+        return cap_answer(result, self.max_answer_bytes)

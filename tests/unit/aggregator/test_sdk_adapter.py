@@ -8,6 +8,7 @@ errors from the SDK's one validation, and the byte cap.
 from __future__ import annotations
 
 import inspect
+import json
 from importlib.metadata import version
 from typing import Annotated, Any
 
@@ -34,7 +35,7 @@ def test_the_sdk_members_the_adapter_uses_are_there() -> None:
     assert {"tools", "middleware"} <= set(init)
     assert list(inspect.signature(MCPServer.call_tool).parameters) == ["self", "name", "arguments", "context"]
     assert {"fn_metadata", "parameters", "name"} <= set(Tool.model_fields)
-    assert callable(Tool.from_function) and "arg_model" in FuncMetadata.model_fields
+    assert callable(Tool.from_function) and {"arg_model", "wrap_output"} <= set(FuncMetadata.model_fields)
     assert callable(FuncMetadata.validate_arguments)
     assert {"method", "request", "params"} <= {f for f in ServerRequestContext.__dataclass_fields__}
 
@@ -119,3 +120,14 @@ async def test_every_answer_goes_through_the_byte_cap() -> None:
     assert data["truncated"] is True and 0 < data["row_count"] == len(data["rows"]) < 5000
     assert "narrow the question" in data["truncated_reason"]
     assert len(large.model_dump_json(by_alias=True, exclude_none=True)) <= 16 * 1024
+
+
+async def test_the_text_is_the_structured_answer_as_compact_json() -> None:
+    """One text block, no indentation, the same data as the structured content; a string answer stays text."""
+    async with Client(_server()) as client:
+        answer = await client.call_tool("rows", {"count": 2})
+        caller = await client.call_tool("whoami", {})
+    (block,) = answer.content
+    assert json.loads(block.text) == answer.structured_content
+    assert block.text == json.dumps(answer.structured_content, separators=(",", ":"))
+    assert caller.content[0].text == "desk" and caller.structured_content == {"result": "desk"}
