@@ -79,6 +79,7 @@ class Backends:
         self.snmp_shards = len(shards) or 1
         self.targets = targets
         self._channels: dict[str, grpc.aio.Channel] = {}
+        self._callables: dict[tuple[str, str], grpc.aio.UnaryUnaryMultiCallable[Any, Any]] = {}
         self._shards = SnmpShards(self.snmp_shards, self._invoke_shard)
 
     def _channel(self, name: str) -> grpc.aio.Channel:
@@ -89,11 +90,15 @@ class Backends:
         return self._channels[name]
 
     def _invoke(self, target: str, rpc: Rpc[Any, ResponseT], request: Message, **call: Any) -> Any:
-        multicallable = self._channel(target).unary_unary(
-            rpc.path,
-            request_serializer=rpc.request_type.SerializeToString,
-            response_deserializer=rpc.response_type.FromString,
-        )
+        # One multicallable per (target, RPC), made once: building it costs about as much CPU as the call itself.
+        multicallable = self._callables.get((target, rpc.path))
+        if multicallable is None:
+            multicallable = self._channel(target).unary_unary(
+                rpc.path,
+                request_serializer=rpc.request_type.SerializeToString,
+                response_deserializer=rpc.response_type.FromString,
+            )
+            self._callables[(target, rpc.path)] = multicallable
         return multicallable(request, **call)
 
     def _invoke_shard(self, shard: int, rpc: Rpc[Any, Any], request: Message, **call: Any) -> Any:
@@ -137,3 +142,4 @@ class Backends:
         for channel in self._channels.values():
             await channel.close()
         self._channels.clear()
+        self._callables.clear()
