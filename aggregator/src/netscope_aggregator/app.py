@@ -40,7 +40,7 @@ def build_catalog(settings: AggregatorSettings, backends: Backends) -> Catalog:
         prepare=ntopng_style,
     )
     secret = settings.confirm_secret.get_secret_value().encode()
-    confirmations = Confirmations(secret or None)
+    confirmations = Confirmations(secret or None, used_dir=settings.confirm_state_dir)
     for module in DOMAIN_MODULES:
         module.register(catalog, backends, confirmations)
     docs.register(catalog)

@@ -6,8 +6,10 @@ import enum
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver import Context
@@ -53,13 +55,16 @@ class Confirmations:
 
     An id is `<expiry>.<nonce>.<HMAC-SHA256 of principal, tool, arguments, expiry, nonce>`, so any aggregator replica
     sharing the secret (NETSCOPE_AGGREGATOR_CONFIRM_SECRET) accepts it; replicas also remember the ids they
-    consumed until they expire, so a replayed id is refused by the replica that saw it.
+    consumed until they expire, so a replayed id is refused by the replica that saw it. The worker processes of
+    one aggregator share `used_dir`: an id is consumed by creating its file there (atomic, O_EXCL), so a replay is
+    refused by every worker.
     """
 
-    def __init__(self, secret: bytes | None = None, ttl_seconds: float = 300.0) -> None:
+    def __init__(self, secret: bytes | None = None, ttl_seconds: float = 300.0, used_dir: Path | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
         self._ttl = ttl_seconds
         self._used: dict[str, float] = {}
+        self._used_dir = used_dir
 
     @property
     def ttl_seconds(self) -> float:
@@ -88,7 +93,23 @@ class Confirmations:
         expected = self._signature(principal, tool, arguments, f"{expiry_text}.{nonce}")
         if not hmac.compare_digest(signature, expected):
             raise ToolError("confirm_id was issued for different arguments or another token; ask for a new preview")
+        if self._used_dir is not None and not self._claim(self._used_dir, confirm_id, now):
+            raise ToolError(
+                "confirm_id is unknown, used or expired; call the tool again without confirm_id to get a new preview"
+            )
         self._used[confirm_id] = float(expiry_text)
+
+    @staticmethod
+    def _claim(used_dir: Path, confirm_id: str, now: float) -> bool:
+        """Record a (signature-checked) id as used by every worker; False when another worker already did."""
+        for entry in used_dir.iterdir():
+            if int(entry.name.partition(".")[0]) < now:
+                entry.unlink(missing_ok=True)
+        try:
+            os.close(os.open(used_dir / confirm_id, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        return True
 
 
 async def approve(

@@ -40,6 +40,11 @@ class AggregatorSettings(BaseSettings):
     confirm_secret: SecretStr = Field(
         SecretStr(""), description="key signing confirmation ids; set the same value on every replica (random if empty)"
     )
+    confirm_state_dir: Path | None = Field(
+        None,
+        description="directory where the worker processes record consumed confirm_ids (set by the parent process "
+        "when workers > 1)",
+    )
     stdio_role: str = Field("read", description="role of the local user on the stdio transport")
     toolsets: str = Field("all", description="comma-separated toolsets to serve, or 'all'")
     read_only: bool = Field(False, description="serve read-only tools only, whatever the token's role")
@@ -53,6 +58,13 @@ class AggregatorSettings(BaseSettings):
         False,
         description="answer each POST with one JSON body instead of an SSE stream (less CPU per call; "
         "no elicitation, so writes confirm with a confirm_id)",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="worker processes serving one port (needs stateless_http when > 1: an MCP session lives in "
+        "one process)",
     )
     allowed_hosts: str = Field(
         "127.0.0.1:*,localhost:*,[::1]:*",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from mcp.server.mcpserver.exceptions import ToolError
@@ -49,3 +50,21 @@ def test_expired_and_malformed_ids_are_refused() -> None:
     for bad in ("", "abc", "99999999999.", f"{int(time.time()) + 60}.deadbeef"):
         with pytest.raises(ToolError):
             confirmations.consume(bad, "alice", "t", ARGS)
+
+
+def test_workers_sharing_a_used_dir_refuse_an_id_another_worker_consumed(tmp_path: Path) -> None:
+    """The worker processes of one aggregator (`workers` > 1) record used ids in one directory."""
+    first, second = (Confirmations(b"s" * 32, used_dir=tmp_path) for _ in range(2))
+    confirm_id = first.issue("alice", "create_ai_policy", ARGS)
+    second.consume(confirm_id, "alice", "create_ai_policy", ARGS)
+    with pytest.raises(ToolError, match="used or expired"):
+        first.consume(confirm_id, "alice", "create_ai_policy", ARGS)
+
+
+def test_used_ids_are_forgotten_once_expired(tmp_path: Path) -> None:
+    confirmations = Confirmations(b"k" * 32, ttl_seconds=1, used_dir=tmp_path)
+    confirmations.consume(confirmations.issue("alice", "t", ARGS), "alice", "t", ARGS)
+    assert len(list(tmp_path.iterdir())) == 1
+    time.sleep(2.1)
+    confirmations.consume(confirmations.issue("alice", "t", ARGS), "alice", "t", ARGS)
+    assert len(list(tmp_path.iterdir())) == 1  # the expired record was removed, the new one kept

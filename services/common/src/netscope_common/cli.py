@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points, version
 
@@ -33,8 +34,14 @@ def serve(service: str = typer.Argument(..., help="flows, alerts, snmp, live or 
 
 
 @app.command()
-def aggregator() -> None:
-    """Run the MCP aggregator (same as `netscope serve aggregator`)."""
+def aggregator(
+    workers: int = typer.Option(
+        0, "--workers", min=0, help="worker processes on one port (needs NETSCOPE_AGGREGATOR_STATELESS_HTTP=true)"
+    ),
+) -> None:
+    """Run the MCP aggregator (same as `netscope serve aggregator`; --workers sets NETSCOPE_AGGREGATOR_WORKERS)."""
+    if workers:
+        os.environ["NETSCOPE_AGGREGATOR_WORKERS"] = str(workers)
     serve("aggregator")
 
 
