@@ -1,18 +1,22 @@
 """Aggregator overhead: MCP tool call → aggregator → gRPC → flows, against baselines measured in the same run.
 
 Baselines: (1) the same flows RPC called directly over gRPC; (2) a bare mcp SDK server (same transport,
-same client) with a trivial tool. Reports p50/p99 per call and throughput with 16 concurrent clients: with the
-official client, and with a light raw JSON-RPC client together with the CPU each process spends per call (SSE
-answers, the default, and JSON answers, NETSCOPE_AGGREGATOR_JSON_RESPONSE). The fan-out figures are in
-benchmarks/aggregator_fanout.py.
+same client, same answer mode) whose tool `ifids` makes the same trivial gRPC call (live ListInterfaces) and
+answers its interfaces, the equivalent of netscope's `fetch_ntopng_all_ifids`. Reports p50/p99 per call and
+throughput with 16 concurrent clients: with the official client, and with a light raw JSON-RPC client together
+with the CPU each process spends per call, for SSE answers (the default) and JSON answers
+(NETSCOPE_AGGREGATOR_JSON_RESPONSE), baseline and netscope alternated round by round; then one and two
+aggregator workers (stateless HTTP, JSON answers). The fan-out figures are in benchmarks/aggregator_fanout.py.
 
-Run: uv run python -m benchmarks.aggregator_overhead [--calls 300]
+Run: uv run python -m benchmarks.aggregator_overhead [--calls 300] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import contextlib
 import os
 import statistics
 import subprocess
@@ -79,13 +83,22 @@ async def throughput(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
+    """User + system CPU time of a process and its children (uvicorn workers) so far."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            total += cpu_seconds(int(child))
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def light_throughput(
-    url: str, tool: str, arguments: dict[str, object], clients: int, seconds: float, pids: dict[str, int]
+    url: str,
+    tool: str,
+    arguments: dict[str, object],
+    clients: int,
+    seconds: float,
+    pids: dict[str, int],
 ) -> tuple[float, dict[str, float]]:
     """Calls/s of `clients` raw JSON-RPC clients (one session each, no SDK client), and CPU ms per call per pid.
 
@@ -154,53 +167,130 @@ async def grpc_throughput(target: str, clients: int, seconds: float) -> float:
     return done / (time.perf_counter() - started)
 
 
-def bare_server(port: int) -> uvicorn.Server:
-    """A bare SDK server with one trivial tool (the baseline for MCP + HTTP cost)."""
+def bare_server(port: int, live_target: str = "", json_response: bool = False) -> uvicorn.Server:
+    """A bare SDK server: `ping` (no call) and `ifids` (the live ListInterfaces call, as fetch_ntopng_all_ifids)."""
     mcp = MCPServer("bare")
+    stubs: list[live_pb2_grpc.LiveServiceStub] = []  # made on first call, inside the server's event loop
 
     @mcp.tool()
     def ping() -> dict[str, str]:
         return {"pong": "ok"}
 
-    app = mcp.streamable_http_app(transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
-    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    @mcp.tool()
+    async def ifids() -> dict[str, object]:
+        if not stubs:
+            stubs.append(live_pb2_grpc.LiveServiceStub(grpc.aio.insecure_channel(live_target)))
+        reply = await stubs[0].ListInterfaces(live_pb2.ListInterfacesRequest(), timeout=10)
+        items = [
+            {"ifid": i.ifid, "name": i.name, "description": i.description, "source": i.source} for i in reply.interfaces
+        ]
+        names = ", ".join(f"{i.ifid}={i.name}" for i in reply.interfaces)
+        return {"interfaces": items, "summary": f"{len(items)} interface(s): {names}"}
+
+    app = mcp.streamable_http_app(
+        json_response=json_response,
+        transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+    )
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", loop="asyncio"))
+
+
+Case = tuple[str, str, str, dict[str, int]]
+
+
+def _client_process(url: str, tool: str, clients: int, seconds: float) -> float:
+    """Calls/s of `clients` light clients in this (child) process."""
+    return asyncio.run(light_throughput(url, tool, {}, clients, seconds, {}))[0]
+
+
+async def spread_throughput(
+    url: str, tool: str, clients: int, seconds: float, pids: dict[str, int], processes: int
+) -> tuple[float, dict[str, float]]:
+    """Like light_throughput, with the clients spread over `processes` client processes."""
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ProcessPoolExecutor(processes) as pool:
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        share = clients // processes
+        rates = await asyncio.gather(
+            *(loop.run_in_executor(pool, _client_process, url, tool, share, seconds) for _ in range(processes))
+        )
+        after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    rate = sum(rates)
+    calls = max(1.0, rate * seconds)
+    return rate, {name: (after[name] - before[name]) * 1e3 / calls for name in pids}
+
+
+async def alternated(
+    args: argparse.Namespace, cases: list[Case], client_processes: int = 1
+) -> list[tuple[float, dict[str, float]]]:
+    """Median calls/s and CPU ms per call of each case, the cases alternated round by round."""
+    rounds: list[list[tuple[float, dict[str, float]]]] = [[] for _ in cases]
+    for _ in range(args.rounds):
+        for index, (_, url, tool, watched) in enumerate(cases):
+            if client_processes == 1:
+                sample = await light_throughput(url, tool, {}, args.clients, args.seconds, watched)
+            else:
+                sample = await spread_throughput(url, tool, args.clients, args.seconds, watched, client_processes)
+            rounds[index].append(sample)
+    medians = []
+    for samples in rounds:
+        rate = statistics.median(rate for rate, _ in samples)
+        cpu = {name: statistics.median(s[1][name] for s in samples) for name in samples[0][1]}
+        medians.append((rate, cpu))
+    return medians
 
 
 async def light_table(args: argparse.Namespace, urls: dict[str, str], pids: dict[str, int]) -> None:
-    """Server-side capacity with light clients: calls/s and CPU ms per call of each process."""
-    print(f"\n{args.clients} light clients, {args.seconds:g} s each (CPU ms per call: aggregator / service):")
-    cases: list[tuple[str, str, str, dict[str, object], dict[str, int]]] = [
-        ("bare SDK trivial tool", urls["bare"], "ping", {}, {"server": pids["bare"]}),
+    """Server-side capacity with light clients: calls/s, ratio to the bare SDK, CPU ms per call of each process."""
+    print(
+        f"\n{args.clients} light clients, {args.seconds:g} s per case, median of {args.rounds} alternated rounds "
+        "(CPU ms per call: server / service):"
+    )
+    for mode in ("sse", "json"):
+        cases: list[Case] = [
+            (f"bare SDK ifids ({mode})", urls[f"bare-{mode}"], "ifids", {"server": pids[f"bare-{mode}"]}),
+            (
+                f"netscope fetch_ntopng_all_ifids ({mode})",
+                urls[mode],
+                "fetch_ntopng_all_ifids",
+                {"server": pids[mode], "live": pids["live"]},
+            ),
+        ]
+        results = await alternated(args, cases)
+        for (label, *_), (rate, cpu) in zip(cases, results, strict=True):
+            shares = " / ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
+            print(f"  {label:48s} {rate:6.0f} calls/s   CPU ms per call: {shares}")
+        print(f"  {'  netscope / bare SDK':48s} {results[1][0] / results[0][0]:6.2f}x")
+    print(f"  the clients in {args.client_processes} processes (one client process cannot load two workers):")
+    cases = [
         (
-            "fetch_ntopng_all_ifids (live, in memory)",
-            urls["sse"],
+            f"netscope, {n} worker(s), stateless, JSON",
+            urls[f"w{n}"],
             "fetch_ntopng_all_ifids",
-            {},
-            {"aggregator": pids["sse"], "service": pids["live"]},
-        ),
-        (
-            "  same, JSON answers",
-            urls["json"],
-            "fetch_ntopng_all_ifids",
-            {},
-            {"aggregator": pids["json"], "service": pids["live"]},
-        ),
-        (
-            "list_tables_ntopng_database (flows, chdb)",
-            urls["sse"],
-            "list_tables_ntopng_database",
-            {},
-            {"aggregator": pids["sse"], "service": pids["flows"]},
-        ),
+            {"server": pids[f"w{n}"]},
+        )
+        for n in (1, 2)
     ]
-    for label, url, tool, arguments, watched in cases:
-        rate, cpu = await light_throughput(url, tool, arguments, args.clients, args.seconds, watched)
-        shares = " / ".join(f"{name} {ms:.2f}" for name, ms in cpu.items())
-        print(f"  {label:44s} {rate:6.0f} calls/s   CPU ms per call: {shares}")
+    results = await alternated(args, cases, client_processes=args.client_processes)
+    for (label, *_), (rate, cpu) in zip(cases, results, strict=True):
+        print(f"  {label:48s} {rate:6.0f} calls/s   CPU ms per call: server {cpu['server']:.2f}")
+    print(f"  {'  2 workers / 1 worker':48s} {results[1][0] / results[0][0]:6.2f}x")
 
 
-async def measure(args: argparse.Namespace, targets: dict[str, str], aggregator_url: str, bare_url: str) -> None:
-    """Sequential latency: trivial RPC (live ListInterfaces) and a chdb RPC (flows ListTables), direct and as tools."""
+async def session_samples(url: str, tool: str, calls: int) -> list[float]:
+    """Latency of sequential calls of `tool` in one official-client session."""
+    http = httpx2.AsyncClient(headers={"Authorization": f"Token {TOKEN}"}, timeout=30)
+    async with http, streamable_http_client(url, http_client=http) as (r, w), ClientSession(r, w) as session:
+        await session.initialize()
+
+        async def call() -> None:
+            result = await session.call_tool(tool, {})
+            assert not result.is_error, result.content
+
+        return await timed(calls, call)
+
+
+async def measure(args: argparse.Namespace, targets: dict[str, str], urls: dict[str, str]) -> None:
+    """Sequential latency: the trivial RPC direct, as the bare SDK's tool and as netscope's, per answer mode."""
     async with (
         grpc.aio.insecure_channel(targets["flows"]) as flows_channel,
         grpc.aio.insecure_channel(targets["live"]) as live_channel,
@@ -209,32 +299,29 @@ async def measure(args: argparse.Namespace, targets: dict[str, str], aggregator_
         live = live_pb2_grpc.LiveServiceStub(live_channel)
         trivial = await timed(args.calls, lambda: live.ListInterfaces(live_pb2.ListInterfacesRequest(), timeout=10))
         tables = await timed(args.calls, lambda: flows.ListTables(flows_pb2.ListTablesRequest(), timeout=10))
-
-    async def session_samples(url: str, tool: str) -> list[float]:
-        http = httpx2.AsyncClient(headers={"Authorization": f"Token {TOKEN}"}, timeout=30)
-        async with http, streamable_http_client(url, http_client=http) as (r, w), ClientSession(r, w) as session:
-            await session.initialize()
-            return await timed(args.calls, lambda: session.call_tool(tool, {}))
-
-    bare = percentiles(await session_samples(bare_url, "ping"))
-    print(f"{'bare SDK trivial tool (HTTP)':44s} p50 {bare[0]:6.2f} ms  p99 {bare[1]:6.2f} ms")
-    for label, direct, tool in (
-        ("live ListInterfaces (trivial RPC)", trivial, "fetch_ntopng_all_ifids"),
-        ("flows ListTables (chdb)", tables, "list_tables_ntopng_database"),
-    ):
-        grpc_p = percentiles(direct)
-        ours = percentiles(await session_samples(aggregator_url, tool))
-        print(f"{'direct gRPC ' + label:44s} p50 {grpc_p[0]:6.2f} ms  p99 {grpc_p[1]:6.2f} ms")
-        print(f"{'netscope ' + tool:44s} p50 {ours[0]:6.2f} ms  p99 {ours[1]:6.2f} ms")
-        print(f"{'  aggregator overhead (netscope - bare - gRPC)':44s} p50 {ours[0] - bare[0] - grpc_p[0]:+6.2f} ms")
-    bare_rate = await throughput(bare_url, TOKEN, "ping", {}, 16, args.seconds)
-    local_rate = await throughput(aggregator_url, TOKEN, "search_docs", {"query": "token"}, 16, args.seconds)
-    grpc_rate = await grpc_throughput(targets["flows"], 16, args.seconds)
-    our_rate = await throughput(aggregator_url, TOKEN, "list_tables_ntopng_database", {}, 16, args.seconds)
+    grpc_p = percentiles(trivial)
+    print(f"{'direct gRPC live ListInterfaces (trivial)':48s} p50 {grpc_p[0]:6.2f} ms  p99 {grpc_p[1]:6.2f} ms")
+    for mode in ("sse", "json"):
+        bare: list[float] = []
+        ours: list[float] = []
+        for _ in range(args.rounds):  # alternated, so both see the same load
+            bare += await session_samples(urls[f"bare-{mode}"], "ifids", args.calls // args.rounds)
+            ours += await session_samples(urls[mode], "fetch_ntopng_all_ifids", args.calls // args.rounds)
+        bare_p, ours_p = percentiles(bare), percentiles(ours)
+        print(f"{'bare SDK ifids (' + mode + ')':48s} p50 {bare_p[0]:6.2f} ms  p99 {bare_p[1]:6.2f} ms")
+        print(
+            f"{'netscope fetch_ntopng_all_ifids (' + mode + ')':48s} p50 {ours_p[0]:6.2f} ms  p99 {ours_p[1]:6.2f} ms"
+        )
+        print(f"{'  aggregator overhead (netscope - bare SDK)':48s} p50 {ours_p[0] - bare_p[0]:+6.2f} ms")
+    tables_p = percentiles(tables)
+    ours_tables = percentiles(await session_samples(urls["sse"], "list_tables_ntopng_database", args.calls))
+    print(f"{'direct gRPC flows ListTables (chdb)':48s} p50 {tables_p[0]:6.2f} ms  p99 {tables_p[1]:6.2f} ms")
+    print(f"{'netscope list_tables_ntopng_database':48s} p50 {ours_tables[0]:6.2f} ms  p99 {ours_tables[1]:6.2f} ms")
+    bare_rate = await throughput(urls["bare-sse"], TOKEN, "ifids", {}, 16, args.seconds)
+    our_rate = await throughput(urls["sse"], TOKEN, "fetch_ntopng_all_ifids", {}, 16, args.seconds)
     print(
-        f"16 concurrent official clients: bare SDK {bare_rate:.0f} calls/s; netscope search_docs (no service) "
-        f"{local_rate:.0f} calls/s; direct gRPC ListTables {grpc_rate:.0f} calls/s; "
-        f"netscope list_tables {our_rate:.0f} calls/s"
+        f"16 concurrent official clients (SSE): bare SDK ifids {bare_rate:.0f} calls/s; "
+        f"netscope fetch_ntopng_all_ifids {our_rate:.0f} calls/s"
     )
 
 
@@ -243,60 +330,78 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--client-processes", type=int, default=3, help="client processes of the workers' case")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         dsn = f"chdb://{root / 'flows'}"
         subprocess.run([sys.executable, "-m", "tests.support.seed_flows", dsn], check=True)
-        flows_port, live_port, http_port, json_port, bare_port = (free_port() for _ in range(5))
-        env = {"NETSCOPE_FLOWS_DSN": dsn, "NETSCOPE_FLOWS_PORT": str(flows_port), "NETSCOPE_FLOWS_LOG_LEVEL": "WARNING"}
+        ports = {name: free_port() for name in ("flows", "live", "sse", "json", "w1", "w2", "bare-sse", "bare-json")}
+        env = {
+            "NETSCOPE_FLOWS_DSN": dsn,
+            "NETSCOPE_FLOWS_PORT": str(ports["flows"]),
+            "NETSCOPE_FLOWS_LOG_LEVEL": "WARNING",
+        }
         live_env = {
-            "NETSCOPE_LIVE_PORT": str(live_port),
+            "NETSCOPE_LIVE_PORT": str(ports["live"]),
             "NETSCOPE_LIVE_COLLECTOR_PORT": "0",
             "NETSCOPE_LIVE_LOG_LEVEL": "WARNING",
         }
         agg_env = {
-            "NETSCOPE_AGGREGATOR_PORT": str(http_port),
-            "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{flows_port}",
-            "NETSCOPE_AGGREGATOR_LIVE_TARGET": f"127.0.0.1:{live_port}",
+            "NETSCOPE_AGGREGATOR_FLOWS_TARGET": f"127.0.0.1:{ports['flows']}",
+            "NETSCOPE_AGGREGATOR_LIVE_TARGET": f"127.0.0.1:{ports['live']}",
             "NETSCOPE_AGGREGATOR_TOKENS": f"bench:read:{TOKEN}",
             "NETSCOPE_AGGREGATOR_LOG_LEVEL": "WARNING",
             "NETSCOPE_AGGREGATOR_RATE_LIMIT_PER_MINUTE": "10000000",
         }
-        json_env = {**agg_env, "NETSCOPE_AGGREGATOR_PORT": str(json_port), "NETSCOPE_AGGREGATOR_JSON_RESPONSE": "true"}
-        bare_cmd = [sys.executable, "-m", "benchmarks.aggregator_overhead", "--bare", str(bare_port)]
-        with (
-            running("flows", [*NETSCOPE, "serve", "flows"], env, root) as flows,
-            running("live", [*NETSCOPE, "serve", "live"], live_env, root) as live,
-            running("aggregator", [*NETSCOPE, "serve", "aggregator"], agg_env, root) as agg,
-            running("aggregator-json", [*NETSCOPE, "serve", "aggregator"], json_env, root) as agg_json,
-            running("bare", bare_cmd, {}, root) as bare,
-        ):
-            wait_grpc_serving(f"127.0.0.1:{flows_port}", process=flows)
-            wait_grpc_serving(f"127.0.0.1:{live_port}", process=live)
-            wait_http_ok(f"http://127.0.0.1:{http_port}/healthz", process=agg)
-            wait_http_ok(f"http://127.0.0.1:{json_port}/healthz", process=agg_json)
+        json_env = {"NETSCOPE_AGGREGATOR_JSON_RESPONSE": "true"}
+        stateless = {**json_env, "NETSCOPE_AGGREGATOR_STATELESS_HTTP": "true"}
+        aggregators = {
+            "sse": {},
+            "json": json_env,
+            "w1": stateless,
+            "w2": {**stateless, "NETSCOPE_AGGREGATOR_WORKERS": "2"},
+        }
+        live_target = f"127.0.0.1:{ports['live']}"
+        with contextlib.ExitStack() as stack:
+            flows = stack.enter_context(running("flows", [*NETSCOPE, "serve", "flows"], env, root))
+            live = stack.enter_context(running("live", [*NETSCOPE, "serve", "live"], live_env, root))
+            procs = {"flows": flows, "live": live}
+            for name, extra in aggregators.items():
+                agg = {**agg_env, **extra, "NETSCOPE_AGGREGATOR_PORT": str(ports[name])}
+                procs[name] = stack.enter_context(
+                    running(f"aggregator-{name}", [*NETSCOPE, "serve", "aggregator"], agg, root)
+                )
+            for mode in ("sse", "json"):
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.aggregator_overhead",
+                    "--bare",
+                    str(ports[f"bare-{mode}"]),
+                    live_target,
+                    mode,
+                ]
+                procs[f"bare-{mode}"] = stack.enter_context(running(f"bare-{mode}", cmd, {}, root))
+            wait_grpc_serving(f"127.0.0.1:{ports['flows']}", timeout=300, process=flows)
+            wait_grpc_serving(live_target, timeout=300, process=live)
+            for name in aggregators:
+                wait_http_ok(f"http://127.0.0.1:{ports[name]}/healthz", timeout=300, process=procs[name])
             time.sleep(2)
-            urls = {
-                "sse": f"http://127.0.0.1:{http_port}/mcp/",
-                "json": f"http://127.0.0.1:{json_port}/mcp/",
-                "bare": f"http://127.0.0.1:{bare_port}/mcp",
-            }
-            pids = {
-                "sse": agg.popen.pid,
-                "json": agg_json.popen.pid,
-                "bare": bare.popen.pid,
-                "flows": flows.popen.pid,
-                "live": live.popen.pid,
-            }
-            targets = {"flows": f"127.0.0.1:{flows_port}", "live": f"127.0.0.1:{live_port}"}
-            asyncio.run(measure(args, targets, urls["sse"], urls["bare"]))
+            urls = {name: f"http://127.0.0.1:{ports[name]}/mcp/" for name in aggregators}
+            urls |= {f"bare-{mode}": f"http://127.0.0.1:{ports[f'bare-{mode}']}/mcp" for mode in ("sse", "json")}
+            pids = {name: process.popen.pid for name, process in procs.items()}
+            targets = {"flows": f"127.0.0.1:{ports['flows']}", "live": live_target}
+            print(f"(load average at start {Path('/proc/loadavg').read_text().split()[0]})")
+            asyncio.run(measure(args, targets, urls))
             asyncio.run(light_table(args, urls, pids))
-            print(f"(load average {Path('/proc/loadavg').read_text().split()[0]})")
+            print(f"(load average at end {Path('/proc/loadavg').read_text().split()[0]})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--bare":
-        asyncio.run(bare_server(int(sys.argv[2])).serve())
+    if len(sys.argv) in (3, 5) and sys.argv[1] == "--bare":  # --bare PORT [LIVE_TARGET sse|json]
+        live_target, mode = sys.argv[3:5] if len(sys.argv) == 5 else ("", "sse")
+        asyncio.run(bare_server(int(sys.argv[2]), live_target, mode == "json").serve())
     else:
         main()
