@@ -61,6 +61,7 @@ def worker_app() -> ASGIApp:
     """The app of one worker process (uvicorn's factory when workers > 1; settings from the environment)."""
     settings = AggregatorSettings()
     configure_logging(settings.log_level, settings.log_format)
+    configure_tracing("aggregator")  # each spawned worker exports its own spans
     return ready_to_serve(build_app(settings).state.guarded)
 
 
