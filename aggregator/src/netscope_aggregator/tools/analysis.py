@@ -32,6 +32,7 @@ AnomalyName = Literal[
     "dga_domains",
     "beaconing",
     "off_hours_exfiltration",
+    "rare_port",
 ]
 FINDINGS_PER_KIND = 3
 Threshold = Annotated[float, Field(gt=0, le=100, description="utilisation threshold in percent")]
@@ -101,10 +102,10 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
     async def find_anomalies(
         ctx: Context,
         hours: Hours = 24,
-        kinds: Annotated[list[AnomalyName], Field(max_length=7, description="empty = every kind")] = [],  # noqa: B006
+        kinds: Annotated[list[AnomalyName], Field(max_length=8, description="empty = every kind")] = [],  # noqa: B006
         max_findings: Annotated[int, Field(ge=1, le=50)] = 20,
     ) -> dict[str, Any]:
-        """Port scans, spikes/drops, DGA-looking DNS, beaconing and off-hours exfiltration, with evidence."""
+        """Port scans, spikes/drops, DGA-looking DNS, beaconing, off-hours exfiltration, rare ports, with evidence."""
         request = flows_pb2.FindAnomaliesRequest(
             filter=flow_filter(hours),
             max_findings=max_findings,
