@@ -115,6 +115,9 @@ def register(catalog: Catalog, backends: Backends, confirmations: Confirmations)
         answer: dict[str, Any] = to_plain(reply)
         answer.setdefault("findings", [])
         answer["summary"] = "; ".join(f"{f.title} (score {f.score:.0f})" for f in reply.findings[:5]) or "no anomalies"
+        answer.setdefault("unavailable", [])
+        if reply.unavailable:  # detectors flows could not run: their silence is not an all-clear
+            answer["summary"] += f" (not checked: {', '.join(reply.unavailable)})"
         return answer
 
     async def get_recommendations(
