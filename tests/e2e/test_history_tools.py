@@ -131,10 +131,11 @@ async def test_country_ranking_names_unknown_countries_readably(history_url: str
 
 
 async def test_an_answer_over_the_byte_cap_loses_rows_not_the_session(history_url: str) -> None:
-    """A cartesian SELECT whose 200 rows are over 1 MiB (the official client's event limit) is cut to the cap."""
+    """200 rows over 1 MiB even as compact JSON (the official client's event limit) are cut to the cap."""
     cap = 256 * 1024
     async with mcp_session(history_url) as session:
-        answer = await session.call_tool("query_ntopng_database", {"query": "SELECT * FROM flows, flows, flows, flows"})
+        wide = "SELECT *, repeat('x', 8000) AS padding FROM flows, flows"
+        answer = await session.call_tool("query_ntopng_database", {"query": wide})
         assert not answer.is_error, answer.content
         data = answer.structured_content
         assert data["truncated"] is True

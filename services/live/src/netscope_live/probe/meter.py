@@ -40,6 +40,13 @@ def _install_fork_hook() -> None:
     os.register_at_fork(after_in_child=_forget_parent_signals)
 
 
+# The first four bytes of the captures libpcap reads: pcap (microsecond, nanosecond and Kuznetzov's modified
+# format, either byte order) and pcapng's section header block.
+CAPTURE_MAGIC = frozenset(
+    bytes.fromhex(h)
+    for h in ("a1b2c3d4", "d4c3b2a1", "a1b23c4d", "4d3cb2a1", "a1b2cd34", "34cdb2a1", "0a0d0d0a")
+)
+
 class ProbeSourceError(Exception):
     """The pcap file or interface cannot be read; the message names it and the fix."""
 
@@ -154,6 +161,12 @@ class PacketMeter:
         if not path.is_file():
             raise ProbeSourceError(
                 f"pcap file {path} is not a regular file; set NETSCOPE_LIVE_PROBE_PCAP to a capture file"
+            )
+        with path.open("rb") as capture:
+            magic = capture.read(4)
+        if magic not in CAPTURE_MAGIC:  # refused here, before NFStream forks its meter process
+            raise ProbeSourceError(
+                f"cannot read pcap file {path}: unknown file format (expected a pcap or pcapng capture)"
             )
 
     def _run(self) -> None:
