@@ -14,8 +14,9 @@ Hours = Annotated[float, Field(gt=0, le=24 * 731, description="look back this ma
 
 
 def flow_filter(
-    hours: float,
+    hours: float | None,
     *,
+    time_range: str = "",
     src_ip: str = "",
     dst_ip: str = "",
     host: str = "",
@@ -27,9 +28,12 @@ def flow_filter(
     min_bytes: int = 0,
     min_score: int = 0,
 ) -> flows_pb2.FlowFilter:
-    """A FlowFilter over the last `hours` with the given conditions."""
+    """A FlowFilter over the last `hours` (or from `time_range`, date math, when hours is None) with the given
+    conditions."""
+    if hours is None and not time_range:
+        raise ValueError("a flow filter needs hours or time_range")
     flt = flows_pb2.FlowFilter(
-        window=last(timedelta(hours=hours)),
+        time_range=time_range,
         src_ip=src_ip,
         dst_ip=dst_ip,
         host=host,
@@ -39,6 +43,8 @@ def flow_filter(
         min_bytes=min_bytes,
         min_score=min_score,
     )
+    if hours is not None:
+        flt.window.CopyFrom(last(timedelta(hours=hours)))
     if port is not None:
         flt.port = port
     if dst_port is not None:
