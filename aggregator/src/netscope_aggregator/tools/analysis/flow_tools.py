@@ -163,8 +163,8 @@ def flow_tools(backends: Backends) -> list[Declaration]:
             (
                 find_anomalies,
                 "find_anomalies",
-                "Detect port scans, traffic spikes/drops, DNS C2 (DGA domains), beaconing "
-                "and off-hours exfiltration; each finding has a score and evidence.",
+                "Detect port scans, traffic spikes/drops, DNS C2 (DGA domains), beaconing, "
+                "off-hours exfiltration and rare ports; each finding has a score and evidence.",
                 ("analysis",),
                 (contracts.flows.FindAnomalies,),
             ),
