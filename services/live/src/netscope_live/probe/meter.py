@@ -43,9 +43,9 @@ def _install_fork_hook() -> None:
 # The first four bytes of the captures libpcap reads: pcap (microsecond, nanosecond and Kuznetzov's modified
 # format, either byte order) and pcapng's section header block.
 CAPTURE_MAGIC = frozenset(
-    bytes.fromhex(h)
-    for h in ("a1b2c3d4", "d4c3b2a1", "a1b23c4d", "4d3cb2a1", "a1b2cd34", "34cdb2a1", "0a0d0d0a")
+    bytes.fromhex(h) for h in ("a1b2c3d4", "d4c3b2a1", "a1b23c4d", "4d3cb2a1", "a1b2cd34", "34cdb2a1", "0a0d0d0a")
 )
+
 
 class ProbeSourceError(Exception):
     """The pcap file or interface cannot be read; the message names it and the fix."""
