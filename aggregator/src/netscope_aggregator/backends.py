@@ -15,6 +15,7 @@ from netscope_aggregator.contracts import SERVICES, Rpc, retryable_methods
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_aggregator.snmp_shards import SnmpShards
 from netscope_common.client import call_metadata, open_channel
+from netscope_common.interceptors import CUT_AT_DEADLINE
 from netscope_common.readiness import reason_of
 
 ResponseT = TypeVar("ResponseT", bound=Message)
@@ -38,8 +39,12 @@ def describe_failure(service: str, error: grpc.aio.AioRpcError, timeout: float) 
             f"the {service} service is unavailable ({details[:160]}). Tools of other services keep working; "
             "retry in a few seconds"
         )
-    elif code == grpc.StatusCode.DEADLINE_EXCEEDED and details and details != "Deadline Exceeded":
-        text = details  # the service cut the work itself and said why
+    elif (
+        code == grpc.StatusCode.DEADLINE_EXCEEDED
+        and details not in ("", "Deadline Exceeded")
+        and not details.endswith(CUT_AT_DEADLINE)  # the kit's text: the same deadline, noticed by the service first
+    ):
+        text = details  # the service cut the work itself and said why (e.g. ntopng did not answer)
     elif code == grpc.StatusCode.DEADLINE_EXCEEDED:
         text = (
             f"the {service} service did not answer within {timeout:g} s; "

@@ -25,6 +25,8 @@ log = get_logger("netscope.rpc")
 
 REQUEST_ID_KEY = "x-request-id"
 PRINCIPAL_KEY = "x-netscope-principal"
+# The end of the message of an RPC cut by its deadline inside the service (the caller's, or the service's default).
+CUT_AT_DEADLINE = "did not finish within its time limit"
 
 _PRINCIPAL: ContextVar[str] = ContextVar("netscope_principal", default="")
 
@@ -132,7 +134,7 @@ class ServerInterceptor(grpc.aio.ServerInterceptor):
         elif isinstance(exc, TimeoutError):
             code, message, trailer = (
                 grpc.StatusCode.DEADLINE_EXCEEDED,
-                f"{method} did not finish within its time limit",
+                f"{method} {CUT_AT_DEADLINE}",
                 (),
             )
             log.warning("rpc_timeout", method=method)
