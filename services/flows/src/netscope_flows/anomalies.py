@@ -224,14 +224,15 @@ async def off_hours_exfiltration(ctx: Context) -> list[flows_pb2.Finding]:
 
 
 async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
-    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets, each with its
-    top 3 sources (one query for every run: each flow is placed in the run its start falls in)."""
+    """Sustained runs of buckets far above (spike) or below (drop) the trailing baseline (`volume_runs`), each with
+    its top 3 sources (one query for every run: each flow is placed in the run its start falls in).
+    A bucket's flows are those active in it."""
     w = SPIKE_BUCKET_SECONDS
     rows = await ctx.store.read(
-        f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}) FROM flows {spread_join(ctx.flt, w)} "
+        f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}), count() FROM flows {spread_join(ctx.flt, w)} "
         f"WHERE {ctx.flt.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
     )
-    runs = volume_runs([(int(t), float(v)) for t, v in rows.rows])
+    runs = volume_runs([(int(t), float(v), float(n)) for t, v, n in rows.rows])
     if not runs:
         return []
     starts = ", ".join(str(int(run.start)) for run in runs)

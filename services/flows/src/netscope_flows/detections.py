@@ -30,11 +30,17 @@ BEACON_MAX_AVG_BYTES = 20_000
 DGA_MIN_LABEL = 12
 DGA_MIN_NAMES = 5
 DGA_CONSONANTS = "bcdfghjklmnpqrstvwxz"
-# Spikes and drops: buckets against the median of the trailing normal buckets.
+# Spikes and drops: 5-minute buckets against the trailing normal buckets (see volume_runs).
 SPIKE_BUCKET_SECONDS = 300
-SPIKE_FACTOR = 10.0
-DROP_FACTOR = 10.0
-BASELINE_BUCKETS = 24
+SPIKE_FACTOR = 10.0  # a spike: this many times the most the baseline ordinarily carries (its 95th percentile)
+SPIKE_QUANTILE = 0.95
+DROP_FACTOR = 10.0  # a drop: this many times below the least it ordinarily carries (its 5th percentile)
+DROP_QUANTILE = 0.05
+DROP_MIN_FLOWS = 20  # a drop needs a baseline of at least this many flows per bucket (its median)
+BASELINE_BUCKETS = 72  # 6 hours of trailing normal buckets
+BASELINE_MIN_BUCKETS = 12  # 1 hour of them before any bucket is judged
+RUN_MIN_BUCKETS = 3  # a change is reported when sustained: 15 minutes over the threshold
+RUN_MAX_GAP = 1  # over-threshold buckets this far apart (in normal buckets between) are one change
 # Rare ports: data (not probes) on a server port no named service uses, from at most rare_port_max_clients clients.
 RARE_PORT_MAX_GROUPS = 100
 
@@ -178,11 +184,13 @@ def dga_finding(d: Dga, evidence_filter: flows_pb2.FlowFilter) -> flows_pb2.Find
 
 @dataclass
 class VolumeRun:
-    """Consecutive buckets flagged the same way (spike or drop), with the baseline they were judged against."""
+    """Over-threshold buckets of one kind (spike or drop), with the baseline they were judged against."""
 
     kind: Kind
     baseline: float
     buckets: list[tuple[int, float]] = field(default_factory=list)
+    flows: list[float] = field(default_factory=list)  # flows of each bucket
+    last_index: int = 0  # position of the last bucket in the series
 
     @property
     def start(self) -> int:
@@ -194,31 +202,67 @@ class VolumeRun:
         return self.buckets[-1][0] + width
 
 
-def volume_runs(points: Sequence[tuple[int, float]]) -> list[VolumeRun]:
-    """Runs of buckets far above (spike) or below (drop) the median of the trailing normal buckets.
+def _quantile(values: Sequence[float], q: float) -> float:
+    """The q-quantile of `values` (linear between order statistics)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
 
-    `points` must be every bucket of the window in time order, empty ones as 0.
+
+@dataclass
+class _Baseline:
+    """The trailing normal buckets: (bytes, flows) of at most BASELINE_BUCKETS of them."""
+
+    history: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, bucket: tuple[float, float]) -> None:
+        self.history.append(bucket)
+        del self.history[:-BASELINE_BUCKETS]
+
+    def judge(self, value: float) -> tuple[Kind, float] | None:
+        """The kind of change `value` is (with the level it was judged against), or None when normal."""
+        if len(self.history) < BASELINE_MIN_BUCKETS:
+            return None
+        values = [b for b, _ in self.history]
+        high = _quantile(values, SPIKE_QUANTILE)
+        if high > 0 and value >= SPIKE_FACTOR * high:
+            return K.ANOMALY_KIND_TRAFFIC_SPIKE, high
+        low = _quantile(values, DROP_QUANTILE)
+        if low > 0 and value * DROP_FACTOR <= low and statistics.median(f for _, f in self.history) >= DROP_MIN_FLOWS:
+            return K.ANOMALY_KIND_TRAFFIC_DROP, low
+        return None
+
+
+def volume_runs(points: Sequence[tuple[int, float, float]]) -> list[VolumeRun]:
+    """Sustained changes of traffic volume: runs of buckets far above (spike) or below (drop) the trailing baseline.
+
+    `points` are (epoch seconds, bytes, flows) for every bucket of the window in time order, empty ones as 0.
+    The baseline is the last BASELINE_BUCKETS normal buckets; a bucket is a spike at SPIKE_FACTOR times their
+    95th percentile (the most the network ordinarily carries, so single large transfers of a quiet network are
+    not spikes), a drop at DROP_FACTOR below their 5th percentile when they held at least DROP_MIN_FLOWS flows per
+    bucket (a fall in a handful of flows is chance, not an outage). Over-threshold buckets at most RUN_MAX_GAP
+    normal buckets apart are one run, reported when it holds RUN_MIN_BUCKETS buckets. A run as long as the
+    baseline is a new level: its buckets join the baseline.
     """
-    normal: list[float] = []
+    baseline = _Baseline()
     runs: list[VolumeRun] = []
     current: VolumeRun | None = None
-    for t, value in points:
-        baseline = statistics.median(normal[-BASELINE_BUCKETS:]) if len(normal) >= BASELINE_BUCKETS // 2 else None
-        kind: Kind | None = None
-        if baseline is not None and baseline > 0:
-            if value >= SPIKE_FACTOR * baseline:
-                kind = K.ANOMALY_KIND_TRAFFIC_SPIKE
-            elif value * DROP_FACTOR <= baseline:
-                kind = K.ANOMALY_KIND_TRAFFIC_DROP
-        if kind is None:
-            normal.append(value)
+    for i, (t, value, flows) in enumerate(points):
+        if current is not None and i - current.last_index > RUN_MAX_GAP + 1:
             current = None
+        judged = baseline.judge(value)
+        if judged is None:
+            baseline.add((value, flows))
             continue
+        kind, level = judged
         if current is None or current.kind != kind:
-            current = VolumeRun(kind, baseline or 0.0)
+            current = VolumeRun(kind, level)
             runs.append(current)
         current.buckets.append((int(t), value))
-    return runs
+        current.flows.append(flows)
+        current.last_index = i
+        if len(current.buckets) % BASELINE_BUCKETS == 0:
+            for (_, v), n in zip(current.buckets[-BASELINE_BUCKETS:], current.flows[-BASELINE_BUCKETS:], strict=True):
+                baseline.add((v, n))
+    return [run for run in runs if len(run.buckets) >= RUN_MIN_BUCKETS]
 
 
 def volume_finding(
@@ -230,13 +274,16 @@ def volume_finding(
     peak = max(values) if spike else min(values)
     ratio = peak / run.baseline if spike else run.baseline / max(peak, 1.0)
     hosts = [h for h, _ in top] if spike else []
+    minutes = (run.end(width) - run.start) // 60
     return finding(
         run.kind,
-        f"traffic {ratio:.0f}x {'above' if spike else 'below'} its baseline for {len(run.buckets) * width // 60} min"
+        f"traffic {ratio:.0f}x {'above' if spike else 'below'} its baseline for {minutes} min"
         + (f", led by {hosts[0]}" if hosts else ""),
         40 + 10 * min(6.0, ratio / SPIKE_FACTOR),
         {
             "baseline_bytes_per_bucket": int(run.baseline),
+            "baseline": f"{'95th' if spike else '5th'} percentile of the previous "
+            f"{BASELINE_BUCKETS * width // 3600} h of normal buckets",
             "peak_bytes_per_bucket": int(peak),
             "bucket_seconds": width,
             "top_sources": ", ".join(f"{h} ({int(b)} B)" for h, b in top),

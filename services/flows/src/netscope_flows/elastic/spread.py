@@ -9,7 +9,7 @@ land within one bucket of where ClickHouse puts them; flows shorter than a bucke
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from netscope_flows.elastic.layout import FieldLayout
@@ -38,15 +38,30 @@ def histogram(layout: FieldLayout, width: int, sums: Iterable[str]) -> dict[str,
     }
 
 
-def spread(buckets: list[dict[str, Any]], width: int, field: str, end: int) -> dict[int, float]:
-    """Bytes of `field` per bucket start (epoch seconds, before `end`) from `histogram`'s buckets."""
-    out: dict[int, float] = defaultdict(float)
+def _classes(buckets: list[dict[str, Any]], width: int, end: int) -> Iterator[tuple[dict[str, Any], int, list[int]]]:
+    """Each (start bucket, duration class k) group of `histogram`'s buckets, its k and the bucket starts it covers
+    before `end`."""
     for b in buckets:
         start = int(b["key"] // 1000)
         for d in b["d"]["buckets"] if "d" in b else [{**b, "key": 0}]:
             extra = max(0, int(d["key"] // (width * NANOS)))
-            covered = [start + i * width for i in range(extra + 1) if start + i * width < end] or [start]
-            value = float(d[field]["value"] or 0) / (extra + 1)  # the share after `end` is cut off
-            for t in covered:
-                out[t] += value
+            yield d, extra, [start + i * width for i in range(extra + 1) if start + i * width < end] or [start]
+
+
+def spread(buckets: list[dict[str, Any]], width: int, field: str, end: int) -> dict[int, float]:
+    """Bytes of `field` per bucket start (epoch seconds, before `end`) from `histogram`'s buckets."""
+    out: dict[int, float] = defaultdict(float)
+    for d, extra, covered in _classes(buckets, width, end):
+        value = float(d[field]["value"] or 0) / (extra + 1)  # the share after `end` is cut off
+        for t in covered:
+            out[t] += value
+    return out
+
+
+def active(buckets: list[dict[str, Any]], width: int, end: int) -> dict[int, float]:
+    """Flows active in each bucket (by bucket start, before `end`) from `histogram`'s buckets."""
+    out: dict[int, float] = defaultdict(float)
+    for d, _, covered in _classes(buckets, width, end):
+        for t in covered:
+            out[t] += int(d["doc_count"])
     return out

@@ -185,13 +185,16 @@ async def dga_domains(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -
 
 
 async def volume_changes(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter) -> list[flows_pb2.Finding]:
-    """Spikes and drops of 5-minute byte sums (each flow's bytes spread over its duration, see `spread`)."""
+    """Spikes and drops of 5-minute byte sums (each flow's bytes spread over its duration, see `spread`), judged by
+    the shared `volume_runs` with the flows active in each bucket."""
     w = rules.SPIKE_BUCKET_SECONDS
     f = index.layout
     aggs = await index.aggregate(flt, [], {"t": spread.histogram(f, w, [f.bytes])})
-    per_bucket = spread.spread(aggs["t"]["buckets"], w, f.bytes, int(flt.end.timestamp()))
+    until = int(flt.end.timestamp())
+    per_bucket = spread.spread(aggs["t"]["buckets"], w, f.bytes, until)
+    flows = spread.active(aggs["t"]["buckets"], w, until)
     first, last = (min(per_bucket), max(per_bucket)) if per_bucket else (0, -1)
-    points = [(t, per_bucket.get(t, 0.0)) for t in range(first, last + 1, w)]
+    points = [(t, per_bucket.get(t, 0.0), flows.get(t, 0.0)) for t in range(first, last + 1, w)]
     out = []
     for run in rules.volume_runs(points):
         start, end = _when(run.start * 1000), _when(run.end(w) * 1000)
