@@ -75,16 +75,21 @@ def _documents(files: Iterable[Path]) -> Iterable[tuple[str, dict[str, Any]]]:
                     yield day, json.loads(line)
 
 
-async def load_shape(client: AsyncElasticsearch, directory: Path, shape: str) -> int:
-    """Index the scenario's ECS documents under `directory` as `shape` into `<shape>-netflow-YYYY.MM.DD`."""
+async def load_shape(
+    client: AsyncElasticsearch, directory: Path, shape: str, *, exporter: str = "", prefix: str = ""
+) -> int:
+    """Index the scenario's ECS documents under `directory` as `shape` into `<prefix>-netflow-YYYY.MM.DD` (prefix:
+    the shape's name); with `exporter`, only the documents that exporter sent."""
     files = ecs_files(directory)
+    prefix = prefix or shape
     for path in files:
-        name = f"{shape}-netflow-" + path.name.removesuffix(".ndjson.gz").removeprefix("logs-netflow-")
+        name = f"{prefix}-netflow-" + path.name.removesuffix(".ndjson.gz").removeprefix("logs-netflow-")
         await client.indices.create(index=name, mappings=mapping(shape), settings={"number_of_shards": 1})
 
     async def actions() -> AsyncIterator[dict[str, Any]]:
         for n, (day, doc) in enumerate(_documents(files)):
-            yield {"_index": f"{shape}-netflow-{day}", "_id": str(n), "_source": _project(doc, shape)}
+            if not exporter or exporter in doc["observer"]["ip"]:
+                yield {"_index": f"{prefix}-netflow-{day}", "_id": str(n), "_source": _project(doc, shape)}
 
     indexed, _ = await async_bulk(client, actions(), chunk_size=500, refresh="wait_for")
     return indexed

@@ -116,6 +116,10 @@ class FlowsBackend(Protocol[F]):
         """The detectors of `kinds` this backend's data cannot run, each with the reason (detect skips them)."""
         ...
 
+    def load_caveats(self) -> list[str]:
+        """What interface_load cannot tell apart on this backend's data, each naming the field it needs."""
+        ...
+
     async def interface_load(self, flt: F, width: int) -> Iterable[LoadRow]:
         """Bytes per exporter interface, direction and bucket, each flow spread over the buckets it covers."""
         ...

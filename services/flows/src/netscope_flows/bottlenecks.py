@@ -133,11 +133,13 @@ def bottleneck(
     )
 
 
-def answer(found: list[flows_pb2.Bottleneck], threshold: float, width: int) -> flows_pb2.DetectBottlenecksResponse:
-    """Worst first, at most MAX_REPORTED."""
+def answer(
+    found: list[flows_pb2.Bottleneck], threshold: float, width: int, caveats: list[str]
+) -> flows_pb2.DetectBottlenecksResponse:
+    """Worst first, at most MAX_REPORTED, with what the data could not tell apart."""
     found.sort(key=lambda b: -b.score)
     return flows_pb2.DetectBottlenecksResponse(
-        bottlenecks=found[:MAX_REPORTED], threshold_percent=threshold, bucket_seconds=width
+        bottlenecks=found[:MAX_REPORTED], threshold_percent=threshold, bucket_seconds=width, unavailable=caveats
     )
 
 
@@ -161,4 +163,4 @@ async def detect_bottlenecks(
         found.append(bottleneck(key, buckets, load.peaks[key], speed, width, top))
         info = lookup(names, *key[:2])
         found[-1].interface_name = info.name if info else ""
-    return answer(found, threshold, width)
+    return answer(found, threshold, width, backend.load_caveats())

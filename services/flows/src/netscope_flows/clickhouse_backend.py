@@ -129,6 +129,10 @@ class ClickHouseBackend:
         """None: ntopng's flows table has every column a detector reads."""
         return {}
 
+    def load_caveats(self) -> list[str]:
+        """None: ntopng's flows name their exporter (PROBE_IP; flows without one are left out of the load)."""
+        return []
+
     async def interface_load(self, flt: CompiledFilter, width: int) -> list[LoadRow]:
         """Bytes per interface, direction and bucket.
 

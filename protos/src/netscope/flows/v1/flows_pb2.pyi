@@ -1364,20 +1364,28 @@ class DetectBottlenecksResponse(_message.Message):
     BOTTLENECKS_FIELD_NUMBER: _builtins.int
     THRESHOLD_PERCENT_FIELD_NUMBER: _builtins.int
     BUCKET_SECONDS_FIELD_NUMBER: _builtins.int
+    UNAVAILABLE_FIELD_NUMBER: _builtins.int
     threshold_percent: _builtins.float
     bucket_seconds: _builtins.int
     @_builtins.property
     def bottlenecks(self) -> _containers.RepeatedCompositeFieldContainer[Global___Bottleneck]: ...
+    @_builtins.property
+    def unavailable(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What these flow records cannot tell apart, each naming the field it needs (records without an exporter:
+        interfaces are told apart by ifIndex alone).
+        """
+
     def __init__(
         self,
         *,
         bottlenecks: _abc.Iterable[Global___Bottleneck] | None = ...,
         threshold_percent: _builtins.float = ...,
         bucket_seconds: _builtins.int = ...,
+        unavailable: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bottlenecks", b"bottlenecks", "bucket_seconds", b"bucket_seconds", "threshold_percent", b"threshold_percent"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bottlenecks", b"bottlenecks", "bucket_seconds", b"bucket_seconds", "threshold_percent", b"threshold_percent", "unavailable", b"unavailable"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -264,6 +264,10 @@ class ElasticBackend:
         """Detectors needing a field these documents lack (DGA without DNS names)."""
         return anomalies.unavailable(self.index.layout, self.index.index, kinds)
 
+    def load_caveats(self) -> list[str]:
+        """Documents without an exporter field: their interfaces are told apart by ifIndex alone."""
+        return bottlenecks.caveats(self.index.layout, self.index.index)
+
     async def interface_load(self, flt: EsFilter, width: int) -> list[LoadRow]:
         """Per-interface spread histograms (see `bottlenecks`)."""
         return await bottlenecks.interface_load(self.index, flt, width)

@@ -40,6 +40,18 @@ def _exporter(f: FieldLayout, exporter: str) -> list[dict[str, Any]]:
     return [{"term": {f.exporter: exporter}}] if f.has(f.exporter) else []
 
 
+def caveats(f: FieldLayout, index: str) -> list[str]:
+    """Without an exporter field the same ifIndex of every exporter is one interface: say so, naming the field."""
+    if f.has(f.exporter):
+        return []
+    return [
+        f"interfaces are told apart by ifIndex alone: the documents of {index} name no exporter (field {f.exporter}, "
+        f"field layout {f.name}), so an ifIndex of several exporters counts as one interface with their bytes "
+        "added up; the loads are right when the index holds one exporter's flows, otherwise add the field to the "
+        "documents"
+    ]
+
+
 async def _interfaces(index: EsIndex, query: dict[str, Any]) -> list[tuple[str, str, int]]:
     """(exporter, interface field, ifIndex) seen in the window."""
     f = index.layout
