@@ -12,7 +12,6 @@ from netscope_aggregator.render import human_bps, human_bytes, iso_time
 from netscope_aggregator.tools.live import ntopng_flows
 from netscope_aggregator.tools.live.answers import (
     ApplicationItem,
-    CountryItem,
     CountryStatsAnswer,
     EnabledMonitorsAnswer,
     FlowsAnswer,
@@ -41,7 +40,7 @@ from netscope_aggregator.tools.live.arguments import (
     Vlan,
 )
 from netscope_aggregator.tools.live.ntopng_flows import Selection, split_vlan
-from netscope_aggregator.tools.live.render import brief, enabled_monitors_answer, flows_answer, named
+from netscope_aggregator.tools.live.render import brief, country_item, enabled_monitors_answer, flows_answer, named
 from netscope_aggregator.tools.shared.content import Content, content_arguments
 
 TALKERS = 10
@@ -253,17 +252,7 @@ class LiveReads:
         reply = await self.backends.call(
             contracts.live.CountryStats, pb.CountryStatsRequest(ifid=args.ifid, limit=args.limit)
         )
-        countries = [
-            CountryItem(
-                country=c.country,
-                hosts=c.hosts,
-                bytes_sent=c.bytes_sent,
-                bytes_received=c.bytes_received,
-                flows=c.flows,
-                throughput_bps=round(c.throughput_bps, 1),
-            )
-            for c in reply.countries
-        ]
+        countries = [country_item(c) for c in reply.countries]
         top = ", ".join(f"{c.country} {human_bytes(c.bytes_sent + c.bytes_received)}" for c in countries[:5])
         return CountryStatsAnswer(
             countries=countries,

@@ -19,14 +19,13 @@ from netscope_aggregator import contracts
 from netscope_aggregator.backends import Backends
 from netscope_aggregator.render import human_bytes
 from netscope_aggregator.tools.live.answers import (
-    CountryItem,
     CountryStatsAnswer,
     FlowsAnswer,
     FlowsSummaryAnswer,
     GroupItem,
     NamedItem,
 )
-from netscope_aggregator.tools.live.render import flow_item
+from netscope_aggregator.tools.live.render import country_item, flow_item
 from netscope_common.timeutil import last
 
 READ_FOR_FILTER = 1000  # active flows of a host read before filtering by role, VLAN or alert
@@ -187,18 +186,7 @@ async def countries_ranked(backends: Backends, ifid: int, sort_by: str, limit: i
         hosts.page.page_size = COUNTRY_HOSTS
         for h in (await backends.call(contracts.live.ListHosts, hosts)).hosts:
             score[h.country or "unknown"] = score.get(h.country or "unknown", 0) + h.score
-    items = [
-        CountryItem(
-            country=c.country,
-            hosts=c.hosts,
-            bytes_sent=c.bytes_sent,
-            bytes_received=c.bytes_received,
-            flows=c.flows,
-            throughput_bps=round(c.throughput_bps, 1),
-            score=score.get(c.country, 0) if sort_by == "score" else None,
-        )
-        for c in reply.countries
-    ]
+    items = [country_item(c, score.get(c.country, 0) if sort_by == "score" else None) for c in reply.countries]
     rank = (lambda c: (-c.hosts, c.country)) if sort_by == "hosts" else (lambda c: (-(c.score or 0), c.country))
     items.sort(key=rank)
     top = ", ".join(f"{c.country} {c.hosts if sort_by == 'hosts' else c.score}" for c in items[:5])

@@ -7,6 +7,7 @@ from netscope_aggregator.render import human_bytes, iso_time
 from netscope_aggregator.tools.live.answers import (
     AvailableMonitorsAnswer,
     CollectorAnswer,
+    CountryItem,
     EnabledMonitorsAnswer,
     ExporterItem,
     FlowItem,
@@ -198,4 +199,17 @@ def enabled_monitors_answer(reply: pb.ListEnabledMonitorsResponse) -> EnabledMon
     return EnabledMonitorsAnswer(
         monitors=monitors,
         summary=f"{len(monitors)} enabled, {failing} failing" + (f": {lines}" if lines else ""),
+    )
+
+
+def country_item(c: pb.CountryTraffic, score: int | None = None) -> CountryItem:
+    """One country's live traffic (with its summed host score when ranked by score)."""
+    return CountryItem(
+        country=c.country,
+        hosts=c.hosts,
+        bytes_sent=c.bytes_sent,
+        bytes_received=c.bytes_received,
+        flows=c.flows,
+        throughput_bps=round(c.throughput_bps, 1),
+        score=score,
     )
