@@ -4,7 +4,7 @@ Usage: uv run python benchmarks/flows_query.py [--rows 10000000] [--runs 7] [--i
 (--rows 0 measures the ingest only)
 
 Rows are made by INSERT ... SELECT from numbers() (24 h, 5,000 clients, 2,000 servers, 12 ports, 8 L7 protocols)
-and queried through the servicer's own SQL builders and store (the gRPC layer is not in the figures).
+and queried through the backend's and the servicer's own SQL builders and store (the gRPC layer is not in the figures).
 Ingest goes through the Ingestor (validation, column building, writer inserts, ledger) in 10,000-flow batches
 (sustained rate: one warm-up batch first; each batch is parsed in the loop from the wire bytes of one 10,000-flow
 template, as the gRPC server parses a request, so parsing is in the figure but the network is not).
@@ -27,13 +27,13 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
 from netscope_flows.arguments import bucket_seconds
+from netscope_flows.clickhouse_backend import ClickHouseBackend
 from netscope_flows.filters import compile_filter
 from netscope_flows.ingest import Ingestor
 from netscope_flows.search import build_search_sql
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
 from netscope_flows.timeseries import build_series_sql
-from netscope_flows.topk import build_topk_sql
 from netscope_ntopng import schema
 
 END = datetime(2026, 11, 20, tzinfo=UTC)
@@ -122,6 +122,7 @@ async def ingest_rate(store: ClickHouseStore, total: int) -> None:
 async def run(dsn: str, rows: int, runs: int, ingest: int) -> None:
     settings = FlowsSettings(dsn=dsn, query_timeout_seconds=300)
     store = ClickHouseStore(settings)
+    backend = ClickHouseBackend(settings, store)
     window = make_window(START, END)
     topk = flows_pb2.TopKRequest(window=window, dimension=flows_pb2.TOP_K_DIMENSION_SRC_IP, k=10)
     pair = flows_pb2.TopKRequest(window=window, dimension=flows_pb2.TOP_K_DIMENSION_IP_PAIR, k=10)
@@ -133,8 +134,8 @@ async def run(dsn: str, rows: int, runs: int, ingest: int) -> None:
         filter=flows_pb2.FlowFilter(window=window), group_by=flows_pb2.TOP_K_DIMENSION_L7_PROTO, top_n=5
     )
     cases: dict[str, Callable[[], Awaitable[object]]] = {
-        "TopK src IP by bytes, k=10": lambda: store.read(build_topk_sql(topk, START, END)),
-        "TopK IP pair by bytes, k=10": lambda: store.read(build_topk_sql(pair, START, END)),
+        "TopK src IP by bytes, k=10": lambda: backend.top_k(topk, START, END, 10),
+        "TopK IP pair by bytes, k=10": lambda: backend.top_k(pair, START, END, 10),
         "SearchFlows first page (100, newest)": lambda: store.read(build_search_sql(search_first, flt, 0, 100)),
         "SearchFlows first page, port + min bytes": lambda: store.read(
             build_search_sql(search_first, compile_filter(search_port), 0, 100)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from netscope.flows.v1 import flows_pb2
@@ -32,9 +33,9 @@ KEY_EXPRESSIONS: dict[int, str] = {
 }
 _TOTALS = "sum(TOTAL_BYTES) AS bytes, sum(PACKETS) AS packets, count() AS flows, sum(SCORE) AS score"
 # IP rankings: IPv4 rows group on the numeric address (a pair on one UInt64, source << 32 | destination) and
-# IPv6 rows on the 16-byte columns, in two ranked subqueries whose top k are merged; text is rendered for the
-# top k only. The IPv6 subquery's version condition runs as PREWHERE, so an IPv4-only table costs it a scan of
-# IP_PROTOCOL_VERSION (docs/benchmarks.md has the figures).
+# IPv6 rows on the 16-byte columns, ranked apart and merged (`IpRanking`, or two ranked subqueries in one query
+# for destinations); text is rendered for the top k only. An IPv6 part's version condition runs as PREWHERE, so
+# an IPv4-only table costs it a scan of IP_PROTOCOL_VERSION (docs/benchmarks.md has the figures).
 _V6 = "IP_PROTOCOL_VERSION = 6"
 _PAIR_V4 = "bitOr(bitShiftLeft(toUInt64(IPV4_SRC_ADDR), 32), IPV4_DST_ADDR)"
 _PAIR_V4_TEXT = (
@@ -49,6 +50,16 @@ _IP_GROUPS: dict[int, tuple[tuple[str, str], tuple[str, str]]] = {
         ("(IPV6_SRC_ADDR, IPV6_DST_ADDR)", "concat(toString(g.1), ' -> ', toString(g.2))"),
     ),
 }
+
+
+def _winners_condition(dimension: int, winners: list[int]) -> str:
+    """The IPv4 winners as a condition on the table's own columns (a pair's g split back into both addresses)."""
+    if dimension == D.TOP_K_DIMENSION_IP_PAIR:
+        pairs = ", ".join(f"({int(g) >> 32}, {int(g) & 0xFFFFFFFF})" for g in winners)
+        return f"(IPV4_SRC_ADDR, IPV4_DST_ADDR) IN ({pairs})"
+    return f"IPV4_SRC_ADDR IN ({', '.join(str(int(g)) for g in winners)})"
+
+
 _METRIC_COLUMNS = {
     flows_pb2.METRIC_BYTES: "bytes",
     flows_pb2.METRIC_PACKETS: "packets",
@@ -76,13 +87,26 @@ def render_key(dimension: int, key: object) -> str:
     return str(key)
 
 
-def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetime) -> str:
-    """One aggregate query over a checked request (`arguments`); every interpolated value is an enum-chosen
-    expression or an integer. Rows: key, bytes, packets, flows, score, and in the last column the bytes of every
-    group (the window's total when the request has neither interface_id nor locality), computed by window
-    functions before the LIMIT, so the total costs no second scan."""
-    dimension = request.dimension or D.TOP_K_DIMENSION_SRC_IP
-    order = _METRIC_COLUMNS[request.metric]
+@dataclass(frozen=True)
+class IpRanking:
+    """An IP ranking in three reads: the IPv4 ranking on the ordering metric alone (group key, metric and the
+    part's bytes: the aggregates of the plain GROUP BY), the IPv6 part with every aggregate (its version
+    condition runs as PREWHERE, so an IPv4-only window costs a scan of IP_PROTOCOL_VERSION), and the answer's
+    other aggregates for the k IPv4 winners only (`details`; the source address is the table's first key
+    column, so a source or pair ranking's second read is index-driven). docs/benchmarks.md has the figures."""
+
+    dimension: int
+    v4_ranking: str
+    v6_part: str
+    _details: str
+
+    def details(self, winners: list[int]) -> str:
+        """Text key, bytes, packets, flows and score of the IPv4 winners (numeric keys from `v4_ranking`)."""
+        return self._details.replace("{winners}", _winners_condition(self.dimension, winners))
+
+
+def _conditions(request: flows_pb2.TopKRequest, dimension: int, start: datetime, end: datetime) -> tuple[str, str]:
+    """The WHERE clause (window, interface, locality) and the ARRAY JOIN of a HOST ranking."""
     conditions = [
         f"FIRST_SEEN >= toDateTime({int(start.timestamp())})",
         f"FIRST_SEEN < toDateTime({int(end.timestamp())})",
@@ -97,8 +121,53 @@ def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetim
     elif request.locality:
         column = "SERVER_LOCATION" if dimension == D.TOP_K_DIMENSION_DST_IP else "CLIENT_LOCATION"
         conditions.append(f"{column} = {LOCAL if request.locality == flows_pb2.LOCALITY_LOCAL else REMOTE}")
+    return " AND ".join(conditions), join
+
+
+# the rankings read in parts: their IPv4 winners' read is index-driven (a destination ranking's would scan
+# IPV4_DST_ADDR and read every granule, slower than the one union query of `build_topk_sql`)
+_SPLIT = (D.TOP_K_DIMENSION_SRC_IP, D.TOP_K_DIMENSION_IP_PAIR)
+
+
+def build_ip_ranking(request: flows_pb2.TopKRequest, start: datetime, end: datetime) -> IpRanking | None:
+    """The reads of a SRC_IP or IP_PAIR ranking over a checked request (`arguments`); None for the other
+    dimensions (`build_topk_sql`). Every interpolated value is an enum-chosen expression or an integer."""
+    dimension = request.dimension or D.TOP_K_DIMENSION_SRC_IP
+    if dimension not in _SPLIT:
+        return None
+    (v4_group, v4_text), (v6_group, v6_text) = _IP_GROUPS[dimension]
+    where, _ = _conditions(request, dimension, start, end)
     k = request.k or 10
-    where = " AND ".join(conditions)
+    order = _METRIC_COLUMNS[request.metric]
+    return IpRanking(
+        dimension=dimension,
+        v4_ranking=(
+            f"SELECT {v4_group} AS g, {METRIC_SQL[request.metric]} AS metric, sum(sum(TOTAL_BYTES)) OVER () AS "
+            f"part_bytes FROM flows WHERE {where} AND IP_PROTOCOL_VERSION != 6 GROUP BY g ORDER BY metric DESC "
+            f"LIMIT {k}"
+        ),
+        v6_part=(
+            f"SELECT {v6_text} AS key, bytes, packets, flows, score, part_bytes FROM (SELECT {v6_group} AS g, "
+            f"{_TOTALS}, sum(sum(TOTAL_BYTES)) OVER () AS part_bytes FROM flows WHERE {where} AND {_V6} GROUP BY g "
+            f"ORDER BY {order} DESC LIMIT {k})"
+        ),
+        _details=(
+            f"SELECT {v4_text} AS key, bytes, packets, flows, score FROM (SELECT {v4_group} AS g, {_TOTALS} "
+            f"FROM flows WHERE {where} AND IP_PROTOCOL_VERSION != 6 AND {{winners}} GROUP BY g)"
+        ),
+    )
+
+
+def build_topk_sql(request: flows_pb2.TopKRequest, start: datetime, end: datetime) -> str:
+    """One aggregate query over a checked request (`arguments`), for the dimensions `build_ip_ranking` does not
+    read in parts; every interpolated value is an enum-chosen expression or an integer. Rows: key, bytes, packets,
+    flows, score, and in the last column the bytes of every group (the window's total when the request has
+    neither interface_id nor locality), computed by window functions before the LIMIT, so the total costs no
+    second scan."""
+    dimension = request.dimension or D.TOP_K_DIMENSION_SRC_IP
+    order = _METRIC_COLUMNS[request.metric]
+    where, join = _conditions(request, dimension, start, end)
+    k = request.k or 10
     if dimension in _IP_GROUPS:
         parts = [
             f"SELECT {text} AS key, bytes, packets, flows, score, part_bytes, {version_number} AS part FROM (SELECT "
