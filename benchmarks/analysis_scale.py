@@ -32,6 +32,7 @@ from flows_query import END, START, fill
 from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import make_window
 from netscope_flows.clickhouse_backend import ClickHouseBackend
+from netscope_flows.service_ports import ServicePorts
 from netscope_flows.servicer import FlowsServicer
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.store import ClickHouseStore
@@ -42,6 +43,7 @@ W = f"FIRST_SEEN >= toDateTime({int(START.timestamp())}) AND FIRST_SEEN < toDate
 HOST_W = f"{W} AND (IPV4_SRC_ADDR = {HOST_NUM} OR IPV4_DST_ADDR = {HOST_NUM})"
 AGG = "sum(TOTAL_BYTES) AS bytes, sum(PACKETS), count(), sum(SCORE)"
 PROBE = "PACKETS <= 4 AND TOTAL_BYTES <= 400"
+KNOWN = ", ".join(map(str, ServicePorts(FlowsSettings().service_ports).known))
 PORT = "concat(toString(IP_DST_PORT), '/', toString(PROTOCOL))"
 SPREAD = (
     f"ARRAY JOIN range(intDiv(toUInt32(FIRST_SEEN), {{w}}) * {{w}}, least(toUInt32(LAST_SEEN), "
@@ -67,7 +69,7 @@ def totals(where: str) -> str:
 
 
 def detectors(where: str) -> list[str]:
-    """The scans of the seven anomaly kinds (spike and drop share one): each detector's grouping, aggregates and
+    """The scans of the eight anomaly kinds (spike and drop share one): each detector's grouping, aggregates and
     conditions on the numeric IPv4 columns, nothing rendered."""
     span = "min(FIRST_SEEN), max(LAST_SEEN)"
     return [
@@ -89,6 +91,10 @@ def detectors(where: str) -> list[str]:
         "ORDER BY up DESC LIMIT 100",
         f"SELECT b, sum(TOTAL_BYTES * {SHARE.format(w=300)}) FROM flows {SPREAD.format(w=300)} WHERE {where} "
         "GROUP BY b",
+        f"SELECT IP_DST_PORT, uniqExact(IPV4_SRC_ADDR) AS c, groupUniqArray(10)(IPV4_SRC_ADDR), "
+        f"groupUniqArray(10)(IPV4_DST_ADDR), count(), {span}, sum(TOTAL_BYTES) FROM flows WHERE {where} "
+        f"AND NOT ({PROBE}) AND IP_DST_PORT != 0 AND IP_DST_PORT NOT IN ({KNOWN}) GROUP BY 1 HAVING c <= 2 "
+        "ORDER BY 1 LIMIT 100",
     ]
 
 
