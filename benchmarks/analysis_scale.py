@@ -1,6 +1,6 @@
 """The analysis RPCs of the flows service at scale, each against the raw scans it needs, in one process.
 
-Usage: uv run python benchmarks/analysis_scale.py [--rows 1000000] [--runs 5] [--db DIR]
+Usage: uv run python benchmarks/analysis_scale.py [--rows 1000000] [--runs 5] [--db DIR] [--tools a,b] [--profile]
 
 Rows: the synthetic ntopng-schema flows of `benchmarks/flows_query.py` (24 h, 5,000 clients, 2,000 servers;
 `--db DIR` keeps the store between runs). Each tool is called through the FlowsServicer over chdb (gRPC framing
@@ -9,7 +9,8 @@ avoid: the same groupings and aggregates, no answer building), timed run one aft
 and all at once ("concurrent"). Tool, alone and concurrent runs are alternated run by run, so a loaded machine
 weighs on each alike; the ratio is tool / concurrent. `--variants` also times InvestigateHost's reads three
 ways (separate concurrent queries, -If combinators, GROUPING SETS). `get_asset_info` is InvestigateHost with
-top_n 5 over 168 h; `network_health` calls no flows RPC (SNMP, alerts and live only).
+top_n 5 over 168 h; `network_health` calls no flows RPC (SNMP, alerts and live only). `--profile` times each read
+of one InvestigateHost and one AnalyzeTraffic call alone.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -171,7 +173,28 @@ async def compare(runs: int, cases: dict[str, Callable[[], Awaitable[object]]]) 
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-async def run(dsn: str, runs: int, variants: bool, only: str) -> None:
+async def profile(store: ClickHouseStore, runs: int, name: str, call: Callable[[], Awaitable[object]]) -> None:
+    """The reads one call makes, each timed alone (median of `runs`), beside the call and its reads run at once."""
+    sqls: list[str] = []
+    read = store.read
+
+    async def recording(sql: str, parameters: Any = None) -> Any:
+        sqls.append(sql)
+        return await read(sql, parameters)
+
+    store.read = recording
+    try:
+        await call()
+    finally:
+        store.read = read
+    each = {sql: await compare(runs, {"read": alone(store, [sql])}) for sql in sqls}
+    med = await compare(runs, {"call": call, "reads": concurrent(store, sqls)})
+    print(f"\n{name}: {med['call'] * 1000:,.0f} ms; its {len(sqls)} reads at once {med['reads'] * 1000:,.0f} ms:")
+    for sql, seconds in each.items():
+        print(f"- {seconds['read'] * 1000:,.1f} ms {' '.join(sql.split())[:140]}")
+
+
+async def run(dsn: str, runs: int, variants: bool, only: str, profiled: bool = False) -> None:
     settings = FlowsSettings(dsn=dsn, query_timeout_seconds=600)
     backend = ClickHouseBackend(settings)
     servicer = FlowsServicer(backend, settings)
@@ -230,6 +253,9 @@ async def run(dsn: str, runs: int, variants: bool, only: str) -> None:
         f"{med['plain'] * 1000:,.0f} ms (ratio {med['TopK'] / med['plain']:.2f}), on IPv4NumToString "
         f"{med['text'] * 1000:,.0f} ms (ratio {med['TopK'] / med['text']:.2f})"
     )
+    if profiled:
+        for name in ("InvestigateHost", "AnalyzeTraffic"):
+            await profile(store, runs, name, tools[name][0])
     if variants:
         host_reads = HOST_RAW[:7]
         med = await compare(
@@ -253,13 +279,16 @@ def main() -> None:
     parser.add_argument("--db", help="keep the store in DIR (filled once, reused when it has flows)")
     parser.add_argument("--tools", default="", help="only the tools whose names contain one of these (a,b)")
     parser.add_argument("--variants", action="store_true", help="also time InvestigateHost's reads three ways")
+    parser.add_argument(
+        "--profile", action="store_true", help="also time each read of InvestigateHost and AnalyzeTraffic"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or f"{tmp}/db"
         if not Path(path).exists() or not os.listdir(path):
             print(f"loaded {args.rows:,} flows in {fill(f'chdb://{path}', args.rows):.1f} s")
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
-        asyncio.run(run(f"chdb://{path}", args.runs, args.variants, args.tools))
+        asyncio.run(run(f"chdb://{path}", args.runs, args.variants, args.tools, args.profile))
         print(f"load average {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f}")
 
 
