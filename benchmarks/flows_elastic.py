@@ -1,11 +1,13 @@
 """TopK, TimeSeries and analytics latency on the Elasticsearch backend (osmem-server) next to chdb, same flows.
 
-Usage: uv run python benchmarks/flows_elastic.py [--flows-per-hour 280] [--runs 7]
+Usage: uv run python benchmarks/flows_elastic.py [--flows-per-hour 280] [--runs 7] [--raw]
 
 Both stores get the same scenario world (seed 7, 24 h; ~10k flows at the default rate): ECS documents rendered by
 the scenario package and bulk-indexed into osmem through the `opensearch` flavor, and ntopng rows loaded into a
 temporary chdb directory. Each request goes through the servicers (the gRPC layer is not in the figures).
 osmem is an in-memory OpenSearch re-implementation, not Elasticsearch: its figures say nothing about a real cluster.
+`--raw` then times each osmem call against its own searches (recorded from one call), sent to osmem one after the
+other and all at once.
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ def requests(world: World) -> dict[str, tuple[str, Any]]:
         "FindAnomalies 24 h, all detectors": ("FindAnomalies", flows_pb2.FindAnomaliesRequest(filter=flt)),
         "DetectBottlenecks 24 h (60 s buckets)": ("DetectBottlenecks", flows_pb2.DetectBottlenecksRequest(filter=flt)),
         "Recommendations 24 h": ("Recommendations", flows_pb2.RecommendationsRequest(filter=flt)),
+        "AnalyzeTraffic 24 h, top 10": ("AnalyzeTraffic", flows_pb2.AnalyzeTrafficRequest(filter=flt, top_n=10)),
+        "InvestigateHost 24 h, a local host": (
+            "InvestigateHost",
+            flows_pb2.InvestigateHostRequest(
+                ip=next(h.ip for h in world.hosts.values() if h.site), window=window, top_n=10
+            ),
+        ),
     }
 
 
@@ -75,7 +84,49 @@ async def timed(fn: Callable[[], Awaitable[object]], runs: int) -> tuple[float, 
     return statistics.median(times), max(times)
 
 
-async def main(flows_per_hour: int, runs: int) -> None:
+async def recorded(backend: ElasticBackend, servicer: FlowsServicer, rpc: str, request: object) -> list[dict[str, Any]]:
+    """The osmem search bodies one servicer call sends."""
+    index = backend.index
+    bodies: list[dict[str, Any]] = []
+    search = index.search
+
+    async def recording(**body: Any) -> dict[str, Any]:
+        bodies.append(body)
+        return await search(**body)
+
+    index.search = recording
+    try:
+        await call(servicer, rpc, request)
+    finally:
+        index.search = search
+    return bodies
+
+
+async def against_raw(
+    backend: ElasticBackend, servicer: FlowsServicer, reqs: dict[str, tuple[str, Any]], runs: int
+) -> None:
+    """Each osmem call beside its own searches (recorded from one call) sent one after the other and all at once."""
+    client, name_of_index = backend.client, backend.index.index
+    print("\n| request (osmem) | tool ms | searches | alone (sum) ms | at once ms | tool / at once |")
+    print("|---|---|---|---|---|---|")
+    for name, (rpc, request) in reqs.items():
+        bodies = await recorded(backend, servicer, rpc, request)
+        send = [functools.partial(client.search, index=name_of_index, ignore_unavailable=True, **b) for b in bodies]
+
+        async def alone(send: list[functools.partial[Any]] = send) -> None:
+            for fn in send:
+                await fn()
+
+        async def at_once(send: list[functools.partial[Any]] = send) -> None:
+            await asyncio.gather(*(fn() for fn in send))
+
+        tool = functools.partial(call, servicer, rpc, request)
+        med = {case: (await timed(fn, runs))[0] for case, fn in (("tool", tool), ("alone", alone), ("once", at_once))}
+        print(f"| {name} | {med['tool'] * 1000:,.0f} | {len(bodies)} | {med['alone'] * 1000:,.0f} | "
+              f"{med['once'] * 1000:,.0f} | {med['tool'] / med['once']:.2f} |", flush=True)  # fmt: skip
+
+
+async def main(flows_per_hour: int, runs: int, raw: bool) -> None:
     world = build_world(7, 24.0, END, flows_per_hour)
     with tempfile.TemporaryDirectory() as tmp, OsmemServer.start(japanese=False) as server:
         counts = generate(world, Path(tmp) / "out", renderings=("ecs",))
@@ -106,6 +157,8 @@ async def main(flows_per_hour: int, runs: int) -> None:
                 row.extend(await timed(functools.partial(call, servicer, rpc, request), runs))
             print(f"{name:42} {row[0] * 1000:11.1f}ms {row[1] * 1000:6.1f}ms {row[2] * 1000:10.1f}ms "
                   f"{row[3] * 1000:6.1f}ms")  # fmt: skip
+        if raw:
+            await against_raw(backend, servicers["osmem"], requests(world), runs)
         await backend.close()
         await chdb.close()
 
@@ -114,5 +167,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flows-per-hour", type=int, default=280)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--raw", action="store_true", help="also each osmem call against its own searches")
     args = parser.parse_args()
-    asyncio.run(main(args.flows_per_hour, args.runs))
+    asyncio.run(main(args.flows_per_hour, args.runs, args.raw))
