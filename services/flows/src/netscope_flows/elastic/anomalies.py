@@ -3,6 +3,8 @@ the timing detectors of `timing` (beaconing, DGA names, spikes/drops); scoring i
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -255,25 +257,27 @@ async def detect(
     request: flows_pb2.FindAnomaliesRequest,
     kinds: frozenset[int],
 ) -> list[flows_pb2.Finding]:
-    """Every finding of the detectors of `kinds` (the findings policy is the caller's)."""
+    """Every finding of the detectors of `kinds` (the findings policy is the caller's); the detectors' searches
+    are sent concurrently, their findings listed in the detectors' order."""
 
     def evidence(start: datetime, end: datetime, **fields: object) -> flows_pb2.FlowFilter:
         return _evidence(request.filter, start, end, **fields)
 
     kinds = kinds - set(unavailable(index.layout, index.index, kinds))
-    found: list[flows_pb2.Finding] = []
+    running: list[Awaitable[list[flows_pb2.Finding]]] = []
     if K.ANOMALY_KIND_HORIZONTAL_SCAN in kinds:
-        found += await horizontal_scans(index, flt, request, settings.scan_min_targets)
+        running.append(horizontal_scans(index, flt, request, settings.scan_min_targets))
     if K.ANOMALY_KIND_VERTICAL_SCAN in kinds:
-        found += await vertical_scans(index, flt, request, settings.scan_min_targets)
+        running.append(vertical_scans(index, flt, request, settings.scan_min_targets))
     if K.ANOMALY_KIND_DGA_DOMAINS in kinds:
-        found += await timing.dga_domains(index, flt, evidence)
+        running.append(timing.dga_domains(index, flt, evidence))
     if K.ANOMALY_KIND_BEACONING in kinds:
-        found += await timing.beaconing(index, flt, evidence)
+        running.append(timing.beaconing(index, flt, evidence))
     if K.ANOMALY_KIND_OFF_HOURS_EXFILTRATION in kinds:
-        found += await off_hours_exfiltration(index, flt, request, settings)
+        running.append(off_hours_exfiltration(index, flt, request, settings))
     if K.ANOMALY_KIND_RARE_PORT in kinds:
-        found += await rare_ports(index, flt, request, settings)
+        running.append(rare_ports(index, flt, request, settings))
     if kinds & {K.ANOMALY_KIND_TRAFFIC_SPIKE, K.ANOMALY_KIND_TRAFFIC_DROP}:
-        found += [f for f in await timing.volume_changes(index, flt, evidence) if f.kind in kinds]
-    return found
+        running.append(timing.volume_changes(index, flt, evidence))
+    found = [f for part in await asyncio.gather(*running) for f in part]
+    return [f for f in found if f.kind in kinds]
