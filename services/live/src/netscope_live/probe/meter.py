@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import os
-import signal
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,22 +20,6 @@ log = get_logger("netscope.live.probe")
 
 PCAP_BATCH = 256  # a pcap is read as fast as possible; a live capture hands each flow over at once
 STOP_JOIN_SECONDS = 1.0  # a capture of a quiet interface blocks in NFStream until a packet comes
-
-
-def _forget_parent_signals() -> None:
-    """In a forked NFStream meter: drop the service's signal handling inherited from the parent.
-
-    Without this, the SIGTERM NFStream sends its meter on a read error is written by the inherited
-    handler to asyncio's wake-up socket, which the child shares with the service: the service stops.
-    """
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, signal.SIG_DFL)
-
-
-@functools.cache
-def _install_fork_hook() -> None:
-    os.register_at_fork(after_in_child=_forget_parent_signals)
 
 
 # The first four bytes of the captures libpcap reads: pcap (microsecond, nanosecond and Kuznetzov's modified
@@ -119,7 +101,6 @@ class PacketMeter:
     def start(self) -> None:
         """Start the worker thread (inside a running event loop)."""
         self._loop = asyncio.get_running_loop()
-        _install_fork_hook()
         self._thread = threading.Thread(target=self._run, name="live-probe", daemon=True)
         self._thread.start()
 
@@ -143,7 +124,7 @@ class PacketMeter:
             source = str(self.pcap)
         else:
             source = self.interface
-        return NFStreamer(
+        streamer = NFStreamer(
             source=source,
             bpf_filter=self.bpf_filter or None,
             idle_timeout=max(1, int(self.idle_timeout)),
@@ -151,6 +132,11 @@ class PacketMeter:
             n_meters=1,
             statistical_analysis=False,
         )
+        # NFStream forks its meter process on Linux; forking a process whose gRPC threads are running can
+        # leave the child blocked on a lock a parent thread held (gRPC: "skipping fork() handlers"), and the
+        # capture is then never read. A spawned meter starts from a clean interpreter.
+        streamer._mp_context = multiprocessing.get_context("spawn")
+        return streamer
 
     @staticmethod
     def _check_pcap(path: Path) -> None:
@@ -164,7 +150,7 @@ class PacketMeter:
             )
         with path.open("rb") as capture:
             magic = capture.read(4)
-        if magic not in CAPTURE_MAGIC:  # refused here, before NFStream forks its meter process
+        if magic not in CAPTURE_MAGIC:  # refused here, before NFStream starts its meter process
             raise ProbeSourceError(
                 f"cannot read pcap file {path}: unknown file format (expected a pcap or pcapng capture)"
             )
