@@ -76,3 +76,32 @@ def test_a_new_level_becomes_the_baseline() -> None:
     levels = busy(48) + busy(288, seed=2, level=1e9)
     (run,) = volume_runs(series(levels))
     assert run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE and len(run.buckets) == BASELINE_BUCKETS
+
+
+def day_and_night(seed: int = 4) -> list[tuple[float, float]]:
+    """A day of a sparse network whose bytes are mostly the day's large transfers: 100x more from 08:00 to 18:00
+    than at night (rising from 06:00, falling until 20:00), 15 flows a bucket."""
+    rng = random.Random(seed)
+    ramp = [1e6 * 100 ** (i / 24) for i in range(24)]
+    shape = [1e6] * 72 + ramp + [100e6] * 120 + ramp[::-1] + [1e6] * 48
+    return [(level * rng.uniform(0.7, 1.3), 15 * rng.uniform(0.7, 1.3)) for level in shape]
+
+
+def test_a_night_surge_small_beside_the_day_is_not_a_spike() -> None:
+    """Ordinary downloads at 02:00: 12x the night's most, but under half the window's average bucket."""
+    levels = day_and_night()
+    levels[24:28] = [(15e6, 15.0)] * 4
+    assert volume_runs(series(levels)) == []
+
+
+def test_a_surge_the_size_of_the_day_at_night_is_a_spike() -> None:
+    levels = day_and_night()
+    levels[24:28] = [(400e6, 15.0)] * 4
+    (run,) = volume_runs(series(levels))
+    assert run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE and run.start == T0 + 24 * W and len(run.buckets) == 4
+
+
+def test_a_quiet_evening_is_not_a_drop() -> None:
+    """Bytes fall twentyfold at 18:00 while half the flows go on: fewer large transfers, not an outage."""
+    levels = busy(96, level=50e6, flows=40) + busy(24, seed=2, level=2e6, flows=20)
+    assert volume_runs(series(levels)) == []

@@ -37,8 +37,11 @@ SPIKE_QUANTILE = 0.95
 DROP_FACTOR = 10.0  # a drop: this many times below the least it ordinarily carries (its 5th percentile)
 DROP_QUANTILE = 0.05
 DROP_MIN_FLOWS = 20  # a drop needs a baseline of at least this many flows per bucket (its median)
+# ... and its flows to fall DROP_FACTOR below that median too: an outage stops hosts talking, a quiet evening
+# only carries fewer large transfers
 BASELINE_BUCKETS = 72  # 6 hours of trailing normal buckets
 BASELINE_MIN_BUCKETS = 12  # 1 hour of them before any bucket is judged
+SPIKE_MIN_OF_MEAN = 0.5  # a spike's bucket also carries at least half the window's average bucket
 RUN_MIN_BUCKETS = 3  # a change is reported when sustained: 15 minutes over the threshold
 RUN_MAX_GAP = 1  # over-threshold buckets this far apart (in normal buckets between) are one change
 # Rare ports: data (not probes) on a server port no named service uses, from at most rare_port_max_clients clients.
@@ -217,17 +220,20 @@ class _Baseline:
         self.history.append(bucket)
         del self.history[:-BASELINE_BUCKETS]
 
-    def judge(self, value: float) -> tuple[Kind, float] | None:
-        """The kind of change `value` is (with the level it was judged against), or None when normal."""
+    def judge(self, value: float, flows: float, spike_floor: float) -> tuple[Kind, float] | None:
+        """The kind of change a bucket of `value` bytes and `flows` flows is (with the level it was judged
+        against), or None when normal; a spike must also reach `spike_floor` bytes."""
         if len(self.history) < BASELINE_MIN_BUCKETS:
             return None
         values = [b for b, _ in self.history]
         high = _quantile(values, SPIKE_QUANTILE)
-        if high > 0 and value >= SPIKE_FACTOR * high:
+        if high > 0 and value >= SPIKE_FACTOR * high and value >= spike_floor:
             return K.ANOMALY_KIND_TRAFFIC_SPIKE, high
         low = _quantile(values, DROP_QUANTILE)
-        if low > 0 and value * DROP_FACTOR <= low and statistics.median(f for _, f in self.history) >= DROP_MIN_FLOWS:
-            return K.ANOMALY_KIND_TRAFFIC_DROP, low
+        if low > 0 and value * DROP_FACTOR <= low:
+            usual_flows = statistics.median(f for _, f in self.history)
+            if usual_flows >= DROP_MIN_FLOWS and flows * DROP_FACTOR <= usual_flows:
+                return K.ANOMALY_KIND_TRAFFIC_DROP, low
         return None
 
 
@@ -237,18 +243,21 @@ def volume_runs(points: Sequence[tuple[int, float, float]]) -> list[VolumeRun]:
     `points` are (epoch seconds, bytes, flows) for every bucket of the window in time order, empty ones as 0.
     The baseline is the last BASELINE_BUCKETS normal buckets; a bucket is a spike at SPIKE_FACTOR times their
     95th percentile (the most the network ordinarily carries, so single large transfers of a quiet network are
-    not spikes), a drop at DROP_FACTOR below their 5th percentile when they held at least DROP_MIN_FLOWS flows per
-    bucket (a fall in a handful of flows is chance, not an outage). Over-threshold buckets at most RUN_MAX_GAP
-    normal buckets apart are one run, reported when it holds RUN_MIN_BUCKETS buckets. A run as long as the
-    baseline is a new level: its buckets join the baseline.
+    not spikes) when it also carries SPIKE_MIN_OF_MEAN of the window's average bucket (a few ordinary downloads
+    at night are tenfold the night, yet small beside the day); a drop at DROP_FACTOR below their 5th percentile
+    when they held at least DROP_MIN_FLOWS flows per bucket (a fall in a handful of flows is chance) and the
+    bucket's flows fell DROP_FACTOR below their median too (an outage, not a quiet evening). Over-threshold
+    buckets at most RUN_MAX_GAP normal buckets apart are one run, reported when it holds RUN_MIN_BUCKETS buckets.
+    A run as long as the baseline is a new level: its buckets join the baseline.
     """
     baseline = _Baseline()
+    spike_floor = SPIKE_MIN_OF_MEAN * statistics.fmean(v for _, v, _ in points) if points else 0.0
     runs: list[VolumeRun] = []
     current: VolumeRun | None = None
     for i, (t, value, flows) in enumerate(points):
         if current is not None and i - current.last_index > RUN_MAX_GAP + 1:
             current = None
-        judged = baseline.judge(value)
+        judged = baseline.judge(value, flows, spike_floor)
         if judged is None:
             baseline.add((value, flows))
             continue
