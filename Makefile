@@ -10,8 +10,10 @@ setup:            ## install apt packages, uv and the Python workspace
 demo: setup       ## run the whole system on embedded defaults (Ctrl-C stops it)
 	uv run netscope demo
 
+TEST_WORKERS ?= 2  # test processes (pytest-xdist); each module's tests stay in one process with their stacks
+
 test: setup       ## run the test suite (unit, integration with real servers, e2e)
-	uv run pytest -q
+	uv run pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 test-ntopng: setup  ## the live tests against a real ntopng: NETSCOPE_TEST_NTOPNG_URL=http://host:3000 (+ _TOKEN or _USER/_PASSWORD, _IFID)
 	@test -n "$$NETSCOPE_TEST_NTOPNG_URL" || { echo "set NETSCOPE_TEST_NTOPNG_URL to a real ntopng (e.g. http://127.0.0.1:3000)"; exit 2; }
