@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import mcp_session
 from tests.support.demo import DEMO_TOKEN, Demo
 
 UPSTREAM = Path(__file__).parent / "upstream"
@@ -27,6 +28,15 @@ def resolved(call: dict[str, Any], now: int | None = None) -> dict[str, Any]:
     for name in call.get("relative_epochs", ()):
         arguments[name] = now + int(arguments[name])
     return arguments
+
+
+async def call(demo: Demo, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """One tool call over MCP as the demo's admin; its structured answer (a tool error fails the test)."""
+    async with mcp_session(demo.url, TOKEN) as session:
+        answer = await session.call_tool(tool, arguments)
+    assert not answer.is_error, answer.content
+    assert answer.structured_content is not None
+    return answer.structured_content
 
 
 @pytest.fixture(scope="session")

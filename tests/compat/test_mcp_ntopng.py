@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.compat.conftest import TOKEN, resolved, upstream
+from tests.compat.conftest import TOKEN, call, resolved, upstream
 from tests.e2e.conftest import mcp_session
 from tests.support.demo import Demo
 
@@ -37,14 +37,6 @@ async def test_example_call_is_accepted(demo: Demo, tool: str, call: dict[str, A
     async with mcp_session(demo.url, TOKEN) as session:
         answer = await session.call_tool(tool, resolved(call))
     assert not answer.is_error, answer.content
-
-
-async def call(demo: Demo, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    async with mcp_session(demo.url, TOKEN) as session:
-        answer = await session.call_tool(tool, arguments)
-    assert not answer.is_error, answer.content
-    assert answer.structured_content is not None
-    return answer.structured_content
 
 
 def epoch(text: str) -> int:

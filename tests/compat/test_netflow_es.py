@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.compat.conftest import TOKEN, upstream
+from tests.compat.conftest import TOKEN, call, upstream
 from tests.e2e.conftest import mcp_session
 from tests.support.demo import Demo
 
@@ -29,14 +29,6 @@ WHOLE_DEMO = "now-5h"  # the demo holds 4 h of history up to now
 
 def incident(truth: dict[str, Any], kind: str) -> dict[str, Any]:
     return next(i for i in truth["incidents"] if i["kind"] == kind)
-
-
-async def call(demo: Demo, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    async with mcp_session(demo.url, TOKEN) as session:
-        answer = await session.call_tool(tool, arguments)
-    assert not answer.is_error, answer.content
-    assert answer.structured_content is not None
-    return answer.structured_content
 
 
 async def refused(demo: Demo, tool: str, arguments: dict[str, Any]) -> str:
