@@ -82,6 +82,8 @@ def test_exclusions_are_idempotent_pushed_to_ntopng_audited_and_survive_a_restar
     )
     assert removed.removed and removed.ntopng_result == "applied"
     assert fake_ntopng.requests[-1][0] == "/lua/pro/rest/v2/delete/alert/exclusion.lua"
+    with pytest.raises(grpc.RpcError):  # a refused change is audited too
+        service.stub.AddExclusion(pb.AddExclusionRequest(kind=pb.EXCLUSION_KIND_HOST, value="10.1.1.1/8"), timeout=10)
     now = datetime.now(UTC)
     audit = service.stub.ListAuditEntries(
         pb.ListAuditEntriesRequest(window=make_window(now - timedelta(minutes=5), now + timedelta(minutes=1))),

@@ -191,6 +191,24 @@ async def test_a_post_that_times_out_says_the_change_is_uncertain(fake_ntopng: F
     await c.aclose()
 
 
+async def test_a_post_fits_inside_the_callers_time(fake_ntopng: FakeNtopng) -> None:
+    ends = [time.monotonic() + 0.6]
+    c = NtopngClient(
+        fake_ntopng.url, fake_ntopng.token, timeout=10, time_left=lambda: max(0, ends[0] - time.monotonic())
+    )
+    fake_ntopng.stall()
+    started = time.monotonic()
+    with pytest.raises(
+        NtopngDeadline, match=r"did not answer .*exclusion.lua in time.*may or may not have been applied"
+    ):
+        await c.add_alert_exclusion(EXCLUSION)
+    assert time.monotonic() - started < 5, "cut at the caller's deadline, not at the client's 10 s timeout"
+    fake_ntopng.resume()
+    with pytest.raises(NtopngDeadline, match=r"the caller's deadline left no time"):
+        await c.add_alert_exclusion(EXCLUSION)
+    await c.aclose()
+
+
 async def test_https_to_a_plain_http_ntopng_names_the_fix(fake_ntopng: FakeNtopng) -> None:
     c = NtopngClient(fake_ntopng.url.replace("http://", "https://"), fake_ntopng.token, retries=0)
     with pytest.raises(NtopngUnavailable, match=r"is it plain http\? .*NTOPNG_HOST=http://host:3000"):

@@ -14,6 +14,7 @@ from netscope_alerts.schema import ensure_schema
 from netscope_alerts.servicer import AlertsServicer
 from netscope_alerts.settings import AlertsSettings
 from netscope_alerts.store import READS_ONLY, Store
+from netscope_common.deadline import time_left
 from netscope_common.logs import get_logger
 
 log = get_logger("netscope.alerts")
@@ -35,7 +36,7 @@ class AlertsApp:
         self.policies = PolicyEngine(self.store, self.alerts)
         self.expected = ExpectedServers(self.store, self.alerts)
         self.audit = AuditLog(self.store)
-        self.ntopng = settings.ntopng_client() if settings.ntopng_host.strip() else None
+        self.ntopng = settings.ntopng_client(time_left=time_left) if settings.ntopng_host.strip() else None
         self.servicer = AlertsServicer(
             self.alerts, self.exclusions, self.policies, self.expected, self.audit, self.ntopng
         )

@@ -135,12 +135,20 @@ class NtopngClient:
         return NtopngDeadline(f"{last.message}; the caller's deadline leaves no time for another attempt")
 
     async def post(self, path: str, body: dict[str, Any]) -> Any:
-        """POST a JSON `body` to `path` once (ntopng reads it like query parameters) and return `rsp`."""
+        """POST a JSON `body` to `path` once (ntopng reads it like query parameters), within the caller's deadline,
+        and return `rsp`."""
+        budget = self._budget()
+        if budget is not None and budget < MIN_ATTEMPT_SECONDS:
+            raise self._out_of_time(path, None)
+        timeout = self.timeout if budget is None else min(self.timeout, budget)
         try:
             with _tracer.start_as_current_span("ntopng POST", attributes={"url.path": path}):
-                response = await self._http.post(path, json=body)
+                response = await self._http.post(path, json=body, timeout=timeout)
         except httpx.TransportError as exc:
-            raise self._unreachable(path, exc, change=True) from None
+            unreachable = self._unreachable(path, exc, change=True)
+            if timeout < self.timeout and isinstance(exc, httpx.TimeoutException):
+                raise NtopngDeadline(unreachable.message + ", within the time the caller's deadline left") from None
+            raise unreachable from None
         return parse(path, response, self.credentials)
 
     def _unreachable(self, path: str, exc: httpx.TransportError, *, change: bool = False) -> NtopngUnavailable:
