@@ -1,7 +1,7 @@
 """Runaway assistant SQL cannot starve other callers: engine time limit, per-token caps, bounded wait.
 
 The service runs with a 4 s wait bound (conftest); on one engine lane (the embedded store, the HTTP double)
-assistant SQL is then cut by the engine at 3 s.
+assistant SQL is then cut by the engine at 2 s.
 """
 
 from __future__ import annotations

@@ -148,10 +148,11 @@ class FlowsSettings(ServiceSettings):
 
     @property
     def sql_time_limit(self) -> float:
-        """The engine's time limit for assistant SQL: with one lane, the wait bound less a second for the next
-        query's own start (so the next caller gets the engine within the bound); otherwise the query timeout."""
+        """The engine's time limit for assistant SQL: with one lane, half the wait bound (the next caller waits for
+        the statement holding the engine; the other half is room for the engine to notice its limit and hand the
+        lane over on a loaded machine), otherwise the query timeout."""
         if self.sql_lanes == 1:
-            return min(self.query_timeout_seconds, max(1.0, self.sql_wait_seconds - 1.0))
+            return min(self.query_timeout_seconds, max(1.0, self.sql_wait_seconds / 2))
         return self.query_timeout_seconds
 
     @property
