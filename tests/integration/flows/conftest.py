@@ -53,7 +53,8 @@ def flows_service(
         "NETSCOPE_FLOWS_PORT": str(port),
         "NETSCOPE_FLOWS_METRICS_PORT": str(metrics_port),
         "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS": "20",
-        "NETSCOPE_FLOWS_SQL_WAIT_SECONDS": "4",  # one engine lane: assistant SQL is cut at 2 s
+        "NETSCOPE_FLOWS_SQL_WAIT_SECONDS": "6",  # one engine lane: a caller waits for the statement holding it,
+        "NETSCOPE_FLOWS_SQL_TIME_LIMIT_SECONDS": "2",  # cut at 2 s: 4 s of room for a loaded machine's lag
         "NETSCOPE_FLOWS_LOG_FORMAT": "console",
         "NETSCOPE_FLOWS_INTERFACE_CAPACITY_BPS": json.dumps(scenario_world.capacity_map()),
     }

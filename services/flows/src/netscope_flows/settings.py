@@ -71,6 +71,13 @@ class FlowsSettings(ServiceSettings):
     sql_per_token_running: int = Field(2, ge=1, description="assistant SQL queries one token may run at once")
     sql_per_token_waiting: int = Field(8, ge=0, description="assistant SQL queries one token may have waiting")
     sql_wait_seconds: float = Field(10, gt=0, le=120, description="longest wait for an SQL slot before refusing")
+    sql_time_limit_seconds: float = Field(
+        0,
+        ge=0,
+        le=3600,
+        description="engine time limit of one assistant SQL statement; 0 = the wait bound less a second on one "
+        "engine lane, the query timeout otherwise",
+    )
 
     interface_capacity_bps: dict[str, int] = Field(
         default_factory=dict,
@@ -148,11 +155,13 @@ class FlowsSettings(ServiceSettings):
 
     @property
     def sql_time_limit(self) -> float:
-        """The engine's time limit for assistant SQL: with one lane, half the wait bound (the next caller waits for
-        the statement holding the engine; the other half is room for the engine to notice its limit and hand the
-        lane over on a loaded machine), otherwise the query timeout."""
+        """The engine's time limit for assistant SQL: the setting when given; with one lane, the wait bound less a
+        second for the next query's own start (so the next caller gets the engine within the bound); otherwise
+        the query timeout."""
+        if self.sql_time_limit_seconds:
+            return min(self.query_timeout_seconds, self.sql_time_limit_seconds)
         if self.sql_lanes == 1:
-            return min(self.query_timeout_seconds, max(1.0, self.sql_wait_seconds / 2))
+            return min(self.query_timeout_seconds, max(1.0, self.sql_wait_seconds - 1.0))
         return self.query_timeout_seconds
 
     @property
