@@ -64,8 +64,8 @@ def test_a_benign_call_and_the_purpose_built_tools_answer_beside_runaways(
     # the benign caller comes while the runaways hold the engine and queue for it (on a loaded machine the
     # service may take a while to take in 16 calls; a caller arriving between two runaways waits for one more)
     deadline = time.monotonic() + 30
-    while _admission(flows_service)[0] < 1 or sum(_admission(flows_service)) < 16:
-        assert time.monotonic() < deadline, f"the runaways never reached admission: {_admission(flows_service)}"
+    while (admitted := _admission(flows_service))[0] < 1 or sum(admitted) < 16:
+        assert time.monotonic() < deadline, f"the runaways never reached admission: {admitted}"
         time.sleep(0.05)
     benign = _query(flows_service, "SELECT count() FROM flows", "analyst")
     topk = flows_service.stub.TopK.future(

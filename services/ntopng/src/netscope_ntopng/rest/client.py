@@ -100,16 +100,13 @@ class NtopngClient:
                 if budget is not None and budget < pause + MIN_ATTEMPT_SECONDS:
                     raise self._out_of_time(path, last)
                 await asyncio.sleep(pause)
-            budget = self._budget()
-            if budget is not None and budget < MIN_ATTEMPT_SECONDS:
-                raise self._out_of_time(path, last)
-            timeout = self.timeout if budget is None else min(self.timeout, budget)
+            timeout = self._attempt_timeout(path, last)
             try:
                 with _tracer.start_as_current_span("ntopng GET", attributes={"url.path": path, "attempt": attempt}):
                     response = await self._http.get(path, params=clean, timeout=timeout)
             except httpx.TransportError as exc:
                 last = self._unreachable(path, exc)
-                if timeout < self.timeout and isinstance(exc, httpx.TimeoutException):
+                if self._cut_by_deadline(timeout, exc):
                     raise NtopngDeadline(last.message + ", within the time the caller's deadline left") from None
                 continue
             if response.status_code in RETRY_STATUS:
@@ -125,6 +122,18 @@ class NtopngClient:
         assert last is not None
         raise last
 
+    def _attempt_timeout(self, path: str, last: NtopngUnavailable | None) -> float:
+        """The next attempt's timeout: the client's, cut to what the caller's deadline leaves (NtopngDeadline
+        when that is too little for an attempt)."""
+        budget = self._budget()
+        if budget is not None and budget < MIN_ATTEMPT_SECONDS:
+            raise self._out_of_time(path, last)
+        return self.timeout if budget is None else min(self.timeout, budget)
+
+    def _cut_by_deadline(self, timeout: float, exc: httpx.TransportError) -> bool:
+        """Whether an attempt timed out because the caller's deadline had shortened its timeout."""
+        return timeout < self.timeout and isinstance(exc, httpx.TimeoutException)
+
     def _out_of_time(self, path: str, last: NtopngUnavailable | None) -> NtopngDeadline:
         """The caller's deadline leaves no time for another attempt."""
         if last is None:
@@ -137,16 +146,13 @@ class NtopngClient:
     async def post(self, path: str, body: dict[str, Any]) -> Any:
         """POST a JSON `body` to `path` once (ntopng reads it like query parameters), within the caller's deadline,
         and return `rsp`."""
-        budget = self._budget()
-        if budget is not None and budget < MIN_ATTEMPT_SECONDS:
-            raise self._out_of_time(path, None)
-        timeout = self.timeout if budget is None else min(self.timeout, budget)
+        timeout = self._attempt_timeout(path, None)
         try:
             with _tracer.start_as_current_span("ntopng POST", attributes={"url.path": path}):
                 response = await self._http.post(path, json=body, timeout=timeout)
         except httpx.TransportError as exc:
             unreachable = self._unreachable(path, exc, change=True)
-            if timeout < self.timeout and isinstance(exc, httpx.TimeoutException):
+            if self._cut_by_deadline(timeout, exc):
                 raise NtopngDeadline(unreachable.message + ", within the time the caller's deadline left") from None
             raise unreachable from None
         return parse(path, response, self.credentials)
