@@ -28,6 +28,14 @@ class Role(enum.IntEnum):
         except KeyError:
             raise ValueError(f"unknown role '{text}'; allowed: read, write, admin") from None
 
+    @classmethod
+    def of_token(cls, name: str, text: str) -> Role:
+        """The role of token entry `name`; the error does not echo the text (it may be a misplaced token)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"the role of token '{name}' must be read, write or admin") from None
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -67,19 +75,31 @@ class TokenRegistry:
             name, role, token = [*item.split(":", 2), "", ""][:3]
             if not (name and role and token):
                 raise ValueError("NETSCOPE_AGGREGATOR_TOKENS entries must look like name:role:token")
-            entries.append((name, Role.parse(role), token))
+            entries.append((name, Role.of_token(name, role), token))
         if settings.tokens_file:
             entries.extend(_load_file(settings.tokens_file))
         return cls(entries)
 
 
 def _load_file(path: Path) -> list[tuple[str, Role, str]]:
-    text = path.read_text()
-    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    try:
+        text = path.read_text()
+        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except OSError as exc:
+        raise ValueError(f"cannot read the tokens file {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, yaml.YAMLError):
+        raise ValueError(
+            f"the tokens file {path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}"
+        ) from None
     items = data.get("tokens", data) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise ValueError(f"{path.name}: expected a list of {{name, role, token}}")
-    return [(str(i["name"]), Role.parse(str(i["role"])), str(i["token"])) for i in items]
+    entries = []
+    for number, item in enumerate(items, 1):
+        if not (isinstance(item, dict) and all(item.get(key) for key in ("name", "role", "token"))):
+            raise ValueError(f"{path.name}: entry {number} needs a name, a role and a token")
+        entries.append((str(item["name"]), Role.of_token(str(item["name"]), str(item["role"])), str(item["token"])))
+    return entries
 
 
 def parse_authorization(header: str) -> str | None:

@@ -23,6 +23,7 @@ from netscope_aggregator.backends import Backends
 from netscope_aggregator.http_guard import ASGIApp
 from netscope_aggregator.settings import AggregatorSettings
 from netscope_common.logs import configure_logging, get_logger
+from netscope_common.settings import load_settings
 from netscope_common.tracing import configure_tracing
 
 log = get_logger("netscope.aggregator")
@@ -59,7 +60,7 @@ def ready_to_serve(app: ASGIApp) -> ASGIApp:
 
 def worker_app() -> ASGIApp:
     """The app of one worker process (uvicorn's factory when workers > 1; settings from the environment)."""
-    settings = AggregatorSettings()
+    settings = load_settings(AggregatorSettings, "aggregator")
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing("aggregator")  # each spawned worker exports its own spans
     return ready_to_serve(build_app(settings).state.guarded)
@@ -112,10 +113,14 @@ def _serve_workers(settings: AggregatorSettings) -> None:
 
 def main() -> None:
     """Serve MCP over streamable HTTP at http://HOST:PORT/mcp/ from one process or `workers` processes."""
-    settings = AggregatorSettings()
+    settings = load_settings(AggregatorSettings, "aggregator")
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing("aggregator")
-    if not len(TokenRegistry.from_settings(settings)):
+    try:
+        tokens = TokenRegistry.from_settings(settings)
+    except ValueError as exc:  # the messages name the variable or file and never a token
+        sys.exit(f"invalid aggregator settings: {exc}")
+    if not len(tokens):
         log.warning("no_tokens", hint=f"set {ENV}TOKENS=name:role:token; every /mcp call gets 401")
     if settings.workers > 1:
         _serve_workers(settings)
@@ -127,7 +132,7 @@ def main() -> None:
 
 def stdio() -> None:
     """Serve MCP over stdio for desktop clients (logs go to stderr)."""
-    settings = AggregatorSettings()
+    settings = load_settings(AggregatorSettings, "aggregator")
     configure_logging(settings.log_level, settings.log_format)
     configure_tracing("aggregator")
     mcp = build_mcp(settings, Backends(settings))

@@ -25,14 +25,35 @@ def test_tokens_from_settings_and_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ("alice:reader:alice-token-1", "unknown role 'reader'; allowed: read, write, admin"),
+        ("alice:reader:alice-token-1", "the role of token 'alice' must be read, write or admin"),
+        ("alice:alice-token-1:read", "the role of token 'alice' must be read, write or admin"),
         ("alice:read", "entries must look like name:role:token"),
         ("alice:read:short", "shorter than 8 characters"),
     ],
 )
 def test_bad_token_configuration_says_what_is_wrong(raw: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as refused:
         TokenRegistry.from_settings(AggregatorSettings(tokens=SecretStr(raw)))
+    assert "alice-token-1" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "cannot read the tokens file .*tokens.yaml: No such file or directory"),
+        ("- {name: ops, role: admin, token: [unclosed\n", "the tokens file .*tokens.yaml is not valid YAML"),
+        ("{name: ops}\n", "tokens.yaml: expected a list of {name, role, token}"),
+        ("- {name: ops, role: admin}\n", "tokens.yaml: entry 1 needs a name, a role and a token"),
+        ("- {name: ops, role: ops-token-123, token: admin}\n", "the role of token 'ops' must be read, write or admin"),
+    ],
+)
+def test_a_bad_tokens_file_says_what_is_wrong(tmp_path: Path, text: str | None, message: str) -> None:
+    file = tmp_path / "tokens.yaml"
+    if text is not None:
+        file.write_text(text)
+    with pytest.raises(ValueError, match=message) as refused:
+        TokenRegistry.from_settings(AggregatorSettings(tokens_file=file))
+    assert "ops-token-123" not in str(refused.value)
 
 
 @pytest.mark.parametrize(

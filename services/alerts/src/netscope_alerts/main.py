@@ -6,6 +6,7 @@ from netscope.alerts.v1 import alerts_pb2_grpc
 from netscope_alerts.app import AlertsApp
 from netscope_alerts.settings import AlertsSettings
 from netscope_common.server import ServiceSpec, run
+from netscope_common.settings import load_settings
 
 SERVICE_NAME = "netscope.alerts.v1.AlertsService"
 
@@ -27,7 +28,7 @@ def build_spec(settings: AlertsSettings) -> ServiceSpec:
 
 def main() -> None:
     """Build settings from the environment and run the service until SIGTERM."""
-    run(build_spec(AlertsSettings()))
+    run(build_spec(load_settings(AlertsSettings, "alerts")))
 
 
 if __name__ == "__main__":

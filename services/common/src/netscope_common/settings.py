@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 class ServiceSettings(BaseSettings):
@@ -26,3 +28,33 @@ class ServiceSettings(BaseSettings):
     health_interval_seconds: float = Field(5.0, gt=0, description="how often the backend health is checked")
     grace_seconds: float = Field(5.0, ge=0, description="graceful shutdown time for in-flight calls")
     max_message_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest gRPC message accepted")
+
+
+def _env_names(settings_class: type[BaseSettings], key: str) -> str:
+    """The environment variable(s) a settings field is read from, for a key that is its name or one alias."""
+    prefix = str(settings_class.model_config.get("env_prefix", ""))
+    for name, field in settings_class.model_fields.items():
+        alias = field.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else [alias] if isinstance(alias, str) else []
+        names = [choice for choice in choices if isinstance(choice, str)] or [f"{prefix}{name}".upper()]
+        if key == name or key in names:
+            return " or ".join(names)
+    return key
+
+
+def settings_error_message(settings_class: type[BaseSettings], exc: ValidationError) -> str:
+    """One line naming each bad environment variable and its rule; the (possibly secret) value is never echoed."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = [str(part) for part in err["loc"]]
+        where = ".".join([_env_names(settings_class, loc[0]), *loc[1:]]) if loc else ""
+        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
+    return "; ".join(parts)
+
+
+def load_settings(settings_class: type[SettingsT], service: str) -> SettingsT:
+    """The service's settings from the environment; bad values stop the process with a message, not a traceback."""
+    try:
+        return settings_class()
+    except ValidationError as exc:
+        raise SystemExit(f"invalid {service} settings: {settings_error_message(settings_class, exc)}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netscope.flows.v1 import flows_pb2_grpc
 from netscope_common.server import ServiceSpec, run
+from netscope_common.settings import load_settings
 from netscope_flows.backend import build_backend
 from netscope_flows.servicer import FlowsServicer
 from netscope_flows.settings import FlowsSettings
@@ -28,4 +29,4 @@ def build_spec(settings: FlowsSettings) -> ServiceSpec:
 
 def main() -> None:
     """Run the flows service with settings from the environment."""
-    run(build_spec(FlowsSettings()))
+    run(build_spec(load_settings(FlowsSettings, "flows")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from netscope.live.v1 import live_pb2_grpc
 from netscope_common.deadline import time_left
 from netscope_common.server import ServiceSpec, run
+from netscope_common.settings import load_settings
 from netscope_live.collector_source import CollectorSource
 from netscope_live.flows_sink import FlowsIngestSink
 from netscope_live.ingest import IngestSink, MemorySink
@@ -74,4 +75,4 @@ def build_spec(settings: LiveSettings, sink: IngestSink | None = None, *, own_pr
 
 def main() -> None:
     """Run the live service with settings from the environment."""
-    run(build_spec(LiveSettings(), own_process=True))
+    run(build_spec(load_settings(LiveSettings, "live"), own_process=True))

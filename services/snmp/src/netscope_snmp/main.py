@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from pydantic import ValidationError
-
 from netscope.snmp.v1 import snmp_pb2_grpc
 from netscope_common.errors import ServiceError
 from netscope_common.server import ServiceSpec, run
+from netscope_common.settings import load_settings
 from netscope_snmp.alerts_sink import AlertsSink
 from netscope_snmp.events import EventSink, LogSink
-from netscope_snmp.inventory import Inventory, format_validation_error
+from netscope_snmp.inventory import Inventory
 from netscope_snmp.poller import Poller
 from netscope_snmp.runtime import SnmpRuntime
 from netscope_snmp.servicer import SnmpServicer
@@ -81,11 +80,9 @@ def build_spec(settings: SnmpSettings) -> ServiceSpec:
 
 def main() -> None:
     """Read NETSCOPE_SNMP_* settings and serve until SIGTERM."""
+    settings = load_settings(SnmpSettings, "snmp")
     try:
-        settings = SnmpSettings()
         spec = build_spec(settings)
-    except ValidationError as exc:
-        sys.exit(f"invalid snmp settings: {format_validation_error(exc)}")
     except ServiceError as exc:
         sys.exit(f"cannot start the snmp service: {exc.message}")
     run(spec)

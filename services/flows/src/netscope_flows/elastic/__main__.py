@@ -10,13 +10,14 @@ import asyncio
 import sys
 from pathlib import Path
 
+from netscope_common.settings import load_settings
 from netscope_flows.elastic.loader import load_ecs
 from netscope_flows.elastic.transport import make_client
 from netscope_flows.settings import FlowsSettings
 
 
 async def _load(directory: Path) -> int:
-    client = make_client(FlowsSettings())
+    client = make_client(load_settings(FlowsSettings, "flows"))
     try:
         return await load_ecs(client, directory)
     finally:

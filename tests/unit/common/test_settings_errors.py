@@ -1,0 +1,64 @@
+"""Bad settings stop a service with a line naming each environment variable and its rule, not a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from pydantic import SecretStr
+
+from netscope_common.settings import load_settings
+from netscope_flows.settings import FlowsSettings
+from tests.support.processes import NETSCOPE
+
+
+def test_each_bad_variable_is_named_with_its_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSCOPE_FLOWS_SQL_TIME_LIMIT_SECONDS", "-1")  # field read by its prefixed name
+    monkeypatch.setenv("NTOPNG_DBPORT", "ninety")  # field read through mcp-ntopng's alias
+    with pytest.raises(SystemExit) as stop:
+        load_settings(FlowsSettings, "flows")
+    message = str(stop.value.code)
+    assert message.startswith("invalid flows settings: ")
+    assert "NETSCOPE_FLOWS_SQL_TIME_LIMIT_SECONDS: Input should be greater than or equal to 0" in message
+    assert "NETSCOPE_FLOWS_CH_PORT or NTOPNG_DBPORT: Input should be a valid integer" in message
+
+
+def test_a_bad_secret_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS", "s3cret-not-a-number")
+    with pytest.raises(SystemExit) as stop:
+        load_settings(FlowsSettings, "flows")
+    assert "s3cret" not in str(stop.value.code)
+    assert "NETSCOPE_FLOWS_QUERY_TIMEOUT_SECONDS or SELECT_QUERY_TIMEOUT_SECS: Input should be a valid number" in str(
+        stop.value.code
+    )
+
+
+def test_good_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NETSCOPE_FLOWS_CH_PASSWORD", "r")
+    assert load_settings(FlowsSettings, "flows").ch_password == SecretStr("r")
+
+
+@pytest.mark.parametrize(
+    ("service", "variable"),
+    [
+        ("flows", "NETSCOPE_FLOWS_SQL_TIME_LIMIT_SECONDS"),
+        ("alerts", "NETSCOPE_ALERTS_PORT"),
+        ("snmp", "NETSCOPE_SNMP_PORT"),
+        ("live", "NETSCOPE_LIVE_PORT"),
+        ("aggregator", "NETSCOPE_AGGREGATOR_PORT"),
+    ],
+)
+def test_netscope_serve_refuses_a_bad_variable_in_one_line(service: str, variable: str) -> None:
+    env = {**os.environ, variable: "-1"}
+    done = subprocess.run([*NETSCOPE, "serve", service], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert f"invalid {service} settings: {variable}: Input should be greater than or equal to 0" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_token_entry_stops_the_aggregator_in_one_line() -> None:
+    env = {**os.environ, "NETSCOPE_AGGREGATOR_TOKENS": "alice:alice-token-1:read"}
+    done = subprocess.run([*NETSCOPE, "serve", "aggregator"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "invalid aggregator settings: the role of token 'alice' must be read, write or admin"
