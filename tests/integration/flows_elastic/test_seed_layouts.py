@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -22,6 +22,7 @@ import pytest
 import yaml
 from osmem_server import OsmemServer
 
+from netscope.common.v1.common_pb2 import TimeWindow
 from netscope.flows.v1 import flows_pb2, flows_pb2_grpc
 from netscope_flows.elastic.transport import make_client
 from netscope_flows.settings import FlowsSettings
@@ -243,6 +244,28 @@ def test_port_scan_and_traffic_spike_types(backend: FlowsService, now_world: Wor
     )
     hog = now_world.incident("bandwidth_hog")
     assert any(_matches(f, hog) for f in spikes.findings), [f.title for f in spikes.findings]
+
+
+def test_a_quarter_hour_inside_a_spike_is_judged_on_the_hours_before(backend: FlowsService, now_world: World) -> None:
+    """Seed 003's "spikes in the last 15 minutes" asked during the bandwidth hog: the window's three buckets hold no
+    baseline of their own; the six hours read before it do. (Upstream, elastickent/netflow_mcp 055fdc3
+    `_detect_traffic_anomaly`, also judges the window against the time before it: the 5-minute buckets of the last
+    hour.)"""
+    hog = now_world.incident("bandwidth_hog")
+    start = hog.start + timedelta(minutes=15)
+    window = TimeWindow()
+    window.start.FromDatetime(start)
+    window.end.FromDatetime(start + timedelta(minutes=15))
+    assert start + timedelta(minutes=15) <= hog.end
+    spikes = backend.stub.FindAnomalies(
+        flows_pb2.FindAnomaliesRequest(
+            filter=flows_pb2.FlowFilter(window=window), kinds=ANOMALY_TYPES["traffic_spike"]
+        ),
+        timeout=60,
+    )
+    assert [f.kind for f in spikes.findings] == [K.ANOMALY_KIND_TRAFFIC_SPIKE]
+    assert _matches(spikes.findings[0], hog), spikes.findings[0].title
+    assert spikes.findings[0].start.ToDatetime(tzinfo=UTC) <= start  # the run as it began, before the window
 
 
 def _saturated_link(

@@ -105,3 +105,24 @@ def test_a_quiet_evening_is_not_a_drop() -> None:
     """Bytes fall twentyfold at 18:00 while half the flows go on: fewer large transfers, not an outage."""
     levels = busy(96, level=50e6, flows=40) + busy(24, seed=2, level=2e6, flows=20)
     assert volume_runs(series(levels)) == []
+
+
+def test_a_short_window_is_judged_on_the_baseline_before_it() -> None:
+    """Seed 003's 'spikes in the last 15 minutes': the window's three buckets alone hold no baseline; the six hours
+    read before the window do, and only the run inside the window is reported."""
+    before = busy(BASELINE_BUCKETS - 12) + [(2e9, 400)] * 4 + busy(12, seed=4)  # an earlier spike, then normal
+    window = [(2e9, 400)] * RUN_MIN_BUCKETS
+    points = series(before + window)
+    window_start = points[len(before)][0]
+    assert volume_runs(series(window)) == []  # what the window alone gives
+    (run,) = volume_runs(points, window_start)
+    assert run.kind == K.ANOMALY_KIND_TRAFFIC_SPIKE and run.start == window_start
+    assert len(volume_runs(points)) == 2  # the earlier spike is outside the window, not forgotten by the rule
+
+
+def test_a_run_begun_before_the_window_and_reaching_into_it_is_reported_whole() -> None:
+    levels = busy(48) + [(2e9, 400)] * 6 + busy(12, seed=5)
+    points = series(levels)
+    (run,) = volume_runs(points, points[52][0])
+    assert (run.start, run.end(W)) == (T0 + 48 * W, T0 + 54 * W)
+    assert volume_runs(points, points[54][0]) == []  # the run ended before this window began

@@ -16,6 +16,7 @@ from netscope.flows.v1 import flows_pb2
 from netscope_common.timeutil import to_timestamp
 from netscope_flows.buckets import share, spread_join
 from netscope_flows.detections import (
+    BASELINE_BUCKETS,
     BEACON_MAX_AVG_BYTES,
     BEACON_MAX_FLOWS,
     BEACON_MAX_JITTER,
@@ -228,18 +229,19 @@ async def _volume_changes(ctx: Context) -> list[flows_pb2.Finding]:
     its top 3 sources (one query for every run: each flow is placed in the run its start falls in).
     A bucket's flows are those active in it."""
     w = SPIKE_BUCKET_SECONDS
+    reach = ctx.flt.reaching_back(BASELINE_BUCKETS * w)  # the window's first buckets are judged on the hours before
     rows = await ctx.store.read(
-        f"SELECT b AS t, sum(TOTAL_BYTES * {share(ctx.flt, w)}), count() FROM flows {spread_join(ctx.flt, w)} "
-        f"WHERE {ctx.flt.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
+        f"SELECT b AS t, sum(TOTAL_BYTES * {share(reach, w)}), count() FROM flows {spread_join(reach, w)} "
+        f"WHERE {reach.where} GROUP BY t ORDER BY t WITH FILL STEP {w}"
     )
-    runs = volume_runs([(int(t), float(v), float(n)) for t, v, n in rows.rows])
+    runs = volume_runs([(int(t), float(v), float(n)) for t, v, n in rows.rows], int(ctx.flt.start.timestamp()))
     if not runs:
         return []
     starts = ", ".join(str(int(run.start)) for run in runs)
     ends = ", ".join(str(int(run.end(w))) for run in runs)
     top = await ctx.store.read(
         f"SELECT arrayFirstIndex((s, e) -> toUInt32(FIRST_SEEN) >= s AND toUInt32(FIRST_SEEN) < e, [{starts}], "
-        f"[{ends}]) AS run, {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {ctx.flt.where} "
+        f"[{ends}]) AS run, {SRC_IP_SQL} AS h, sum(TOTAL_BYTES) AS b FROM flows WHERE {reach.where} "
         f"AND FIRST_SEEN >= toDateTime({min(int(r.start) for r in runs)}) "
         f"AND FIRST_SEEN < toDateTime({max(int(r.end(w)) for r in runs)}) "
         "GROUP BY run, h HAVING run > 0 ORDER BY run, b DESC, h LIMIT 3 BY run"

@@ -237,10 +237,12 @@ class _Baseline:
         return None
 
 
-def volume_runs(points: Sequence[tuple[int, float, float]]) -> list[VolumeRun]:
+def volume_runs(points: Sequence[tuple[int, float, float]], window_start: int | None = None) -> list[VolumeRun]:
     """Sustained changes of traffic volume: runs of buckets far above (spike) or below (drop) the trailing baseline.
 
-    `points` are (epoch seconds, bytes, flows) for every bucket of the window in time order, empty ones as 0.
+    `points` are (epoch seconds, bytes, flows) for every bucket in time order, empty ones as 0: the window's and,
+    when `window_start` is given, the baseline's before it (BASELINE_BUCKETS of them, so the window's first bucket
+    is judged like its last); only runs reaching into the window are returned.
     The baseline is the last BASELINE_BUCKETS normal buckets; a bucket is a spike at SPIKE_FACTOR times their
     95th percentile (the most the network ordinarily carries, so single large transfers of a quiet network are
     not spikes) when it also carries SPIKE_MIN_OF_MEAN of the window's average bucket (a few ordinary downloads
@@ -271,7 +273,11 @@ def volume_runs(points: Sequence[tuple[int, float, float]]) -> list[VolumeRun]:
         if len(current.buckets) % BASELINE_BUCKETS == 0:
             for (_, v), n in zip(current.buckets[-BASELINE_BUCKETS:], current.flows[-BASELINE_BUCKETS:], strict=True):
                 baseline.add((v, n))
-    return [run for run in runs if len(run.buckets) >= RUN_MIN_BUCKETS]
+    return [
+        run
+        for run in runs
+        if len(run.buckets) >= RUN_MIN_BUCKETS and (window_start is None or run.buckets[-1][0] >= window_start)
+    ]
 
 
 def volume_finding(

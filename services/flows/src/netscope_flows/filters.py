@@ -7,7 +7,7 @@ name table, two ASCII letters) before it reaches SQL, so no caller text is ever 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from netscope.flows.v1 import flows_pb2
@@ -36,7 +36,20 @@ class CompiledFilter:
 
     start: datetime
     end: datetime
-    where: str
+    conditions: tuple[str, ...] = ()  # the filter's conditions besides the window
+
+    @property
+    def where(self) -> str:
+        """The SQL condition: flows starting in the window that meet every condition."""
+        window = (
+            f"FIRST_SEEN >= toDateTime({int(self.start.timestamp())})",
+            f"FIRST_SEEN < toDateTime({int(self.end.timestamp())})",
+        )
+        return " AND ".join(window + self.conditions)
+
+    def reaching_back(self, seconds: int) -> CompiledFilter:
+        """The same filter over a window starting `seconds` earlier (a baseline read before the window)."""
+        return replace(self, start=self.start - timedelta(seconds=seconds))
 
 
 def parse_network(text: str, field: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -123,10 +136,7 @@ def compile_filter(flt: flows_pb2.FlowFilter, *, default_span: timedelta = timed
     """Validate every field of `flt`; raises InvalidArgument naming the field and what is allowed."""
     flt = arguments.resolved(flt)
     start, end = resolve_window(flt.window, default_span=default_span, max_span=MAX_SPAN)
-    conds = [
-        f"FIRST_SEEN >= toDateTime({int(start.timestamp())})",
-        f"FIRST_SEEN < toDateTime({int(end.timestamp())})",
-    ]
+    conds: list[str] = []
     if flt.src_ip:
         conds.append(_ip_condition(parse_network(flt.src_ip, "src_ip"), "SRC"))
     if flt.dst_ip:
@@ -158,4 +168,4 @@ def compile_filter(flt: flows_pb2.FlowFilter, *, default_span: timedelta = timed
         conds.append(f"TOTAL_BYTES >= {int(flt.min_bytes)}")
     if flt.min_score:
         conds.append(f"SCORE >= {int(flt.min_score)}")
-    return CompiledFilter(start, end, " AND ".join(conds))
+    return CompiledFilter(start, end, tuple(conds))

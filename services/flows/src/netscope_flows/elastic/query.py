@@ -6,7 +6,7 @@ The validation messages are the ClickHouse path's (same parsers); fields ECS Net
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,26 +36,40 @@ def not_in_ecs(what: str, field: str) -> FailedPrecondition:
     )
 
 
-@dataclass(frozen=True)
-class EsFilter:
-    """A validated filter: its window and the bool query (always bounded by the window)."""
-
-    start: datetime
-    end: datetime
-    query: dict[str, Any]
-
-
-def window_range(layout: FieldLayout, start: datetime, end: datetime) -> dict[str, Any]:
-    """The flow's start time (as FIRST_SEEN on the ClickHouse path) in [start, end)."""
+def _start_in(time_field: str, start: datetime, end: datetime) -> dict[str, Any]:
     return {
         "range": {
-            layout.start: {
+            time_field: {
                 "gte": int(start.timestamp() * 1000),
                 "lt": int(end.timestamp() * 1000),
                 "format": "epoch_millis",
             }
         }
     }
+
+
+def window_range(layout: FieldLayout, start: datetime, end: datetime) -> dict[str, Any]:
+    """The flow's start time (as FIRST_SEEN on the ClickHouse path) in [start, end)."""
+    return _start_in(layout.start, start, end)
+
+
+@dataclass(frozen=True)
+class EsFilter:
+    """A validated filter: its window and the bool query (always bounded by the window)."""
+
+    start: datetime
+    end: datetime
+    time_field: str  # the layout's flow start field the window bounds
+    clauses: tuple[dict[str, Any], ...] = ()  # the filter's clauses besides the window
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The bool query: documents whose flow starts in the window and that meet every clause."""
+        return {"bool": {"filter": [_start_in(self.time_field, self.start, self.end), *self.clauses]}}
+
+    def reaching_back(self, seconds: int) -> EsFilter:
+        """The same filter over a window starting `seconds` earlier (a baseline read before the window)."""
+        return replace(self, start=self.start - timedelta(seconds=seconds))
 
 
 def _either(*clauses: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +87,7 @@ def compile_es_filter(
     flt = arguments.resolved(flt)
     start, end = resolve_window(flt.window, default_span=default_span, max_span=MAX_SPAN)
     f = layout
-    must: list[dict[str, Any]] = [window_range(layout, start, end)]
+    must: list[dict[str, Any]] = []
     if flt.src_ip:
         must.append(_term(f.src_ip, str(parse_network(flt.src_ip, "src_ip"))))
     if flt.dst_ip:
@@ -104,4 +118,4 @@ def compile_es_filter(
         must.append({"range": {f.bytes: {"gte": int(flt.min_bytes)}}})
     if flt.min_score:
         raise not_in_ecs("min_score (ntopng's flow score)", "filter.min_score")
-    return EsFilter(start, end, {"bool": {"filter": must}})
+    return EsFilter(start, end, layout.start, tuple(must))

@@ -189,17 +189,18 @@ async def volume_changes(index: EsIndex, flt: EsFilter, evidence: EvidenceFilter
     the shared `volume_runs` with the flows active in each bucket."""
     w = rules.SPIKE_BUCKET_SECONDS
     f = index.layout
-    aggs = await index.aggregate(flt, [], {"t": spread.histogram(f, w, [f.bytes])})
+    reach = flt.reaching_back(rules.BASELINE_BUCKETS * w)  # the window's first buckets are judged on the hours before
+    aggs = await index.aggregate(reach, [], {"t": spread.histogram(f, w, [f.bytes])})
     until = int(flt.end.timestamp())
     per_bucket = spread.spread(aggs["t"]["buckets"], w, f.bytes, until)
     flows = spread.active(aggs["t"]["buckets"], w, until)
     first, last = (min(per_bucket), max(per_bucket)) if per_bucket else (0, -1)
     points = [(t, per_bucket.get(t, 0.0), flows.get(t, 0.0)) for t in range(first, last + 1, w)]
     out = []
-    for run in rules.volume_runs(points):
+    for run in rules.volume_runs(points, int(flt.start.timestamp())):
         start, end = _when(run.start * 1000), _when(run.end(w) * 1000)
         top = await index.aggregate(
-            flt,
+            reach,
             [window_range(f, start, end)],
             {
                 "h": {
