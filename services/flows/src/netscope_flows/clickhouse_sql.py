@@ -17,7 +17,7 @@ from netscope_common.admission import Admission, AdmissionLimits
 from netscope_common.errors import InvalidArgument, NotFound
 from netscope_common.interceptors import current_principal
 from netscope_common.values import to_row
-from netscope_flows.metrics import SQL_REFUSALS, SQL_RUNNING, SQL_WAITING
+from netscope_flows.metrics import SQL_OVERRUNNING, SQL_REFUSALS, SQL_RUNNING, SQL_WAITING
 from netscope_flows.settings import FlowsSettings
 from netscope_flows.sql_guard import SqlGuard
 from netscope_flows.store import ClickHouseStore
@@ -45,6 +45,7 @@ class ClickHouseSql:
         self.admission = Admission(sql_limits(settings), what="SQL queries")
         SQL_RUNNING.set_function(lambda: self.admission.running)
         SQL_WAITING.set_function(lambda: self.admission.waiting)
+        SQL_OVERRUNNING.set_function(lambda: int(store.overrunning))
 
     async def query(self, request: flows_pb2.QueryRequest) -> flows_pb2.QueryResponse:
         """Run one guarded, read-only statement; at most max_rows rows come back (the rest is flagged)."""

@@ -171,6 +171,8 @@ def _check_reader_profile(level: int) -> None:
 class ClickHouseStore:
     """The flow database behind one process: a read-only reader and a writer, both off the event loop."""
 
+    engine_grace_seconds = 5.0  # how long past its limit an assistant statement is waited for before answering
+
     def __init__(self, settings: FlowsSettings) -> None:
         self._settings = settings
         self._executor = ThreadPoolExecutor(
@@ -179,6 +181,8 @@ class ClickHouseStore:
         self._killer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-kill")
         self._reader: Client | None = None
         self._writer: Client | None = None
+        # chdb: an assistant statement the engine still runs after its caller was answered (it cannot be stopped)
+        self._overrun: asyncio.Future[Any] | None = None
         self._limits: dict[str, Any] = {
             "max_execution_time": settings.sql_time_limit,
             "max_result_rows": settings.max_rows + 1,
@@ -269,29 +273,54 @@ class ClickHouseStore:
         except ClickHouseError as exc:
             raise map_engine_error(exc, self._settings.query_timeout_seconds) from None
 
+    @property
+    def overrunning(self) -> bool:
+        """Whether the embedded engine still runs an assistant statement whose caller was already answered."""
+        return self._overrun is not None and not self._overrun.done()
+
     async def read_untrusted(self, sql: str) -> QueryResult:
         """Run assistant SQL (already guarded) at the engine's SQL time limit, stopped when the caller goes.
 
         On a server the query carries an id and, when the caller's deadline passes or the client goes away
         (this task is cancelled), `KILL QUERY` stops it on the server. chdb cannot interrupt a running query
         from another thread (nor run a second query meanwhile), so on the embedded engine the engine's own
-        time limit ends it.
+        time limit ends it; a statement that overruns even that is waited for before the next one starts its
+        clock (else each next caller's time would go to the one before, and its statement would overrun too).
         """
         await self.open()
+        overrun = self._overrun
+        if overrun is not None and not overrun.done():
+            await asyncio.wait([overrun])
         limit = self._settings.sql_time_limit
         query_id = f"netscope-sql-{uuid.uuid4().hex}"
         limits = {"max_execution_time": limit, "query_id": query_id}
+        running = asyncio.ensure_future(self._call(self._read, sql, None, limits))
         try:
             with span("flows.store read", db_system="clickhouse", db_query_text=sql[:STATEMENT_CHARS]):
-                return await asyncio.wait_for(self._call(self._read, sql, None, limits), limit + 5)
+                return await asyncio.wait_for(asyncio.shield(running), limit + self.engine_grace_seconds)
         except TimeoutError:
+            self._abandon(running, sql)
             await self._kill(query_id)
             raise DeadlineExceeded(f"query cut at its time limit of {limit:g} s") from None
         except asyncio.CancelledError:
+            self._abandon(running, sql)
             await asyncio.shield(self._kill(query_id))
             raise
         except ClickHouseError as exc:
             raise map_engine_error(exc, limit) from None
+
+    def _abandon(self, running: asyncio.Future[QueryResult], sql: str) -> None:
+        """Keep track of a statement its caller no longer waits for; on chdb the engine is busy until it ends."""
+        started = time.perf_counter()
+
+        def ended(done: asyncio.Future[QueryResult]) -> None:
+            if not done.cancelled():
+                done.exception()  # retrieved: the caller was answered already
+            log.warning("sql_overran", seconds_after_answer=round(time.perf_counter() - started, 1), sql=sql[:200])
+
+        running.add_done_callback(ended)
+        if self._settings.is_embedded:
+            self._overrun = running
 
     async def _kill(self, query_id: str) -> None:
         """Stop a query on a ClickHouse server (a user may always kill its own queries)."""
