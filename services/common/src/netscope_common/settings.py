@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError
@@ -42,14 +43,19 @@ def _env_names(settings_class: type[BaseSettings], key: str) -> str:
     return key
 
 
-def settings_error_message(settings_class: type[BaseSettings], exc: ValidationError) -> str:
-    """One line naming each bad environment variable and its rule; the (possibly secret) value is never echoed."""
+def validation_message(exc: ValidationError, where: Callable[[list[str]], str] = ".".join) -> str:
+    """One line naming each bad field (as `where` writes its location) and its rule, never echoing the input
+    (it may be a secret)."""
     parts = []
     for err in exc.errors(include_input=False, include_url=False):
-        loc = [str(part) for part in err["loc"]]
-        where = ".".join([_env_names(settings_class, loc[0]), *loc[1:]]) if loc else ""
-        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
+        place = where([str(part) for part in err["loc"]])
+        parts.append(f"{place}: {err['msg']}" if place else err["msg"])
     return "; ".join(parts)
+
+
+def settings_error_message(settings_class: type[BaseSettings], exc: ValidationError) -> str:
+    """One line naming each bad environment variable and its rule."""
+    return validation_message(exc, lambda loc: ".".join([_env_names(settings_class, loc[0]), *loc[1:]]) if loc else "")
 
 
 def load_settings(settings_class: type[SettingsT], service: str) -> SettingsT:

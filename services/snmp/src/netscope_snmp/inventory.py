@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from netscope_common.errors import AlreadyExists, InvalidArgument, NotFound
+from netscope_common.settings import validation_message
 
 AuthProtocol = Literal["MD5", "SHA", "SHA224", "SHA256", "SHA384", "SHA512"]
 PrivProtocol = Literal["DES", "3DES", "AES", "AES128", "AES192", "AES256"]
@@ -128,12 +129,7 @@ class DeviceConfig(BaseModel):
 
 def format_validation_error(exc: ValidationError, prefix: str = "") -> str:
     """A one-line message naming each bad field and the rule, never echoing the (possibly secret) input."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        where = f"{prefix}{'.' if prefix and loc else ''}{loc}"
-        parts.append(f"{where}: {err['msg']}" if where else err["msg"])
-    return "; ".join(parts)
+    return validation_message(exc, lambda loc: ".".join([prefix, *loc] if prefix else loc))
 
 
 def parse_device(data: Mapping[str, Any], where: str = "device") -> DeviceConfig:
