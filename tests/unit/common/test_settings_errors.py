@@ -62,3 +62,31 @@ def test_a_bad_token_entry_stops_the_aggregator_in_one_line() -> None:
     done = subprocess.run([*NETSCOPE, "serve", "aggregator"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == "invalid aggregator settings: the role of token 'alice' must be read, write or admin"
+
+
+def test_a_json_variable_that_does_not_parse_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_PORTS", "{8801: Zoom}")
+    with pytest.raises(SystemExit) as stop:
+        load_settings(FlowsSettings, "flows")
+    assert str(stop.value.code) == (
+        "invalid flows settings: NETSCOPE_FLOWS_SERVICE_PORTS or SERVICE_PORTS: not valid JSON "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("/nonexistent/interfaces.yaml", "cannot read /nonexistent/interfaces.yaml: No such file or directory"),
+        ('{"1": {"name": "WAN-1", "capacity_mbps": "ten"}}', "capacity_mbps must be a number of megabits per second"),
+        ('{"1": ', "not valid JSON"),
+    ],
+)
+def test_an_unusable_interface_map_stops_the_service_at_start(
+    monkeypatch: pytest.MonkeyPatch, text: str, problem: str
+) -> None:
+    monkeypatch.setenv("NETSCOPE_FLOWS_INTERFACE_MAP", text)
+    with pytest.raises(SystemExit) as stop:
+        load_settings(FlowsSettings, "flows")
+    assert str(stop.value.code).startswith("invalid flows settings: NETSCOPE_FLOWS_INTERFACE_MAP: Value error, ")
+    assert problem in str(stop.value.code)

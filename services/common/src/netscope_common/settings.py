@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
@@ -63,4 +64,9 @@ def load_settings(settings_class: type[SettingsT], service: str) -> SettingsT:
     try:
         return settings_class()
     except ValidationError as exc:
-        raise SystemExit(f"invalid {service} settings: {settings_error_message(settings_class, exc)}") from None
+        message = settings_error_message(settings_class, exc)
+    except SettingsError as exc:  # a JSON-valued variable that does not parse
+        found = re.search(r'field "(\w+)"', str(exc))
+        names = _env_names(settings_class, found.group(1)) if found else "a setting"
+        message = f"{names}: not valid JSON ({exc.__cause__ or exc})"
+    raise SystemExit(f"invalid {service} settings: {message}")

@@ -34,17 +34,28 @@ def _entry(key: str, spec: Any) -> tuple[tuple[str, int], InterfaceInfo]:
     return (exporter or ANY_EXPORTER, int(index)), InterfaceInfo(str(spec.get("name", "")), int(mbps * 1_000_000))
 
 
-def load_interface_map(text: str) -> dict[tuple[str, int], InterfaceInfo]:
-    """The map from a JSON/YAML file path or JSON text (empty: no map); FailedPrecondition saying what is wrong."""
+def parse_interface_map(text: str) -> dict[tuple[str, int], InterfaceInfo]:
+    """The map from a JSON/YAML file path or JSON text (empty: no map); ValueError saying what is wrong."""
     if not text.strip():
         return {}
     source = Path(text) if not text.lstrip().startswith("{") else None
     try:
-        raw = yaml.safe_load(source.read_text() if source else text) if source else json.loads(text)
-        if not isinstance(raw, dict):
-            raise ValueError("the map must be an object {ifIndex: {name, capacity_mbps}}")
-        return dict(_entry(k, v) for k, v in raw.items() if str(k) != "default")
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(source.read_text()) if source else json.loads(text)
+    except OSError as exc:
+        raise ValueError(f"cannot read {source}: {exc.strerror}") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"not valid {'YAML' if source else 'JSON'}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(raw, dict):
+        raise ValueError("the map must be an object {ifIndex: {name, capacity_mbps}}")
+    return dict(_entry(k, v) for k, v in raw.items() if str(k) != "default")
+
+
+def load_interface_map(text: str) -> dict[tuple[str, int], InterfaceInfo]:
+    """The map as parse_interface_map reads it; FailedPrecondition saying what is wrong (the file may have changed
+    since the service started)."""
+    try:
+        return parse_interface_map(text)
+    except ValueError as exc:
         raise FailedPrecondition(
             f"NETSCOPE_FLOWS_INTERFACE_MAP ({text[:80]!r}) is not a usable interface map: {exc}", field="interface_map"
         ) from None

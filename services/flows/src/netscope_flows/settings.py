@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
+from netscope_flows.interface_map import parse_interface_map
 from netscope_ntopng.clickhouse import http_port, selects_server
 from netscope_ntopng.settings import host_name
 
@@ -118,6 +119,12 @@ class FlowsSettings(ServiceSettings):
     es_verify: bool = Field(True, validation_alias=_env("ES_VERIFY"))
     es_ca_certs: str = Field("", description="CA bundle (PEM) for the cluster", validation_alias=_env("ES_CA_CERTS"))
     es_request_timeout_seconds: float = Field(30, gt=0, le=600, validation_alias=_env("ES_REQUEST_TIMEOUT_SECONDS"))
+
+    @field_validator("interface_map")
+    @classmethod
+    def _usable_interface_map(cls, value: str) -> str:
+        parse_interface_map(value)  # checked at start; read again at each call, so an edited file applies
+        return value
 
     @field_validator("ch_host")
     @classmethod
