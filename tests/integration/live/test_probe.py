@@ -27,7 +27,7 @@ from netscope.live.v1 import live_pb2_grpc
 from netscope_common.readiness import reason_of
 from netscope_common.server import serve
 from netscope_live.ingest import MemorySink
-from netscope_live.main import build_source, build_spec
+from netscope_live.main import build_spec
 from netscope_live.probe.meter import MeterState, PacketMeter
 from netscope_live.settings import LiveSettings
 from tests.support.processes import Process, free_port, running, serving, wait_grpc_serving
@@ -195,7 +195,7 @@ def test_probe_needs_exactly_one_of_pcap_or_interface(tmp_path: Path) -> None:
         with pytest.raises(
             ValueError, match=r"exactly one of NETSCOPE_LIVE_PROBE_PCAP .* or NETSCOPE_LIVE_PROBE_INTERFACE"
         ):
-            build_source(LiveSettings(source="probe", **extra))
+            LiveSettings(source="probe", **extra)
 
 
 async def test_completed_probe_flows_reach_ingest(tmp_path: Path) -> None:

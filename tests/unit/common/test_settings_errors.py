@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 
+from netscope_alerts.settings import AlertsSettings
 from netscope_common.settings import load_settings
 from netscope_flows.settings import FlowsSettings
 from tests.support.processes import NETSCOPE
@@ -57,6 +59,16 @@ def test_netscope_serve_refuses_a_bad_variable_in_one_line(service: str, variabl
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
+def test_a_source_without_what_it_needs_stops_live_in_one_line() -> None:
+    env = {**os.environ, "NETSCOPE_LIVE_SOURCE": "probe"}
+    done = subprocess.run([*NETSCOPE, "serve", "live"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "invalid live settings: Value error, NETSCOPE_LIVE_SOURCE=probe needs exactly one of "
+        "NETSCOPE_LIVE_PROBE_PCAP (a capture file) or NETSCOPE_LIVE_PROBE_INTERFACE (an interface name)"
+    )
+
+
 def test_a_bad_token_entry_stops_the_aggregator_in_one_line() -> None:
     env = {**os.environ, "NETSCOPE_AGGREGATOR_TOKENS": "alice:alice-token-1:read"}
     done = subprocess.run([*NETSCOPE, "serve", "aggregator"], env=env, capture_output=True, text=True, timeout=60)
@@ -90,3 +102,30 @@ def test_an_unusable_interface_map_stops_the_service_at_start(
         load_settings(FlowsSettings, "flows")
     assert str(stop.value.code).startswith("invalid flows settings: NETSCOPE_FLOWS_INTERFACE_MAP: Value error, ")
     assert problem in str(stop.value.code)
+
+
+@pytest.mark.parametrize(
+    ("settings_class", "variable", "value", "problem"),
+    [
+        (AlertsSettings, "NETSCOPE_ALERTS_DSN", "https://reader:s3cret@[::1:8443/ntopng", "Invalid IPv6 URL"),
+        (AlertsSettings, "NETSCOPE_ALERTS_WRITER_DSN", "ftp://writer:s3cret@db/ntopng", "not a store address"),
+        (AlertsSettings, "NETSCOPE_ALERTS_DSN", "https://reader:s3cret@db:eighty/ntopng", "not a store address"),
+        (FlowsSettings, "NETSCOPE_FLOWS_DSN", "https://reader:s3cret@db:8443/ntopng", "names the embedded store only"),
+    ],
+)
+def test_a_store_address_that_cannot_be_used_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, settings_class: type[BaseSettings], variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SystemExit) as stop:
+        load_settings(settings_class, "store")
+    message = str(stop.value.code)
+    assert f"{variable}: Value error, " in message and problem in message
+    assert "s3cret" not in message and "reader" not in message and "writer:" not in message
+
+
+@pytest.mark.parametrize(
+    "dsn", ["", "chdb:///var/lib/netscope/alerts", "chdb://memory", "chdb://relative", "http://u:p@ch:8123/ntopng"]
+)
+def test_usable_store_addresses_pass(dsn: str) -> None:
+    assert AlertsSettings(dsn=dsn).dsn == dsn

@@ -6,7 +6,6 @@ import pytest
 
 from netscope.common.v1 import common_pb2
 from netscope_common.errors import InvalidArgument
-from netscope_live.main import build_source
 from netscope_live.paging import next_token, page_bounds
 from netscope_live.settings import LiveSettings
 
@@ -38,7 +37,12 @@ def test_basic_auth_variables_build_a_basic_auth_client(monkeypatch: pytest.Monk
 
 def test_missing_ntopng_host_is_explained() -> None:
     with pytest.raises(ValueError, match="NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST"):
-        build_source(LiveSettings(source="ntopng", ntopng_host=""))
+        LiveSettings(source="ntopng", ntopng_host="")
+
+
+def test_a_bad_local_network_is_named() -> None:
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.0/33' is not a network such as 10\.0\.0\.0/8"):
+        LiveSettings(local_networks=["192.168.0.0/16", "10.0.0.0/33"])
 
 
 def test_page_tokens() -> None:

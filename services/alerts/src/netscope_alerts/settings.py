@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
-from netscope_ntopng.clickhouse import http_port, selects_server
+from netscope_ntopng.clickhouse import check_dsn, http_port, selects_server
 from netscope_ntopng.settings import NtopngSettings, host_name
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "netscope" / "alerts"
@@ -43,6 +43,11 @@ class AlertsSettings(ServiceSettings, NtopngSettings):
     ntopng_db_port: int | None = Field(None, ge=1, le=65535, validation_alias="NTOPNG_DBPORT")
     ntopng_db_name: str = Field("ntopng", validation_alias="NTOPNG_DBNAME")
     clickhouse_port_note: str = Field("", exclude=True, description="set when a native port was mapped")
+
+    @field_validator("dsn", "writer_dsn")
+    @classmethod
+    def _store_address(cls, value: str) -> str:
+        return check_dsn(value)
 
     @model_validator(mode="after")
     def _ntopng_selects_server(self) -> AlertsSettings:

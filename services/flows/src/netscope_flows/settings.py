@@ -9,7 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
 from netscope_flows.interface_map import parse_interface_map
-from netscope_ntopng.clickhouse import http_port, selects_server
+from netscope_ntopng.clickhouse import check_dsn, http_port, selects_server
 from netscope_ntopng.settings import host_name
 
 
@@ -119,6 +119,17 @@ class FlowsSettings(ServiceSettings):
     es_verify: bool = Field(True, validation_alias=_env("ES_VERIFY"))
     es_ca_certs: str = Field("", description="CA bundle (PEM) for the cluster", validation_alias=_env("ES_CA_CERTS"))
     es_request_timeout_seconds: float = Field(30, gt=0, le=600, validation_alias=_env("ES_REQUEST_TIMEOUT_SECONDS"))
+
+    @field_validator("dsn")
+    @classmethod
+    def _embedded_or_empty(cls, value: str) -> str:
+        if check_dsn(value) and not value.startswith("chdb:"):
+            raise ValueError(
+                "the flows DSN names the embedded store only (chdb:///DIR); for a ClickHouse server leave it "
+                "empty and set NETSCOPE_FLOWS_CH_HOST, _CH_PORT, _CH_USER, _CH_PASSWORD (or mcp-ntopng's "
+                "NTOPNG_HOST, NTOPNG_DB*)"
+            )
+        return value
 
     @field_validator("interface_map")
     @classmethod

@@ -24,22 +24,12 @@ SERVICE_NAME = "netscope.live.v1.LiveService"
 def build_source(settings: LiveSettings, sink: IngestSink | None = None) -> LiveSource:
     """The source NETSCOPE_LIVE_SOURCE selects. Collector and probe completed flows go to `sink`: by default
     the flows service at NETSCOPE_LIVE_FLOWS_TARGET, or a counting sink when no target is set."""
-    if settings.source == "ntopng":
-        if not settings.ntopng_host.strip():
-            raise ValueError(
-                "NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST, ntopng's web address "
-                "(e.g. ntop.example.com:3000 with NTOPNG_SECURE=false, or https://ntop.example.com)"
-            )
+    if settings.source == "ntopng":  # the settings checked what each source needs
         client = settings.ntopng_client(retries=settings.ntopng_retries, time_left=time_left)
         return NtopngSource(client, settings.ntopng_scan_rows)
     if sink is None:
         sink = FlowsIngestSink(settings.flows_target) if settings.flows_target else MemorySink(keep_batches=0)
     if settings.source == "probe":
-        if (settings.probe_pcap is None) == (not settings.probe_interface):
-            raise ValueError(
-                "NETSCOPE_LIVE_SOURCE=probe needs exactly one of NETSCOPE_LIVE_PROBE_PCAP (a capture file) "
-                "or NETSCOPE_LIVE_PROBE_INTERFACE (an interface name)"
-            )
         return ProbeSource(settings, sink)
     collector = CollectorSource(settings, sink)
     watch(collector)

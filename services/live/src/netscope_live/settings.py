@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from netscope_common.settings import ServiceSettings
@@ -80,3 +81,27 @@ class LiveSettings(ServiceSettings, NtopngSettings):
         "read ntopng's pages up to this many rows, then say truncated",
         validation_alias=_env("NTOPNG_SCAN_ROWS"),
     )
+
+    @field_validator("local_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network such as 10.0.0.0/8 or fd00::/8") from None
+        return value
+
+    @model_validator(mode="after")
+    def _source_has_what_it_needs(self) -> LiveSettings:
+        if self.source == "ntopng" and not self.ntopng_host.strip():
+            raise ValueError(
+                "NETSCOPE_LIVE_SOURCE=ntopng needs NTOPNG_HOST, ntopng's web address "
+                "(e.g. ntop.example.com:3000 with NTOPNG_SECURE=false, or https://ntop.example.com)"
+            )
+        if self.source == "probe" and (self.probe_pcap is None) == (not self.probe_interface):
+            raise ValueError(
+                "NETSCOPE_LIVE_SOURCE=probe needs exactly one of NETSCOPE_LIVE_PROBE_PCAP (a capture file) "
+                "or NETSCOPE_LIVE_PROBE_INTERFACE (an interface name)"
+            )
+        return self

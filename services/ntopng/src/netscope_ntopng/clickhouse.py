@@ -7,6 +7,8 @@ ClickHouse's HTTP interface. A native port is mapped to the HTTP port of the sam
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 NATIVE_TO_HTTP = {9000: 8123, 9440: 8443}
 
 
@@ -27,3 +29,23 @@ def selects_server(fields_set: set[str], host: str, others: set[str]) -> bool:
     """Whether mcp-ntopng's configuration selects a ClickHouse server: the host and at least one of the database
     settings were given, and the service's own DSN was not (an explicit NETSCOPE_* DSN wins)."""
     return "dsn" not in fields_set and host in fields_set and bool(fields_set & others)
+
+
+DSN_FORMS = "chdb:///DIR (embedded), chdb://memory, or http(s)://USER:PASSWORD@HOST:PORT/DATABASE"
+
+
+def check_dsn(dsn: str) -> str:
+    """`dsn` when it is a store address netscope can open (empty too); ValueError naming the accepted forms
+    otherwise. The address is never echoed: it may carry a password."""
+    if not dsn:
+        return dsn
+    try:
+        parts = urlsplit(dsn)
+        port = parts.port  # a port that is not a number raises here
+    except ValueError as exc:
+        raise ValueError(f"not a store address ({exc}); use {DSN_FORMS}") from None
+    if parts.scheme == "chdb" and (parts.netloc or parts.path.strip("/")):
+        return dsn
+    if parts.scheme in ("http", "https") and parts.hostname and port != 0:
+        return dsn
+    raise ValueError(f"not a store address; use {DSN_FORMS}")
