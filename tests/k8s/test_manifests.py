@@ -30,6 +30,7 @@ SERVICE_CALLERS = {"flows": ("live",), "alerts": ("snmp",)}
 SECRET_WORDS = re.compile(r"TOKEN|PASSWORD|API_KEY|SECRET", re.IGNORECASE)
 URL_WITH_PASSWORD = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
 POD_INDEX = "metadata.labels['apps.kubernetes.io/pod-index']"
+SECRET_DSN = "https://netscope_reader:value-from-secret@clickhouse:8443/ntopng"  # as docs/operations.md shows one
 
 
 def settings_of(w: Workload, monkeypatch: pytest.MonkeyPatch, pod_index: int = 0) -> Any:
@@ -40,7 +41,7 @@ def settings_of(w: Workload, monkeypatch: pytest.MonkeyPatch, pod_index: int = 0
     for name, value in w.env.items():
         monkeypatch.setenv(name, value)
     for name in w.secret_env:
-        monkeypatch.setenv(name, "value-from-secret")
+        monkeypatch.setenv(name, SECRET_DSN if name.endswith("DSN") else "value-from-secret")
     for name, path in w.field_env.items():
         assert path == POD_INDEX, f"{w.component}: {name} from unexpected fieldRef {path}"
         monkeypatch.setenv(name, str(pod_index))
