@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -129,3 +131,23 @@ def test_a_store_address_that_cannot_be_used_is_refused_without_its_password(
 )
 def test_usable_store_addresses_pass(dsn: str) -> None:
     assert AlertsSettings(dsn=dsn).dsn == dsn
+
+
+@pytest.mark.parametrize("variable", ["NETSCOPE_ALERTS_PORT", "NETSCOPE_ALERTS_METRICS_PORT"])
+def test_a_port_in_use_stops_the_service_naming_its_setting(tmp_path: Path, variable: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "NETSCOPE_ALERTS_DSN": f"chdb://{tmp_path / 'alerts'}",
+            "NETSCOPE_ALERTS_PORT": "0",
+            variable: str(busy),
+        }
+        done = subprocess.run([*NETSCOPE, "serve", "alerts"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]  # gRPC's own core may log the bind error first
+    assert last.startswith("cannot start the alerts service: cannot ") and f"127.0.0.1:{busy}" in last
+    assert last.endswith(variable if variable.endswith("METRICS_PORT") else f"{variable} or NETSCOPE_ALERTS_HOST")
+    assert "Traceback" not in done.stderr

@@ -111,6 +111,28 @@ async def _shut_down(spec: ServiceSpec, readiness: Readiness) -> None:
         log.warning("shutdown_after_failed_startup", service=spec.name, error=str(exc) or type(exc).__name__)
 
 
+def _listen(server: grpc.aio.Server, spec: ServiceSpec) -> int:
+    """Bind the gRPC port and the metrics port; one line naming the setting when either cannot be bound."""
+    settings = spec.settings
+    prefix = str(type(settings).model_config.get("env_prefix", ""))
+    address = f"{settings.host}:{settings.port}"
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:
+        raise SystemExit(
+            f"cannot start the {spec.name} service: cannot listen on {address} (the port is in use, or the host is "
+            f"not an address of this machine); set {prefix}PORT or {prefix}HOST"
+        ) from None
+    try:
+        start_metrics_server(settings.metrics_port, settings.host)
+    except OSError as exc:
+        raise SystemExit(
+            f"cannot start the {spec.name} service: cannot serve metrics on {settings.host}:{settings.metrics_port} "
+            f"({exc.strerror}); set {prefix}METRICS_PORT"
+        ) from None
+    return port
+
+
 async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
     """Run the service until SIGTERM/SIGINT (or until `stop` is set), then shut down gracefully."""
     settings = spec.settings
@@ -144,8 +166,7 @@ async def serve(spec: ServiceSpec, stop: asyncio.Event | None = None) -> None:
     reflection.enable_server_reflection(
         [name for _, _, name in spec.servicers] + [health.SERVICE_NAME, reflection.SERVICE_NAME], server
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
-    start_metrics_server(settings.metrics_port, settings.host)
+    port = _listen(server, spec)
     await server.start()
     log.info("listening", service=spec.name, address=f"{settings.host}:{port}", metrics_port=settings.metrics_port)
     watcher = asyncio.create_task(_watch_health(spec, health_servicer, readiness, stop))
