@@ -32,8 +32,8 @@ class Role(enum.IntEnum):
     def of_token(cls, name: str, text: str) -> Role:
         """The role of token entry `name`; the error does not echo the text (it may be a misplaced token)."""
         try:
-            return cls[text.strip().upper()]
-        except KeyError:
+            return cls.parse(text)
+        except ValueError:
             raise ValueError(f"the role of token '{name}' must be read, write or admin") from None
 
 

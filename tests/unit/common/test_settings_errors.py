@@ -17,6 +17,11 @@ from netscope_flows.settings import FlowsSettings
 from tests.support.processes import NETSCOPE
 
 
+def _serve(service: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`netscope serve SERVICE` with `env`, until it exits."""
+    return subprocess.run([*NETSCOPE, "serve", service], env=env, capture_output=True, text=True, timeout=60)
+
+
 def test_each_bad_variable_is_named_with_its_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NETSCOPE_FLOWS_SQL_TIME_LIMIT_SECONDS", "-1")  # field read by its prefixed name
     monkeypatch.setenv("NTOPNG_DBPORT", "ninety")  # field read through mcp-ntopng's alias
@@ -55,7 +60,7 @@ def test_good_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_netscope_serve_refuses_a_bad_variable_in_one_line(service: str, variable: str) -> None:
     env = {**os.environ, variable: "-1"}
-    done = subprocess.run([*NETSCOPE, "serve", service], env=env, capture_output=True, text=True, timeout=60)
+    done = _serve(service, env)
     assert done.returncode == 1
     assert f"invalid {service} settings: {variable}: Input should be greater than or equal to 0" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -63,7 +68,7 @@ def test_netscope_serve_refuses_a_bad_variable_in_one_line(service: str, variabl
 
 def test_a_source_without_what_it_needs_stops_live_in_one_line() -> None:
     env = {**os.environ, "NETSCOPE_LIVE_SOURCE": "probe"}
-    done = subprocess.run([*NETSCOPE, "serve", "live"], env=env, capture_output=True, text=True, timeout=60)
+    done = _serve("live", env)
     assert done.returncode == 1
     assert done.stderr.strip() == (
         "invalid live settings: Value error, NETSCOPE_LIVE_SOURCE=probe needs exactly one of "
@@ -73,7 +78,7 @@ def test_a_source_without_what_it_needs_stops_live_in_one_line() -> None:
 
 def test_a_bad_token_entry_stops_the_aggregator_in_one_line() -> None:
     env = {**os.environ, "NETSCOPE_AGGREGATOR_TOKENS": "alice:alice-token-1:read"}
-    done = subprocess.run([*NETSCOPE, "serve", "aggregator"], env=env, capture_output=True, text=True, timeout=60)
+    done = _serve("aggregator", env)
     assert done.returncode == 1
     assert done.stderr.strip() == "invalid aggregator settings: the role of token 'alice' must be read, write or admin"
 
@@ -145,7 +150,7 @@ def test_a_port_in_use_stops_the_service_naming_its_setting(tmp_path: Path, vari
             "NETSCOPE_ALERTS_PORT": "0",
             variable: str(busy),
         }
-        done = subprocess.run([*NETSCOPE, "serve", "alerts"], env=env, capture_output=True, text=True, timeout=60)
+        done = _serve("alerts", env)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]  # gRPC's own core may log the bind error first
     assert last.startswith("cannot start the alerts service: cannot ") and f"127.0.0.1:{busy}" in last

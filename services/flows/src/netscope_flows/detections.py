@@ -41,7 +41,7 @@ DROP_MIN_FLOWS = 20  # a drop needs a baseline of at least this many flows per b
 # only carries fewer large transfers
 BASELINE_BUCKETS = 72  # 6 hours of trailing normal buckets
 BASELINE_MIN_BUCKETS = 12  # 1 hour of them before any bucket is judged
-SPIKE_MIN_OF_MEAN = 0.5  # a spike's bucket also carries at least half the window's average bucket
+SPIKE_MIN_OF_MEAN = 0.5  # a spike's bucket also carries at least half the average bucket read (window + baseline)
 RUN_MIN_BUCKETS = 3  # a change is reported when sustained: 15 minutes over the threshold
 RUN_MAX_GAP = 1  # over-threshold buckets this far apart (in normal buckets between) are one change
 # Rare ports: data (not probes) on a server port no named service uses, from at most rare_port_max_clients clients.
@@ -245,7 +245,7 @@ def volume_runs(points: Sequence[tuple[int, float, float]], window_start: int | 
     is judged like its last); only runs reaching into the window are returned.
     The baseline is the last BASELINE_BUCKETS normal buckets; a bucket is a spike at SPIKE_FACTOR times their
     95th percentile (the most the network ordinarily carries, so single large transfers of a quiet network are
-    not spikes) when it also carries SPIKE_MIN_OF_MEAN of the window's average bucket (a few ordinary downloads
+    not spikes) when it also carries SPIKE_MIN_OF_MEAN of the average bucket of `points` (a few ordinary downloads
     at night are tenfold the night, yet small beside the day); a drop at DROP_FACTOR below their 5th percentile
     when they held at least DROP_MIN_FLOWS flows per bucket (a fall in a handful of flows is chance) and the
     bucket's flows fell DROP_FACTOR below their median too (an outage, not a quiet evening). Over-threshold
